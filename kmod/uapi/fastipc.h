@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * fastipc: kernel-managed message channels on /dev/fastipc.
+ *
+ * Every structure here has a fixed layout on every ABI: only fixed-size
+ * types, each naturally aligned, explicit padding, user pointers carried as
+ * __u64.  Padding and reserved fields must be zero, unknown flag bits are
+ * rejected with EINVAL.  Structures grow at the end only: the kernel reads
+ * _IOC_SIZE(cmd) bytes and treats a shorter, older structure as if the new
+ * fields were zero; a longer one is accepted only if the bytes it does not
+ * know are zero (E2BIG otherwise).
+ *
+ * Documentation/uapi.md describes each ioctl and its errors.
+ */
+#ifndef _UAPI_LINUX_FASTIPC_H
+#define _UAPI_LINUX_FASTIPC_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define FASTIPC_DEVICE		"/dev/fastipc"
+
+/* A channel name: 1 to FASTIPC_NAME_MAX bytes, NUL-terminated in the buffer. */
+#define FASTIPC_NAME_LEN	64
+#define FASTIPC_NAME_MAX	(FASTIPC_NAME_LEN - 1)
+
+/* Priorities run from 0 (lowest) to FASTIPC_PRIO_MAX (highest). */
+#define FASTIPC_PRIO_MAX	31
+
+/* Largest message the module can ever be configured to carry. */
+#define FASTIPC_MSG_SIZE_LIMIT	(1ULL << 30)
+
+/*
+ * Channel limits.  In FASTIPC_IOC_OPEN with FASTIPC_O_CREAT a zero field
+ * means "the module default"; the kernel writes back the values in force.
+ */
+struct fastipc_attr {
+	__u32 max_msgs;		/* messages queued at most */
+	__u32 __pad;		/* must be zero */
+	__u64 max_bytes;	/* payload bytes queued at most */
+	__u64 max_msg_size;	/* largest single message */
+	__u64 zc_threshold;	/* plain sends of this size or more use pages */
+};
+
+/* fastipc_open.flags */
+#define FASTIPC_O_RECV		(1U << 0)	/* handle may receive */
+#define FASTIPC_O_SEND		(1U << 1)	/* handle may send */
+#define FASTIPC_O_RDWR		(FASTIPC_O_RECV | FASTIPC_O_SEND)
+#define FASTIPC_O_CREAT		(1U << 2)	/* create if it does not exist */
+#define FASTIPC_O_EXCL		(1U << 3)	/* with CREAT: fail if it exists */
+#define FASTIPC_O_ALL		(FASTIPC_O_RDWR | FASTIPC_O_CREAT | \
+				 FASTIPC_O_EXCL)
+
+/*
+ * FASTIPC_IOC_OPEN: bind this file to a channel.  One file is one handle on
+ * one channel; open /dev/fastipc again for another.
+ */
+struct fastipc_open {
+	char name[FASTIPC_NAME_LEN];
+	__u32 flags;		/* FASTIPC_O_* */
+	__u32 mode;		/* permission bits of a new channel (0777) */
+	struct fastipc_attr attr;	/* in: limits of a new channel; out: in force */
+	__u64 id;		/* out: channel id, unique while loaded */
+	__u64 __reserved[3];
+};
+
+#define FASTIPC_OPEN_SIZE_VER0	136
+
+/* FASTIPC_IOC_UNLINK: remove a name; the channel lives on while open. */
+struct fastipc_unlink {
+	char name[FASTIPC_NAME_LEN];
+	__u64 __reserved[2];
+};
+
+#define FASTIPC_UNLINK_SIZE_VER0	80
+
+/* Flags shared by send and receive. */
+#define FASTIPC_NONBLOCK	(1U << 0)	/* EAGAIN instead of waiting */
+
+/* fastipc_send.flags */
+#define FASTIPC_SEND_COPY	(1U << 1)	/* force the copy path */
+#define FASTIPC_SEND_PAGES	(1U << 2)	/* force the page path */
+#define FASTIPC_SEND_BUF	(1U << 3)	/* buf is a window buffer: move it */
+#define FASTIPC_SEND_ALL	(FASTIPC_NONBLOCK | FASTIPC_SEND_COPY | \
+				 FASTIPC_SEND_PAGES | FASTIPC_SEND_BUF)
+
+/* Wait forever (timeout_ns < 0 means the same). */
+#define FASTIPC_TIMEOUT_NONE	(-1LL)
+
+/* FASTIPC_IOC_SEND: queue one message. */
+struct fastipc_send {
+	__u64 buf;		/* user pointer, or window buffer address */
+	__u64 len;		/* message length in bytes */
+	__s64 timeout_ns;	/* relative; < 0: no timeout */
+	__u32 prio;		/* 0 .. FASTIPC_PRIO_MAX */
+	__u32 flags;		/* FASTIPC_NONBLOCK, FASTIPC_SEND_* */
+	__u64 __reserved[2];
+};
+
+#define FASTIPC_SEND_SIZE_VER0	48
+
+/* fastipc_recv.flags */
+#define FASTIPC_RECV_MAP	(1U << 1)	/* map page messages in the window */
+#define FASTIPC_RECV_ALL	(FASTIPC_NONBLOCK | FASTIPC_RECV_MAP)
+
+/* fastipc_recv.msg_flags (out) */
+#define FASTIPC_MSG_PAGES	(1U << 0)	/* the message travelled in pages */
+#define FASTIPC_MSG_MAPPED	(1U << 1)	/* it is mapped at addr */
+
+/*
+ * FASTIPC_IOC_RECV: take the first message of the highest priority.
+ * Without FASTIPC_RECV_MAP, or for a message that is not in pages, the
+ * bytes are copied to buf.  With it, a page message is mapped into this
+ * handle's window and addr says where.  A receive that fails (EMSGSIZE,
+ * EFAULT, ENOSPC, ...) leaves the message queued.  On EMSGSIZE, len is
+ * set to the length of the message.
+ */
+struct fastipc_recv {
+	__u64 buf;		/* user buffer for copied messages */
+	__u64 len;		/* in: size of buf; out: message length */
+	__s64 timeout_ns;	/* relative; < 0: no timeout */
+	__u32 prio;		/* out: the message's priority */
+	__u32 flags;		/* FASTIPC_NONBLOCK, FASTIPC_RECV_MAP */
+	__u64 addr;		/* out: window address with FASTIPC_MSG_MAPPED */
+	__u32 msg_flags;	/* out: FASTIPC_MSG_* */
+	__u32 __pad;
+	__u64 __reserved[2];
+};
+
+#define FASTIPC_RECV_SIZE_VER0	64
+
+/*
+ * FASTIPC_IOC_BUF_ALLOC: allocate zeroed kernel pages for a message of len
+ * bytes and map them writable in this handle's window (see mmap in
+ * Documentation/uapi.md).  FASTIPC_IOC_BUF_FREE: unmap and free a buffer
+ * that was allocated or received and not sent; addr identifies it.
+ */
+struct fastipc_buf {
+	__u64 addr;		/* ALLOC out, FREE in: start of the buffer */
+	__u64 len;		/* ALLOC in: bytes wanted; out: bytes mapped */
+	__u32 flags;		/* none defined yet: must be zero */
+	__u32 __pad;
+	__u64 __reserved[2];
+};
+
+#define FASTIPC_BUF_SIZE_VER0	40
+
+/* FASTIPC_IOC_INFO: the state of this handle's channel. */
+struct fastipc_info {
+	char name[FASTIPC_NAME_LEN];	/* empty once unlinked */
+	__u64 id;
+	__u32 uid;		/* owner, in the caller's user namespace */
+	__u32 gid;
+	__u32 mode;
+	__u32 handle_flags;	/* FASTIPC_O_RECV / FASTIPC_O_SEND of this handle */
+	struct fastipc_attr attr;
+	__u64 queued_msgs;
+	__u64 queued_bytes;
+	__u64 sent_msgs;	/* counters since creation */
+	__u64 sent_bytes;
+	__u64 recv_msgs;
+	__u64 recv_bytes;
+	__u64 page_msgs;	/* messages that travelled in pages */
+	__u64 copied_bytes;	/* bytes the kernel copied in or out */
+	__u64 mapped_pages;	/* pages mapped into windows */
+	__u64 window_size;	/* bytes of this handle's window, 0 if none */
+	__u64 window_pages;	/* pages this handle has mapped in its window */
+	__u32 handles;		/* open handles on the channel */
+	__u32 __pad;
+	__u64 __reserved[4];
+};
+
+#define FASTIPC_INFO_SIZE_VER0	248
+
+/* FASTIPC_IOC_STATS: module-wide counters; works on any open file. */
+struct fastipc_stats {
+	__u64 pages_held;	/* pages the module holds right now */
+	__u64 bytes_queued;	/* payload bytes queued in all channels */
+	__u64 channels;		/* channels that exist */
+	__u64 handles;		/* handles bound to channels */
+	__u64 copied_bytes;	/* bytes copied in or out since load */
+	__u64 mapped_pages;	/* pages mapped into windows since load */
+	__u64 __reserved[4];
+};
+
+#define FASTIPC_STATS_SIZE_VER0	80
+
+/*
+ * FASTIPC_IOC_SET_ATTR takes a struct fastipc_attr: it changes the limits
+ * of this handle's channel (owner or CAP_SYS_ADMIN); a zero field keeps
+ * the current value.
+ */
+#define FASTIPC_IOC_MAGIC	0xF1
+
+#define FASTIPC_IOC_OPEN	_IOWR(FASTIPC_IOC_MAGIC, 0x00, struct fastipc_open)
+#define FASTIPC_IOC_UNLINK	_IOW(FASTIPC_IOC_MAGIC, 0x01, struct fastipc_unlink)
+#define FASTIPC_IOC_SEND	_IOW(FASTIPC_IOC_MAGIC, 0x02, struct fastipc_send)
+#define FASTIPC_IOC_RECV	_IOWR(FASTIPC_IOC_MAGIC, 0x03, struct fastipc_recv)
+#define FASTIPC_IOC_BUF_ALLOC	_IOWR(FASTIPC_IOC_MAGIC, 0x04, struct fastipc_buf)
+#define FASTIPC_IOC_BUF_FREE	_IOW(FASTIPC_IOC_MAGIC, 0x05, struct fastipc_buf)
+#define FASTIPC_IOC_INFO	_IOR(FASTIPC_IOC_MAGIC, 0x06, struct fastipc_info)
+#define FASTIPC_IOC_STATS	_IOR(FASTIPC_IOC_MAGIC, 0x07, struct fastipc_stats)
+#define FASTIPC_IOC_SET_ATTR	_IOW(FASTIPC_IOC_MAGIC, 0x08, struct fastipc_attr)
+
+#endif /* _UAPI_LINUX_FASTIPC_H */
