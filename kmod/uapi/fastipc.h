@@ -28,7 +28,7 @@
 #define FASTIPC_PRIO_MAX	31
 
 /* Largest message the module can ever be configured to carry. */
-#define FASTIPC_MSG_SIZE_LIMIT	(1ULL << 30)
+#define FASTIPC_MSG_SIZE_LIMIT	0x40000000ULL	/* 1 GiB */
 
 /*
  * Channel limits.  In FASTIPC_IOC_OPEN with FASTIPC_O_CREAT a zero field
@@ -43,11 +43,11 @@ struct fastipc_attr {
 };
 
 /* fastipc_open.flags */
-#define FASTIPC_O_RECV		(1U << 0)	/* handle may receive */
-#define FASTIPC_O_SEND		(1U << 1)	/* handle may send */
+#define FASTIPC_O_RECV		0x00000001U	/* handle may receive */
+#define FASTIPC_O_SEND		0x00000002U	/* handle may send */
 #define FASTIPC_O_RDWR		(FASTIPC_O_RECV | FASTIPC_O_SEND)
-#define FASTIPC_O_CREAT		(1U << 2)	/* create if it does not exist */
-#define FASTIPC_O_EXCL		(1U << 3)	/* with CREAT: fail if it exists */
+#define FASTIPC_O_CREAT		0x00000004U	/* create if it does not exist */
+#define FASTIPC_O_EXCL		0x00000008U	/* with CREAT: fail if it exists */
 #define FASTIPC_O_ALL		(FASTIPC_O_RDWR | FASTIPC_O_CREAT | \
 				 FASTIPC_O_EXCL)
 
@@ -75,12 +75,12 @@ struct fastipc_unlink {
 #define FASTIPC_UNLINK_SIZE_VER0	80
 
 /* Flags shared by send and receive. */
-#define FASTIPC_NONBLOCK	(1U << 0)	/* EAGAIN instead of waiting */
+#define FASTIPC_NONBLOCK	0x00000001U	/* EAGAIN instead of waiting */
 
 /* fastipc_send.flags */
-#define FASTIPC_SEND_COPY	(1U << 1)	/* force the copy path */
-#define FASTIPC_SEND_PAGES	(1U << 2)	/* force the page path */
-#define FASTIPC_SEND_BUF	(1U << 3)	/* buf is a window buffer: move it */
+#define FASTIPC_SEND_COPY	0x00000002U	/* force the copy path */
+#define FASTIPC_SEND_PAGES	0x00000004U	/* force the page path */
+#define FASTIPC_SEND_BUF	0x00000008U	/* buf is a window buffer: move it */
 #define FASTIPC_SEND_ALL	(FASTIPC_NONBLOCK | FASTIPC_SEND_COPY | \
 				 FASTIPC_SEND_PAGES | FASTIPC_SEND_BUF)
 
@@ -100,12 +100,12 @@ struct fastipc_send {
 #define FASTIPC_SEND_SIZE_VER0	48
 
 /* fastipc_recv.flags */
-#define FASTIPC_RECV_MAP	(1U << 1)	/* map page messages in the window */
+#define FASTIPC_RECV_MAP	0x00000002U	/* map page messages in the window */
 #define FASTIPC_RECV_ALL	(FASTIPC_NONBLOCK | FASTIPC_RECV_MAP)
 
 /* fastipc_recv.msg_flags (out) */
-#define FASTIPC_MSG_PAGES	(1U << 0)	/* the message travelled in pages */
-#define FASTIPC_MSG_MAPPED	(1U << 1)	/* it is mapped at addr */
+#define FASTIPC_MSG_PAGES	0x00000001U	/* the message travelled in pages */
+#define FASTIPC_MSG_MAPPED	0x00000002U	/* it is mapped at addr */
 
 /*
  * FASTIPC_IOC_RECV: take the first message of the highest priority.

@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fastipc: the message queue of a channel.
+ *
+ * Sending is reserve, build, commit: a sender first reserves room for its
+ * message (waiting if the channel is full), then builds the message with
+ * no lock held (copying from user memory, allocating pages, or unmapping
+ * a window buffer), then commits it to the queue.  Receiving is take,
+ * deliver, done: a receiver takes the first message off the queue, copies
+ * or maps it with no lock held, then either releases its room (done) or
+ * puts it back at the head of its priority (putback) when delivery failed.
+ * So ch->lock is held only for list and counter updates, and a failed
+ * operation never loses or duplicates a message.
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/hrtimer.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/user_namespace.h>
+
+#include "fastipc_internal.h"
+
+/*
+ * Validate @attr against the module's limits.  With @create, zero fields
+ * take the module defaults; otherwise they are left zero ("unchanged").
+ */
+int fastipc_chan_check_attr(struct fastipc_attr *attr, bool create)
+{
+	u64 msg_limit = min_t(u64, READ_ONCE(fastipc_max_msg_size),
+			      FASTIPC_MSG_SIZE_LIMIT);
+
+	if (attr->__pad)
+		return -EINVAL;
+	if (create) {
+		if (!attr->max_msgs)
+			attr->max_msgs = READ_ONCE(fastipc_default_max_msgs);
+		if (!attr->max_bytes)
+			attr->max_bytes = READ_ONCE(fastipc_default_max_bytes);
+		if (!attr->max_msg_size)
+			attr->max_msg_size = msg_limit;
+		if (!attr->zc_threshold)
+			attr->zc_threshold = READ_ONCE(fastipc_zc_threshold);
+	}
+	if (attr->max_msgs > READ_ONCE(fastipc_max_msgs_limit) ||
+	    attr->max_bytes > READ_ONCE(fastipc_max_bytes_limit) ||
+	    attr->max_msg_size > msg_limit ||
+	    attr->zc_threshold > FASTIPC_MSG_SIZE_LIMIT + 1)
+		return -EINVAL;
+	return 0;
+}
+
+void fastipc_chan_set_attr(struct fastipc_channel *ch,
+			   const struct fastipc_attr *attr)
+{
+	spin_lock(&ch->lock);
+	if (attr->max_msgs)
+		ch->attr.max_msgs = attr->max_msgs;
+	if (attr->max_bytes)
+		ch->attr.max_bytes = attr->max_bytes;
+	if (attr->max_msg_size)
+		ch->attr.max_msg_size = attr->max_msg_size;
+	if (attr->zc_threshold)
+		ch->attr.zc_threshold = attr->zc_threshold;
+	spin_unlock(&ch->lock);
+	/* Raised limits may let waiting senders in. */
+	wake_up_interruptible_poll(&ch->send_wq, EPOLLOUT | EPOLLWRNORM);
+}
+
+/* Owner, creator, or CAP_SYS_ADMIN in the channel's user namespace. */
+bool fastipc_chan_may_admin(const struct fastipc_channel *ch)
+{
+	kuid_t euid = current_euid();
+
+	return uid_eq(euid, ch->uid) || uid_eq(euid, ch->cuid) ||
+	       ns_capable(ch->user_ns, CAP_SYS_ADMIN);
+}
+
+static void fastipc_chan_release(struct kref *ref)
+{
+	struct fastipc_channel *ch = container_of(ref, struct fastipc_channel,
+						  ref);
+
+	/* No handle and no name left: nobody can reach the queue. */
+	fastipc_chan_kill(ch);
+	put_user_ns(ch->user_ns);
+	atomic_long_dec(&fastipc_counters.channels);
+	kfree(ch);
+}
+
+void fastipc_chan_put(struct fastipc_channel *ch)
+{
+	kref_put(&ch->ref, fastipc_chan_release);
+}
+
+/*
+ * Destroy the queue: free every queued message and fail every later
+ * operation with EIDRM.  Used when the namespace goes away and on the last
+ * reference.
+ */
+void fastipc_chan_kill(struct fastipc_channel *ch)
+{
+	struct fastipc_msg *msg, *tmp;
+	LIST_HEAD(doomed);
+	u64 bytes = 0;
+	int p;
+
+	spin_lock(&ch->lock);
+	ch->dead = true;
+	for (p = 0; p < FASTIPC_NR_PRIO; p++)
+		list_splice_init(&ch->queue[p], &doomed);
+	ch->prio_mask = 0;
+	ch->nr_queued = 0;
+	ch->queued_bytes = 0;
+	spin_unlock(&ch->lock);
+
+	list_for_each_entry_safe(msg, tmp, &doomed, node) {
+		bytes += msg->len;
+		fastipc_msg_free(msg);
+	}
+	atomic_long_sub(bytes, &fastipc_counters.bytes_queued);
+	wake_up_interruptible_poll(&ch->recv_wq, EPOLLERR | EPOLLHUP);
+	wake_up_interruptible_poll(&ch->send_wq, EPOLLERR | EPOLLHUP);
+}
+
+/* Does a message of @len bytes fit now?  Caller holds ch->lock or races. */
+static bool fastipc_chan_room(const struct fastipc_channel *ch, size_t len)
+{
+	return READ_ONCE(ch->nr_msgs) < READ_ONCE(ch->attr.max_msgs) &&
+	       READ_ONCE(ch->nr_bytes) + len <= READ_ONCE(ch->attr.max_bytes);
+}
+
+static ktime_t fastipc_deadline(s64 timeout_ns)
+{
+	return timeout_ns < 0 ? KTIME_MAX :
+	       ktime_add_safe(ktime_get(), ns_to_ktime(timeout_ns));
+}
+
+static bool fastipc_can_send(struct fastipc_channel *ch, size_t len)
+{
+	return fastipc_chan_room(ch, len) || READ_ONCE(ch->dead);
+}
+
+static bool fastipc_can_recv(struct fastipc_channel *ch)
+{
+	return READ_ONCE(ch->nr_queued) || READ_ONCE(ch->dead);
+}
+
+/* The wait_event*() result as an errno: 0, -EINTR or -ETIMEDOUT. */
+static int fastipc_wait_result(long ret)
+{
+	if (ret == -ERESTARTSYS)
+		return -EINTR;
+	if (ret == -ETIME)
+		return -ETIMEDOUT;
+	return 0;
+}
+
+/* Sleep until a message of @len bytes may fit, a signal or @deadline. */
+static int fastipc_wait_room(struct fastipc_channel *ch, size_t len,
+			     ktime_t deadline)
+{
+	long ret;
+
+	if (deadline == KTIME_MAX) {
+		ret = wait_event_interruptible(ch->send_wq,
+					       fastipc_can_send(ch, len));
+	} else {
+		ktime_t left = ktime_sub(deadline, ktime_get());
+
+		if (ktime_to_ns(left) <= 0)
+			return -ETIMEDOUT;
+		ret = wait_event_interruptible_hrtimeout(ch->send_wq,
+							 fastipc_can_send(ch, len),
+							 left);
+	}
+	return fastipc_wait_result(ret);
+}
+
+/* Sleep until a message is queued, a signal or @deadline. */
+static int fastipc_wait_msg(struct fastipc_channel *ch, ktime_t deadline)
+{
+	long ret;
+
+	if (deadline == KTIME_MAX) {
+		ret = wait_event_interruptible(ch->recv_wq,
+					       fastipc_can_recv(ch));
+	} else {
+		ktime_t left = ktime_sub(deadline, ktime_get());
+
+		if (ktime_to_ns(left) <= 0)
+			return -ETIMEDOUT;
+		ret = wait_event_interruptible_hrtimeout(ch->recv_wq,
+							 fastipc_can_recv(ch),
+							 left);
+	}
+	return fastipc_wait_result(ret);
+}
+
+int fastipc_chan_reserve(struct fastipc_channel *ch, size_t len,
+			 bool nonblock, s64 timeout_ns)
+{
+	ktime_t deadline = fastipc_deadline(timeout_ns);
+	int ret;
+
+	for (;;) {
+		spin_lock(&ch->lock);
+		if (ch->dead) {
+			spin_unlock(&ch->lock);
+			return -EIDRM;
+		}
+		if (len > ch->attr.max_msg_size || len > ch->attr.max_bytes) {
+			spin_unlock(&ch->lock);
+			return -EMSGSIZE;
+		}
+		if (fastipc_chan_room(ch, len)) {
+			ch->nr_msgs++;
+			ch->nr_bytes += len;
+			spin_unlock(&ch->lock);
+			return 0;
+		}
+		spin_unlock(&ch->lock);
+
+		if (nonblock)
+			return -EAGAIN;
+		ret = fastipc_wait_room(ch, len, deadline);
+		if (ret)
+			return ret;
+	}
+}
+
+static void fastipc_chan_release_room(struct fastipc_channel *ch, size_t len)
+{
+	ch->nr_msgs--;
+	ch->nr_bytes -= len;
+}
+
+static void fastipc_wake_senders(struct fastipc_channel *ch)
+{
+	if (wq_has_sleeper(&ch->send_wq))
+		wake_up_interruptible_poll(&ch->send_wq,
+					   EPOLLOUT | EPOLLWRNORM);
+}
+
+void fastipc_chan_unreserve(struct fastipc_channel *ch, size_t len)
+{
+	spin_lock(&ch->lock);
+	fastipc_chan_release_room(ch, len);
+	spin_unlock(&ch->lock);
+	fastipc_wake_senders(ch);
+}
+
+/* Queue @msg in the room reserved for it.  Frees it if the channel died. */
+void fastipc_chan_commit(struct fastipc_channel *ch, struct fastipc_msg *msg,
+			 size_t copied)
+{
+	spin_lock(&ch->lock);
+	if (ch->dead) {
+		fastipc_chan_release_room(ch, msg->len);
+		spin_unlock(&ch->lock);
+		fastipc_msg_free(msg);
+		return;
+	}
+	list_add_tail(&msg->node, &ch->queue[msg->prio]);
+	ch->prio_mask |= BIT(msg->prio);
+	ch->nr_queued++;
+	ch->queued_bytes += msg->len;
+	ch->sent_msgs++;
+	ch->sent_bytes += msg->len;
+	ch->copied_bytes += copied;
+	if (msg->pages)
+		ch->page_msgs++;
+	spin_unlock(&ch->lock);
+
+	atomic_long_add(msg->len, &fastipc_counters.bytes_queued);
+	atomic64_add(copied, &fastipc_counters.copied_bytes);
+	if (wq_has_sleeper(&ch->recv_wq))
+		wake_up_interruptible_poll(&ch->recv_wq, EPOLLIN | EPOLLRDNORM);
+}
+
+static struct fastipc_msg *fastipc_chan_dequeue(struct fastipc_channel *ch)
+{
+	struct fastipc_msg *msg;
+	int p;
+
+	if (!ch->prio_mask)
+		return NULL;
+	p = fls(ch->prio_mask) - 1;
+	msg = list_first_entry(&ch->queue[p], struct fastipc_msg, node);
+	list_del(&msg->node);
+	if (list_empty(&ch->queue[p]))
+		ch->prio_mask &= ~BIT(p);
+	ch->nr_queued--;
+	ch->queued_bytes -= msg->len;
+	return msg;
+}
+
+struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
+				      bool nonblock, s64 timeout_ns)
+{
+	ktime_t deadline = fastipc_deadline(timeout_ns);
+	struct fastipc_msg *msg;
+	int ret;
+
+	for (;;) {
+		spin_lock(&ch->lock);
+		if (ch->dead) {
+			spin_unlock(&ch->lock);
+			return ERR_PTR(-EIDRM);
+		}
+		msg = fastipc_chan_dequeue(ch);
+		spin_unlock(&ch->lock);
+		if (msg) {
+			atomic_long_sub(msg->len,
+					&fastipc_counters.bytes_queued);
+			return msg;
+		}
+
+		if (nonblock)
+			return ERR_PTR(-EAGAIN);
+		ret = fastipc_wait_msg(ch, deadline);
+		if (ret)
+			return ERR_PTR(ret);
+	}
+}
+
+/* Delivery of a taken message failed: it goes back to the head. */
+void fastipc_chan_putback(struct fastipc_channel *ch, struct fastipc_msg *msg)
+{
+	spin_lock(&ch->lock);
+	if (ch->dead) {
+		fastipc_chan_release_room(ch, msg->len);
+		spin_unlock(&ch->lock);
+		fastipc_msg_free(msg);
+		return;
+	}
+	list_add(&msg->node, &ch->queue[msg->prio]);
+	ch->prio_mask |= BIT(msg->prio);
+	ch->nr_queued++;
+	ch->queued_bytes += msg->len;
+	spin_unlock(&ch->lock);
+
+	atomic_long_add(msg->len, &fastipc_counters.bytes_queued);
+	/* Another receiver may have gone to sleep meanwhile. */
+	if (wq_has_sleeper(&ch->recv_wq))
+		wake_up_interruptible_poll(&ch->recv_wq, EPOLLIN | EPOLLRDNORM);
+}
+
+/* A taken message of @len bytes was delivered: free its room. */
+void fastipc_chan_done(struct fastipc_channel *ch, size_t len, size_t copied,
+		       unsigned long mapped)
+{
+	spin_lock(&ch->lock);
+	fastipc_chan_release_room(ch, len);
+	ch->recv_msgs++;
+	ch->recv_bytes += len;
+	ch->copied_bytes += copied;
+	ch->mapped_pages += mapped;
+	spin_unlock(&ch->lock);
+
+	atomic64_add(copied, &fastipc_counters.copied_bytes);
+	atomic64_add(mapped, &fastipc_counters.mapped_pages);
+	fastipc_wake_senders(ch);
+}
+
+__poll_t fastipc_chan_poll(struct fastipc_channel *ch, struct file *file,
+			   poll_table *wait, u32 access)
+{
+	__poll_t mask = 0;
+
+	if (access & FASTIPC_O_RECV)
+		poll_wait(file, &ch->recv_wq, wait);
+	if (access & FASTIPC_O_SEND)
+		poll_wait(file, &ch->send_wq, wait);
+
+	if (READ_ONCE(ch->dead))
+		return EPOLLERR | EPOLLHUP;
+	if ((access & FASTIPC_O_RECV) && READ_ONCE(ch->nr_queued))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if ((access & FASTIPC_O_SEND) && fastipc_chan_room(ch, 0))
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	return mask;
+}
+
+void fastipc_chan_fill_info(struct fastipc_channel *ch,
+			    struct fastipc_info *info)
+{
+	struct user_namespace *user_ns = current_user_ns();
+
+	info->id = ch->id;
+	info->uid = from_kuid_munged(user_ns, ch->uid);
+	info->gid = from_kgid_munged(user_ns, ch->gid);
+	info->mode = ch->mode;
+	info->handles = atomic_read(&ch->nr_handles);
+
+	spin_lock(&ch->lock);
+	info->attr = ch->attr;
+	info->queued_msgs = ch->nr_queued;
+	info->queued_bytes = ch->queued_bytes;
+	info->sent_msgs = ch->sent_msgs;
+	info->sent_bytes = ch->sent_bytes;
+	info->recv_msgs = ch->recv_msgs;
+	info->recv_bytes = ch->recv_bytes;
+	info->page_msgs = ch->page_msgs;
+	info->copied_bytes = ch->copied_bytes;
+	info->mapped_pages = ch->mapped_pages;
+	spin_unlock(&ch->lock);
+}

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fastipc: objects shared by the files of the module.
+ *
+ * Objects and their lifetimes (Documentation/design.md has the long form):
+ *
+ *  fastipc_ns       one per network namespace (pernet data); owns the name
+ *                   table.  Lives as long as the namespace.
+ *  fastipc_channel  a named queue.  Reference counted: one reference while
+ *                   the name is in a namespace table, one per bound handle.
+ *  fastipc_handle   one per open file of /dev/fastipc; holds one channel
+ *                   reference once bound, and the zero-copy window.
+ *  fastipc_msg      a queued message: inline bytes (copy path) or a page
+ *                   set (page path).  Owned by the queue, then by the one
+ *                   receiver that took it.
+ *  fastipc_pages    a set of order-0 pages; owned by exactly one of: a
+ *                   message, a window buffer, or the code moving it.
+ *
+ * Lock order (outermost first):
+ *   fastipc_handle.bind_lock
+ *   mmap_lock of the opener's mm
+ *   fastipc_window.lock
+ *   i_mmap_rwsem of the handle's address_space (inside unmap_mapping_range)
+ *   fastipc_ns.lock
+ *   fastipc_channel.lock (a spinlock: never held across a sleep or a user
+ *                         access)
+ */
+#ifndef _FASTIPC_INTERNAL_H
+#define _FASTIPC_INTERNAL_H
+
+#include <linux/fs.h>
+#include <linux/hashtable.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+
+#include "uapi/fastipc.h"
+
+#define FASTIPC_NR_PRIO		(FASTIPC_PRIO_MAX + 1)
+
+/* Module parameters (main.c); read with READ_ONCE, they change at run time. */
+extern unsigned long fastipc_max_msg_size;
+extern unsigned int fastipc_default_max_msgs;
+extern unsigned int fastipc_max_msgs_limit;
+extern unsigned long fastipc_default_max_bytes;
+extern unsigned long fastipc_max_bytes_limit;
+extern unsigned long fastipc_zc_threshold;
+extern unsigned long fastipc_max_window;
+extern unsigned int fastipc_max_channels;
+
+/* Module-wide counters, for FASTIPC_IOC_STATS and the tests. */
+struct fastipc_counters {
+	atomic_long_t pages_held;
+	atomic_long_t bytes_queued;
+	atomic_long_t channels;
+	atomic_long_t handles;
+	atomic64_t copied_bytes;
+	atomic64_t mapped_pages;
+};
+
+extern struct fastipc_counters fastipc_counters;
+
+/* Per network namespace: the channel names. */
+struct fastipc_ns {
+	struct net *net;		/* the namespace this belongs to */
+	struct mutex lock;		/* protects names, nr_channels */
+	DECLARE_HASHTABLE(names, 8);
+	unsigned int nr_channels;
+};
+
+struct fastipc_ns *fastipc_ns_current(void);
+int fastipc_ns_register(void);
+void fastipc_ns_unregister(void);
+
+/* A set of order-0 pages holding one message or one buffer. */
+struct fastipc_pages {
+	unsigned long nr;
+	struct page *pages[];
+};
+
+struct fastipc_pages *fastipc_pages_alloc(unsigned long nr, bool zero);
+void fastipc_pages_free(struct fastipc_pages *pg);
+void fastipc_pages_trim(struct fastipc_pages *pg, size_t len);
+int fastipc_pages_copy_in(struct fastipc_pages *pg, const void __user *src,
+			  size_t len);
+int fastipc_pages_copy_out(void __user *dst, struct fastipc_pages *pg,
+			   size_t len);
+
+/* A message.  pages == NULL: the bytes are in data[] (copy path). */
+struct fastipc_msg {
+	struct list_head node;		/* in fastipc_channel.queue[prio] */
+	size_t len;
+	u32 prio;
+	struct fastipc_pages *pages;
+	u8 data[];
+};
+
+struct fastipc_msg *fastipc_msg_alloc_inline(size_t len);
+struct fastipc_msg *fastipc_msg_alloc_pages(struct fastipc_pages *pg);
+void fastipc_msg_free(struct fastipc_msg *msg);
+
+struct fastipc_channel {
+	struct kref ref;		/* name + one per bound handle */
+	u64 id;
+
+	/* Set at creation, then constant. */
+	char name[FASTIPC_NAME_LEN];
+	kuid_t uid, cuid;		/* owner and creator */
+	kgid_t gid, cgid;
+	umode_t mode;
+	struct user_namespace *user_ns;	/* of the creating namespace */
+
+	/* Protected by the owning fastipc_ns.lock. */
+	struct fastipc_ns *ns;		/* NULL once unlinked */
+	struct hlist_node name_node;
+
+	atomic_t nr_handles;
+
+	spinlock_t lock;		/* protects everything below */
+	struct fastipc_attr attr;
+	struct list_head queue[FASTIPC_NR_PRIO];
+	u32 prio_mask;			/* bit p set: queue[p] not empty */
+	u32 nr_queued;			/* messages on the lists */
+	u64 queued_bytes;		/* their payload bytes */
+	/*
+	 * Space in use: messages queued, reserved by senders that are still
+	 * building them, and taken by receivers that have not finished.
+	 */
+	u32 nr_msgs;
+	u64 nr_bytes;
+	bool dead;			/* namespace gone: EIDRM */
+	u64 sent_msgs, sent_bytes, recv_msgs, recv_bytes;
+	u64 page_msgs, copied_bytes, mapped_pages;
+
+	wait_queue_head_t recv_wq;	/* receivers and EPOLLIN pollers */
+	wait_queue_head_t send_wq;	/* senders and EPOLLOUT pollers */
+};
+
+struct fastipc_channel *fastipc_chan_open(struct fastipc_ns *ns,
+					  const struct fastipc_open *arg,
+					  struct fastipc_attr *attr_out);
+int fastipc_chan_unlink(struct fastipc_ns *ns, const char *name);
+void fastipc_chan_put(struct fastipc_channel *ch);
+void fastipc_chan_kill(struct fastipc_channel *ch);
+bool fastipc_chan_may_admin(const struct fastipc_channel *ch);
+int fastipc_chan_check_attr(struct fastipc_attr *attr, bool create);
+void fastipc_chan_set_attr(struct fastipc_channel *ch,
+			   const struct fastipc_attr *attr);
+
+int fastipc_chan_reserve(struct fastipc_channel *ch, size_t len,
+			 bool nonblock, s64 timeout_ns);
+void fastipc_chan_unreserve(struct fastipc_channel *ch, size_t len);
+void fastipc_chan_commit(struct fastipc_channel *ch, struct fastipc_msg *msg,
+			 size_t copied);
+struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
+				      bool nonblock, s64 timeout_ns);
+void fastipc_chan_putback(struct fastipc_channel *ch, struct fastipc_msg *msg);
+void fastipc_chan_done(struct fastipc_channel *ch, size_t len, size_t copied,
+		       unsigned long mapped);
+__poll_t fastipc_chan_poll(struct fastipc_channel *ch, struct file *file,
+			   poll_table *wait, u32 access);
+void fastipc_chan_fill_info(struct fastipc_channel *ch,
+			    struct fastipc_info *info);
+
+/*
+ * The zero-copy window of a handle: one shared mapping of the device in
+ * the opener's address space, into which buffers' pages are inserted.
+ */
+struct fastipc_window {
+	struct mutex lock;	/* protects all below; nests in mmap_lock */
+	unsigned long start;	/* user address; 0 when not mapped */
+	unsigned long nr_pages;
+	bool writable;
+	unsigned int nr_vmas;	/* transient copies during a failed mremap */
+	unsigned long *used;	/* one bit per window page */
+	struct xarray bufs;	/* first page index -> struct fastipc_wbuf */
+	unsigned long pages_mapped;
+};
+
+struct fastipc_handle {
+	struct mutex bind_lock;		/* serialises FASTIPC_IOC_OPEN */
+	struct fastipc_channel *chan;	/* set once, read with acquire */
+	u32 access;			/* FASTIPC_O_RECV | FASTIPC_O_SEND */
+	struct mm_struct *mm;		/* the binder's mm, mmgrab()ed */
+	/* Our own f_mapping, so unmap_mapping_range() finds the window. */
+	struct address_space mapping;
+	struct fastipc_window win;
+};
+
+void fastipc_window_init(struct fastipc_window *win);
+void fastipc_window_destroy(struct fastipc_window *win);
+int fastipc_window_mmap(struct fastipc_handle *h, struct vm_area_struct *vma);
+int fastipc_window_alloc(struct fastipc_handle *h, size_t len, u64 *addr,
+			 u64 *mapped);
+int fastipc_window_free(struct fastipc_handle *h, u64 addr);
+struct fastipc_pages *fastipc_window_take(struct fastipc_handle *h, u64 addr,
+					  size_t len);
+int fastipc_window_map(struct fastipc_handle *h, struct fastipc_pages *pg,
+		       size_t len, u64 *addr);
+
+extern const struct file_operations fastipc_fops;
+
+#endif /* _FASTIPC_INTERNAL_H */

@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fastipc: the file operations of /dev/fastipc and the ioctl handlers.
+ *
+ * Each open file is a handle.  FASTIPC_IOC_OPEN binds it, once, to a
+ * channel with the access the opener was granted; every later operation
+ * is checked against that access, not against the caller's credentials
+ * of the moment (like a file descriptor).
+ */
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/poll.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "fastipc_internal.h"
+
+static struct fastipc_channel *fastipc_handle_chan(struct fastipc_handle *h)
+{
+	/* Pairs with smp_store_release() in fastipc_ioc_open(). */
+	return smp_load_acquire(&h->chan);
+}
+
+static int fastipc_open(struct inode *inode, struct file *file)
+{
+	struct fastipc_handle *h;
+
+	h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
+	if (!h)
+		return -ENOMEM;
+	mutex_init(&h->bind_lock);
+	address_space_init_once(&h->mapping);
+	fastipc_window_init(&h->win);
+	/* mmap links the window into this mapping's i_mmap tree. */
+	file->f_mapping = &h->mapping;
+	file->private_data = h;
+	return 0;
+}
+
+static int fastipc_release(struct inode *inode, struct file *file)
+{
+	struct fastipc_handle *h = file->private_data;
+	struct fastipc_channel *ch = h->chan;
+
+	fastipc_window_destroy(&h->win);
+	if (ch) {
+		atomic_dec(&ch->nr_handles);
+		atomic_long_dec(&fastipc_counters.handles);
+		fastipc_chan_put(ch);
+		mmdrop(h->mm);
+	}
+	mutex_destroy(&h->bind_lock);
+	kfree(h);
+	return 0;
+}
+
+/*
+ * Read the ioctl argument.  The size in @cmd is the caller's structure
+ * size: shorter than the first version is refused, longer is accepted if
+ * the bytes this module does not know are zero.
+ */
+static int fastipc_arg_in(void *karg, size_t ksize, size_t ver0,
+			  unsigned int cmd, unsigned long arg)
+{
+	size_t usize = _IOC_SIZE(cmd);
+
+	if (usize < ver0)
+		return -EINVAL;
+	return copy_struct_from_user(karg, ksize, (void __user *)arg, usize);
+}
+
+static int fastipc_arg_out(unsigned long arg, const void *karg, size_t ksize,
+			   unsigned int cmd)
+{
+	size_t usize = min_t(size_t, _IOC_SIZE(cmd), ksize);
+
+	return copy_to_user((void __user *)arg, karg, usize) ? -EFAULT : 0;
+}
+
+static int fastipc_ioc_open(struct fastipc_handle *h, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct fastipc_channel *ch;
+	struct fastipc_open op;
+	u32 access;
+	int err;
+
+	err = fastipc_arg_in(&op, sizeof(op), FASTIPC_OPEN_SIZE_VER0, cmd, arg);
+	if (err)
+		return err;
+	access = op.flags & FASTIPC_O_RDWR;
+	if ((op.flags & ~FASTIPC_O_ALL) || !access ||
+	    ((op.flags & FASTIPC_O_EXCL) && !(op.flags & FASTIPC_O_CREAT)) ||
+	    memchr_inv(op.__reserved, 0, sizeof(op.__reserved)))
+		return -EINVAL;
+	/* mmap of the window and zero-copy calls are tied to this mm. */
+	if (!current->mm)
+		return -EINVAL;
+
+	mutex_lock(&h->bind_lock);
+	if (h->chan) {
+		err = -EBUSY;
+		goto out;
+	}
+	ch = fastipc_chan_open(fastipc_ns_current(), &op, &op.attr);
+	if (IS_ERR(ch)) {
+		err = PTR_ERR(ch);
+		goto out;
+	}
+	op.id = ch->id;
+	err = fastipc_arg_out(arg, &op, sizeof(op), cmd);
+	if (err) {
+		/* The channel may stay created; the handle stays unbound. */
+		fastipc_chan_put(ch);
+		goto out;
+	}
+	h->access = access;
+	mmgrab(current->mm);
+	h->mm = current->mm;
+	atomic_inc(&ch->nr_handles);
+	atomic_long_inc(&fastipc_counters.handles);
+	/* Publish the channel after the fields that go with it. */
+	smp_store_release(&h->chan, ch);
+out:
+	mutex_unlock(&h->bind_lock);
+	return err;
+}
+
+static int fastipc_ioc_unlink(unsigned int cmd, unsigned long arg)
+{
+	struct fastipc_unlink ul;
+	int err;
+
+	err = fastipc_arg_in(&ul, sizeof(ul), FASTIPC_UNLINK_SIZE_VER0, cmd,
+			     arg);
+	if (err)
+		return err;
+	if (memchr_inv(ul.__reserved, 0, sizeof(ul.__reserved)))
+		return -EINVAL;
+	return fastipc_chan_unlink(fastipc_ns_current(), ul.name);
+}
+
+/* Move a window buffer into the queue: no byte is copied. */
+static int fastipc_send_buf(struct fastipc_handle *h,
+			    struct fastipc_channel *ch,
+			    const struct fastipc_send *sd, bool nonblock)
+{
+	struct fastipc_pages *pg;
+	struct fastipc_msg *msg;
+	int err;
+
+	msg = fastipc_msg_alloc_pages(NULL);
+	if (!msg)
+		return -ENOMEM;
+	err = fastipc_chan_reserve(ch, sd->len, nonblock, sd->timeout_ns);
+	if (err)
+		goto err_free;
+	pg = fastipc_window_take(h, sd->buf, sd->len);
+	if (IS_ERR(pg)) {
+		err = PTR_ERR(pg);
+		goto err_unreserve;
+	}
+	msg->pages = pg;
+	msg->len = sd->len;
+	msg->prio = sd->prio;
+	fastipc_chan_commit(ch, msg, 0);
+	return 0;
+
+err_unreserve:
+	fastipc_chan_unreserve(ch, sd->len);
+err_free:
+	fastipc_msg_free(msg);
+	return err;
+}
+
+/* Copy a message in from user memory: inline or into fresh pages. */
+static int fastipc_send_copy(struct fastipc_channel *ch,
+			     const struct fastipc_send *sd, bool pages,
+			     bool nonblock)
+{
+	const void __user *src = u64_to_user_ptr(sd->buf);
+	struct fastipc_pages *pg = NULL;
+	struct fastipc_msg *msg;
+	int err;
+
+	err = fastipc_chan_reserve(ch, sd->len, nonblock, sd->timeout_ns);
+	if (err)
+		return err;
+
+	err = -ENOMEM;
+	if (pages) {
+		pg = fastipc_pages_alloc(DIV_ROUND_UP(sd->len, PAGE_SIZE),
+					 false);
+		if (!pg)
+			goto err_unreserve;
+		msg = fastipc_msg_alloc_pages(pg);
+		if (!msg)
+			goto err_free_pages;
+		msg->len = sd->len;
+		err = fastipc_pages_copy_in(pg, src, sd->len);
+	} else {
+		msg = fastipc_msg_alloc_inline(sd->len);
+		if (!msg)
+			goto err_unreserve;
+		err = copy_from_user(msg->data, src, sd->len) ? -EFAULT : 0;
+	}
+	if (err)
+		goto err_free_msg;
+
+	msg->prio = sd->prio;
+	fastipc_chan_commit(ch, msg, sd->len);
+	return 0;
+
+err_free_msg:
+	fastipc_msg_free(msg);
+	goto err_unreserve;
+err_free_pages:
+	fastipc_pages_free(pg);
+err_unreserve:
+	fastipc_chan_unreserve(ch, sd->len);
+	return err;
+}
+
+static int fastipc_ioc_send(struct file *file, struct fastipc_handle *h,
+			    struct fastipc_channel *ch, unsigned int cmd,
+			    unsigned long arg)
+{
+	const u32 paths = FASTIPC_SEND_COPY | FASTIPC_SEND_PAGES |
+			  FASTIPC_SEND_BUF;
+	struct fastipc_send sd;
+	bool nonblock, pages;
+	int err;
+
+	err = fastipc_arg_in(&sd, sizeof(sd), FASTIPC_SEND_SIZE_VER0, cmd, arg);
+	if (err)
+		return err;
+	if ((sd.flags & ~FASTIPC_SEND_ALL) || sd.prio > FASTIPC_PRIO_MAX ||
+	    hweight32(sd.flags & paths) > 1 ||
+	    memchr_inv(sd.__reserved, 0, sizeof(sd.__reserved)))
+		return -EINVAL;
+	if (!(h->access & FASTIPC_O_SEND))
+		return -EBADF;
+	if (sd.len > FASTIPC_MSG_SIZE_LIMIT)
+		return -EMSGSIZE;
+
+	nonblock = (sd.flags & FASTIPC_NONBLOCK) ||
+		   (file->f_flags & O_NONBLOCK);
+	if (sd.flags & FASTIPC_SEND_BUF)
+		return fastipc_send_buf(h, ch, &sd, nonblock);
+
+	/* An empty message has no page to carry it. */
+	if (!sd.len)
+		pages = false;
+	else if (sd.flags & FASTIPC_SEND_PAGES)
+		pages = true;
+	else if (sd.flags & FASTIPC_SEND_COPY)
+		pages = false;
+	else
+		pages = sd.len >= READ_ONCE(ch->attr.zc_threshold);
+	return fastipc_send_copy(ch, &sd, pages, nonblock);
+}
+
+static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
+			    struct fastipc_channel *ch, unsigned int cmd,
+			    unsigned long arg)
+{
+	void __user *dst;
+	struct fastipc_recv rv;
+	struct fastipc_msg *msg;
+	size_t len, copied = 0;
+	unsigned long mapped = 0;
+	bool nonblock;
+	int err;
+
+	err = fastipc_arg_in(&rv, sizeof(rv), FASTIPC_RECV_SIZE_VER0, cmd, arg);
+	if (err)
+		return err;
+	if ((rv.flags & ~FASTIPC_RECV_ALL) || rv.prio || rv.addr ||
+	    rv.msg_flags || rv.__pad ||
+	    memchr_inv(rv.__reserved, 0, sizeof(rv.__reserved)))
+		return -EINVAL;
+	if (!(h->access & FASTIPC_O_RECV))
+		return -EBADF;
+
+	nonblock = (rv.flags & FASTIPC_NONBLOCK) ||
+		   (file->f_flags & O_NONBLOCK);
+	msg = fastipc_chan_take(ch, nonblock, rv.timeout_ns);
+	if (IS_ERR(msg))
+		return PTR_ERR(msg);
+
+	len = msg->len;
+	dst = u64_to_user_ptr(rv.buf);
+	rv.prio = msg->prio;
+	rv.msg_flags = msg->pages ? FASTIPC_MSG_PAGES : 0;
+	if (msg->pages && (rv.flags & FASTIPC_RECV_MAP)) {
+		err = fastipc_window_map(h, msg->pages, len, &rv.addr);
+		if (!err) {
+			mapped = msg->pages->nr;
+			msg->pages = NULL;	/* the window owns them now */
+			rv.msg_flags |= FASTIPC_MSG_MAPPED;
+		}
+	} else if (rv.len < len) {
+		err = -EMSGSIZE;
+	} else if (msg->pages) {
+		err = fastipc_pages_copy_out(dst, msg->pages, len);
+		copied = len;
+	} else {
+		err = copy_to_user(dst, msg->data, len) ? -EFAULT : 0;
+		copied = len;
+	}
+
+	rv.len = len;
+	if (err && err != -EMSGSIZE)
+		goto err_putback;
+	/* Report the result; if that faults, the message is not lost. */
+	if (fastipc_arg_out(arg, &rv, sizeof(rv), cmd)) {
+		err = -EFAULT;
+		if (rv.msg_flags & FASTIPC_MSG_MAPPED)
+			goto err_unmap;
+		goto err_putback;
+	}
+	if (err)
+		goto err_putback;
+
+	fastipc_chan_done(ch, len, copied, mapped);
+	fastipc_msg_free(msg);
+	return 0;
+
+err_unmap:
+	/* Take the pages back out of the window and requeue them. */
+	msg->pages = fastipc_window_take(h, rv.addr, len);
+	if (IS_ERR(msg->pages)) {
+		/* munmap raced with us: the window freed them. */
+		msg->pages = NULL;
+		fastipc_chan_done(ch, len, 0, 0);
+		fastipc_msg_free(msg);
+		return err;
+	}
+err_putback:
+	fastipc_chan_putback(ch, msg);
+	return err;
+}
+
+static int fastipc_ioc_buf_alloc(struct fastipc_handle *h,
+				 struct fastipc_channel *ch, unsigned int cmd,
+				 unsigned long arg)
+{
+	struct fastipc_buf bf;
+	int err;
+
+	err = fastipc_arg_in(&bf, sizeof(bf), FASTIPC_BUF_SIZE_VER0, cmd, arg);
+	if (err)
+		return err;
+	if (bf.addr || bf.flags || bf.__pad || !bf.len ||
+	    memchr_inv(bf.__reserved, 0, sizeof(bf.__reserved)))
+		return -EINVAL;
+	if (bf.len > READ_ONCE(ch->attr.max_msg_size))
+		return -EMSGSIZE;
+	err = fastipc_window_alloc(h, bf.len, &bf.addr, &bf.len);
+	if (err)
+		return err;
+	err = fastipc_arg_out(arg, &bf, sizeof(bf), cmd);
+	if (err)
+		fastipc_window_free(h, bf.addr);
+	return err;
+}
+
+static int fastipc_ioc_buf_free(struct fastipc_handle *h, unsigned int cmd,
+				unsigned long arg)
+{
+	struct fastipc_buf bf;
+	int err;
+
+	err = fastipc_arg_in(&bf, sizeof(bf), FASTIPC_BUF_SIZE_VER0, cmd, arg);
+	if (err)
+		return err;
+	if (bf.len || bf.flags || bf.__pad ||
+	    memchr_inv(bf.__reserved, 0, sizeof(bf.__reserved)))
+		return -EINVAL;
+	return fastipc_window_free(h, bf.addr);
+}
+
+static int fastipc_ioc_info(struct fastipc_handle *h,
+			    struct fastipc_channel *ch, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct fastipc_info info = {};
+
+	if (_IOC_SIZE(cmd) < FASTIPC_INFO_SIZE_VER0)
+		return -EINVAL;
+	if (READ_ONCE(ch->ns))
+		strscpy(info.name, ch->name, sizeof(info.name));
+	info.handle_flags = h->access;
+	fastipc_chan_fill_info(ch, &info);
+	mutex_lock(&h->win.lock);
+	info.window_size = (u64)h->win.nr_pages << PAGE_SHIFT;
+	info.window_pages = h->win.pages_mapped;
+	mutex_unlock(&h->win.lock);
+	return fastipc_arg_out(arg, &info, sizeof(info), cmd);
+}
+
+static int fastipc_ioc_stats(unsigned int cmd, unsigned long arg)
+{
+	struct fastipc_counters *c = &fastipc_counters;
+	struct fastipc_stats st = {
+		.pages_held = atomic_long_read(&c->pages_held),
+		.bytes_queued = atomic_long_read(&c->bytes_queued),
+		.channels = atomic_long_read(&c->channels),
+		.handles = atomic_long_read(&c->handles),
+		.copied_bytes = atomic64_read(&c->copied_bytes),
+		.mapped_pages = atomic64_read(&c->mapped_pages),
+	};
+
+	if (_IOC_SIZE(cmd) < FASTIPC_STATS_SIZE_VER0)
+		return -EINVAL;
+	return fastipc_arg_out(arg, &st, sizeof(st), cmd);
+}
+
+static int fastipc_ioc_set_attr(struct fastipc_channel *ch, unsigned int cmd,
+				unsigned long arg)
+{
+	struct fastipc_attr attr;
+	int err;
+
+	err = fastipc_arg_in(&attr, sizeof(attr), sizeof(attr), cmd, arg);
+	if (err)
+		return err;
+	err = fastipc_chan_check_attr(&attr, false);
+	if (err)
+		return err;
+	if (!fastipc_chan_may_admin(ch))
+		return -EPERM;
+	fastipc_chan_set_attr(ch, &attr);
+	return 0;
+}
+
+/* Same number and direction as @ref; any size (checked by the handler). */
+static bool fastipc_cmd_is(unsigned int cmd, unsigned int ref)
+{
+	return _IOC_NR(cmd) == _IOC_NR(ref) && _IOC_DIR(cmd) == _IOC_DIR(ref);
+}
+
+static long fastipc_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	struct fastipc_handle *h = file->private_data;
+	struct fastipc_channel *ch;
+
+	if (_IOC_TYPE(cmd) != FASTIPC_IOC_MAGIC)
+		return -ENOTTY;
+
+	/* Commands that need no bound channel. */
+	if (fastipc_cmd_is(cmd, FASTIPC_IOC_OPEN))
+		return fastipc_ioc_open(h, cmd, arg);
+	if (fastipc_cmd_is(cmd, FASTIPC_IOC_UNLINK))
+		return fastipc_ioc_unlink(cmd, arg);
+	if (fastipc_cmd_is(cmd, FASTIPC_IOC_STATS))
+		return fastipc_ioc_stats(cmd, arg);
+
+	if (_IOC_NR(cmd) > _IOC_NR(FASTIPC_IOC_SET_ATTR))
+		return -ENOTTY;
+	ch = fastipc_handle_chan(h);
+	if (!ch)
+		return -EBADFD;
+	if (READ_ONCE(ch->dead))
+		return -EIDRM;
+
+	if (fastipc_cmd_is(cmd, FASTIPC_IOC_SEND))
+		return fastipc_ioc_send(file, h, ch, cmd, arg);
+	if (fastipc_cmd_is(cmd, FASTIPC_IOC_RECV))
+		return fastipc_ioc_recv(file, h, ch, cmd, arg);
+	if (fastipc_cmd_is(cmd, FASTIPC_IOC_BUF_ALLOC))
+		return fastipc_ioc_buf_alloc(h, ch, cmd, arg);
+	if (fastipc_cmd_is(cmd, FASTIPC_IOC_BUF_FREE))
+		return fastipc_ioc_buf_free(h, cmd, arg);
+	if (fastipc_cmd_is(cmd, FASTIPC_IOC_INFO))
+		return fastipc_ioc_info(h, ch, cmd, arg);
+	if (fastipc_cmd_is(cmd, FASTIPC_IOC_SET_ATTR))
+		return fastipc_ioc_set_attr(ch, cmd, arg);
+	return -ENOTTY;
+}
+
+static __poll_t fastipc_poll(struct file *file, poll_table *wait)
+{
+	struct fastipc_handle *h = file->private_data;
+	struct fastipc_channel *ch = fastipc_handle_chan(h);
+
+	if (!ch)
+		return 0;
+	return fastipc_chan_poll(ch, file, wait, h->access);
+}
+
+static int fastipc_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct fastipc_handle *h = file->private_data;
+
+	if (!fastipc_handle_chan(h))
+		return -EBADFD;
+	return fastipc_window_mmap(h, vma);
+}
+
+const struct file_operations fastipc_fops = {
+	.owner = THIS_MODULE,
+	.open = fastipc_open,
+	.release = fastipc_release,
+	.unlocked_ioctl = fastipc_ioctl,
+	/* Every structure has one layout on 32- and 64-bit ABIs. */
+	.compat_ioctl = compat_ptr_ioctl,
+	.poll = fastipc_poll,
+	.mmap = fastipc_mmap,
+	.llseek = noop_llseek,
+};

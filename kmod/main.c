@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fastipc: kernel-managed message channels on /dev/fastipc.
+ *
+ * Module entry points, parameters and the misc device.  The channel model
+ * is described in Documentation/design.md, the user API in
+ * Documentation/uapi.md.
+ */
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+#include "fastipc_internal.h"
+
+unsigned long fastipc_max_msg_size = 64UL << 20;
+module_param_named(max_msg_size, fastipc_max_msg_size, ulong, 0644);
+MODULE_PARM_DESC(max_msg_size, "Largest message a channel may allow (bytes, up to 1 GiB)");
+
+unsigned int fastipc_default_max_msgs = 256;
+module_param_named(default_max_msgs, fastipc_default_max_msgs, uint, 0644);
+MODULE_PARM_DESC(default_max_msgs, "max_msgs of a new channel when none is given");
+
+unsigned int fastipc_max_msgs_limit = 65536;
+module_param_named(max_msgs_limit, fastipc_max_msgs_limit, uint, 0644);
+MODULE_PARM_DESC(max_msgs_limit, "Largest max_msgs a channel may have");
+
+unsigned long fastipc_default_max_bytes = 64UL << 20;
+module_param_named(default_max_bytes, fastipc_default_max_bytes, ulong, 0644);
+MODULE_PARM_DESC(default_max_bytes, "max_bytes of a new channel when none is given");
+
+unsigned long fastipc_max_bytes_limit = 1UL << 30;
+module_param_named(max_bytes_limit, fastipc_max_bytes_limit, ulong, 0644);
+MODULE_PARM_DESC(max_bytes_limit, "Largest max_bytes a channel may have");
+
+unsigned long fastipc_zc_threshold = 64UL << 10;
+module_param_named(zc_threshold, fastipc_zc_threshold, ulong, 0644);
+MODULE_PARM_DESC(zc_threshold, "Messages of this size or more take the page path (new channels)");
+
+unsigned long fastipc_max_window = 1UL << 30;
+module_param_named(max_window, fastipc_max_window, ulong, 0644);
+MODULE_PARM_DESC(max_window, "Largest zero-copy window one handle may map (bytes)");
+
+unsigned int fastipc_max_channels = 4096;
+module_param_named(max_channels, fastipc_max_channels, uint, 0644);
+MODULE_PARM_DESC(max_channels, "Channels per network namespace");
+
+struct fastipc_counters fastipc_counters;
+
+static struct miscdevice fastipc_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "fastipc",
+	.fops = &fastipc_fops,
+	.mode = 0666,
+};
+
+static int __init fastipc_init(void)
+{
+	int err;
+
+	err = fastipc_ns_register();
+	if (err)
+		return err;
+	err = misc_register(&fastipc_misc);
+	if (err)
+		goto err_ns;
+	return 0;
+
+err_ns:
+	fastipc_ns_unregister();
+	return err;
+}
+
+static void __exit fastipc_exit(void)
+{
+	misc_deregister(&fastipc_misc);
+	/* Destroys the channels that are still named; no handle is open. */
+	fastipc_ns_unregister();
+	WARN_ON(atomic_long_read(&fastipc_counters.pages_held));
+	WARN_ON(atomic_long_read(&fastipc_counters.channels));
+}
+
+module_init(fastipc_init);
+module_exit(fastipc_exit);
+
+MODULE_DESCRIPTION("fastipc: message channels with a zero-copy page path");
+MODULE_AUTHOR("The fastipc authors");
+MODULE_LICENSE("GPL");
