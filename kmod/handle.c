@@ -22,6 +22,12 @@ static struct fastipc_channel *fastipc_handle_chan(struct fastipc_handle *h)
 	return smp_load_acquire(&h->chan);
 }
 
+/*
+ * The handle's address_space only tracks the window's VMA for
+ * unmap_mapping_range(); it has no page cache and no operations.
+ */
+static const struct address_space_operations fastipc_aops = {};
+
 static int fastipc_open(struct inode *inode, struct file *file)
 {
 	struct fastipc_handle *h;
@@ -31,6 +37,7 @@ static int fastipc_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	mutex_init(&h->bind_lock);
 	address_space_init_once(&h->mapping);
+	h->mapping.a_ops = &fastipc_aops;
 	fastipc_window_init(&h->win);
 	/* mmap links the window into this mapping's i_mmap tree. */
 	file->f_mapping = &h->mapping;

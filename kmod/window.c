@@ -243,30 +243,27 @@ int fastipc_window_alloc(struct fastipc_handle *h, size_t len, u64 *addr,
 	struct fastipc_pages *pg;
 	int err;
 
+	/* Allocate and zero before taking mmap_lock: it may take a while. */
+	pg = fastipc_pages_alloc(DIV_ROUND_UP(len, PAGE_SIZE), true);
+	if (!pg)
+		return -ENOMEM;
 	err = fastipc_window_lock(h);
 	if (err)
-		return err;
-	if (!h->win.start) {
+		goto err_free;
+	if (!h->win.start)
 		err = -ENXIO;
-		goto out;
-	}
-	if (!h->win.writable) {
+	else if (!h->win.writable)
 		err = -EACCES;
-		goto out;
-	}
-	pg = fastipc_pages_alloc(DIV_ROUND_UP(len, PAGE_SIZE), true);
-	if (!pg) {
-		err = -ENOMEM;
-		goto out;
-	}
-	err = fastipc_window_insert(h, pg, addr);
-	if (err) {
-		fastipc_pages_free(pg);
-		goto out;
-	}
-	*mapped = (u64)pg->nr << PAGE_SHIFT;
-out:
+	else
+		err = fastipc_window_insert(h, pg, addr);
 	fastipc_window_unlock(h);
+	if (err)
+		goto err_free;
+	*mapped = (u64)pg->nr << PAGE_SHIFT;
+	return 0;
+
+err_free:
+	fastipc_pages_free(pg);
 	return err;
 }
 
