@@ -84,6 +84,7 @@ static void fastipc_chan_release(struct kref *ref)
 
 	/* No handle and no name left: nobody can reach the queue. */
 	fastipc_chan_kill(ch);
+	fastipc_quota_del_channel(ch->cuid);
 	put_user_ns(ch->user_ns);
 	atomic_long_dec(&fastipc_counters.channels);
 	kfree(ch);

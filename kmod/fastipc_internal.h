@@ -22,6 +22,7 @@
  *   fastipc_window.lock
  *   i_mmap_rwsem of the handle's address_space (inside unmap_mapping_range)
  *   fastipc_ns.lock
+ *   fastipc_quota_lock (quota.c)
  *   fastipc_channel.lock (a spinlock: never held across a sleep or a user
  *                         access)
  */
@@ -54,6 +55,8 @@ extern unsigned long fastipc_max_bytes_limit;
 extern unsigned long fastipc_zc_threshold;
 extern unsigned long fastipc_max_window;
 extern unsigned int fastipc_max_channels;
+extern unsigned int fastipc_max_user_channels;
+extern unsigned long fastipc_user_pages_floor;
 
 /* Module-wide counters, for FASTIPC_IOC_STATS and the tests. */
 struct fastipc_counters {
@@ -79,9 +82,17 @@ struct fastipc_ns *fastipc_ns_current(void);
 int fastipc_ns_register(void);
 void fastipc_ns_unregister(void);
 
+/* Per-user ceilings (quota.c). */
+int fastipc_quota_add_channel(kuid_t uid);
+void fastipc_quota_del_channel(kuid_t uid);
+struct user_struct *fastipc_quota_charge_pages(unsigned long nr);
+void fastipc_quota_uncharge_pages(struct user_struct *user, unsigned long nr);
+void fastipc_quota_put_user(struct user_struct *user);
+
 /* A set of order-0 pages holding one message or one buffer. */
 struct fastipc_pages {
 	unsigned long nr;
+	struct user_struct *user;	/* charged for them, or NULL */
 	struct page *pages[];
 };
 

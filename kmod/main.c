@@ -44,6 +44,14 @@ unsigned int fastipc_max_channels = 4096;
 module_param_named(max_channels, fastipc_max_channels, uint, 0644);
 MODULE_PARM_DESC(max_channels, "Channels per network namespace");
 
+unsigned int fastipc_max_user_channels = 1024;
+module_param_named(max_user_channels, fastipc_max_user_channels, uint, 0644);
+MODULE_PARM_DESC(max_user_channels, "Channels that exist per creating user");
+
+unsigned long fastipc_user_pages_floor = 256UL << 20;
+module_param_named(user_pages_floor, fastipc_user_pages_floor, ulong, 0644);
+MODULE_PARM_DESC(user_pages_floor, "Bytes of pages a user may hold even when RLIMIT_MEMLOCK is lower");
+
 struct fastipc_counters fastipc_counters;
 
 static struct miscdevice fastipc_misc = {

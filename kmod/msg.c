@@ -24,11 +24,15 @@ struct fastipc_pages *fastipc_pages_alloc(unsigned long nr, bool zero)
 {
 	struct fastipc_pages *pg;
 	gfp_t gfp = FASTIPC_GFP_PAGE | (zero ? __GFP_ZERO : 0);
+	struct user_struct *user;
 	unsigned long i;
 
+	user = fastipc_quota_charge_pages(nr);
+	if (IS_ERR(user))
+		return NULL;
 	pg = kvmalloc(struct_size(pg, pages, nr), GFP_KERNEL_ACCOUNT);
 	if (!pg)
-		return NULL;
+		goto err_uncharge;
 	for (i = 0; i < nr; i++) {
 		pg->pages[i] = alloc_page(gfp);
 		if (!pg->pages[i])
@@ -40,6 +44,7 @@ struct fastipc_pages *fastipc_pages_alloc(unsigned long nr, bool zero)
 		cond_resched();
 	}
 	pg->nr = nr;
+	pg->user = user;
 	atomic_long_add(nr, &fastipc_counters.pages_held);
 	return pg;
 
@@ -47,6 +52,9 @@ err_free:
 	while (i--)
 		put_page(pg->pages[i]);
 	kvfree(pg);
+err_uncharge:
+	fastipc_quota_uncharge_pages(user, nr);
+	fastipc_quota_put_user(user);
 	return NULL;
 }
 
@@ -59,6 +67,8 @@ void fastipc_pages_free(struct fastipc_pages *pg)
 	for (i = 0; i < pg->nr; i++)
 		put_page(pg->pages[i]);
 	atomic_long_sub(pg->nr, &fastipc_counters.pages_held);
+	fastipc_quota_uncharge_pages(pg->user, pg->nr);
+	fastipc_quota_put_user(pg->user);
 	kvfree(pg);
 }
 
@@ -75,6 +85,7 @@ void fastipc_pages_trim(struct fastipc_pages *pg, size_t len)
 	while (pg->nr > keep) {
 		put_page(pg->pages[--pg->nr]);
 		atomic_long_dec(&fastipc_counters.pages_held);
+		fastipc_quota_uncharge_pages(pg->user, 1);
 	}
 	if (tail && keep)
 		memzero_page(pg->pages[keep - 1], tail, PAGE_SIZE - tail);

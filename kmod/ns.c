@@ -159,6 +159,9 @@ struct fastipc_channel *fastipc_chan_open(struct fastipc_ns *ns,
 		err = -ENOSPC;
 		if (ns->nr_channels >= READ_ONCE(fastipc_max_channels))
 			goto err_unlock;
+		err = fastipc_quota_add_channel(fresh->cuid);
+		if (err)
+			goto err_unlock;
 		ch = fresh;
 		fresh = NULL;
 		ch->id = atomic64_inc_return(&fastipc_next_id);
