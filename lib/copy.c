@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: (LGPL-2.1-or-later OR MIT)
+/*
+ * libfastipc: the copy API (send, receive into the caller's memory) and
+ * the receive-into-a-heap-buffer helper the zero-copy receive shares.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* An absolute CLOCK_MONOTONIC deadline, or -1 for none. */
+int64_t fipc_deadline(int64_t timeout_ns)
+{
+	if (timeout_ns < 0)
+		return -1;
+	return now_ns() + timeout_ns;
+}
+
+/* The relative timeout left until a deadline: -1 for none, else >= 0. */
+int64_t fipc_remaining(int64_t deadline)
+{
+	int64_t left;
+
+	if (deadline < 0)
+		return -1;
+	left = deadline - now_ns();
+	return left > 0 ? left : 0;
+}
+
+FASTIPC_EXPORT
+int fastipc_timedsend(struct fastipc_chan *ch, const void *buf, size_t len,
+		      unsigned int prio, unsigned int flags,
+		      int64_t timeout_ns)
+{
+	struct fastipc_send s;
+
+	if (!ch)
+		return -EINVAL;
+	memset(&s, 0, sizeof(s));
+	s.buf = fipc_ptr(buf);
+	s.len = len;
+	s.timeout_ns = timeout_ns < 0 ? FASTIPC_TIMEOUT_NONE : timeout_ns;
+	s.prio = prio;
+	s.flags = flags;
+	return fipc_ioctl(ch->fd, FASTIPC_IOC_SEND, &s);
+}
+
+FASTIPC_EXPORT
+int fastipc_send(struct fastipc_chan *ch, const void *buf, size_t len,
+		 unsigned int prio, unsigned int flags)
+{
+	return fastipc_timedsend(ch, buf, len, prio, flags,
+				 FASTIPC_TIMEOUT_NONE);
+}
+
+FASTIPC_EXPORT
+ssize_t fastipc_timedrecv(struct fastipc_chan *ch, void *buf, size_t size,
+			  unsigned int *prio, unsigned int flags,
+			  int64_t timeout_ns)
+{
+	struct fastipc_recv r;
+	int ret;
+
+	if (!ch)
+		return -EINVAL;
+	memset(&r, 0, sizeof(r));
+	r.buf = fipc_ptr(buf);
+	r.len = size;
+	r.timeout_ns = timeout_ns < 0 ? FASTIPC_TIMEOUT_NONE : timeout_ns;
+	r.flags = flags;
+	ret = fipc_ioctl(ch->fd, FASTIPC_IOC_RECV, &r);
+	if (ret)
+		return ret;
+	if (prio)
+		*prio = r.prio;
+	return (ssize_t)r.len;
+}
+
+FASTIPC_EXPORT
+ssize_t fastipc_recv(struct fastipc_chan *ch, void *buf, size_t size,
+		     unsigned int *prio, unsigned int flags)
+{
+	return fastipc_timedrecv(ch, buf, size, prio, flags,
+				 FASTIPC_TIMEOUT_NONE);
+}
+
+/*
+ * The spare receive buffer: one per handle, recv_guess bytes, taken and
+ * given back with atomic exchanges so that threads never share it.  A
+ * receive that ends up mapping its message (zero-copy) gives the buffer
+ * back unused; one that copies hands it to the caller.
+ */
+void *fipc_spare_get(struct fastipc_chan *ch)
+{
+	void *buf = atomic_exchange_explicit(&ch->recv_spare, NULL,
+					     memory_order_acquire);
+
+	return buf ? buf : malloc(ch->recv_guess);
+}
+
+void fipc_spare_put(struct fastipc_chan *ch, void *buf)
+{
+	void *expected = NULL;
+
+	if (!atomic_compare_exchange_strong_explicit(&ch->recv_spare,
+						     &expected, buf,
+						     memory_order_release,
+						     memory_order_relaxed))
+		free(buf);
+}
+
+/*
+ * Receive one message with kernel flags @kflags (FASTIPC_NONBLOCK and
+ * maybe FASTIPC_RECV_MAP) until @deadline.  A copied message ends in a
+ * malloc'd buffer of its size, stored in *bufp; a mapped one leaves *bufp
+ * NULL and r->addr set.  On EMSGSIZE the kernel has said the length:
+ * retry with that much (another receiver may have taken the message
+ * meanwhile, so this loops).  Returns 0 or -errno; *r is the kernel's
+ * answer.
+ */
+int fipc_recv_heap(struct fastipc_chan *ch, unsigned int kflags,
+		   int64_t deadline, struct fastipc_recv *r, void **bufp)
+{
+	size_t size = ch->recv_guess;
+	void *buf = fipc_spare_get(ch);
+	bool spare = true;	/* buf is recv_guess bytes, may go back */
+	int ret;
+
+	for (;;) {
+		if (!buf)
+			return -ENOMEM;
+		memset(r, 0, sizeof(*r));
+		r->buf = fipc_ptr(buf);
+		r->len = size;
+		r->timeout_ns = fipc_remaining(deadline);
+		r->flags = kflags;
+		ret = fipc_ioctl(ch->fd, FASTIPC_IOC_RECV, r);
+		if (ret != -EMSGSIZE)
+			break;
+		if (r->len <= size || r->len > SIZE_MAX) {
+			ret = -EPROTO;	/* the kernel broke its word */
+			break;
+		}
+		if (spare)
+			fipc_spare_put(ch, buf);
+		else
+			free(buf);
+		size = r->len;
+		buf = malloc(size);
+		spare = false;
+	}
+
+	if (ret || (r->msg_flags & FASTIPC_MSG_MAPPED)) {
+		if (spare)
+			fipc_spare_put(ch, buf);
+		else
+			free(buf);
+		*bufp = NULL;
+		return ret;
+	}
+
+	/* Copied: trim the buffer to the message (never to 0 bytes). */
+	if (r->len < size) {
+		void *trimmed = realloc(buf, r->len ? r->len : 1);
+
+		if (trimmed)
+			buf = trimmed;
+	}
+	*bufp = buf;
+	return 0;
+}
+
+FASTIPC_EXPORT
+ssize_t fastipc_recv_alloc(struct fastipc_chan *ch, void **bufp,
+			   unsigned int *prio, unsigned int flags,
+			   int64_t timeout_ns)
+{
+	struct fastipc_recv r;
+	void *buf;
+	int ret;
+
+	if (!ch || !bufp)
+		return -EINVAL;
+	if (flags & ~FASTIPC_NONBLOCK)
+		return -EINVAL;
+	ret = fipc_recv_heap(ch, flags, fipc_deadline(timeout_ns), &r, &buf);
+	if (ret)
+		return ret;
+	if (prio)
+		*prio = r.prio;
+	*bufp = buf;
+	return (ssize_t)r.len;
+}

@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: (LGPL-2.1-or-later OR MIT) */
+/*
+ * libfastipc: the user-space library for /dev/fastipc channels.
+ *
+ * This is the only header a program needs.  It includes the kernel's uapi
+ * header <linux/fastipc.h>, so every FASTIPC_* constant and uapi structure
+ * (struct fastipc_attr, struct fastipc_info, struct fastipc_stats, ...) is
+ * available too.  Documentation/libfastipc.md has examples;
+ * Documentation/uapi.md the kernel contract this library wraps.
+ *
+ * Error convention
+ * ----------------
+ * Every function that can fail returns a negative errno value (-EAGAIN,
+ * -ENOENT, ...) on failure and a value >= 0 on success: 0, or a length
+ * where the description says so.  errno is never part of the result: it
+ * may be changed by any call, and need not be read.  No function returns a
+ * pointer; results are stored through out-parameters, which are written
+ * only on success unless the description says otherwise.
+ *
+ * Errors that every function may return in addition to those listed:
+ * -EINVAL for a NULL handle or out-parameter or a flag this library does
+ * not know, -EIDRM when the channel was destroyed under the handle (its
+ * network namespace went away), -ENOMEM.
+ *
+ * Device errors: a function that opens /dev/fastipc (fastipc_open,
+ * fastipc_unlink, fastipc_stats) returns -ENODEV when the device does not
+ * exist or has no driver, which means the fastipc module is not loaded.
+ * (open(2) itself says ENOENT; the library turns it into -ENODEV so that it
+ * cannot be mistaken for "no such channel".)
+ *
+ * Threads
+ * -------
+ * All functions may be called from several threads at once on the same
+ * handle, except fastipc_close(), which must be the last call on a handle.
+ * The zero-copy window is mapped lazily, once, whichever thread needs it
+ * first.
+ *
+ * Processes
+ * ---------
+ * A handle's window and its buffers belong to the process that opened the
+ * handle.  After fork() a child may use an inherited handle for the copy
+ * API only; the zero-copy calls then fail with -EPERM (fastipc_recv_msg()
+ * falls back to copying).  A child should open its own handles.
+ *
+ * Timeouts
+ * --------
+ * timeout_ns is relative, in nanoseconds.  A negative value
+ * (FASTIPC_TIMEOUT_NONE) waits forever; 0 does not wait when the call
+ * cannot complete at once (-ETIMEDOUT).  A call that retries internally
+ * keeps to the caller's deadline.  A signal ends a wait with -EINTR; the
+ * library does not restart it.
+ */
+#ifndef FASTIPC_H
+#define FASTIPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <linux/fastipc.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FASTIPC_LIB_VERSION_MAJOR	0
+#define FASTIPC_LIB_VERSION_MINOR	1
+
+/* The window fastipc_window_map() maps when given size 0, and the lazy one. */
+#define FASTIPC_WINDOW_DEFAULT_SIZE	(256UL << 20)
+
+/* fastipc_window_map() flags */
+#define FASTIPC_WINDOW_RDONLY	(1U << 0)	/* receive only: PROT_READ */
+
+/* fastipc_msg_alloc() flags; neither means "choose by zc_threshold" */
+#define FASTIPC_ALLOC_WINDOW	(1U << 0)	/* always a window buffer */
+#define FASTIPC_ALLOC_HEAP	(1U << 1)	/* always a heap buffer */
+
+/* An open handle on one channel: opaque. */
+struct fastipc_chan;
+
+/*
+ * A received message (fastipc_recv_msg).  data and len describe it;
+ * flags holds FASTIPC_MSG_PAGES (it travelled in kernel pages) and
+ * FASTIPC_MSG_MAPPED (data points into the handle's window: zero-copy).
+ * Without FASTIPC_MSG_MAPPED, data is a malloc'd copy.  Either way the
+ * receiver owns data (it may write to it) until fastipc_msg_release() or a
+ * successful fastipc_buf_send() of it.
+ */
+struct fastipc_msg {
+	void *data;
+	size_t len;
+	unsigned int prio;
+	unsigned int flags;
+	uint64_t __private[2];	/* the library's; callers leave it alone */
+};
+
+/* ------------------------------------------------------------------ */
+/* Handles                                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * fastipc_open - open a handle on a channel
+ * @name:  channel name, 1 to FASTIPC_NAME_MAX bytes, no '/'
+ * @flags: FASTIPC_O_RECV and/or FASTIPC_O_SEND (at least one), optionally
+ *         FASTIPC_O_CREAT and FASTIPC_O_EXCL (only with FASTIPC_O_CREAT)
+ * @mode:  permission bits (& 0777) of a new channel; ignored otherwise.
+ *         No umask applies.
+ * @attr:  limits of a new channel (a zero field: the module default), or
+ *         NULL for all defaults.  Not written to; the limits in force are
+ *         cached in the handle (fastipc_get_attr).
+ * @chp:   out: the new handle
+ *
+ * Opens /dev/fastipc (O_CLOEXEC) and binds it to the channel.
+ *
+ * Returns 0.  Errors: -ENODEV (module not loaded), -ENOENT (no such
+ * channel and no FASTIPC_O_CREAT), -EEXIST (CREAT|EXCL and it exists),
+ * -EACCES (permission), -ENAMETOOLONG (name longer than
+ * FASTIPC_NAME_MAX), -EINVAL (empty name, '/' in it, no access bit, bad
+ * flags or limits), -ENOSPC (channel limit reached), -EMFILE, -ENFILE,
+ * -ENOMEM.
+ */
+int fastipc_open(const char *name, unsigned int flags, unsigned int mode,
+		 const struct fastipc_attr *attr, struct fastipc_chan **chp);
+
+/*
+ * fastipc_close - close a handle
+ * @ch: the handle; NULL is allowed and does nothing
+ *
+ * Unmaps the handle's window, which frees every buffer in it (allocated or
+ * received, not yet sent), closes the file and frees the handle.  Queued
+ * messages stay queued.  No other thread may be using @ch.
+ *
+ * Returns 0, or the error of close(2) (the handle is freed anyway).
+ */
+int fastipc_close(struct fastipc_chan *ch);
+
+/*
+ * fastipc_unlink - remove a channel's name
+ * @name: the channel name
+ *
+ * The channel lives on while handles are open on it; a later open of the
+ * name finds nothing, or a new channel.
+ *
+ * Returns 0.  Errors: -ENODEV, -ENOENT (no such channel), -EPERM (not the
+ * owner or creator, no CAP_SYS_ADMIN), -ENAMETOOLONG, -EINVAL.
+ */
+int fastipc_unlink(const char *name);
+
+/*
+ * fastipc_fd - the handle's file descriptor
+ * @ch: the handle
+ *
+ * For poll(2)/epoll(7): readable when a message is queued, writable when
+ * there is room for one more.  The descriptor belongs to the handle: do
+ * not close it, read it or mmap it.
+ *
+ * Returns the descriptor (>= 0).  Errors: -EINVAL (@ch is NULL).
+ */
+int fastipc_fd(const struct fastipc_chan *ch);
+
+/*
+ * fastipc_get_attr - the channel's limits, as cached in the handle
+ * @ch:   the handle
+ * @attr: out: the limits in force when the handle was opened, updated by
+ *        this handle's own fastipc_set_attr() calls.  A change made
+ *        through another handle shows in fastipc_info(), not here.
+ *
+ * Costs no system call.  Returns 0.
+ */
+int fastipc_get_attr(const struct fastipc_chan *ch, struct fastipc_attr *attr);
+
+/*
+ * fastipc_set_attr - change the channel's limits
+ * @ch:   the handle
+ * @attr: new limits; a zero field keeps the current value.  __pad must be
+ *        zero.
+ *
+ * Returns 0; the cached limits are updated.  Errors: -EPERM (not the
+ * owner or creator, no CAP_SYS_ADMIN), -EINVAL (a limit out of the
+ * module's range).
+ */
+int fastipc_set_attr(struct fastipc_chan *ch, const struct fastipc_attr *attr);
+
+/*
+ * fastipc_info - the channel's state and counters (FASTIPC_IOC_INFO)
+ * @ch:   the handle
+ * @info: out: name (empty once unlinked), id, owner, mode, limits, queue
+ *        state, counters, this handle's access and window
+ *
+ * Returns 0.
+ */
+int fastipc_info(struct fastipc_chan *ch, struct fastipc_info *info);
+
+/*
+ * fastipc_stats - module-wide counters (FASTIPC_IOC_STATS)
+ * @stats: out: the counters
+ *
+ * Opens /dev/fastipc for the duration of the call.
+ *
+ * Returns 0.  Errors: -ENODEV (module not loaded), -EACCES, -EMFILE.
+ */
+int fastipc_stats(struct fastipc_stats *stats);
+
+/* ------------------------------------------------------------------ */
+/* Copy API: the caller's memory, copied by the kernel                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * fastipc_send - queue one message
+ * @ch:    a handle opened with FASTIPC_O_SEND
+ * @buf:   the message bytes (may be NULL when @len is 0)
+ * @len:   message length, 0 to the channel's max_msg_size
+ * @prio:  0 (lowest) to FASTIPC_PRIO_MAX (highest)
+ * @flags: FASTIPC_NONBLOCK, and at most one of FASTIPC_SEND_COPY (the
+ *         kernel copies the bytes into its memory) and FASTIPC_SEND_PAGES
+ *         (it copies them once into pages a receiver can map).  With
+ *         neither, the kernel takes the page path when @len >= the
+ *         channel's zc_threshold.
+ *
+ * Waits while the channel is full, unless FASTIPC_NONBLOCK.  The message
+ * is queued whole or not at all; @buf may be reused as soon as this
+ * returns.
+ *
+ * Returns 0.  Errors: -EAGAIN (full, FASTIPC_NONBLOCK), -EMSGSIZE (@len
+ * over max_msg_size or max_bytes), -EBADF (not opened for sending),
+ * -EINTR, -EFAULT, -EINVAL (@prio, flags), -ENOMEM.
+ */
+int fastipc_send(struct fastipc_chan *ch, const void *buf, size_t len,
+		 unsigned int prio, unsigned int flags);
+
+/*
+ * fastipc_timedsend - fastipc_send() with a bound on the wait
+ * @timeout_ns: relative timeout; < 0 waits forever
+ *
+ * Returns 0.  Errors: those of fastipc_send(), and -ETIMEDOUT.
+ */
+int fastipc_timedsend(struct fastipc_chan *ch, const void *buf, size_t len,
+		      unsigned int prio, unsigned int flags,
+		      int64_t timeout_ns);
+
+/*
+ * fastipc_recv - take the first message of the highest priority
+ * @ch:    a handle opened with FASTIPC_O_RECV
+ * @buf:   where the message is copied
+ * @size:  bytes available at @buf
+ * @prio:  out: the message's priority (may be NULL)
+ * @flags: FASTIPC_NONBLOCK or 0
+ *
+ * Copies the message into @buf whichever path it travelled.  Waits for a
+ * message unless FASTIPC_NONBLOCK.
+ *
+ * Returns the message length (>= 0).  Errors: -EMSGSIZE (the message is
+ * longer than @size: it stays queued; fastipc_recv_alloc() sizes the
+ * buffer for you), -EAGAIN (empty, FASTIPC_NONBLOCK), -EBADF (not opened
+ * for receiving), -EINTR, -EFAULT.
+ */
+ssize_t fastipc_recv(struct fastipc_chan *ch, void *buf, size_t size,
+		     unsigned int *prio, unsigned int flags);
+
+/*
+ * fastipc_timedrecv - fastipc_recv() with a bound on the wait
+ * @timeout_ns: relative timeout; < 0 waits forever
+ *
+ * Returns the message length.  Errors: those of fastipc_recv(), and
+ * -ETIMEDOUT.
+ */
+ssize_t fastipc_timedrecv(struct fastipc_chan *ch, void *buf, size_t size,
+			  unsigned int *prio, unsigned int flags,
+			  int64_t timeout_ns);
+
+/*
+ * fastipc_recv_alloc - receive one message into a buffer of its own size
+ * @ch:         a handle opened with FASTIPC_O_RECV
+ * @bufp:       out: a malloc'd buffer holding the message (never NULL,
+ *              even for an empty message); free() it
+ * @prio:       out: the message's priority (may be NULL)
+ * @flags:      FASTIPC_NONBLOCK or 0
+ * @timeout_ns: relative timeout; < 0 waits forever
+ *
+ * When the message is larger than the first guess, the kernel says its
+ * length (EMSGSIZE leaves it queued) and the library retries with a
+ * buffer of exactly that size.
+ *
+ * Returns the message length.  Errors: those of fastipc_timedrecv()
+ * except -EMSGSIZE, and -ENOMEM.
+ */
+ssize_t fastipc_recv_alloc(struct fastipc_chan *ch, void **bufp,
+			   unsigned int *prio, unsigned int flags,
+			   int64_t timeout_ns);
+
+/* ------------------------------------------------------------------ */
+/* Zero-copy API: buffers in the handle's window                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * fastipc_window_map - map the handle's zero-copy window
+ * @ch:    the handle
+ * @size:  window size in bytes, rounded up to the page size; 0 for
+ *         FASTIPC_WINDOW_DEFAULT_SIZE (256 MiB).  At most the module's
+ *         max_window.  The window is address space, not memory: pages are
+ *         only there while buffers are.
+ * @flags: 0 for a read-write window (allocate, send and receive buffers,
+ *         write into received ones); FASTIPC_WINDOW_RDONLY for a read-only
+ *         one (receive and free only: fastipc_buf_alloc() then fails with
+ *         -EACCES).
+ *
+ * Optional: the first zero-copy call that needs a window maps a read-write
+ * one of FASTIPC_WINDOW_DEFAULT_SIZE (halving it, down to what the call
+ * needs, if the module's max_window is smaller).  Call this first to
+ * choose the size or a read-only window.
+ *
+ * Returns 0.  Errors: -EBUSY (the handle already has a window), -EINVAL
+ * (size over max_window), -EPERM (not the process that opened the handle),
+ * -ENOMEM.
+ */
+int fastipc_window_map(struct fastipc_chan *ch, size_t size,
+		       unsigned int flags);
+
+/*
+ * fastipc_window - where the handle's window is
+ * @ch:    the handle
+ * @basep: out: its first byte (may be NULL)
+ * @sizep: out: its size in bytes (may be NULL)
+ *
+ * Returns 0.  Errors: -ENXIO (no window mapped yet).
+ */
+int fastipc_window(const struct fastipc_chan *ch, void **basep,
+		   size_t *sizep);
+
+/*
+ * fastipc_buf_alloc - allocate a zero-copy buffer in the window
+ * @ch:   the handle (the window is mapped on first use)
+ * @len:  bytes wanted, 1 to the channel's max_msg_size
+ * @bufp: out: the buffer, page-aligned, zero-filled, writable, rounded up
+ *        to whole pages
+ *
+ * Fill it, then fastipc_buf_send() it (its pages move to the queue, no
+ * byte is copied) or fastipc_buf_free() it.
+ *
+ * Returns 0.  Errors: -EMSGSIZE (@len over max_msg_size), -ENOSPC (no room
+ * left in the window), -EACCES (read-only window), -EPERM (not the opener
+ * process), -EINVAL (@len 0), -ENOMEM (out of memory or the per-user page
+ * limit), and those of fastipc_window_map().
+ */
+int fastipc_buf_alloc(struct fastipc_chan *ch, size_t len, void **bufp);
+
+/*
+ * fastipc_msg_alloc - allocate a message buffer, zero-copy when it pays
+ * @ch:    the handle
+ * @len:   message size in bytes
+ * @flags: 0: a window buffer when @len >= the channel's zc_threshold (as
+ *         cached, fastipc_get_attr), a heap buffer below it, and a heap
+ *         buffer too when the window cannot hold it (-ENOSPC) or cannot be
+ *         mapped; FASTIPC_ALLOC_WINDOW: always a window buffer
+ *         (fastipc_buf_alloc()); FASTIPC_ALLOC_HEAP: always a heap buffer.
+ * @bufp:  out: the buffer.  A heap buffer is not zeroed; a window buffer
+ *         is.
+ *
+ * This is the "automatic mode": fill the buffer and pass it to
+ * fastipc_buf_send() or fastipc_buf_free(), which tell the two kinds apart
+ * by address.  A heap buffer costs one malloc and one copy by the kernel,
+ * which for small messages is cheaper than mapping pages.
+ *
+ * Returns 0.  Errors: those of fastipc_buf_alloc() (window), -ENOMEM
+ * (heap), -EINVAL (both flags).
+ */
+int fastipc_msg_alloc(struct fastipc_chan *ch, size_t len,
+		      unsigned int flags, void **bufp);
+
+/*
+ * fastipc_buf_send - send a buffer and give it up
+ * @ch:         a handle opened with FASTIPC_O_SEND
+ * @buf:        a buffer of this handle: from fastipc_buf_alloc(),
+ *              fastipc_msg_alloc(), or the data of a message received on
+ *              this handle by fastipc_recv_msg() (forwarding)
+ * @len:        message length, at most the buffer's size
+ * @prio:       0 to FASTIPC_PRIO_MAX
+ * @flags:      FASTIPC_NONBLOCK.  For a heap buffer FASTIPC_SEND_COPY or
+ *              FASTIPC_SEND_PAGES may choose the path as for
+ *              fastipc_send(); for a window buffer they are ignored (its
+ *              pages move).
+ * @timeout_ns: relative timeout; < 0 waits forever
+ *
+ * A window buffer's pages are moved to the queue without a copy; a heap
+ * buffer is sent by copy and then freed.  On success the buffer is gone:
+ * the window range is unmapped and touching it raises SIGBUS; a heap
+ * buffer is freed.  On failure the buffer is untouched and still the
+ * caller's.
+ *
+ * Returns 0.  Errors: those of fastipc_timedsend(), -EINVAL (@buf lies in
+ * another handle's window, or is not the start of a live buffer), -EPERM
+ * (not the opener process), -ENXIO (window buffer but no window).
+ */
+int fastipc_buf_send(struct fastipc_chan *ch, void *buf, size_t len,
+		     unsigned int prio, unsigned int flags,
+		     int64_t timeout_ns);
+
+/*
+ * fastipc_buf_free - free a buffer that was not sent
+ * @ch:  the handle the buffer belongs to
+ * @buf: from fastipc_buf_alloc() or fastipc_msg_alloc(); NULL does nothing
+ *
+ * A window buffer is unmapped and its pages freed; a heap buffer is
+ * free()d.
+ *
+ * Returns 0.  Errors: -EINVAL (@buf lies in another handle's window or is
+ * not the start of a live window buffer), -EPERM.
+ */
+int fastipc_buf_free(struct fastipc_chan *ch, void *buf);
+
+/*
+ * fastipc_recv_msg - receive one message, zero-copy when it travelled in
+ *                    pages
+ * @ch:         a handle opened with FASTIPC_O_RECV
+ * @msg:        out: the message (see struct fastipc_msg)
+ * @flags:      FASTIPC_NONBLOCK or 0
+ * @timeout_ns: relative timeout; < 0 waits forever
+ *
+ * A message that travelled in pages is mapped into the handle's window
+ * (mapped lazily on first use): msg->flags has FASTIPC_MSG_PAGES and
+ * FASTIPC_MSG_MAPPED and msg->data points into the window, read-write
+ * unless the window is read-only.  A copy-path message is copied into a
+ * malloc'd buffer of its size.  When the window cannot take the message
+ * (full, or cannot be mapped) the message is copied instead, and
+ * FASTIPC_MSG_MAPPED is not set.
+ *
+ * Release the message with fastipc_msg_release(), or forward it with
+ * fastipc_buf_send(@ch, msg->data, msg->len, ...) on the same handle.
+ * To pass it to another channel, fastipc_send() it there and release it
+ * here.
+ *
+ * Returns 0.  Errors: -EAGAIN (empty, FASTIPC_NONBLOCK), -ETIMEDOUT,
+ * -EINTR, -EBADF (not opened for receiving), -ENOMEM.
+ */
+int fastipc_recv_msg(struct fastipc_chan *ch, struct fastipc_msg *msg,
+		     unsigned int flags, int64_t timeout_ns);
+
+/*
+ * fastipc_msg_release - give back a received message
+ * @ch:  the handle it was received on
+ * @msg: from fastipc_recv_msg(); cleared on success (data NULL, len 0).
+ *       Releasing a cleared message does nothing.
+ *
+ * Returns 0.  Errors: those of fastipc_buf_free().
+ */
+int fastipc_msg_release(struct fastipc_chan *ch, struct fastipc_msg *msg);
+
+/* ------------------------------------------------------------------ */
+/* Version                                                             */
+/* ------------------------------------------------------------------ */
+
+/* The version of the library loaded at run time (compare with
+ * FASTIPC_LIB_VERSION_MAJOR/MINOR, the one compiled against). */
+int fastipc_version_major(void);
+int fastipc_version_minor(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FASTIPC_H */

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: (LGPL-2.1-or-later OR MIT) */
+/*
+ * libfastipc internals: the handle and the helpers the files share.
+ * Nothing here is exported.
+ */
+#ifndef FASTIPC_INTERNAL_H
+#define FASTIPC_INTERNAL_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+
+#include "fastipc.h"
+
+/* Only what is marked so leaves the library (-fvisibility=hidden). */
+#define FASTIPC_EXPORT	__attribute__((visibility("default")))
+
+/*
+ * The first guess at a copied message's size: the channel's zc_threshold
+ * (messages below it are copied), kept within these bounds.  A larger
+ * message costs one retry with the exact size.
+ */
+#define RECV_GUESS_MIN	256UL
+#define RECV_GUESS_MAX	(64UL << 10)
+
+struct fastipc_chan {
+	int fd;
+	unsigned int open_flags;	/* FASTIPC_O_RECV / FASTIPC_O_SEND */
+	uint64_t id;
+
+	/* The limits cached from open and this handle's set_attr. */
+	_Atomic uint32_t max_msgs;
+	_Atomic uint64_t max_bytes;
+	_Atomic uint64_t max_msg_size;
+	_Atomic uint64_t zc_threshold;
+
+	/*
+	 * The window.  win_base is 0 until mapped; it is stored (release)
+	 * after win_size, so a reader that sees it (acquire) sees the size.
+	 * win_lock serializes mapping it and the registry of windows.
+	 */
+	_Atomic uintptr_t win_base;
+	_Atomic size_t win_size;
+	_Atomic bool win_rdonly;
+	pthread_mutex_t win_lock;
+	struct fastipc_chan *win_next;	/* registry of mapped windows */
+
+	/* A spare receive buffer of recv_guess bytes, or NULL. */
+	void *_Atomic recv_spare;
+	size_t recv_guess;
+};
+
+/* ioctl(2) as 0 or -errno. */
+static inline int fipc_ioctl(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg) < 0 ? -errno : 0;
+}
+
+static inline uint64_t fipc_ptr(const void *p)
+{
+	return (uint64_t)(uintptr_t)p;
+}
+
+/* chan.c */
+int fipc_dev_open(void);
+
+/* copy.c */
+int64_t fipc_deadline(int64_t timeout_ns);
+int64_t fipc_remaining(int64_t deadline);
+void *fipc_spare_get(struct fastipc_chan *ch);
+void fipc_spare_put(struct fastipc_chan *ch, void *buf);
+int fipc_recv_heap(struct fastipc_chan *ch, unsigned int kflags,
+		   int64_t deadline, struct fastipc_recv *r, void **bufp);
+
+/* window.c */
+enum fipc_owner { FIPC_HEAP, FIPC_OWN_WINDOW, FIPC_OTHER_WINDOW };
+
+int fipc_window_need(struct fastipc_chan *ch, size_t len);
+enum fipc_owner fipc_window_owner(struct fastipc_chan *ch, const void *p);
+void fipc_window_unmap(struct fastipc_chan *ch);
+
+#endif /* FASTIPC_INTERNAL_H */

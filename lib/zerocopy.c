@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: (LGPL-2.1-or-later OR MIT)
+/*
+ * libfastipc: zero-copy buffers (allocate, send, free), the automatic
+ * window-or-heap allocation, and receiving mapped messages.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+FASTIPC_EXPORT
+int fastipc_buf_alloc(struct fastipc_chan *ch, size_t len, void **bufp)
+{
+	struct fastipc_buf b;
+	int ret;
+
+	if (!ch || !bufp)
+		return -EINVAL;
+	if (len == 0)
+		return -EINVAL;
+	ret = fipc_window_need(ch, len);
+	if (ret)
+		return ret;
+
+	memset(&b, 0, sizeof(b));
+	b.len = len;
+	ret = fipc_ioctl(ch->fd, FASTIPC_IOC_BUF_ALLOC, &b);
+	if (ret)
+		return ret;
+	*bufp = (void *)(uintptr_t)b.addr;
+	return 0;
+}
+
+static int heap_alloc(size_t len, void **bufp)
+{
+	void *p = malloc(len ? len : 1);
+
+	if (!p)
+		return -ENOMEM;
+	*bufp = p;
+	return 0;
+}
+
+FASTIPC_EXPORT
+int fastipc_msg_alloc(struct fastipc_chan *ch, size_t len,
+		      unsigned int flags, void **bufp)
+{
+	uint64_t threshold;
+	int ret;
+
+	if (!ch || !bufp)
+		return -EINVAL;
+	switch (flags) {
+	case FASTIPC_ALLOC_WINDOW:
+		return fastipc_buf_alloc(ch, len, bufp);
+	case FASTIPC_ALLOC_HEAP:
+		return heap_alloc(len, bufp);
+	case 0:
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	threshold = atomic_load_explicit(&ch->zc_threshold,
+					 memory_order_relaxed);
+	if (len == 0 || len < threshold || ch->win_rdonly)
+		return heap_alloc(len, bufp);
+
+	ret = fastipc_buf_alloc(ch, len, bufp);
+	switch (ret) {
+	case -ENOSPC:	/* the window is full */
+	case -EACCES:	/* it is read-only */
+	case -EPERM:	/* a child after fork: not its window */
+	case -EINVAL:	/* the window cannot be mapped this big */
+		return heap_alloc(len, bufp);
+	default:
+		return ret;
+	}
+}
+
+FASTIPC_EXPORT
+int fastipc_buf_send(struct fastipc_chan *ch, void *buf, size_t len,
+		     unsigned int prio, unsigned int flags,
+		     int64_t timeout_ns)
+{
+	struct fastipc_send s;
+	int ret;
+
+	if (!ch)
+		return -EINVAL;
+
+	switch (fipc_window_owner(ch, buf)) {
+	case FIPC_HEAP:
+		ret = fastipc_timedsend(ch, buf, len, prio, flags, timeout_ns);
+		if (ret == 0)
+			free(buf);
+		return ret;
+	case FIPC_OTHER_WINDOW:
+		return -EINVAL;
+	case FIPC_OWN_WINDOW:
+		break;
+	}
+
+	memset(&s, 0, sizeof(s));
+	s.buf = fipc_ptr(buf);
+	s.len = len;
+	s.timeout_ns = timeout_ns < 0 ? FASTIPC_TIMEOUT_NONE : timeout_ns;
+	s.prio = prio;
+	s.flags = FASTIPC_SEND_BUF |
+		  (flags & ~(FASTIPC_SEND_COPY | FASTIPC_SEND_PAGES));
+	return fipc_ioctl(ch->fd, FASTIPC_IOC_SEND, &s);
+}
+
+static int window_free(struct fastipc_chan *ch, void *buf)
+{
+	struct fastipc_buf b;
+
+	memset(&b, 0, sizeof(b));
+	b.addr = fipc_ptr(buf);
+	return fipc_ioctl(ch->fd, FASTIPC_IOC_BUF_FREE, &b);
+}
+
+FASTIPC_EXPORT
+int fastipc_buf_free(struct fastipc_chan *ch, void *buf)
+{
+	if (!ch)
+		return -EINVAL;
+	if (!buf)
+		return 0;
+	switch (fipc_window_owner(ch, buf)) {
+	case FIPC_OWN_WINDOW:
+		return window_free(ch, buf);
+	case FIPC_OTHER_WINDOW:
+		return -EINVAL;
+	case FIPC_HEAP:
+		break;
+	}
+	free(buf);
+	return 0;
+}
+
+FASTIPC_EXPORT
+int fastipc_recv_msg(struct fastipc_chan *ch, struct fastipc_msg *msg,
+		     unsigned int flags, int64_t timeout_ns)
+{
+	int64_t deadline = fipc_deadline(timeout_ns);
+	unsigned int kflags = flags;
+	struct fastipc_recv r;
+	void *buf;
+	int ret;
+
+	if (!ch || !msg)
+		return -EINVAL;
+	if (flags & ~FASTIPC_NONBLOCK)
+		return -EINVAL;
+
+	/*
+	 * Map page messages when a window can be had; else, and whenever the
+	 * kernel cannot map this one, copy: the message is delivered either
+	 * way and msg->flags tells which.
+	 */
+	if (fipc_window_need(ch, 0) == 0)
+		kflags |= FASTIPC_RECV_MAP;
+	ret = fipc_recv_heap(ch, kflags, deadline, &r, &buf);
+	if (kflags & FASTIPC_RECV_MAP) {
+		switch (ret) {
+		case -ENOSPC:	/* no room in the window */
+		case -ENXIO:	/* no window after all */
+		case -EPERM:	/* not the opener process */
+			ret = fipc_recv_heap(ch, flags, deadline, &r, &buf);
+			break;
+		}
+	}
+	if (ret)
+		return ret;
+
+	memset(msg, 0, sizeof(*msg));
+	if (r.msg_flags & FASTIPC_MSG_MAPPED)
+		msg->data = (void *)(uintptr_t)r.addr;
+	else
+		msg->data = buf;
+	msg->len = r.len;
+	msg->prio = r.prio;
+	msg->flags = r.msg_flags;
+	return 0;
+}
+
+FASTIPC_EXPORT
+int fastipc_msg_release(struct fastipc_chan *ch, struct fastipc_msg *msg)
+{
+	int ret = 0;
+
+	if (!ch || !msg)
+		return -EINVAL;
+	if (!msg->data)
+		return 0;
+	if (msg->flags & FASTIPC_MSG_MAPPED)
+		ret = window_free(ch, msg->data);
+	else
+		free(msg->data);
+	if (ret)
+		return ret;
+	memset(msg, 0, sizeof(*msg));
+	return 0;
+}
