@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fastipc(8): what the command files share with main.c.
+ *
+ * A command is a struct cli_cmd defined in its own file and listed in the
+ * table in main.c.  Its run() gets argv with argv[0] set to the command
+ * name and returns the exit status: EXIT_OK, EXIT_FAIL or EXIT_USAGE.
+ */
+#ifndef FASTIPC_CLI_H
+#define FASTIPC_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define EXIT_OK		0
+#define EXIT_FAIL	1	/* an operation failed */
+#define EXIT_USAGE	2	/* bad command line */
+
+struct cli_cmd {
+	const char *name;
+	const char *synopsis;	/* after "fastipc NAME ": "NAME [OPTIONS]" */
+	const char *summary;	/* one line for `fastipc help` */
+	const char *help;	/* the options, for `fastipc NAME --help` */
+	int (*run)(const struct cli_cmd *cmd, int argc, char **argv);
+};
+
+extern const struct cli_cmd cmd_create, cmd_unlink, cmd_info;
+extern const struct cli_cmd cmd_send, cmd_recv;
+extern const struct cli_cmd cmd_stats;
+
+/* The common option every command takes. */
+#define CLI_OPT_HELP	{ "help", no_argument, NULL, 'h' }
+
+/*
+ * getopt_long() over a command's arguments, with the error handling every
+ * command shares: returns the option, -1 at the end, or '?' after it has
+ * printed the usage error (the command then returns EXIT_USAGE).
+ */
+int cli_getopt(const struct cli_cmd *cmd, int argc, char **argv,
+	       const char *shortopts, const struct option *longopts);
+
+/* Usage error: "fastipc CMD: <message>", the usage line, a hint. */
+int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* `fastipc CMD --help` on stdout. */
+int cli_help(const struct cli_cmd *cmd);
+
+/*
+ * An operation failed: "fastipc: OP 'NAME': strerror(-err)" (or the
+ * module-not-loaded line for -ENODEV).  @name may be NULL.  Returns
+ * EXIT_FAIL.
+ */
+int cli_fail(const char *op, const char *name, int err);
+
+/* Option argument parsers: false after printing a usage error. */
+bool cli_parse_u64(const struct cli_cmd *cmd, const char *opt,
+		   const char *arg, uint64_t max, uint64_t *out);
+bool cli_parse_size(const struct cli_cmd *cmd, const char *opt,
+		    const char *arg, uint64_t max, uint64_t *out);
+bool cli_parse_mode(const struct cli_cmd *cmd, const char *arg,
+		    unsigned int *out);
+bool cli_parse_ms(const struct cli_cmd *cmd, const char *arg,
+		  int64_t *timeout_ns);
+
+/* output.c: one record of key/value fields, as text or as JSON. */
+struct out {
+	FILE *f;
+	bool json;
+	int fields;
+};
+
+void out_begin(struct out *o, FILE *f, bool json);
+void out_str(struct out *o, const char *key, const char *val);
+void out_u64(struct out *o, const char *key, uint64_t val);
+void out_mode(struct out *o, const char *key, unsigned int mode);
+void out_end(struct out *o);
+
+#endif /* FASTIPC_CLI_H */

@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0
+# The command-line tools, included by the top-level Makefile after
+# lib/lib.mk (whose FASTIPC_CPPFLAGS, FASTIPC_LIBS and FASTIPC_VERSION
+# they use).
+#
+#   make tools          build/tools/fastipc (the CLI, fastipc(8)) and
+#                       build/tools/fastipc-demo
+#   make install-tools  both into $(BINDIR), the man page into $(MANDIR)
+#
+# The tools link libfastipc statically, so they run from the build tree
+# (and in the test VM) without LD_LIBRARY_PATH.  A command that needs more
+# libraries (the netlink ones: libnl-3) adds its file to CLI_SRCS and its
+# flags to CLI_CFLAGS and CLI_LDLIBS.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+INSTALL ?= install
+
+TOOLS_O := $(O)/tools
+TOOLS_OBJ := $(TOOLS_O)/obj
+
+CLI_SRCS := tools/fastipc/main.c tools/fastipc/output.c \
+	    tools/fastipc/cmd_channel.c tools/fastipc/cmd_msg.c \
+	    tools/fastipc/cmd_stats.c
+CLI_CFLAGS ?=
+CLI_LDLIBS ?=
+CLI_OBJS := $(patsubst tools/%.c,$(TOOLS_OBJ)/%.o,$(CLI_SRCS))
+CLI := $(TOOLS_O)/fastipc
+
+DEMO_SRCS := tools/demo/demo.c
+DEMO_OBJS := $(patsubst tools/%.c,$(TOOLS_OBJ)/%.o,$(DEMO_SRCS))
+DEMO := $(TOOLS_O)/fastipc-demo
+
+TOOLS_CFLAGS := $(FASTIPC_CPPFLAGS) $(USER_CFLAGS) \
+		-DFASTIPC_VERSION='"$(FASTIPC_VERSION)"'
+
+.PHONY: tools install-tools install
+tools: $(CLI) $(DEMO)
+
+$(TOOLS_OBJ)/%.o: tools/%.c | $(FASTIPC_UAPI_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(TOOLS_CFLAGS) $(CLI_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(CLI): $(CLI_OBJS) $(LIB_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(FASTIPC_LIBS) \
+		$(CLI_LDLIBS)
+
+$(DEMO): $(DEMO_OBJS) $(LIB_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(DEMO_OBJS) $(FASTIPC_LIBS)
+
+install-tools: tools
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
+	$(INSTALL) -m 755 $(CLI) $(DEMO) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 644 Documentation/fastipc.8 $(DESTDIR)$(MANDIR)/man8/
+
+install: install-tools
+
+-include $(CLI_OBJS:.o=.d) $(DEMO_OBJS:.o=.d)
