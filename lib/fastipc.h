@@ -53,6 +53,7 @@
 #ifndef FASTIPC_H
 #define FASTIPC_H
 
+#include <errno.h>	/* the E* values every function returns, negated */
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
