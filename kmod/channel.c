@@ -100,11 +100,12 @@ void fastipc_chan_put(struct fastipc_channel *ch)
  * operation with EIDRM.  Used when the namespace goes away and on the last
  * reference.
  */
-void fastipc_chan_kill(struct fastipc_channel *ch)
+u32 fastipc_chan_kill(struct fastipc_channel *ch)
 {
 	struct fastipc_msg *msg, *tmp;
 	LIST_HEAD(doomed);
 	u64 bytes = 0;
+	u32 drops;
 	int p;
 
 	spin_lock(&ch->lock);
@@ -112,6 +113,8 @@ void fastipc_chan_kill(struct fastipc_channel *ch)
 	for (p = 0; p < FASTIPC_NR_PRIO; p++)
 		list_splice_init(&ch->queue[p], &doomed);
 	ch->prio_mask = 0;
+	drops = ch->nr_queued;
+	ch->drops += drops;
 	ch->nr_queued = 0;
 	ch->queued_bytes = 0;
 	spin_unlock(&ch->lock);
@@ -123,6 +126,7 @@ void fastipc_chan_kill(struct fastipc_channel *ch)
 	atomic_long_sub(bytes, &fastipc_counters.bytes_queued);
 	wake_up_interruptible_poll(&ch->recv_wq, EPOLLERR | EPOLLHUP);
 	wake_up_interruptible_poll(&ch->send_wq, EPOLLERR | EPOLLHUP);
+	return drops;
 }
 
 /* Does a message of @len bytes fit now?  Caller holds ch->lock or races. */
@@ -130,6 +134,18 @@ static bool fastipc_chan_room(const struct fastipc_channel *ch, size_t len)
 {
 	return READ_ONCE(ch->nr_msgs) < READ_ONCE(ch->attr.max_msgs) &&
 	       READ_ONCE(ch->nr_bytes) + len <= READ_ONCE(ch->attr.max_bytes);
+}
+
+static void fastipc_chan_notify_full(struct fastipc_channel *ch)
+{
+	fastipc_nl_notify_current(ch, FASTIPC_CMD_EVENT_QUEUE_FULL);
+}
+
+static void fastipc_chan_count_timeout(struct fastipc_channel *ch)
+{
+	spin_lock(&ch->lock);
+	ch->timeouts++;
+	spin_unlock(&ch->lock);
 }
 
 static ktime_t fastipc_deadline(s64 timeout_ns)
@@ -158,44 +174,41 @@ static int fastipc_wait_result(long ret)
 	return 0;
 }
 
+/* Time left until @deadline; KTIME_MAX stays "no timeout". */
+static ktime_t fastipc_left(ktime_t deadline)
+{
+	return deadline == KTIME_MAX ? KTIME_MAX :
+	       ktime_sub(deadline, ktime_get());
+}
+
 /* Sleep until a message of @len bytes may fit, a signal or @deadline. */
 static int fastipc_wait_room(struct fastipc_channel *ch, size_t len,
 			     ktime_t deadline)
 {
-	long ret;
+	ktime_t left = fastipc_left(deadline);
+	long ret = -ETIME;
 
-	if (deadline == KTIME_MAX) {
-		ret = wait_event_interruptible(ch->send_wq,
-					       fastipc_can_send(ch, len));
-	} else {
-		ktime_t left = ktime_sub(deadline, ktime_get());
-
-		if (ktime_to_ns(left) <= 0)
-			return -ETIMEDOUT;
+	atomic_inc(&ch->wait_senders);
+	if (left > 0)
 		ret = wait_event_interruptible_hrtimeout(ch->send_wq,
 							 fastipc_can_send(ch, len),
 							 left);
-	}
+	atomic_dec(&ch->wait_senders);
 	return fastipc_wait_result(ret);
 }
 
 /* Sleep until a message is queued, a signal or @deadline. */
 static int fastipc_wait_msg(struct fastipc_channel *ch, ktime_t deadline)
 {
-	long ret;
+	ktime_t left = fastipc_left(deadline);
+	long ret = -ETIME;
 
-	if (deadline == KTIME_MAX) {
-		ret = wait_event_interruptible(ch->recv_wq,
-					       fastipc_can_recv(ch));
-	} else {
-		ktime_t left = ktime_sub(deadline, ktime_get());
-
-		if (ktime_to_ns(left) <= 0)
-			return -ETIMEDOUT;
+	atomic_inc(&ch->wait_receivers);
+	if (left > 0)
 		ret = wait_event_interruptible_hrtimeout(ch->recv_wq,
 							 fastipc_can_recv(ch),
 							 left);
-	}
+	atomic_dec(&ch->wait_receivers);
 	return fastipc_wait_result(ret);
 }
 
@@ -203,6 +216,7 @@ int fastipc_chan_reserve(struct fastipc_channel *ch, size_t len,
 			 bool nonblock, s64 timeout_ns)
 {
 	ktime_t deadline = fastipc_deadline(timeout_ns);
+	bool full;
 	int ret;
 
 	for (;;) {
@@ -218,7 +232,11 @@ int fastipc_chan_reserve(struct fastipc_channel *ch, size_t len,
 		if (fastipc_chan_room(ch, len)) {
 			ch->nr_msgs++;
 			ch->nr_bytes += len;
+			full = !fastipc_chan_room(ch, 0);
 			spin_unlock(&ch->lock);
+			/* Tell monitors when this message filled the queue. */
+			if (full)
+				fastipc_chan_notify_full(ch);
 			return 0;
 		}
 		spin_unlock(&ch->lock);
@@ -226,6 +244,8 @@ int fastipc_chan_reserve(struct fastipc_channel *ch, size_t len,
 		if (nonblock)
 			return -EAGAIN;
 		ret = fastipc_wait_room(ch, len, deadline);
+		if (ret == -ETIMEDOUT)
+			fastipc_chan_count_timeout(ch);
 		if (ret)
 			return ret;
 	}
@@ -270,8 +290,10 @@ void fastipc_chan_commit(struct fastipc_channel *ch, struct fastipc_msg *msg,
 	ch->sent_msgs++;
 	ch->sent_bytes += msg->len;
 	ch->copied_bytes += copied;
-	if (msg->pages)
+	if (msg->pages) {
 		ch->page_msgs++;
+		ch->page_bytes += msg->len;
+	}
 	spin_unlock(&ch->lock);
 
 	atomic_long_add(msg->len, &fastipc_counters.bytes_queued);
@@ -321,6 +343,8 @@ struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 		if (nonblock)
 			return ERR_PTR(-EAGAIN);
 		ret = fastipc_wait_msg(ch, deadline);
+		if (ret == -ETIMEDOUT)
+			fastipc_chan_count_timeout(ch);
 		if (ret)
 			return ERR_PTR(ret);
 	}
@@ -340,6 +364,7 @@ void fastipc_chan_putback(struct fastipc_channel *ch, struct fastipc_msg *msg)
 	ch->prio_mask |= BIT(msg->prio);
 	ch->nr_queued++;
 	ch->queued_bytes += msg->len;
+	ch->errors++;
 	spin_unlock(&ch->lock);
 
 	atomic_long_add(msg->len, &fastipc_counters.bytes_queued);

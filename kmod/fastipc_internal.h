@@ -44,6 +44,7 @@
 
 #include "uapi/fastipc.h"
 
+#define FASTIPC_VERSION		"0.1.0"
 #define FASTIPC_NR_PRIO		(FASTIPC_PRIO_MAX + 1)
 
 /* Module parameters (main.c); read with READ_ONCE, they change at run time. */
@@ -73,12 +74,17 @@ extern struct fastipc_counters fastipc_counters;
 /* Per network namespace: the channel names. */
 struct fastipc_ns {
 	struct net *net;		/* the namespace this belongs to */
-	struct mutex lock;		/* protects names, nr_channels */
+	struct mutex lock;		/* protects names, ids, nr_channels */
 	DECLARE_HASHTABLE(names, 8);
+	struct xarray ids;		/* channel id -> channel, for dumps */
 	unsigned int nr_channels;
 };
 
 struct fastipc_ns *fastipc_ns_current(void);
+struct fastipc_ns *fastipc_ns_of(struct net *net);
+struct fastipc_channel *fastipc_ns_find(struct fastipc_ns *ns,
+					const char *name, u64 id);
+int fastipc_chan_delete(struct fastipc_ns *ns, struct fastipc_channel *ch);
 int fastipc_ns_register(void);
 void fastipc_ns_unregister(void);
 
@@ -127,12 +133,15 @@ struct fastipc_channel {
 	kgid_t gid, cgid;
 	umode_t mode;
 	struct user_namespace *user_ns;	/* of the creating namespace */
+	u64 ctime;			/* creation, ns since the epoch */
 
 	/* Protected by the owning fastipc_ns.lock. */
 	struct fastipc_ns *ns;		/* NULL once unlinked */
 	struct hlist_node name_node;
 
 	atomic_t nr_handles;
+	atomic_t wait_senders;		/* tasks sleeping in a send */
+	atomic_t wait_receivers;	/* tasks sleeping in a receive */
 
 	spinlock_t lock;		/* protects everything below */
 	struct fastipc_attr attr;
@@ -148,7 +157,8 @@ struct fastipc_channel {
 	u64 nr_bytes;
 	bool dead;			/* namespace gone: EIDRM */
 	u64 sent_msgs, sent_bytes, recv_msgs, recv_bytes;
-	u64 page_msgs, copied_bytes, mapped_pages;
+	u64 page_msgs, page_bytes, copied_bytes, mapped_pages;
+	u64 drops, timeouts, errors;
 
 	wait_queue_head_t recv_wq;	/* receivers and EPOLLIN pollers */
 	wait_queue_head_t send_wq;	/* senders and EPOLLOUT pollers */
@@ -159,7 +169,7 @@ struct fastipc_channel *fastipc_chan_open(struct fastipc_ns *ns,
 					  struct fastipc_attr *attr_out);
 int fastipc_chan_unlink(struct fastipc_ns *ns, const char *name);
 void fastipc_chan_put(struct fastipc_channel *ch);
-void fastipc_chan_kill(struct fastipc_channel *ch);
+u32 fastipc_chan_kill(struct fastipc_channel *ch);
 bool fastipc_chan_may_admin(const struct fastipc_channel *ch);
 int fastipc_chan_check_attr(struct fastipc_attr *attr, bool create);
 void fastipc_chan_set_attr(struct fastipc_channel *ch,
@@ -217,5 +227,12 @@ int fastipc_window_map(struct fastipc_handle *h, struct fastipc_pages *pg,
 		       size_t len, u64 *addr);
 
 extern const struct file_operations fastipc_fops;
+
+/* The generic netlink family (netlink.c). */
+int fastipc_nl_register(void);
+void fastipc_nl_unregister(void);
+void fastipc_nl_notify(struct fastipc_channel *ch, struct net *net, u8 cmd,
+		       u32 drops);
+void fastipc_nl_notify_current(struct fastipc_channel *ch, u8 cmd);
 
 #endif /* _FASTIPC_INTERNAL_H */

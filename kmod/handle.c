@@ -439,6 +439,7 @@ static int fastipc_ioc_set_attr(struct fastipc_channel *ch, unsigned int cmd,
 	if (!fastipc_chan_may_admin(ch))
 		return -EPERM;
 	fastipc_chan_set_attr(ch, &attr);
+	fastipc_nl_notify_current(ch, FASTIPC_CMD_EVENT_CHANNEL_CHANGE);
 	return 0;
 }
 

@@ -68,11 +68,16 @@ static int __init fastipc_init(void)
 	err = fastipc_ns_register();
 	if (err)
 		return err;
-	err = misc_register(&fastipc_misc);
+	err = fastipc_nl_register();
 	if (err)
 		goto err_ns;
+	err = misc_register(&fastipc_misc);
+	if (err)
+		goto err_nl;
 	return 0;
 
+err_nl:
+	fastipc_nl_unregister();
 err_ns:
 	fastipc_ns_unregister();
 	return err;
@@ -81,6 +86,7 @@ err_ns:
 static void __exit fastipc_exit(void)
 {
 	misc_deregister(&fastipc_misc);
+	fastipc_nl_unregister();
 	/* Destroys the channels that are still named; no handle is open. */
 	fastipc_ns_unregister();
 	WARN_ON(atomic_long_read(&fastipc_counters.pages_held));
@@ -93,3 +99,4 @@ module_exit(fastipc_exit);
 MODULE_DESCRIPTION("fastipc: message channels with a zero-copy page path");
 MODULE_AUTHOR("The fastipc authors");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(FASTIPC_VERSION);

@@ -21,9 +21,14 @@
 static unsigned int fastipc_net_id __read_mostly;
 static atomic64_t fastipc_next_id = ATOMIC64_INIT(0);
 
+struct fastipc_ns *fastipc_ns_of(struct net *net)
+{
+	return net_generic(net, fastipc_net_id);
+}
+
 struct fastipc_ns *fastipc_ns_current(void)
 {
-	return net_generic(current->nsproxy->net_ns, fastipc_net_id);
+	return fastipc_ns_of(current->nsproxy->net_ns);
 }
 
 static u32 fastipc_name_hash(const char *name)
@@ -72,6 +77,7 @@ static struct fastipc_channel *fastipc_chan_new(struct fastipc_ns *ns,
 	ch->cgid = ch->gid;
 	ch->mode = mode & 0777;
 	ch->user_ns = get_user_ns(ns->net->user_ns);
+	ch->ctime = ktime_get_real_ns();
 	spin_lock_init(&ch->lock);
 	ch->attr = *attr;
 	for (p = 0; p < FASTIPC_NR_PRIO; p++)
@@ -124,6 +130,7 @@ struct fastipc_channel *fastipc_chan_open(struct fastipc_ns *ns,
 {
 	struct fastipc_channel *ch, *fresh = NULL;
 	struct fastipc_attr attr = arg->attr;
+	bool created = false;
 	int err;
 
 	err = fastipc_name_check(arg->name);
@@ -159,12 +166,18 @@ struct fastipc_channel *fastipc_chan_open(struct fastipc_ns *ns,
 		err = -ENOSPC;
 		if (ns->nr_channels >= READ_ONCE(fastipc_max_channels))
 			goto err_unlock;
-		err = fastipc_quota_add_channel(fresh->cuid);
+		fresh->id = atomic64_inc_return(&fastipc_next_id);
+		err = xa_insert(&ns->ids, fresh->id, fresh, GFP_KERNEL_ACCOUNT);
 		if (err)
 			goto err_unlock;
+		err = fastipc_quota_add_channel(fresh->cuid);
+		if (err) {
+			xa_erase(&ns->ids, fresh->id);
+			goto err_unlock;
+		}
 		ch = fresh;
 		fresh = NULL;
-		ch->id = atomic64_inc_return(&fastipc_next_id);
+		created = true;
 		WRITE_ONCE(ch->ns, ns);
 		hash_add(ns->names, &ch->name_node,
 			 fastipc_name_hash(ch->name));
@@ -177,12 +190,41 @@ struct fastipc_channel *fastipc_chan_open(struct fastipc_ns *ns,
 	spin_unlock(&ch->lock);
 	mutex_unlock(&ns->lock);
 	fastipc_chan_discard(fresh);
+	if (created)
+		fastipc_nl_notify(ch, ns->net, FASTIPC_CMD_EVENT_CHANNEL_NEW, 0);
 	return ch;
 
 err_unlock:
 	mutex_unlock(&ns->lock);
 	fastipc_chan_discard(fresh);
 	return ERR_PTR(err);
+}
+
+/* Take @ch's name out of @ns; caller holds ns->lock. */
+static void fastipc_ns_remove(struct fastipc_ns *ns, struct fastipc_channel *ch)
+{
+	lockdep_assert_held(&ns->lock);
+	hash_del(&ch->name_node);
+	xa_erase(&ns->ids, ch->id);
+	WRITE_ONCE(ch->ns, NULL);
+	ns->nr_channels--;
+}
+
+/*
+ * The channel named @name, or else numbered @id (when @name is NULL),
+ * with a reference; NULL if there is none.
+ */
+struct fastipc_channel *fastipc_ns_find(struct fastipc_ns *ns,
+					const char *name, u64 id)
+{
+	struct fastipc_channel *ch;
+
+	mutex_lock(&ns->lock);
+	ch = name ? fastipc_ns_lookup(ns, name) : xa_load(&ns->ids, id);
+	if (ch)
+		kref_get(&ch->ref);
+	mutex_unlock(&ns->lock);
+	return ch;
 }
 
 int fastipc_chan_unlink(struct fastipc_ns *ns, const char *name)
@@ -204,11 +246,34 @@ int fastipc_chan_unlink(struct fastipc_ns *ns, const char *name)
 		mutex_unlock(&ns->lock);
 		return -EPERM;
 	}
-	hash_del(&ch->name_node);
-	WRITE_ONCE(ch->ns, NULL);
-	ns->nr_channels--;
+	fastipc_ns_remove(ns, ch);
 	mutex_unlock(&ns->lock);
 
+	fastipc_nl_notify(ch, ns->net, FASTIPC_CMD_EVENT_CHANNEL_DEL, 0);
+	fastipc_chan_put(ch);	/* the name's reference */
+	return 0;
+}
+
+/*
+ * Delete @ch (the caller holds a reference), like ipcrm: unlink its name
+ * if it still has it and destroy the queue.  Open handles get EIDRM from
+ * then on.  Permission is the caller's to check.
+ */
+int fastipc_chan_delete(struct fastipc_ns *ns, struct fastipc_channel *ch)
+{
+	bool named;
+	u32 drops;
+
+	mutex_lock(&ns->lock);
+	named = READ_ONCE(ch->ns) == ns;
+	if (named)
+		fastipc_ns_remove(ns, ch);
+	mutex_unlock(&ns->lock);
+	if (!named)
+		return -ENOENT;
+
+	drops = fastipc_chan_kill(ch);
+	fastipc_nl_notify(ch, ns->net, FASTIPC_CMD_EVENT_CHANNEL_DEL, drops);
 	fastipc_chan_put(ch);	/* the name's reference */
 	return 0;
 }
@@ -220,6 +285,7 @@ static int __net_init fastipc_net_init(struct net *net)
 	ns->net = net;
 	mutex_init(&ns->lock);
 	hash_init(ns->names);
+	xa_init(&ns->ids);
 	ns->nr_channels = 0;
 	return 0;
 }
@@ -234,11 +300,9 @@ static void __net_exit fastipc_net_exit(struct net *net)
 
 	mutex_lock(&ns->lock);
 	hash_for_each_safe(ns->names, bkt, tmp, ch, name_node) {
-		hash_del(&ch->name_node);
-		WRITE_ONCE(ch->ns, NULL);
+		fastipc_ns_remove(ns, ch);
 		hlist_add_head(&ch->name_node, &doomed);
 	}
-	ns->nr_channels = 0;
 	mutex_unlock(&ns->lock);
 
 	hlist_for_each_entry_safe(ch, tmp, &doomed, name_node) {
@@ -246,6 +310,7 @@ static void __net_exit fastipc_net_exit(struct net *net)
 		fastipc_chan_kill(ch);
 		fastipc_chan_put(ch);
 	}
+	xa_destroy(&ns->ids);
 	mutex_destroy(&ns->lock);
 }
 

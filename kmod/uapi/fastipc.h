@@ -202,4 +202,84 @@ struct fastipc_stats {
 #define FASTIPC_IOC_STATS	_IOR(FASTIPC_IOC_MAGIC, 0x07, struct fastipc_stats)
 #define FASTIPC_IOC_SET_ATTR	_IOW(FASTIPC_IOC_MAGIC, 0x08, struct fastipc_attr)
 
+/*
+ * The generic netlink control family (Documentation/netlink.md and
+ * Documentation/netlink/specs/fastipc.yaml).  Attributes are flat, in one
+ * attribute space; numbers never change, new ones are added at the end.
+ */
+#define FASTIPC_GENL_NAME		"fastipc"
+#define FASTIPC_GENL_VERSION		1
+#define FASTIPC_GENL_MCGRP_EVENTS	"events"
+
+enum fastipc_genl_cmd {
+	FASTIPC_CMD_UNSPEC,
+	FASTIPC_CMD_CHANNEL_GET,	/* by NAME or ID; dump: every channel */
+	FASTIPC_CMD_CHANNEL_SET,	/* limits of one channel: owner/admin */
+	FASTIPC_CMD_CHANNEL_DEL,	/* unlink and destroy: owner/admin */
+	FASTIPC_CMD_STATS_GET,		/* module-wide counters */
+	FASTIPC_CMD_CONFIG_GET,		/* module-wide tunables */
+	FASTIPC_CMD_CONFIG_SET,		/* CAP_NET_ADMIN */
+	FASTIPC_CMD_EVENT_CHANNEL_NEW,	/* notifications on "events" */
+	FASTIPC_CMD_EVENT_CHANNEL_DEL,
+	FASTIPC_CMD_EVENT_CHANNEL_CHANGE,
+	FASTIPC_CMD_EVENT_QUEUE_FULL,
+
+	__FASTIPC_CMD_MAX,
+	FASTIPC_CMD_MAX = __FASTIPC_CMD_MAX - 1
+};
+
+enum fastipc_genl_attr {
+	FASTIPC_A_UNSPEC,
+	FASTIPC_A_PAD,
+	/* a channel */
+	FASTIPC_A_CH_NAME,		/* string, 1..FASTIPC_NAME_MAX bytes */
+	FASTIPC_A_CH_ID,		/* u64 */
+	FASTIPC_A_CH_UID,		/* u32 */
+	FASTIPC_A_CH_GID,		/* u32 */
+	FASTIPC_A_CH_MODE,		/* u32 */
+	FASTIPC_A_CH_CTIME,		/* u64, ns since the epoch */
+	FASTIPC_A_CH_MAX_MSGS,		/* u32 */
+	FASTIPC_A_CH_MAX_BYTES,		/* u64 */
+	FASTIPC_A_CH_MAX_MSG_SIZE,	/* u64 */
+	FASTIPC_A_CH_ZC_THRESHOLD,	/* u64 */
+	FASTIPC_A_CH_QUEUED_MSGS,	/* u32 */
+	FASTIPC_A_CH_QUEUED_BYTES,	/* u64 */
+	FASTIPC_A_CH_HANDLES,		/* u32 */
+	FASTIPC_A_CH_WAIT_SENDERS,	/* u32 */
+	FASTIPC_A_CH_WAIT_RECEIVERS,	/* u32 */
+	FASTIPC_A_CH_SENT_MSGS,		/* u64, both paths */
+	FASTIPC_A_CH_SENT_BYTES,	/* u64 */
+	FASTIPC_A_CH_RECV_MSGS,		/* u64 */
+	FASTIPC_A_CH_RECV_BYTES,	/* u64 */
+	FASTIPC_A_CH_PAGE_MSGS,		/* u64, sent on the page path */
+	FASTIPC_A_CH_PAGE_BYTES,	/* u64 */
+	FASTIPC_A_CH_COPIED_BYTES,	/* u64, copied in or out by the kernel */
+	FASTIPC_A_CH_MAPPED_PAGES,	/* u64, mapped into receivers' windows */
+	FASTIPC_A_CH_DROPS,		/* u64, discarded by a delete */
+	FASTIPC_A_CH_TIMEOUTS,		/* u64, sends and receives that timed out */
+	FASTIPC_A_CH_ERRORS,		/* u64, deliveries that failed and requeued */
+	/* module-wide */
+	FASTIPC_A_ST_VERSION,		/* string */
+	FASTIPC_A_ST_PAGES_HELD,	/* u64 */
+	FASTIPC_A_ST_BYTES_QUEUED,	/* u64 */
+	FASTIPC_A_ST_CHANNELS,		/* u64, in every namespace */
+	FASTIPC_A_ST_HANDLES,		/* u64 */
+	FASTIPC_A_ST_COPIED_BYTES,	/* u64 */
+	FASTIPC_A_ST_MAPPED_PAGES,	/* u64 */
+	/* tunables: the module parameters of the same names */
+	FASTIPC_A_CFG_MAX_MSG_SIZE,	/* u64 */
+	FASTIPC_A_CFG_DEFAULT_MAX_MSGS,	/* u32 */
+	FASTIPC_A_CFG_MAX_MSGS_LIMIT,	/* u32 */
+	FASTIPC_A_CFG_DEFAULT_MAX_BYTES, /* u64 */
+	FASTIPC_A_CFG_MAX_BYTES_LIMIT,	/* u64 */
+	FASTIPC_A_CFG_ZC_THRESHOLD,	/* u64 */
+	FASTIPC_A_CFG_MAX_WINDOW,	/* u64 */
+	FASTIPC_A_CFG_MAX_CHANNELS,	/* u32 */
+	FASTIPC_A_CFG_MAX_USER_CHANNELS, /* u32 */
+	FASTIPC_A_CFG_USER_PAGES_FLOOR,	/* u64 */
+
+	__FASTIPC_A_MAX,
+	FASTIPC_A_MAX = __FASTIPC_A_MAX - 1
+};
+
 #endif /* _UAPI_LINUX_FASTIPC_H */
