@@ -38,6 +38,8 @@ static int fastipc_open(struct inode *inode, struct file *file)
 	mutex_init(&h->bind_lock);
 	address_space_init_once(&h->mapping);
 	h->mapping.a_ops = &fastipc_aops;
+	/* The VFS reads f_mapping->host (readahead state) after ->open. */
+	h->mapping.host = inode;
 	fastipc_window_init(&h->win);
 	/* mmap links the window into this mapping's i_mmap tree. */
 	file->f_mapping = &h->mapping;
