@@ -398,9 +398,10 @@ int main(int argc, char **argv)
 					strerr(res.err));
 
 			secs = (double)(res.end_ns - t0) / 1e9;
-			if (res.mapped == res.received)
-				snprintf(rx, sizeof(rx), "%s",
-					 res.mapped ? "mapped" : "copied");
+			if (res.mapped == 0)
+				snprintf(rx, sizeof(rx), "copied");
+			else if (res.mapped == res.received)
+				snprintf(rx, sizeof(rx), "mapped");
 			else
 				snprintf(rx, sizeof(rx), "%u mapped",
 					 res.mapped);
