@@ -285,8 +285,8 @@ static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
 	err = fastipc_arg_in(&rv, sizeof(rv), FASTIPC_RECV_SIZE_VER0, cmd, arg);
 	if (err)
 		return err;
-	if ((rv.flags & ~FASTIPC_RECV_ALL) || rv.prio || rv.addr ||
-	    rv.msg_flags || rv.__pad ||
+	/* prio, addr and msg_flags are outputs: their input is ignored. */
+	if ((rv.flags & ~FASTIPC_RECV_ALL) || rv.__pad ||
 	    memchr_inv(rv.__reserved, 0, sizeof(rv.__reserved)))
 		return -EINVAL;
 	if (!(h->access & FASTIPC_O_RECV))
@@ -301,6 +301,7 @@ static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
 	len = msg->len;
 	dst = u64_to_user_ptr(rv.buf);
 	rv.prio = msg->prio;
+	rv.addr = 0;
 	rv.msg_flags = msg->pages ? FASTIPC_MSG_PAGES : 0;
 	if (msg->pages && (rv.flags & FASTIPC_RECV_MAP)) {
 		err = fastipc_window_map(h, msg->pages, len, &rv.addr);
@@ -320,7 +321,11 @@ static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
 	}
 
 	rv.len = len;
-	if (err && err != -EMSGSIZE)
+	/*
+	 * Errors the caller can act on get the message's length and flags
+	 * back: a bigger buffer, or a plain receive instead of a mapping.
+	 */
+	if (err && err != -EMSGSIZE && err != -ENOSPC && err != -ENXIO)
 		goto err_putback;
 	/* Report the result; if that faults, the message is not lost. */
 	if (fastipc_arg_out(arg, &rv, sizeof(rv), cmd)) {
