@@ -11,7 +11,7 @@ O := $(CURDIR)/build
 CC ?= cc
 CFLAGS ?= -O2 -g
 USER_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(CFLAGS) \
-	       -I$(CURDIR)/kmod/uapi -I$(CURDIR)/lib
+	       -I$(CURDIR)/lib
 
 .PHONY: all module clean help
 all: module lib tools selftests
