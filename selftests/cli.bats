@@ -1,0 +1,517 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# The fastipc(8) command-line tool, build/tools/fastipc, against the loaded
+# module: round trips of text and binary data, one message per line,
+# priorities, exit statuses (0 ok, 1 failed operation naming the channel
+# and the errno text, 2 usage error), --help of every command, info/stats
+# --json through jq.  Run in the test VM as root (selftests/run.sh);
+# FASTIPC=<path> tests another binary.
+#
+# Every test makes its own channels, named cli.<pid>.<test>.<n>, and
+# unlinks them in the teardown.  Module-wide counters (stats) are compared
+# as deltas: nothing else may use the module while this file runs.
+
+bats_require_minimum_version 1.5.0
+
+COMMANDS=(create unlink info send recv stats)
+
+setup() {
+	FASTIPC=${FASTIPC:-$BATS_TEST_DIRNAME/../build/tools/fastipc}
+	[[ -x $FASTIPC ]] || skip "no $FASTIPC (make tools)"
+	[[ -e /dev/fastipc ]] || skip "no /dev/fastipc (load fastipc.ko)"
+	CHANNELS=()
+	NCH=0
+}
+
+teardown() {
+	local c
+	for c in "${CHANNELS[@]}"; do
+		"$FASTIPC" unlink --force "$c" >/dev/null 2>&1 || true
+	done
+}
+
+# newch VAR: a fresh channel name in VAR, unlinked by the teardown.
+newch() {
+	local n="cli.$$.$BATS_TEST_NUMBER.$NCH"
+	NCH=$((NCH + 1))
+	CHANNELS+=("$n")
+	printf -v "$1" '%s' "$n"
+}
+
+# mkch VAR [create options...]: create a fresh channel, name in VAR.
+mkch() {
+	local var=$1
+	shift
+	newch "$var"
+	"$FASTIPC" create "${!var}" --excl "$@"
+}
+
+# field CHANNEL KEY: one value of `info --json`.
+field() {
+	"$FASTIPC" info "$1" --json | jq -r ".$2"
+}
+
+# mstat KEY: one value of `stats --json`.
+mstat() {
+	"$FASTIPC" stats --json | jq -r ".$1"
+}
+
+# ------------------------------------------------------------------
+# help and usage
+
+@test "--help of every command: usage on stdout, exit 0" {
+	local c
+	for c in "${COMMANDS[@]}"; do
+		run --separate-stderr "$FASTIPC" "$c" --help
+		[[ $status -eq 0 ]] || { echo "$c --help: $status"; false; }
+		[[ ${lines[0]} == "Usage: fastipc $c"* ]] ||
+			{ echo "$c: ${lines[0]}"; false; }
+		[[ -z $stderr ]]
+		# -h and `fastipc help CMD` say the same.
+		local long=$output
+		run --separate-stderr "$FASTIPC" "$c" -h
+		[[ $status -eq 0 && $output == "$long" ]]
+		run --separate-stderr "$FASTIPC" help "$c"
+		[[ $status -eq 0 && $output == "$long" ]]
+	done
+}
+
+@test "--help lists every command; --version works" {
+	run --separate-stderr "$FASTIPC" --help
+	[[ $status -eq 0 ]]
+	local c
+	for c in "${COMMANDS[@]}"; do
+		grep -qE "^  $c +" <<<"$output" || { echo "no $c"; false; }
+	done
+	run --separate-stderr "$FASTIPC" --version
+	[[ $status -eq 0 && $output == "fastipc "* ]]
+}
+
+@test "--help does not act: no channel made, nothing sent" {
+	local ch
+	newch ch
+	run "$FASTIPC" create "$ch" --help
+	[[ $status -eq 0 ]]
+	run "$FASTIPC" info "$ch"
+	[[ $status -eq 1 ]]
+	mkch ch
+	run "$FASTIPC" send "$ch" --help hello
+	[[ $status -eq 0 ]]
+	[[ $(field "$ch" queued_msgs) == 0 ]]
+}
+
+@test "usage errors exit 2 with the usage line on stderr" {
+	local ch
+	mkch ch
+	# Each line: arguments that are a usage error.
+	local cases=(
+		""
+		"nosuchcommand"
+		"help nosuchcommand"
+		"send"
+		"send $ch --no-such-option x"
+		"send $ch -p 32 x"
+		"send $ch -p -1 x"
+		"send $ch -p high x"
+		"send $ch --copy --pages x"
+		"send $ch --zero-copy --copy x"
+		"send $ch --lines --whole"
+		"send $ch --whole extra-argument"
+		"send $ch --timeout soon x"
+		"recv"
+		"recv $ch other"
+		"recv $ch -n many"
+		"recv $ch -n 1 --all"
+		"recv $ch --raw -p"
+		"recv $ch --timeout"
+		"create"
+		"create $ch.x --mode 999"
+		"create $ch.x --max-msgs lots"
+		"create $ch.x --max-bytes 12Q"
+		"info"
+		"info $ch extra"
+		"unlink"
+		"stats --bogus"
+	)
+	local args
+	for args in "${cases[@]}"; do
+		# shellcheck disable=SC2086 # split on purpose
+		run --separate-stderr "$FASTIPC" $args </dev/null
+		[[ $status -eq 2 ]] || { echo "'$args': status $status"; false; }
+		[[ -z $output ]] || { echo "'$args': stdout '$output'"; false; }
+		[[ $stderr == *Usage:* || $stderr == *"unknown command"* ]] ||
+			{ echo "'$args': stderr '$stderr'"; false; }
+	done
+	# None of them did anything.
+	[[ $(field "$ch" queued_msgs) == 0 ]]
+	run "$FASTIPC" info "$ch.x"
+	[[ $status -eq 1 ]]
+}
+
+# ------------------------------------------------------------------
+# round trips
+
+@test "text round trip: arguments are messages, recv prints one a line" {
+	local ch
+	mkch ch
+	run "$FASTIPC" send "$ch" "hello world" "second message" "x"
+	[[ $status -eq 0 && -z $output ]]
+	[[ $(field "$ch" queued_msgs) == 3 ]]
+	run "$FASTIPC" recv "$ch"
+	[[ $status -eq 0 && $output == "hello world" ]]
+	run "$FASTIPC" recv "$ch" -n 2
+	[[ $status -eq 0 ]]
+	[[ ${#lines[@]} -eq 2 && ${lines[0]} == "second message" &&
+	   ${lines[1]} == x ]]
+	[[ $(field "$ch" queued_msgs) == 0 ]]
+	[[ $(field "$ch" sent_bytes) == $((11 + 14 + 1)) ]]
+}
+
+@test "stdin: one message per line, empty lines and a last line without newline" {
+	local ch
+	mkch ch
+	printf 'alpha\nbeta gamma\n\n  spaced  \nlast' |
+		"$FASTIPC" send "$ch"
+	[[ $(field "$ch" queued_msgs) == 5 ]]
+	[[ $(field "$ch" queued_bytes) == $((5 + 10 + 0 + 10 + 4)) ]]
+	run "$FASTIPC" recv "$ch" --all
+	[[ $status -eq 0 ]]
+	[[ $output == $'alpha\nbeta gamma\n\n  spaced  \nlast' ]]
+	# --lines says the same explicitly.
+	printf 'one\ntwo\n' | "$FASTIPC" send "$ch" --lines
+	[[ $(field "$ch" queued_msgs) == 2 ]]
+	run "$FASTIPC" recv "$ch" --raw -n 2
+	[[ $output == onetwo ]]
+}
+
+@test "recv --raw writes exactly the bytes, in order" {
+	local ch
+	mkch ch
+	"$FASTIPC" send "$ch" "a" "bc" $'d\n'
+	"$FASTIPC" recv "$ch" --raw -n 3 >"$BATS_TEST_TMPDIR/out"
+	printf 'abcd\n' | cmp - "$BATS_TEST_TMPDIR/out"
+}
+
+# roundtrip CHANNEL SIZE [send options] -- [recv options]: random bytes of
+# SIZE through --whole and --raw, compared with cmp.
+roundtrip() {
+	local ch=$1 size=$2 sendopts=() recvopts=()
+	shift 2
+	while (($#)) && [[ $1 != -- ]]; do
+		sendopts+=("$1")
+		shift
+	done
+	(($#)) && shift
+	recvopts=("$@")
+	head -c "$size" /dev/urandom >"$BATS_TEST_TMPDIR/in"
+	"$FASTIPC" send "$ch" --whole "${sendopts[@]}" <"$BATS_TEST_TMPDIR/in"
+	[[ $(field "$ch" queued_msgs) == 1 ]]
+	[[ $(field "$ch" queued_bytes) == "$size" ]]
+	"$FASTIPC" recv "$ch" --raw "${recvopts[@]}" >"$BATS_TEST_TMPDIR/out"
+	cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	[[ $(field "$ch" queued_msgs) == 0 ]]
+}
+
+@test "binary --whole round trip, small (copy path)" {
+	local ch
+	mkch ch
+	roundtrip "$ch" 1
+	roundtrip "$ch" 4097
+	[[ $(field "$ch" page_msgs) == 0 ]]
+}
+
+@test "binary --whole round trip, large (page path), every receive mode" {
+	local ch
+	mkch ch --max-msg-size 8M --max-bytes 16M
+	roundtrip "$ch" $((3 * 1024 * 1024 + 5))
+	roundtrip "$ch" $((3 * 1024 * 1024 + 5)) -- --zero-copy
+	[[ $(field "$ch" page_msgs) == 2 ]]
+}
+
+@test "binary with NULs and newlines survives --whole/--raw" {
+	local ch
+	mkch ch
+	printf 'a\0b\n\n\0\0c\r\n\377' >"$BATS_TEST_TMPDIR/in"
+	[[ $(wc -c <"$BATS_TEST_TMPDIR/in") -eq 11 ]]
+	"$FASTIPC" send "$ch" --whole <"$BATS_TEST_TMPDIR/in"
+	[[ $(field "$ch" queued_msgs) == 1 ]]
+	[[ $(field "$ch" queued_bytes) == 11 ]]
+	"$FASTIPC" recv "$ch" --raw >"$BATS_TEST_TMPDIR/out"
+	cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+}
+
+@test "empty --whole input is one empty message" {
+	local ch
+	mkch ch
+	"$FASTIPC" send "$ch" --whole </dev/null
+	[[ $(field "$ch" queued_msgs) == 1 ]]
+	[[ $(field "$ch" queued_bytes) == 0 ]]
+	run "$FASTIPC" recv "$ch" --raw
+	[[ $status -eq 0 && -z $output ]]
+	[[ $(field "$ch" recv_msgs) == 1 ]]
+}
+
+@test "path options: --copy, --pages and the threshold decide page_msgs" {
+	local ch
+	mkch ch --threshold 8K
+	"$FASTIPC" send "$ch" --pages small
+	[[ $(field "$ch" page_msgs) == 1 ]]
+	head -c 20000 /dev/urandom >"$BATS_TEST_TMPDIR/in"
+	"$FASTIPC" send "$ch" --whole --copy <"$BATS_TEST_TMPDIR/in"
+	[[ $(field "$ch" page_msgs) == 1 ]]
+	"$FASTIPC" send "$ch" --whole <"$BATS_TEST_TMPDIR/in"
+	[[ $(field "$ch" page_msgs) == 2 ]]
+	head -c 8191 /dev/urandom | "$FASTIPC" send "$ch" --whole
+	[[ $(field "$ch" page_msgs) == 2 ]]
+	run "$FASTIPC" recv "$ch" -n 1
+	[[ $output == small ]]
+	"$FASTIPC" recv "$ch" --raw >"$BATS_TEST_TMPDIR/out"
+	cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	"$FASTIPC" recv "$ch" --raw >"$BATS_TEST_TMPDIR/out"
+	cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	[[ $(field "$ch" zc_threshold) == 8192 ]]
+}
+
+@test "--zero-copy both ways: the kernel copies nothing, pages are mapped" {
+	local ch
+	mkch ch
+	head -c $((1024 * 1024)) /dev/urandom >"$BATS_TEST_TMPDIR/in"
+	"$FASTIPC" send "$ch" --whole --zero-copy <"$BATS_TEST_TMPDIR/in"
+	[[ $(field "$ch" page_msgs) == 1 ]]
+	"$FASTIPC" recv "$ch" --raw --zero-copy >"$BATS_TEST_TMPDIR/out"
+	cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	[[ $(field "$ch" copied_bytes) == 0 ]]
+	[[ $(field "$ch" mapped_pages) == 256 ]]
+	# Messages given as arguments go the same way.
+	"$FASTIPC" send "$ch" --zero-copy "tiny" "msgs"
+	run "$FASTIPC" recv "$ch" --zero-copy --all
+	[[ $output == $'tiny\nmsgs' ]]
+	[[ $(field "$ch" copied_bytes) == 0 ]]
+}
+
+# ------------------------------------------------------------------
+# priorities
+
+@test "priorities: higher first, FIFO within one; recv -p shows them" {
+	local ch
+	mkch ch
+	"$FASTIPC" send "$ch" -p 1 low1
+	"$FASTIPC" send "$ch" --prio 7 high1
+	"$FASTIPC" send "$ch" mid0
+	"$FASTIPC" send "$ch" -p 31 top
+	"$FASTIPC" send "$ch" -p 7 high2 high3
+	"$FASTIPC" send "$ch" -p 1 low2
+	run "$FASTIPC" recv "$ch" --all -p
+	[[ $status -eq 0 ]]
+	[[ $output == $'31\ttop\n7\thigh1\n7\thigh2\n7\thigh3\n1\tlow1\n1\tlow2\n0\tmid0' ]] ||
+		{ echo "$output"; false; }
+}
+
+@test "priorities: options after the name, stdin lines keep their order" {
+	local ch
+	mkch ch
+	printf 'a\nb\nc\n' | "$FASTIPC" send "$ch" -p 2
+	printf 'x\ny\n' | "$FASTIPC" send "$ch" -p 9
+	"$FASTIPC" send "$ch" -p 5 m
+	run "$FASTIPC" recv "$ch" --all
+	[[ $output == $'x\ny\nm\na\nb\nc' ]]
+}
+
+# ------------------------------------------------------------------
+# failures: exit 1, the channel and the errno text on stderr
+
+@test "nonexistent channel: send, recv, info, unlink fail with ENOENT" {
+	local ch cmd
+	newch ch
+	for cmd in "send $ch hello" "recv $ch --nonblock" "info $ch" \
+		   "unlink $ch"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$FASTIPC" $cmd </dev/null
+		[[ $status -eq 1 ]] || { echo "$cmd: $status"; false; }
+		[[ -z $output ]]
+		[[ $stderr == *"'$ch'"*"No such file or directory"* ]] ||
+			{ echo "$cmd: $stderr"; false; }
+		[[ $stderr == "fastipc: ${cmd%% *} "* ]] ||
+			{ echo "$cmd: $stderr"; false; }
+	done
+	run "$FASTIPC" unlink --force "$ch"
+	[[ $status -eq 0 ]]
+	# A failed send does not create the channel.
+	run "$FASTIPC" info "$ch"
+	[[ $status -eq 1 ]]
+}
+
+@test "recv --timeout on an empty channel: exit 1, ETIMEDOUT" {
+	local ch
+	mkch ch
+	run --separate-stderr "$FASTIPC" recv "$ch" --timeout 200
+	[[ $status -eq 1 && -z $output ]]
+	[[ $stderr == "fastipc: recv '$ch': Connection timed out" ]] ||
+		{ echo "$stderr"; false; }
+	run --separate-stderr "$FASTIPC" recv "$ch" --timeout 0
+	[[ $status -eq 1 && $stderr == *"'$ch'"*"timed out"* ]]
+	# A message that is there is received at once, timeout or not.
+	"$FASTIPC" send "$ch" here
+	run "$FASTIPC" recv "$ch" --timeout 0
+	[[ $status -eq 0 && $output == here ]]
+}
+
+@test "recv on an empty channel: --nonblock fails with EAGAIN, --all succeeds" {
+	local ch
+	mkch ch
+	run --separate-stderr "$FASTIPC" recv "$ch" --nonblock
+	[[ $status -eq 1 ]]
+	[[ $stderr == "fastipc: recv '$ch': Resource temporarily unavailable" ]]
+	run --separate-stderr "$FASTIPC" recv "$ch" --all
+	[[ $status -eq 0 && -z $output && -z $stderr ]]
+	run --separate-stderr "$FASTIPC" recv "$ch" --all --timeout 100
+	[[ $status -eq 0 && -z $output ]]
+}
+
+@test "full channel: send --nonblock fails with EAGAIN, stops at the first failure" {
+	local ch
+	mkch ch --max-msgs 2
+	run --separate-stderr "$FASTIPC" send "$ch" --nonblock one two three four
+	[[ $status -eq 1 ]]
+	[[ $stderr == "fastipc: send '$ch': Resource temporarily unavailable" ]]
+	[[ $(field "$ch" queued_msgs) == 2 ]]
+	[[ $(field "$ch" sent_msgs) == 2 ]]
+	run --separate-stderr "$FASTIPC" send "$ch" --timeout 100 five
+	[[ $status -eq 1 && $stderr == *"'$ch'"*"timed out"* ]]
+	run "$FASTIPC" recv "$ch" --all
+	[[ $output == $'one\ntwo' ]]
+}
+
+@test "message larger than max-msg-size: EMSGSIZE, nothing queued" {
+	local ch
+	mkch ch --max-msg-size 4K
+	head -c 4097 /dev/zero >"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr "$FASTIPC" send "$ch" --whole <"$BATS_TEST_TMPDIR/in"
+	[[ $status -eq 1 ]]
+	[[ $stderr == "fastipc: send '$ch': Message too long" ]]
+	[[ $(field "$ch" queued_msgs) == 0 ]]
+	head -c 4096 /dev/zero | "$FASTIPC" send "$ch" --whole
+	[[ $(field "$ch" queued_bytes) == 4096 ]]
+}
+
+@test "create: exists is fine, --excl is EEXIST, options on an existing one warn" {
+	local ch
+	mkch ch --max-msgs 5
+	run --separate-stderr "$FASTIPC" create "$ch"
+	[[ $status -eq 0 && -z $stderr ]]
+	run --separate-stderr "$FASTIPC" create "$ch" --excl
+	[[ $status -eq 1 ]]
+	[[ $stderr == "fastipc: create '$ch': File exists" ]]
+	run --separate-stderr "$FASTIPC" create "$ch" --max-msgs 9
+	[[ $status -eq 0 && $stderr == *"'$ch'"*unchanged* ]]
+	[[ $(field "$ch" max_msgs) == 5 ]]
+}
+
+@test "bad names and limits the module refuses: exit 1 with the reason" {
+	local ch long
+	newch ch
+	run --separate-stderr "$FASTIPC" create "a/b"
+	[[ $status -eq 1 && $stderr == *"'a/b'"*"Invalid argument"* ]]
+	long=$(printf 'n%.0s' {1..64})
+	run --separate-stderr "$FASTIPC" create "$long"
+	[[ $status -eq 1 && $stderr == *"'$long'"*"File name too long"* ]]
+	run --separate-stderr "$FASTIPC" create ""
+	[[ $status -eq 1 && $stderr == *"Invalid argument"* ]]
+	run --separate-stderr "$FASTIPC" create "$ch" --max-msgs 4294967295
+	[[ $status -eq 1 && $stderr == *"'$ch'"*"Invalid argument"* ]]
+	run "$FASTIPC" info "$ch"
+	[[ $status -eq 1 ]]
+}
+
+@test "permissions: another user gets EACCES; mode 0622 lets it send" {
+	command -v setpriv >/dev/null || skip "no setpriv"
+	[[ $(id -u) -eq 0 ]] || skip "needs root to switch users"
+	local ch open nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	mkch ch
+	run --separate-stderr "${nobody[@]}" "$FASTIPC" send "$ch" x
+	[[ $status -eq 1 ]]
+	[[ $stderr == "fastipc: send '$ch': Permission denied" ]]
+	run --separate-stderr "${nobody[@]}" "$FASTIPC" recv "$ch" --nonblock
+	[[ $status -eq 1 && $stderr == *"Permission denied"* ]]
+	run --separate-stderr "${nobody[@]}" "$FASTIPC" unlink "$ch"
+	[[ $status -eq 1 && $stderr == *"'$ch'"*"Operation not permitted"* ]]
+	mkch open --mode 0622
+	run "${nobody[@]}" "$FASTIPC" send "$open" "from nobody"
+	[[ $status -eq 0 ]]
+	run --separate-stderr "${nobody[@]}" "$FASTIPC" recv "$open"
+	[[ $status -eq 1 && $stderr == *"Permission denied"* ]]
+	run "$FASTIPC" recv "$open"
+	[[ $output == "from nobody" ]]
+}
+
+@test "unlink: several names, goes on after a failure, exit 1" {
+	local a b missing
+	mkch a
+	mkch b
+	newch missing
+	run --separate-stderr "$FASTIPC" unlink "$a" "$missing" "$b"
+	[[ $status -eq 1 ]]
+	[[ $stderr == "fastipc: unlink '$missing': No such file or directory" ]]
+	run "$FASTIPC" info "$a"
+	[[ $status -eq 1 ]]
+	run "$FASTIPC" info "$b"
+	[[ $status -eq 1 ]]
+}
+
+# ------------------------------------------------------------------
+# info and stats as JSON
+
+@test "info --json: one object, parsed by jq, values as created and used" {
+	local ch
+	mkch ch --mode 0640 --max-msgs 7 --max-bytes 1M --max-msg-size 64K \
+		--threshold 16K
+	"$FASTIPC" send "$ch" one twenty-two
+	run --separate-stderr "$FASTIPC" info "$ch" --json
+	[[ $status -eq 0 && ${#lines[@]} -eq 1 ]]
+	jq -e --arg n "$ch" '
+		.name == $n and .mode == "0640" and
+		.max_msgs == 7 and .max_bytes == 1048576 and
+		.max_msg_size == 65536 and .zc_threshold == 16384 and
+		.queued_msgs == 2 and .queued_bytes == 13 and
+		.sent_msgs == 2 and .sent_bytes == 13 and
+		.recv_msgs == 0 and .page_msgs == 0 and
+		.handles == 1 and .uid == 0 and (.id | type) == "number"
+	' <<<"$output"
+	# The same keys and values as the text form.
+	local text json
+	text=$("$FASTIPC" info "$ch" | sed -E 's/^([a-z_]+): +/\1=/' | sort)
+	json=$("$FASTIPC" info "$ch" -j |
+		jq -r 'to_entries[] | "\(.key)=\(.value)"' | sort)
+	[[ $text == "$json" ]] || { diff <(echo "$text") <(echo "$json"); false; }
+}
+
+@test "info --json escapes names that need it" {
+	local ch
+	newch ch
+	ch="$ch.q\"b\\t"
+	CHANNELS+=("$ch")
+	"$FASTIPC" create "$ch"
+	[[ $("$FASTIPC" info "$ch" --json | jq -r .name) == "$ch" ]]
+}
+
+@test "stats --json: counters follow a create, a queued message and its receipt" {
+	local ch before
+	before=$("$FASTIPC" stats --json)
+	jq -e 'keys == (["bytes_queued","channels","copied_bytes","handles",
+			 "mapped_pages","pages_held"])' <<<"$before"
+	mkch ch
+	[[ $(mstat channels) == $(($(jq .channels <<<"$before") + 1)) ]]
+	head -c 300000 /dev/urandom | "$FASTIPC" send "$ch" --whole --pages
+	[[ $(mstat bytes_queued) == \
+	   $(($(jq .bytes_queued <<<"$before") + 300000)) ]]
+	[[ $(mstat pages_held) == $(($(jq .pages_held <<<"$before") + 74)) ]]
+	"$FASTIPC" recv "$ch" --raw >/dev/null
+	[[ $(mstat bytes_queued) == $(jq .bytes_queued <<<"$before") ]]
+	[[ $(mstat pages_held) == $(jq .pages_held <<<"$before") ]]
+	[[ $(mstat copied_bytes) == \
+	   $(($(jq .copied_bytes <<<"$before") + 600000)) ]]
+	# No handle is left open by the commands.
+	[[ $(mstat handles) == $(jq .handles <<<"$before") ]]
+	"$FASTIPC" unlink "$ch"
+	[[ $(mstat channels) == $(jq .channels <<<"$before") ]]
+}
