@@ -908,6 +908,26 @@ TEST_F(zc, window_hole_sigbus)
 	pair_close(&p);
 }
 
+/*
+ * Debian kernels zero every page they allocate (init_on_alloc=1): there a
+ * module that forgot __GFP_ZERO still passes the zeroing tests.  Say so;
+ * boot with init_on_alloc=0 for them to bite.
+ */
+static void note_init_on_alloc(struct __test_metadata *_metadata)
+{
+	char cmdline[4096] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (f) {
+		if (!fgets(cmdline, sizeof(cmdline), f))
+			cmdline[0] = 0;
+		fclose(f);
+	}
+	if (!strstr(cmdline, "init_on_alloc=0"))
+		TH_LOG("note: without init_on_alloc=0 on the kernel command "
+		       "line the kernel may zero pages by itself");
+}
+
 /* A fresh buffer is all zeros and writable. */
 TEST_F(zc, alloc_is_zeroed)
 {
@@ -917,6 +937,7 @@ TEST_F(zc, alloc_is_zeroed)
 	unsigned int i;
 	char *b;
 
+	note_init_on_alloc(_metadata);
 	pair_open(_metadata, &p, "zero", NULL, 4 * MiB);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		ASSERT_EQ(0, h_alloc(p.s, sizes[i], &b, &got));
@@ -941,6 +962,7 @@ TEST_F(zc, alloc_zeroed_after_recycle)
 	char *bufs[8];
 	int round, i;
 
+	note_init_on_alloc(_metadata);
 	pair_open(_metadata, &p, "recycle", NULL, 4 * MiB);
 	ubuf = malloc(len);
 	ASSERT_NE(NULL, ubuf);
