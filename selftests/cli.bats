@@ -13,7 +13,8 @@
 
 bats_require_minimum_version 1.5.0
 
-COMMANDS=(create unlink info send recv stats)
+# The commands this file uses; `fastipc --help` may list more.
+CORE_COMMANDS=(create unlink info send recv stats)
 
 setup() {
 	FASTIPC=${FASTIPC:-$BATS_TEST_DIRNAME/../build/tools/fastipc}
@@ -59,9 +60,20 @@ mstat() {
 # ------------------------------------------------------------------
 # help and usage
 
+# commands: every command `fastipc --help` lists, one a line.
+commands() {
+	"$FASTIPC" --help | awk '/^Commands:/ { on = 1; next }
+				 on && /^  [a-z]/ { print $1 }
+				 on && /^$/ { on = 0 }'
+}
+
 @test "--help of every command: usage on stdout, exit 0" {
-	local c
-	for c in "${COMMANDS[@]}"; do
+	local c all
+	all=$(commands)
+	for c in "${CORE_COMMANDS[@]}"; do
+		grep -qx "$c" <<<"$all" || { echo "no $c in --help"; false; }
+	done
+	for c in $all; do
 		run --separate-stderr "$FASTIPC" "$c" --help
 		[[ $status -eq 0 ]] || { echo "$c --help: $status"; false; }
 		[[ ${lines[0]} == "Usage: fastipc $c"* ]] ||
@@ -78,9 +90,9 @@ mstat() {
 
 @test "--help lists every command; --version works" {
 	run --separate-stderr "$FASTIPC" --help
-	[[ $status -eq 0 ]]
+	[[ $status -eq 0 && -z $stderr ]]
 	local c
-	for c in "${COMMANDS[@]}"; do
+	for c in "${CORE_COMMANDS[@]}"; do
 		grep -qE "^  $c +" <<<"$output" || { echo "no $c"; false; }
 	done
 	run --separate-stderr "$FASTIPC" --version
@@ -497,8 +509,9 @@ roundtrip() {
 @test "stats --json: counters follow a create, a queued message and its receipt" {
 	local ch before
 	before=$("$FASTIPC" stats --json)
-	jq -e 'keys == (["bytes_queued","channels","copied_bytes","handles",
-			 "mapped_pages","pages_held"])' <<<"$before"
+	jq -e 'has("pages_held") and has("bytes_queued") and has("channels")
+	       and has("handles") and has("copied_bytes") and
+	       has("mapped_pages")' <<<"$before"
 	mkch ch
 	[[ $(mstat channels) == $(($(jq .channels <<<"$before") + 1)) ]]
 	head -c 300000 /dev/urandom | "$FASTIPC" send "$ch" --whole --pages
