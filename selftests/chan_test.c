@@ -554,8 +554,8 @@ TEST_F(chan, recv_bad_fields)
 	char buf[16];
 	unsigned int i;
 
-	ASSERT_EQ(0, fipc_send(self->fd, "abc", 3, 0, 0, -1));
-	for (i = 0; i < 8; i++) {
+	ASSERT_EQ(0, fipc_send(self->fd, "abc", 3, 7, 0, -1));
+	for (i = 0; i < 5; i++) {
 		memset(&rv, 0, sizeof(rv));
 		rv.buf = (uintptr_t)buf;
 		rv.len = sizeof(buf);
@@ -563,24 +563,30 @@ TEST_F(chan, recv_bad_fields)
 		switch (i) {
 		case 0: rv.flags = 0x4; break;
 		case 1: rv.flags = 0x80000000U; break;
-		case 2: rv.prio = 1; break;
-		case 3: rv.addr = 4096; break;
-		case 4: rv.msg_flags = FASTIPC_MSG_PAGES; break;
-		case 5: rv.__pad = 1; break;
-		case 6: rv.__reserved[0] = 1; break;
-		case 7: rv.__reserved[1] = 1; break;
+		case 2: rv.__pad = 1; break;
+		case 3: rv.__reserved[0] = 1; break;
+		case 4: rv.__reserved[1] = 1; break;
 		}
 		ASSERT_EQ(-EINVAL, fipc_ioctl(self->fd, FASTIPC_IOC_RECV, &rv))
 			TH_LOG("case %u", i);
 	}
 	/* The message is still there. */
 	ASSERT_EQ(1, queued_msgs(self->fd));
+
+	/* prio, addr and msg_flags are outputs: their input is ignored. */
 	memset(&rv, 0, sizeof(rv));
 	rv.buf = (uintptr_t)buf;
 	rv.len = sizeof(buf);
 	rv.timeout_ns = -1;
+	rv.prio = 0xdead;
+	rv.addr = 0x12345000;
+	rv.msg_flags = 0xffffffffU;
 	ASSERT_EQ(0, fipc_ioctl(self->fd, FASTIPC_IOC_RECV, &rv));
 	ASSERT_EQ(3, rv.len);
+	ASSERT_EQ(7, rv.prio);
+	ASSERT_EQ(0, rv.addr);
+	ASSERT_EQ(0, rv.msg_flags);
+	ASSERT_EQ(0, queued_msgs(self->fd));
 }
 
 TEST_F(chan, buf_bad_fields)
@@ -1507,6 +1513,84 @@ TEST_F(chan, permissions_group)
 	close(fa);
 	close(fb);
 	close(fc);
+}
+
+/* max_user_channels: channels that exist per creating user. */
+#define QUOTA_UID	61234
+
+static void user_limit_child(int go, char names[5][FASTIPC_NAME_LEN])
+{
+	char c;
+	int i, fd;
+
+	FIPC_CHILD_CHECK(setgroups(0, NULL) == 0);
+	FIPC_CHILD_CHECK(setresgid(QUOTA_UID, QUOTA_UID, QUOTA_UID) == 0);
+	FIPC_CHILD_CHECK(setresuid(QUOTA_UID, QUOTA_UID, QUOTA_UID) == 0);
+	FIPC_CHILD_CHECK(read(go, &c, 1) == 1);
+	for (i = 0; i < 4; i++) {
+		fd = fipc_open(names[i], FASTIPC_O_RDWR | FASTIPC_O_CREAT, 0600,
+			       NULL);
+		if (i < 3) {
+			FIPC_CHILD_CHECK(fd >= 0);
+			close(fd);	/* named, no handle: still counted */
+		} else {
+			FIPC_CHILD_CHECK(fd == -ENOSPC);
+		}
+	}
+	/* Opening an existing channel is no creation. */
+	fd = fipc_open(names[0], FASTIPC_O_RDWR | FASTIPC_O_CREAT, 0600, NULL);
+	FIPC_CHILD_CHECK(fd >= 0);
+	/* Unlinked but still open: it still exists, and still counts. */
+	FIPC_CHILD_CHECK(fipc_unlink(names[0]) == 0);
+	FIPC_CHILD_CHECK(fipc_open(names[3], FASTIPC_O_RDWR | FASTIPC_O_CREAT,
+				   0600, NULL) == -ENOSPC);
+	close(fd);
+	/* Gone: room for one more. */
+	fd = fipc_open(names[3], FASTIPC_O_RDWR | FASTIPC_O_CREAT, 0600, NULL);
+	FIPC_CHILD_CHECK(fd >= 0);
+	close(fd);
+	for (i = 1; i < 4; i++)
+		FIPC_CHILD_CHECK(fipc_unlink(names[i]) == 0);
+	_exit(0);
+}
+
+TEST_F(chan, user_channel_limit)
+{
+	unsigned long long orig = fipc_param("max_user_channels", 0);
+	char names[5][FASTIPC_NAME_LEN];
+	int pipefd[2], status, i;
+	FILE *f;
+	pid_t pid;
+
+	if (geteuid() != 0 || !orig)
+		SKIP(return, "needs root and /sys/module/fastipc/parameters/max_user_channels");
+	for (i = 0; i < 4; i++) {
+		fipc_name(names[i], "quota");
+		strcpy(self->extra[self->nextra++], names[i]);
+	}
+	ASSERT_EQ(0, pipe(pipefd));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		user_limit_child(pipefd[0], names);
+	/* Another user's count, so root's own channels do not matter. */
+	f = fopen("/sys/module/fastipc/parameters/max_user_channels", "w");
+	if (f) {
+		fprintf(f, "3\n");
+		if (fclose(f))
+			f = NULL;
+	}
+	ASSERT_EQ(1, write(pipefd[1], "g", 1));
+	status = fipc_wait_child(pid);
+	f = fopen("/sys/module/fastipc/parameters/max_user_channels", "w");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "%llu\n", orig);
+	ASSERT_EQ(0, fclose(f));
+	ASSERT_EQ(0, status);
+	ASSERT_EQ(orig, fipc_param("max_user_channels", 0));
+	close(pipefd[0]);
+	close(pipefd[1]);
 }
 
 /* ---- network namespaces ----------------------------------------------------------- */

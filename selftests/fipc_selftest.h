@@ -12,6 +12,7 @@
 #define FIPC_SELFTEST_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -133,9 +134,9 @@ static inline int fipc_send(int fd, const void *buf, uint64_t len,
 }
 
 /*
- * Receive into @buf of *@len bytes; *@len gets the message length (also
- * on EMSGSIZE), *@prio (if not NULL) its priority, *@msg_flags (if not
- * NULL) the FASTIPC_MSG_* flags.
+ * Receive into @buf of *@len bytes; *@len gets the message length, *@prio
+ * (if not NULL) its priority, *@msg_flags (if not NULL) the FASTIPC_MSG_*
+ * flags: on success, and on EMSGSIZE, ENOSPC and ENXIO.
  */
 static inline int fipc_recv_full(int fd, void *buf, uint64_t *len,
 				 uint32_t *prio, uint32_t *msg_flags,
@@ -149,11 +150,14 @@ static inline int fipc_recv_full(int fd, void *buf, uint64_t *len,
 	};
 	int err = fipc_ioctl(fd, FASTIPC_IOC_RECV, &rv);
 
-	if (!err || err == -EMSGSIZE)
+	/* Also written back on the errors the caller can act on. */
+	bool out = !err || err == -EMSGSIZE || err == -ENOSPC || err == -ENXIO;
+
+	if (out)
 		*len = rv.len;
-	if (!err && prio)
+	if (out && prio)
 		*prio = rv.prio;
-	if (!err && msg_flags)
+	if (out && msg_flags)
 		*msg_flags = rv.msg_flags;
 	return err;
 }
