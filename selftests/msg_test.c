@@ -508,7 +508,7 @@ TEST_F(msg, emsgsize_recv_keeps_message)
 	uint8_t *tx = malloc(70000), *rx = malloc(70000);
 	uint32_t flags[2] = { FASTIPC_SEND_COPY, FASTIPC_SEND_PAGES };
 	uint64_t len;
-	uint32_t prio = 0;
+	uint32_t prio = 0, mflags;
 	int i;
 
 	ASSERT_NE(NULL, tx);
@@ -522,9 +522,15 @@ TEST_F(msg, emsgsize_recv_keeps_message)
 		ASSERT_EQ(0, fipc_send(self->fd, "next", 4, 3, 0, -1));
 
 		len = 69999;
+		prio = 0;
+		mflags = 0xdead;
 		memset(rx, 0xee, 70000);
-		ASSERT_EQ(-EMSGSIZE, fipc_recv(self->fd, rx, &len, NULL, 0, -1));
+		ASSERT_EQ(-EMSGSIZE, fipc_recv_full(self->fd, rx, &len, &prio,
+						    &mflags, 0, -1));
 		ASSERT_EQ(70000, len);
+		/* The priority and the path are reported too, for the retry. */
+		ASSERT_EQ(3, prio);
+		ASSERT_EQ(i ? FASTIPC_MSG_PAGES : 0, mflags);
 		ASSERT_EQ(0xee, rx[0]);
 		len = 0;
 		ASSERT_EQ(-EMSGSIZE, fipc_recv(self->fd, NULL, &len, NULL, 0, -1));
