@@ -1,0 +1,163 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The test driver, run inside the test VM as root with the module loaded
+# (make check does that).  Runs every kselftest binary build/selftests/*_test
+# and every selftests/*.bats file, or just the ones named as arguments, and
+# ends with the line "N passed, N failed".  Like liburing's runner, it marks
+# the kernel log before each program and fails the program if the log then
+# shows a kernel problem (tools/vm/dmesg-patterns).
+set -euo pipefail
+
+cd "$(dirname "$(readlink -f "$0")")/.."
+# Per program: the kselftest harness has its own 30 s per test, bats none.
+timeout_s=${SELFTEST_TIMEOUT:-300}
+patterns=$(grep -Ev '^(#|$)' tools/vm/dmesg-patterns)
+
+passed=0 failed=0 skipped=0 kernel=0 seq=0
+recap=()
+
+kmsg_ok=0
+if [[ -w /dev/kmsg ]] && dmesg >/dev/null 2>&1; then
+	kmsg_ok=1
+else
+	echo "# warning: cannot use /dev/kmsg and dmesg: the kernel log is not checked"
+fi
+
+# count LABEL LOG RC: add a program's TAP results to the totals.
+count() {
+	local label=$1 log=$2 rc=$3 line plan='' ok=0 notok=0 skip=0 missing
+	while IFS= read -r line; do
+		case $line in
+		"not ok "[0-9]*)
+			if [[ $line =~ \#[[:space:]]*[Tt][Oo][Dd][Oo] ]]; then
+				skip=$((skip + 1))
+				recap+=("todo: $label: $line")
+			else
+				notok=$((notok + 1))
+				recap+=("FAIL: $label: $line")
+			fi ;;
+		"ok "[0-9]*)
+			if [[ $line =~ \#[[:space:]]*[Ss][Kk][Ii][Pp] ]]; then
+				skip=$((skip + 1))
+				recap+=("skip: $label: $line")
+			else
+				ok=$((ok + 1))
+			fi ;;
+		1..[0-9]*)
+			[[ -n $plan ]] || plan=${line#1..}
+			plan=${plan%%[!0-9]*} ;;
+		esac
+	done <"$log"
+
+	if ((rc == 124 || rc == 137)); then
+		notok=$((notok + 1))
+		recap+=("FAIL: $label: timed out after $timeout_s s (SELFTEST_TIMEOUT)")
+	fi
+	if [[ -n $plan ]] && ((plan > ok + notok + skip)); then
+		# Crashed or stopped early: what never ran did not pass.
+		missing=$((plan - ok - notok - skip))
+		notok=$((notok + missing))
+		recap+=("FAIL: $label: $missing of $plan planned tests never reported (exit status $rc)")
+	elif ((ok + notok + skip == 0)); then
+		# No results: the exit status is all there is.  4 is KSFT_SKIP,
+		# as after "1..0 # SKIP no /dev/fastipc".
+		if ((rc == 4)) || { [[ $plan == 0 ]] && ((rc == 0)); }; then
+			skip=1
+			recap+=("skip: $label: $(grep -m1 -i 'skip' "$log" || echo "exit status $rc")")
+		elif ((rc == 0)); then
+			ok=1
+		else
+			notok=1
+			recap+=("FAIL: $label: exit status $rc")
+		fi
+	elif ((rc != 0 && rc != 4 && notok == 0)); then
+		notok=1
+		recap+=("FAIL: $label: exit status $rc without a failing test")
+	fi
+
+	passed=$((passed + ok))
+	failed=$((failed + notok))
+	skipped=$((skipped + skip))
+}
+
+# check_kernel LABEL MARKER: fail the program if the kernel log since
+# MARKER shows a problem.
+check_kernel() {
+	local label=$1 marker=$2 bad lines
+	((kmsg_ok)) || return 0
+	if bad=$(dmesg | awk -v m="$marker" 'seen; index($0, m) { seen = 1 }' |
+		grep -E -e "$patterns"); then
+		echo "# kernel problems during $label:"
+		mapfile -t lines <<<"$bad"
+		printf '#   %s\n' "${lines[@]}"
+		failed=$((failed + 1))
+		kernel=$((kernel + 1))
+		recap+=("FAIL: $label: kernel problem: $(head -n1 <<<"$bad")")
+	fi
+}
+
+# run_one LABEL COMMAND...: run one test program, show and count its output.
+run_one() {
+	local label=$1 log rc marker
+	shift
+	seq=$((seq + 1))
+	marker="fastipc-selftests: [$seq] start $label"
+	if ((kmsg_ok)); then
+		echo "$marker" >/dev/kmsg
+	fi
+	echo "# ===== $label"
+	log=$(mktemp)
+	set +e
+	timeout -k 5 "$timeout_s" "$@" </dev/null 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	set -e
+	count "$label" "$log" "$rc"
+	rm -f "$log"
+	check_kernel "$label" "$marker"
+}
+
+programs=("$@")
+if ((!$#)); then
+	if [[ -d build/selftests ]]; then
+		mapfile -t programs < <(find build/selftests -maxdepth 1 -type f \
+			-name '*_test' -perm -u+x | LC_ALL=C sort)
+	fi
+	for f in selftests/*.bats; do
+		[[ -e $f ]] && programs+=("$f")
+	done
+fi
+((${#programs[@]})) || echo "# no tests found (build/selftests/*_test, selftests/*.bats)"
+
+for prog in "${programs[@]}"; do
+	case $prog in
+	*.bats) run_one "$prog" bats --tap "$prog" ;;
+	*/*) run_one "$prog" "$prog" ;;
+	*) run_one "$prog" "./$prog" ;;
+	esac
+done
+
+# Unloading catches leaked references and leaks on the exit path; a kmemleak
+# scan (debug kernel) must run first, while the module's symbols resolve.
+if ((!$#)) && [[ -d /sys/module/fastipc ]]; then
+	run_one "rmmod fastipc" sh -c '
+		echo 1..1
+		if [ -w /sys/kernel/debug/kmemleak ]; then
+			echo scan >/sys/kernel/debug/kmemleak
+			cat /sys/kernel/debug/kmemleak
+		fi
+		if rmmod fastipc; then
+			echo "ok 1 rmmod fastipc"
+		else
+			echo "not ok 1 rmmod fastipc"
+		fi'
+fi
+
+echo "# ====="
+((${#recap[@]} == 0)) || printf '# %s\n' "${recap[@]}"
+if [[ -n ${VM_OUT:-} && -w ${VM_OUT:-/nonexistent} ]]; then
+	echo "passed=$passed failed=$failed skipped=$skipped kernel=$kernel" \
+		>"$VM_OUT/selftests.summary"
+fi
+echo "$skipped skipped"
+echo "$passed passed, $failed failed"
+((failed == 0))
