@@ -1695,7 +1695,8 @@ TEST_F(chan, netns_isolation)
 
 static void netns_teardown_child(int sock, const char *name)
 {
-	int fd, fd2;
+	int fd, fd2, fd3;
+	char c;
 
 	if (unshare(CLONE_NEWNET))
 		_exit(FIPC_CHILD_SKIP);
@@ -1710,19 +1711,69 @@ static void netns_teardown_child(int sock, const char *name)
 	FIPC_CHILD_CHECK(fd2 >= 0);
 	FIPC_CHILD_CHECK(fipc_send(fd2, "named", 5, 0, 0, -1) == 0);
 	close(fd2);
+	/* A third, empty, for a receiver to block on. */
+	fd3 = fipc_open("kst-netns-empty", FASTIPC_O_RDWR | FASTIPC_O_CREAT |
+			FASTIPC_O_EXCL, 0600, NULL);
+	FIPC_CHILD_CHECK(fd3 >= 0);
 	FIPC_CHILD_CHECK(send_fd(sock, fd) == 0);
+	FIPC_CHILD_CHECK(send_fd(sock, fd3) == 0);
+	/* Exit (and take the namespace along) when the parent says so. */
+	FIPC_CHILD_CHECK(read(sock, &c, 1) == 1);
 	_exit(0);
+}
+
+struct eidrm_waiter {
+	int fd;
+	int err;
+	pid_t tid;
+};
+
+static void *eidrm_waiter_fn(void *arg)
+{
+	struct eidrm_waiter *w = arg;
+	char buf[16];
+	uint64_t len = sizeof(buf);
+
+	__atomic_store_n(&w->tid, gettid(), __ATOMIC_SEQ_CST);
+	w->err = fipc_recv(w->fd, buf, &len, NULL, 0, 60000 * FIPC_MS);
+	return NULL;
+}
+
+/* Wait until thread @tid of this process sleeps (blocked in the call). */
+static bool thread_sleeping(pid_t tid)
+{
+	char path[64], buf[256], *p;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	for (i = 0; i < 500; i++) {
+		FILE *f = fopen(path, "r");
+		size_t n = 0;
+
+		if (f) {
+			n = fread(buf, 1, sizeof(buf) - 1, f);
+			fclose(f);
+		}
+		buf[n] = '\0';
+		p = strrchr(buf, ')');
+		if (p && p[1] == ' ' && p[2] == 'S')
+			return true;
+		fipc_sleep_ms(10);
+	}
+	return false;
 }
 
 TEST_F_TIMEOUT(chan, netns_teardown, 90)
 {
 	struct fastipc_stats st0, st;
 	struct fastipc_info info;
+	struct eidrm_waiter w = {};
 	struct pollfd pfd;
 	char buf[16];
 	uint64_t len;
 	int sv[2], status, fd, err = 0;
 	int64_t deadline;
+	pthread_t t;
 	pid_t pid;
 
 	ASSERT_EQ(0, fipc_stats(&st0));
@@ -1736,11 +1787,27 @@ TEST_F_TIMEOUT(chan, netns_teardown, 90)
 	}
 	close(sv[1]);
 	fd = recv_fd(sv[0]);
-	status = fipc_wait_child(pid);
-	if (status == FIPC_CHILD_SKIP)
-		SKIP(return, "cannot unshare the network namespace");
-	ASSERT_EQ(0, status);
+	w.fd = recv_fd(sv[0]);
+	if (fd < 0) {
+		status = fipc_wait_child(pid);
+		if (status == FIPC_CHILD_SKIP)
+			SKIP(return, "cannot unshare the network namespace");
+		ASSERT_EQ(0, status);
+	}
 	ASSERT_LE(0, fd);
+	ASSERT_LE(0, w.fd);
+	ASSERT_EQ(0, fipc_info(fd, &info));
+	ASSERT_EQ(2, info.queued_msgs);
+
+	/* A receiver blocked on a channel of the namespace... */
+	ASSERT_EQ(0, pthread_create(&t, NULL, eidrm_waiter_fn, &w));
+	while (!__atomic_load_n(&w.tid, __ATOMIC_SEQ_CST))
+		fipc_sleep_ms(1);
+	ASSERT_TRUE(thread_sleeping(w.tid));
+	/* ...when the namespace goes away. */
+	ASSERT_EQ(1, write(sv[0], "x", 1));
+	status = fipc_wait_child(pid);
+	ASSERT_EQ(0, status);
 	close(sv[0]);
 
 	/*
@@ -1755,6 +1822,10 @@ TEST_F_TIMEOUT(chan, netns_teardown, 90)
 		fipc_sleep_ms(50);
 	}
 	ASSERT_EQ(-EIDRM, err) TH_LOG("the handle never saw its namespace go");
+	/* The blocked receiver was woken with EIDRM. */
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	ASSERT_EQ(-EIDRM, w.err) TH_LOG("blocked receive: %s", strerror(-w.err));
+	close(w.fd);
 
 	ASSERT_EQ(-EIDRM, fipc_send(fd, "x", 1, 0, FASTIPC_NONBLOCK, -1));
 	len = sizeof(buf);

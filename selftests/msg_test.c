@@ -373,6 +373,33 @@ TEST_F(msg, max_bytes_eagain)
 	free(buf);
 }
 
+/*
+ * "Full" is max_msgs messages or max_bytes bytes queued
+ * (Documentation/uapi.md, SEND): then even an empty message waits.
+ */
+TEST_F(msg, max_bytes_full_refuses_empty_message)
+{
+	int fd = limited(self, 0, 4096, 0);
+	uint8_t *buf = calloc(1, 4096);
+	uint64_t len;
+
+	ASSERT_LE(0, fd);
+	ASSERT_NE(NULL, buf);
+	/* Below the limit an empty message is fine. */
+	ASSERT_EQ(0, fipc_send(fd, buf, 0, 0, FASTIPC_NONBLOCK, -1));
+	ASSERT_EQ(0, fipc_send(fd, buf, 4096, 0, FASTIPC_NONBLOCK, -1));
+	ASSERT_EQ(4096, info_of(fd).queued_bytes);
+	ASSERT_EQ(-EAGAIN, fipc_send(fd, buf, 0, 0, FASTIPC_NONBLOCK, -1))
+		TH_LOG("an empty message entered a channel holding max_bytes bytes");
+	ASSERT_EQ(2, info_of(fd).queued_msgs);
+	len = 4096;
+	ASSERT_EQ(0, fipc_recv(fd, buf, &len, NULL, 0, -1));
+	len = 4096;
+	ASSERT_EQ(0, fipc_recv(fd, buf, &len, NULL, 0, -1));
+	close(fd);
+	free(buf);
+}
+
 struct sender {
 	int fd;
 	const void *buf;
