@@ -129,11 +129,16 @@ u32 fastipc_chan_kill(struct fastipc_channel *ch)
 	return drops;
 }
 
-/* Does a message of @len bytes fit now?  Caller holds ch->lock or races. */
+/*
+ * Does a message of @len bytes fit now?  A full channel (max_msgs messages
+ * or max_bytes bytes) takes nothing, not even an empty message.  Caller
+ * holds ch->lock, or reads a hint for a wait or poll condition.
+ */
 static bool fastipc_chan_room(const struct fastipc_channel *ch, size_t len)
 {
 	return READ_ONCE(ch->nr_msgs) < READ_ONCE(ch->attr.max_msgs) &&
-	       READ_ONCE(ch->nr_bytes) + len <= READ_ONCE(ch->attr.max_bytes);
+	       READ_ONCE(ch->nr_bytes) + max_t(size_t, len, 1) <=
+	       READ_ONCE(ch->attr.max_bytes);
 }
 
 static void fastipc_chan_notify_full(struct fastipc_channel *ch)

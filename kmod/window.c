@@ -8,18 +8,24 @@
  * message (RECV with FASTIPC_RECV_MAP).  Sending a buffer unmaps its pages
  * and moves them into the queue; freeing one unmaps and frees them.
  *
- * Pages are inserted with vm_insert_pages() (batched, one page-table lock
- * per PMD) under mmap_read_lock, and removed with unmap_mapping_range() on
- * the handle's own address_space, which finds the window through i_mmap
- * without the mmap lock and flushes the TLB once per call.
+ * The window is VM_PFNMAP and its entries are special PTEs, written in one
+ * apply_to_page_range() walk per buffer (one page-table lock per PMD) under
+ * mmap_read_lock.  Special entries are what make the move safe: neither
+ * get_user_pages() nor its lockless fast path will take a reference to
+ * such a page, so no pipe (vmsplice), O_DIRECT read, io_uring buffer or
+ * other process (process_vm_readv, ptrace) can keep reaching a page after
+ * it left the window.  Our own page reference is the only one.  Entries
+ * are removed with unmap_mapping_range() on the handle's own
+ * address_space, which finds the window through i_mmap without the mmap
+ * lock and flushes the TLB once per call.
  *
- * The mapping is VM_IO | VM_DONTCOPY: no fork child inherits it (and
- * MADV_DOFORK cannot undo that for VM_IO), get_user_pages() refuses it, so
- * no pin can keep a sent page writable, and core dumps skip it.  It
- * cannot grow (VM_DONTEXPAND), move (->mremap) or be split (->may_split).
+ * The mapping is also VM_IO | VM_DONTCOPY: no fork child inherits it, and
+ * MADV_DOFORK cannot undo that for VM_IO; core dumps skip it.  It cannot
+ * grow (VM_DONTEXPAND), move (->mremap) or be split (->may_split).
  */
 #include <linux/bitmap.h>
 #include <linux/mm.h>
+#include <linux/pgtable.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
@@ -136,7 +142,7 @@ int fastipc_window_mmap(struct fastipc_handle *h, struct vm_area_struct *vma)
 	win->writable = vma->vm_flags & VM_WRITE;
 	win->nr_vmas = 1;
 
-	vma->vm_flags |= VM_MIXEDMAP | VM_IO | VM_DONTCOPY | VM_DONTEXPAND |
+	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTCOPY | VM_DONTEXPAND |
 			 VM_DONTDUMP;
 	vma->vm_flags &= ~VM_MAYEXEC;
 	if (!win->writable)
@@ -170,6 +176,28 @@ static void fastipc_window_unmap(struct fastipc_handle *h,
 			    (loff_t)nr << PAGE_SHIFT, 1);
 }
 
+struct fastipc_pte_fill {
+	struct mm_struct *mm;
+	struct page **pages;
+	pgprot_t prot;
+	unsigned long done;
+};
+
+/* apply_to_page_range() callback: one special entry per page. */
+static int fastipc_fill_pte(pte_t *pte, unsigned long addr, void *data)
+{
+	struct fastipc_pte_fill *fill = data;
+	struct page *page = fill->pages[fill->done];
+
+	/* The bitmap said this range was free: it must hold nothing. */
+	if (WARN_ON_ONCE(!pte_none(*pte)))
+		return -EBUSY;
+	set_pte_at(fill->mm, addr, pte,
+		   pte_mkspecial(mk_pte(page, fill->prot)));
+	fill->done++;
+	return 0;
+}
+
 /*
  * Insert @pg into a free range of the window and record it as a buffer.
  * Caller holds mmap_read_lock(h->mm) and win->lock.
@@ -178,9 +206,10 @@ static int fastipc_window_insert(struct fastipc_handle *h,
 				 struct fastipc_pages *pg, u64 *addr)
 {
 	struct fastipc_window *win = &h->win;
+	struct fastipc_pte_fill fill;
 	struct vm_area_struct *vma;
 	struct fastipc_wbuf *wb;
-	unsigned long pgoff, left = pg->nr;
+	unsigned long pgoff, start;
 	int err;
 
 	if (!win->start)
@@ -202,19 +231,24 @@ static int fastipc_window_insert(struct fastipc_handle *h,
 	if (err)
 		goto err_free;
 
-	err = vm_insert_pages(vma, win->start + (pgoff << PAGE_SHIFT),
-			      pg->pages, &left);
+	start = win->start + (pgoff << PAGE_SHIFT);
+	fill.mm = h->mm;
+	fill.pages = pg->pages;
+	fill.prot = vma->vm_page_prot;
+	fill.done = 0;
+	err = apply_to_page_range(h->mm, start, pg->nr << PAGE_SHIFT,
+				  fastipc_fill_pte, &fill);
 	if (err)
 		goto err_unmap;
 
 	bitmap_set(win->used, pgoff, pg->nr);
 	win->pages_mapped += pg->nr;
-	*addr = win->start + (pgoff << PAGE_SHIFT);
+	*addr = start;
 	return 0;
 
 err_unmap:
-	if (left != pg->nr)
-		fastipc_window_unmap(h, pgoff, pg->nr - left);
+	if (fill.done)
+		fastipc_window_unmap(h, pgoff, fill.done);
 	xa_erase(&win->bufs, pgoff);
 err_free:
 	kfree(wb);
