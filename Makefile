@@ -13,8 +13,13 @@ CFLAGS ?= -O2 -g
 USER_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(CFLAGS) \
 	       -I$(CURDIR)/lib
 
-.PHONY: all module clean help
+.PHONY: all module clean help test
 all: module lib tools selftests
+
+# The README's test command (and .ci/run): lint, then every test in the
+# test VM on the stock and on the debug kernel; ends "N passed, N failed".
+test:
+	@tools/vm/test-all
 
 module: | deps-check
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
@@ -24,6 +29,7 @@ include lib/lib.mk
 include tools/tools.mk
 include selftests/selftests.mk
 include tools/vm/vm.mk
+include tools/lint/lint.mk
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
