@@ -21,8 +21,14 @@ all: module lib tools selftests
 test:
 	@tools/vm/test-all
 
+# Where kbuild builds the module: in the tree for the default kernel, in a
+# copy of the sources for another one (KERNEL=debug), so that the two
+# builds never overwrite each other's fastipc.ko.
+MOD_DIR ?= $(CURDIR)
 module: | deps-check
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	@if [ "$(MOD_DIR)" != "$(CURDIR)" ]; then \
+		mkdir -p $(MOD_DIR) && cp -ru Kbuild kmod $(MOD_DIR)/; fi
+	$(MAKE) -C $(KDIR) M=$(MOD_DIR) modules
 
 include tools/deps.mk
 include lib/lib.mk

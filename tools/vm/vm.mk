@@ -17,13 +17,14 @@ VM_OUT ?= $(O)/vm/out
 VM_FLAGS ?=
 CHECK_TIMEOUT ?= 1800
 DEMO_CMD ?= build/tools/fastipc-demo
-MODULE_KO := $(CURDIR)/fastipc.ko
-
 ifeq ($(KERNEL),debug)
-# Build the module against the debug kernel's tree, once it exists.
+# Build the module against the debug kernel's tree, once it exists, in its
+# own folder.
 KDIR := $(shell tools/vm/build-debug-kernel --print-dir)
+MOD_DIR := $(O)/mod-debug
 module: | debug-kernel
 endif
+MODULE_KO = $(MOD_DIR)/fastipc.ko
 
 .PHONY: debug-kernel check demo vm-shell
 debug-kernel:
