@@ -9,7 +9,7 @@
 
 #include "cli.h"
 
-#define KEY_WIDTH	14
+#define KEY_WIDTH	18
 
 void out_begin(struct out *o, FILE *f, bool json)
 {
@@ -22,10 +22,12 @@ void out_begin(struct out *o, FILE *f, bool json)
 
 static void key(struct out *o, const char *k)
 {
+	int pad = KEY_WIDTH - (int)strlen(k);
+
 	if (o->json)
 		fprintf(o->f, "%s\"%s\":", o->fields ? "," : "", k);
 	else
-		fprintf(o->f, "%s:%*s", k, (int)(KEY_WIDTH - strlen(k)), "");
+		fprintf(o->f, "%s:%*s", k, pad > 0 ? pad : 1, "");
 	o->fields++;
 }
 
