@@ -25,6 +25,11 @@ CLI_SRCS := tools/fastipc/main.c tools/fastipc/output.c \
 	    tools/fastipc/cmd_stats.c
 CLI_CFLAGS ?=
 CLI_LDLIBS ?=
+# The control plane: netlink.c is the one file that uses libnl-genl-3
+# (-isystem: its headers are not -Wextra clean).
+CLI_SRCS += tools/fastipc/netlink.c tools/fastipc/cmd_nl.c
+CLI_CFLAGS += $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libnl-genl-3.0))
+CLI_LDLIBS += $(shell pkg-config --libs libnl-genl-3.0)
 CLI_OBJS := $(patsubst tools/%.c,$(TOOLS_OBJ)/%.o,$(CLI_SRCS))
 CLI := $(TOOLS_O)/fastipc
 

@@ -27,6 +27,12 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_send,
 	&cmd_recv,
 	&cmd_stats,
+	&cmd_ls,
+	&cmd_show,
+	&cmd_set,
+	&cmd_rm,
+	&cmd_config,
+	&cmd_monitor,
 };
 
 #define N_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
