@@ -1,26 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fastipc(8): stats, the module-wide counters.
+ * fastipc(8): stats, the module-wide counters, over netlink (they are the
+ * FASTIPC_IOC_STATS counters plus the module's version).
  */
-#include "fastipc.h"
 #include "cli.h"
+#include "netlink.h"
 
 static int stats_run(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "human", no_argument, NULL, 's' },
 		CLI_OPT_HELP,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct fastipc_stats st;
-	bool json = false;
+	struct fipc_nl_stats st;
+	bool json = false, human = false;
+	struct fipc_nl *nl;
 	struct out o;
 	int c, ret;
 
-	while ((c = cli_getopt(cmd, argc, argv, "jh", longopts)) != -1) {
+	while ((c = cli_getopt(cmd, argc, argv, "jsh", longopts)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
+			break;
+		case 's':
+			human = true;
 			break;
 		case 'h':
 			return cli_help(cmd);
@@ -32,16 +38,23 @@ static int stats_run(const struct cli_cmd *cmd, int argc, char **argv)
 		return cli_usage(cmd, "no arguments expected ('%s')",
 				 argv[optind]);
 
-	ret = fastipc_stats(&st);
-	if (ret)
-		return cli_fail("stats", NULL, ret);
+	if (cli_nl_open("stats", &nl))
+		return EXIT_FAIL;
+	ret = fipc_nl_stats_get(nl, &st);
+	if (ret) {
+		ret = cli_nl_fail(nl, "stats", NULL, ret);
+		fipc_nl_close(nl);
+		return ret;
+	}
+	fipc_nl_close(nl);
 
 	out_begin(&o, stdout, json);
+	out_str(&o, "version", st.version);
 	out_u64(&o, "pages_held", st.pages_held);
-	out_u64(&o, "bytes_queued", st.bytes_queued);
+	cli_out_size(&o, "bytes_queued", st.bytes_queued, human);
 	out_u64(&o, "channels", st.channels);
 	out_u64(&o, "handles", st.handles);
-	out_u64(&o, "copied_bytes", st.copied_bytes);
+	cli_out_size(&o, "copied_bytes", st.copied_bytes, human);
 	out_u64(&o, "mapped_pages", st.mapped_pages);
 	out_end(&o);
 	return EXIT_OK;
@@ -49,13 +62,15 @@ static int stats_run(const struct cli_cmd *cmd, int argc, char **argv)
 
 const struct cli_cmd cmd_stats = {
 	.name = "stats",
-	.synopsis = "[--json]",
-	.summary = "show the module-wide counters",
+	.synopsis = "[--json] [-s]",
+	.summary = "show the module-wide counters (netlink)",
 	.help =
-	"Prints the counters of the whole module (every channel of every\n"
-	"namespace), one \"key: value\" per line, or one JSON object.\n"
+	"Prints the module's version and the counters of the whole module\n"
+	"(every channel of every namespace), one \"key: value\" per line, or\n"
+	"one JSON object.\n"
 	"\n"
-	"  -j, --json   JSON output\n"
-	"  -h, --help   this help\n",
+	"  -j, --json    JSON output\n"
+	"  -s, --human   sizes as 64K, 1.5M (text output only)\n"
+	"  -h, --help    this help\n",
 	.run = stats_run,
 };
