@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fastipc bench: the comparison benchmark (Documentation/benchmarks.md).
+ *
+ * One header for the engine.  The pieces:
+ *
+ *   main.c      the `fastipc bench` command: options, the plan, the run
+ *   driver.c    one measurement ("cell"): forks the receiver and the
+ *               senders, pins them, times them, collects their results
+ *   payload.c   filling a message and checking it (the fairness rule:
+ *               every byte written by the sender, read by the receiver)
+ *   stats.c     clocks, CPU pinning, median/percentiles/spread, formatting
+ *   util.c      memory, full reads and writes, futexes, the fan-in fd set
+ *   limits.c    raising (and restoring) the system limits mechanisms need
+ *   pipe.c mq.c sock.c shm.c cma.c fastipc.c
+ *               the mechanisms, one file per family
+ *   floors.c    the machine's floors: null syscall, futex hand-off,
+ *               memcpy, produce+consume, map+unmap
+ *   calibrate.c the copy/zero-copy crossover and the module's threshold
+ *   sysinfo.c   the machine description (CPU, kernel, VM or bare metal)
+ *   report.c    tables on stdout, CSV, JSON; goals.c the goal verdicts;
+ *   plot.c      gnuplot charts; markdown.c the Markdown report
+ *
+ * Every function that can fail returns 0 or a negative errno value and,
+ * where it helps, writes what failed into a "why" buffer.
+ */
+#ifndef FASTIPC_BENCH_H
+#define FASTIPC_BENCH_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define KiB		(1UL << 10)
+#define MiB		(1UL << 20)
+#define GiB		(1UL << 30)
+
+#define NSEC_PER_SEC	1000000000LL
+#define NSEC_PER_MSEC	1000000LL
+
+#define WHY_LEN		200
+#define MAX_SENDERS	8
+#define MAX_WINDOWS	16
+#define MAX_SIZES	32
+#define MAX_CELLS	1024
+
+/* create() of a mechanism: it cannot carry this message (l->why says why). */
+#define BENCH_NA	1
+
+/* ------------------------------------------------------------------ */
+/* Mechanisms                                                          */
+/* ------------------------------------------------------------------ */
+
+/* struct mech flags */
+#define MECH_FASTIPC	(1U << 0)	/* a fastipc mode */
+#define MECH_CEILING	(1U << 1)	/* no isolation: a ceiling, not a rival */
+
+/*
+ * One message link: @nsenders sender processes, one receiver process, all
+ * messages @size bytes, about @depth messages of buffering.  The driver
+ * fills in the first fields and calls create() in the parent before it
+ * forks; each child then calls attach() with its role and uses the
+ * tx_ or rx_ calls; the parent calls destroy() after the children are
+ * gone (also when they were killed).  @priv (mech->priv_size bytes,
+ * zeroed) is the mechanism's: what create() puts there is inherited by
+ * the children, what a child changes stays in that child.
+ */
+struct link {
+	const struct mech *mech;
+	size_t size;
+	unsigned int depth;
+	unsigned int nsenders;
+	int role;		/* after attach: ROLE_RX or the sender index */
+	char why[WHY_LEN];	/* n/a reason or error detail */
+	void *priv;
+};
+
+#define ROLE_RX		(-1)
+
+struct mech {
+	const char *name;	/* the id: pipe, unix-stream, fastipc-zc... */
+	const char *family;	/* pipe, mq, sock, shm, cma, fastipc */
+	const char *desc;	/* how it is used, one line */
+	unsigned int flags;
+	size_t priv_size;
+
+	/* Parent, before fork: 0, BENCH_NA (why set) or -errno. */
+	int (*create)(struct link *l);
+	/* Child: become the receiver (ROLE_RX) or sender @role. */
+	int (*attach)(struct link *l, int role);
+	/* Sender: a buffer to write l->size bytes of payload into... */
+	int (*tx_buf)(struct link *l, void **buf);
+	/* ...and send it (it is the mechanism's again afterwards). */
+	int (*tx_send)(struct link *l, void *buf);
+	/* Receiver: the next message, readable until rx_done(). */
+	int (*rx_recv)(struct link *l, const void **data, size_t *len);
+	int (*rx_done)(struct link *l);
+	/* Child, before it exits (optional). */
+	void (*detach)(struct link *l);
+	/* Parent, after the children are gone (optional). */
+	void (*destroy)(struct link *l);
+};
+
+extern const struct mech mech_pipe, mech_vmsplice;
+extern const struct mech mech_posix_mq, mech_sysv_msg;
+extern const struct mech mech_unix_stream, mech_unix_seqpacket, mech_tcp;
+extern const struct mech mech_shm_copy, mech_shm_inplace;
+extern const struct mech mech_cma;
+extern const struct mech mech_fastipc_copy, mech_fastipc_zc, mech_fastipc_auto;
+
+/* Every mechanism in report order; NULL-terminated. */
+extern const struct mech *const all_mechs[];
+
+/* Set a link's why: returns @err, for "return link_fail(l, -errno, ...)". */
+int link_fail(struct link *l, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int link_na(struct link *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Page-aligned private memory (mmap); NULL on failure. */
+void *bench_alloc(size_t len);
+void bench_free(void *p, size_t len);
+/* MAP_SHARED anonymous memory, inherited by children; NULL on failure. */
+void *bench_shared(size_t len);
+
+/* Send/receive exactly @len bytes on a file descriptor (loops). */
+int write_full(int fd, const void *buf, size_t len);
+int read_full(int fd, void *buf, size_t len);
+
+/*
+ * Reading messages from a byte stream (pipe, Unix stream, TCP) the way a
+ * careful program does: small messages through a 256 KiB buffer, as many
+ * per read(2) as have arrived; large ones (64 KiB and up) read whole,
+ * straight into place.  A message handed out stays valid until the next
+ * call.
+ */
+struct sreader {
+	int fd;
+	char *buf;
+	size_t cap, start, have;
+};
+
+/*
+ * What a receiver reads from: one fd per sender, epoll when there is more
+ * than one (pipe, vmsplice and the sockets use it for fan-in).  With
+ * stream readers, messages already buffered are served before waiting.
+ */
+struct fdset {
+	int n;
+	int epfd;
+	bool stream;			/* readers in use */
+	struct sreader r[MAX_SENDERS];
+	int ready[MAX_SENDERS];		/* indexes epoll said were readable */
+	int nready;
+	unsigned int rr;
+};
+int fdset_init(struct fdset *s, const int *fds, int n, size_t stream_size);
+/* The index of a readable fd, waiting if needed; -errno on failure. */
+int fdset_wait(struct fdset *s);
+/* Stream sets: the next whole message of @size bytes from any fd. */
+int fdset_recv(struct fdset *s, size_t size, const void **p);
+void fdset_close(struct fdset *s);
+
+/* Buffering of a message size: the queue depth every mechanism gets. */
+unsigned int bench_depth(size_t size);
+/* A link's depth per sender, for mechanisms with a queue per sender. */
+unsigned int per_sender_depth(const struct link *l);
+
+/* Shared (not process-private) futexes on 32-bit words. */
+int futex_wait(_Atomic uint32_t *addr, uint32_t val);
+int futex_wait_ns(_Atomic uint32_t *addr, uint32_t val, int64_t timeout_ns);
+void futex_wake(_Atomic uint32_t *addr, int n);
+
+/* ------------------------------------------------------------------ */
+/* The shared-memory ring (shm.c), also cma.c's descriptor queue       */
+/* ------------------------------------------------------------------ */
+
+struct ring;			/* in a MAP_SHARED memfd segment */
+
+/* One single-producer ring per sender, @slots slots of @slot_size bytes. */
+int ring_create(struct link *l, struct ring **rp, size_t slot_size,
+		unsigned int slots);
+void ring_destroy(struct ring *r);
+/* Sender @i: wait for a free slot; its address. */
+int ring_tx_slot(struct ring *r, int i, void **slot);
+/* Sender @i: publish the slot ring_tx_slot() gave, wake the receiver. */
+void ring_tx_publish(struct ring *r, int i);
+/* Receiver: wait for a published slot of any sender; its address. */
+int ring_rx_slot(struct ring *r, void **slot, int *sender);
+/* Receiver: the slot ring_rx_slot() gave is free again. */
+void ring_rx_release(struct ring *r, int sender);
+/* A word per sender for what it wants the receiver to know (its pid). */
+_Atomic uint64_t *ring_sender_word(struct ring *r, int i);
+
+/* ------------------------------------------------------------------ */
+/* Payload (payload.c)                                                 */
+/* ------------------------------------------------------------------ */
+
+/* Write @len (>= 8) bytes of message @seq: every byte. */
+void payload_fill(void *buf, size_t len, uint64_t seq);
+/* Read every byte; true if it is a whole message, its number in *seq. */
+bool payload_check(const void *buf, size_t len, uint64_t *seq);
+/* The sequence number of a reply to request @seq. */
+static inline uint64_t reply_seq(uint64_t seq)
+{
+	return seq ^ 0x5555000000000000ULL;
+}
+#define SEQ_END		UINT64_MAX	/* ping-pong: the client is done */
+#define MIN_MSG_SIZE	8
+
+/* ------------------------------------------------------------------ */
+/* Clocks, CPUs, statistics, formatting (stats.c)                      */
+/* ------------------------------------------------------------------ */
+
+int64_t now_ns(void);
+int pin_to_cpu(int cpu);
+/* The first two CPUs this process may run on; false if only one. */
+bool pick_cpus(int *a, int *b);
+int online_cpus(void);
+
+double median(const double *v, size_t n);
+double percentile(const double *v, size_t n, double p);
+double spread(const double *v, size_t n);	/* (max - min) / median */
+
+/* "64 B", "4 KiB", "16 MiB" into buf (at least 16 bytes). */
+const char *fmt_size(size_t size, char *buf, size_t len);
+/* Parse "4K", "64KiB", "1M", "4096": false if not a size. */
+bool parse_size(const char *s, size_t *out);
+/* A rate with a unit: "812 MB/s", "1.23 GB/s". */
+const char *fmt_bps(double bps, char *buf, size_t len);
+const char *fmt_rate(double per_s, char *buf, size_t len);	/* "12.3 k/s" */
+const char *fmt_us(double us, char *buf, size_t len);		/* "76.2 us" */
+
+/* ------------------------------------------------------------------ */
+/* Options and the plan (main.c)                                       */
+/* ------------------------------------------------------------------ */
+
+enum workload { WL_THROUGHPUT, WL_LATENCY, WL_FANIN, NR_WL };
+enum placement { PL_SEPARATE, PL_SAME, NR_PL };
+
+extern const char *const wl_names[NR_WL];
+extern const char *const pl_names[NR_PL];
+
+struct opts {
+	const char *mode;		/* quick, default, full */
+	const char *out;		/* output folder or NULL */
+	bool json;			/* JSON on stdout instead of tables */
+	bool calibrate;
+	bool raise_limits;
+	bool plot;
+	bool verbose;
+
+	const struct mech *mechs[32];
+	int nmechs;
+
+	size_t tput_sizes[MAX_SIZES];	/* one-way throughput */
+	int ntput;
+	size_t lat_sizes[MAX_SIZES];	/* round trip */
+	int nlat;
+	size_t fanin_sizes[MAX_SIZES];
+	int nfanin;
+	size_t same_tput_sizes[MAX_SIZES];	/* same-CPU variant */
+	int nsame_tput;
+	size_t same_lat_sizes[MAX_SIZES];
+	int nsame_lat;
+	bool do_floors;
+	unsigned int fanin_senders;
+
+	/* Measurement windows. */
+	int64_t warm_ns;		/* warm-up before the first window */
+	int64_t win_ns;			/* each window at least this long */
+	unsigned int reps;		/* windows (repetitions) */
+	unsigned int win_min_msgs;	/* and at least this many messages */
+	unsigned int lat_min_samples;
+	unsigned int lat_max_samples;
+	int64_t lat_ns;			/* latency: at least this long */
+	int64_t cell_timeout_ns;	/* kill a cell after this */
+
+	int cpu_a, cpu_b;		/* receiver, senders */
+	bool two_cpus;
+};
+
+/* ------------------------------------------------------------------ */
+/* Results                                                             */
+/* ------------------------------------------------------------------ */
+
+enum cell_status { CELL_OK, CELL_NA, CELL_ERROR };
+
+struct cell {
+	enum workload wl;
+	enum placement pl;
+	const struct mech *mech;
+	size_t size;
+	unsigned int nsenders;
+	unsigned int depth;
+
+	enum cell_status status;
+	char why[WHY_LEN];
+
+	/* Throughput and fan-in: one value per window (repetition). */
+	unsigned int nwin;
+	double win_mps[MAX_WINDOWS];	/* messages per second */
+	double mps, bps, spread;	/* medians over windows; spread */
+
+	/* Latency (round trip), microseconds. */
+	unsigned int nsamples;
+	double lat_med_us, lat_p99_us, lat_min_us, lat_spread;
+
+	/* What the receiver saw over the whole cell. */
+	uint64_t messages;		/* received, warm-up and drain included */
+	uint64_t verified;		/* of those, whole and in order */
+	double cpu_us_per_msg;		/* user+system of every process */
+	double sys_us_per_msg;
+	double wall_s;
+};
+
+struct floors {
+	double null_syscall_ns;
+	double futex_rt_us[NR_PL];	/* median round trip */
+	double futex_rt_p99_us[NR_PL];
+	/* Per message size (the union of every size list): */
+	int nsizes;
+	size_t sizes[MAX_SIZES * 2];
+	double memcpy_ns[MAX_SIZES * 2];	/* one copy of the message */
+	double pc_ns[MAX_SIZES * 2];		/* produce + consume */
+	double map_ns[MAX_SIZES * 2];		/* map + unmap its pages */
+	bool measured;
+};
+
+struct limit_change {
+	char what[96];
+	char from[32];
+	char to[32];
+	bool ok;
+	char note[96];
+};
+
+struct calibration {
+	bool done;
+	int n;
+	size_t sizes[16];
+	double copy_mps[16], zc_mps[16];
+	size_t crossover;		/* 0: none found */
+	unsigned long old_threshold;
+	char how[200];			/* what was done, or the command */
+	bool set;
+};
+
+struct sysinfo {
+	char cpu_model[128];
+	int cpus_online;
+	char kernel[256];		/* uname -srvm */
+	char virt[160];			/* bare metal, kvm, tcg (emulated)... */
+	bool emulated;			/* software emulation (TCG) */
+	bool virtualized;
+	char hostname[80];
+	char date[64];
+	unsigned long mem_total_kb;
+	unsigned long mem_avail_kb;
+	char fastipc_version[32];
+	unsigned long zc_threshold;	/* module parameter, 0 if unknown */
+};
+
+struct run {
+	struct opts opts;
+	struct sysinfo sys;
+	struct floors floors;
+	struct calibration cal;
+	struct limit_change limits[32];
+	int nlimits;
+	struct cell *cells;
+	int ncells;
+	int64_t started_ns;
+	double elapsed_s;
+	bool failed;			/* a checksum failed or a cell erred */
+};
+
+/* driver.c */
+void run_cell(struct run *r, struct cell *c);
+int64_t cell_estimate(const struct opts *o, const struct cell *c);
+
+/* floors.c */
+void measure_floors(struct run *r);
+int floor_index(const struct floors *f, size_t size);	/* or -1 */
+
+/* limits.c */
+void limits_raise(struct run *r);
+void limits_restore(struct run *r);
+/* The limit a mechanism may use now (after raising): */
+unsigned long limit_read_ul(const char *path);
+
+/* calibrate.c */
+void calibrate(struct run *r);
+/* fastipc.c: zc_threshold of the run's channels; 0 for the module's */
+extern unsigned long bench_zc_threshold;
+
+/* sysinfo.c */
+void sysinfo_read(struct sysinfo *s);
+
+/* report.c */
+const struct cell *find_cell(const struct run *r, enum workload wl,
+			     enum placement pl, const struct mech *m,
+			     size_t size);
+void report_tables(const struct run *r, FILE *f);
+int report_csv(const struct run *r, const char *path);
+int report_json(const struct run *r, FILE *f);
+
+/* goals.c */
+struct goal {
+	const char *name;
+	const char *statement;
+	int verdict;			/* 1 met, 0 not met, -1 not judged */
+	char detail[1024];
+};
+#define NR_GOALS	4
+void goals_judge(const struct run *r, struct goal g[NR_GOALS]);
+/* Ratio of a fastipc mode to the best rival (not fastipc, not ceiling). */
+double ratio_to_best(const struct run *r, enum workload wl,
+		     enum placement pl, const struct mech *m, size_t size,
+		     const struct mech **best);
+
+/* plot.c, markdown.c */
+int plot_charts(const struct run *r, const char *dir, char *why, size_t len);
+int report_markdown(const struct run *r, const char *path, bool charts);
+
+/* Progress on stderr. */
+void progress(const struct run *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void progress_done(void);
+
+#endif /* FASTIPC_BENCH_H */

@@ -1,0 +1,729 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fastipc bench: running one cell (one mechanism, workload, size and CPU
+ * placement) in child processes.
+ *
+ * The parent creates the link (and for a round trip, the link back),
+ * forks the receiver and the senders, pins them, and waits.  The children
+ * attach to the link, meet at a barrier, and run:
+ *
+ * One-way throughput and fan-in.  Each sender loops: take a ticket (the
+ * message's sequence number), get a buffer from the mechanism, write the
+ * whole payload, send.  The receiver receives, checks every byte and the
+ * order, and measures: after a warm-up, consecutive windows of at least
+ * win_ns and win_min messages are the repetitions (messages per window /
+ * window time, between message arrivals).  After the last window it sets
+ * the STOP bit in the ticket counter with one atomic operation, which
+ * tells it exactly how many tickets were handed out, drains and checks
+ * those messages too, and exits; the senders stop at their next ticket.
+ *
+ * Round trip.  The client writes a request, sends it, receives the
+ * full-size reply, checks every byte; the server checks every byte of the
+ * request and writes a fresh full-size reply (its payload derived from the
+ * request's number).  Each round trip is timed; after a warm-up the
+ * samples are kept, split into windows for the spread.
+ *
+ * Results come back through a MAP_SHARED control block, CPU time through
+ * wait4()'s rusage.  A cell that runs past its timeout, or whose child
+ * fails, is killed and reported as an error; the parent always destroys
+ * the link (names, queues, segments), whatever became of the children.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define STOP_BIT	(1ULL << 63)
+#define WARM_MIN_MSGS	2
+#define LAT_WARM_MIN	5
+
+struct child_result {
+	int err;
+	char why[WHY_LEN];
+};
+
+/* The control block, shared by the parent and the children of a cell. */
+struct ctl {
+	_Atomic uint64_t ticket;	/* STOP_BIT | next sequence number */
+	_Atomic uint32_t ready;		/* children past attach */
+	_Atomic uint32_t abort;		/* a child failed: everyone stop */
+	_Atomic uint32_t finished;	/* the receiver is done with every message */
+	uint32_t nchildren;
+
+	/* [0]: the receiver (or the round trip's client); [1..]: senders */
+	struct child_result res[MAX_SENDERS + 1];
+
+	uint64_t received;		/* messages, all of them */
+	uint64_t verified;		/* whole, right number, right order */
+	uint32_t nwin;
+	int64_t win_ns[MAX_WINDOWS];
+	uint64_t win_msgs[MAX_WINDOWS];
+
+	uint32_t nsamples;
+	double samples[];		/* round trips, ns */
+};
+
+struct cellrun {
+	struct run *r;
+	struct cell *c;
+	const struct opts *o;
+	struct link links[2];		/* [1]: the reply link of a round trip */
+	int nlinks;
+	struct ctl *ctl;
+	size_t ctl_len;
+	unsigned int win_min;
+};
+
+static void child_fail(struct cellrun *x, int slot, int err,
+		       const char *why)
+{
+	struct child_result *res = &x->ctl->res[slot];
+
+	if (!res->err) {
+		res->err = err ? err : -EIO;
+		snprintf(res->why, sizeof(res->why), "%s", why);
+	}
+	atomic_store(&x->ctl->abort, 1);
+	atomic_store(&x->ctl->finished, 1);
+	futex_wake(&x->ctl->finished, INT32_MAX);
+}
+
+/*
+ * A sender stays until the receiver is done: a mechanism may read from
+ * the sender's memory after the send (process_vm_readv does).
+ */
+static void wait_finished(struct ctl *ctl)
+{
+	while (!atomic_load(&ctl->finished))
+		futex_wait(&ctl->finished, 0);
+}
+
+static void set_finished(struct ctl *ctl)
+{
+	atomic_store(&ctl->finished, 1);
+	futex_wake(&ctl->finished, INT32_MAX);
+}
+
+/* Every child arrives here once; the last one releases the others. */
+static bool barrier(struct ctl *ctl)
+{
+	uint32_t n = atomic_fetch_add(&ctl->ready, 1) + 1;
+
+	if (n == ctl->nchildren) {
+		futex_wake(&ctl->ready, INT32_MAX);
+	} else {
+		while ((n = atomic_load(&ctl->ready)) < ctl->nchildren)
+			futex_wait(&ctl->ready, n);
+	}
+	return !atomic_load(&ctl->abort);
+}
+
+/* ------------------------------------------------------------------ */
+/* One-way: senders and the receiver                                   */
+/* ------------------------------------------------------------------ */
+
+static int sender(struct cellrun *x, struct link *l, int slot)
+{
+	struct ctl *ctl = x->ctl;
+	void *buf;
+	int err;
+
+	for (;;) {
+		uint64_t t = atomic_fetch_add(&ctl->ticket, 1);
+
+		if ((t & STOP_BIT) || atomic_load_explicit(&ctl->abort,
+						memory_order_relaxed))
+			break;
+		err = l->mech->tx_buf(l, &buf);
+		if (err) {
+			child_fail(x, slot, err, l->why[0] ? l->why : "tx_buf");
+			return 1;
+		}
+		payload_fill(buf, l->size, t);
+		err = l->mech->tx_send(l, buf);
+		if (err) {
+			child_fail(x, slot, err, l->why[0] ? l->why : "send");
+			return 1;
+		}
+	}
+	wait_finished(ctl);
+	return 0;
+}
+
+static uint64_t xor_upto(uint64_t n)	/* 0 ^ 1 ^ ... ^ (n - 1) */
+{
+	uint64_t m = n - 1;
+
+	if (n == 0)
+		return 0;
+	switch (m % 4) {
+	case 0: return m;
+	case 1: return 1;
+	case 2: return m + 1;
+	default: return 0;
+	}
+}
+
+static int receiver(struct cellrun *x, struct link *l)
+{
+	const struct opts *o = x->o;
+	struct ctl *ctl = x->ctl;
+	enum { WARM, MEASURE, DRAIN } phase = WARM;
+	uint64_t got = 0, good = 0, expect = 0, total = 0;
+	uint64_t seqsum = 0, seqxor = 0, wcount = 0;
+	/* Warm-up: every buffer of the link used at least once. */
+	uint64_t warm_min = l->depth + 1 > WARM_MIN_MSGS ? l->depth + 1 :
+			    WARM_MIN_MSGS;
+	int64_t t0 = now_ns(), wstart = 0, now;
+	bool fanin = l->nsenders > 1;
+	const void *p;
+	size_t len;
+	int err;
+
+	for (;;) {
+		uint64_t seq = 0;
+		bool ok;
+
+		if (phase == DRAIN && got >= total)
+			break;
+		err = l->mech->rx_recv(l, &p, &len);
+		if (err) {
+			child_fail(x, 0, err, l->why[0] ? l->why : "receive");
+			return 1;
+		}
+		ok = len == l->size && payload_check(p, len, &seq);
+		err = l->mech->rx_done(l);
+		if (err) {
+			child_fail(x, 0, err, l->why[0] ? l->why : "release");
+			return 1;
+		}
+		got++;
+		if (ok && !fanin) {
+			ok = seq == expect;
+			expect = seq + 1;
+		} else if (ok) {
+			seqsum += seq;
+			seqxor ^= seq;
+		}
+		good += ok;
+
+		now = now_ns();
+		switch (phase) {
+		case WARM:
+			if (now - t0 >= o->warm_ns && got >= warm_min) {
+				phase = MEASURE;
+				wstart = now;
+				wcount = 0;
+			}
+			break;
+		case MEASURE:
+			wcount++;
+			if (now - wstart < o->win_ns || wcount < x->win_min)
+				break;
+			ctl->win_ns[ctl->nwin] = now - wstart;
+			ctl->win_msgs[ctl->nwin] = wcount;
+			ctl->nwin++;
+			wstart = now;
+			wcount = 0;
+			if (ctl->nwin >= o->reps) {
+				total = atomic_fetch_or(&ctl->ticket, STOP_BIT) &
+					~STOP_BIT;
+				phase = DRAIN;
+			}
+			break;
+		case DRAIN:
+			break;
+		}
+	}
+
+	/* Fan-in: every ticket 0..total-1 arrived exactly once? */
+	if (fanin && (got != total ||
+		      seqsum != (total % 2 ? total * ((total - 1) / 2) :
+				 (total / 2) * (total - 1)) ||
+		      seqxor != xor_upto(total)))
+		good = 0;
+	ctl->received = got;
+	ctl->verified = good;
+	set_finished(ctl);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Round trip: client and server                                       */
+/* ------------------------------------------------------------------ */
+
+static int client(struct cellrun *x, struct link *req, struct link *rep)
+{
+	const struct opts *o = x->o;
+	struct ctl *ctl = x->ctl;
+	uint64_t i, got = 0, good = 0;
+	int64_t t0 = now_ns(), tmeas = 0;
+	bool measuring = false;
+	const void *p;
+	size_t len;
+	void *buf;
+	int err;
+
+	for (i = 0;; i++) {
+		int64_t a, b;
+		uint64_t seq = 0;
+		bool ok;
+
+		a = now_ns();
+		if (!measuring && a - t0 >= o->warm_ns && i >= LAT_WARM_MIN) {
+			measuring = true;
+			tmeas = a;
+		}
+		if (measuring && ((a - tmeas >= o->lat_ns &&
+				   ctl->nsamples >= o->lat_min_samples) ||
+				  ctl->nsamples >= o->lat_max_samples))
+			break;
+
+		err = req->mech->tx_buf(req, &buf);
+		if (err)
+			goto fail_req;
+		payload_fill(buf, req->size, i);
+		err = req->mech->tx_send(req, buf);
+		if (err)
+			goto fail_req;
+		err = rep->mech->rx_recv(rep, &p, &len);
+		if (err)
+			goto fail_rep;
+		ok = len == rep->size && payload_check(p, len, &seq) &&
+		     seq == reply_seq(i);
+		err = rep->mech->rx_done(rep);
+		if (err)
+			goto fail_rep;
+		b = now_ns();
+		got++;
+		good += ok;
+		if (measuring)
+			ctl->samples[ctl->nsamples++] = (double)(b - a);
+	}
+
+	/* Tell the server to stop: a last full-size request. */
+	err = req->mech->tx_buf(req, &buf);
+	if (err)
+		goto fail_req;
+	payload_fill(buf, req->size, SEQ_END);
+	err = req->mech->tx_send(req, buf);
+	if (err)
+		goto fail_req;
+	/* The server may still read the request from our memory (cma). */
+	wait_finished(ctl);
+	__atomic_add_fetch(&ctl->received, got, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&ctl->verified, good, __ATOMIC_SEQ_CST);
+	return 0;
+
+fail_req:
+	child_fail(x, 0, err, req->why[0] ? req->why : "request");
+	return 1;
+fail_rep:
+	child_fail(x, 0, err, rep->why[0] ? rep->why : "reply");
+	return 1;
+}
+
+static int server(struct cellrun *x, struct link *req, struct link *rep)
+{
+	uint64_t n = 0, good = 0;
+	const void *p;
+	size_t len;
+	void *buf;
+	int err;
+
+	for (;; n++) {
+		uint64_t seq = 0;
+		bool ok;
+
+		err = req->mech->rx_recv(req, &p, &len);
+		if (err) {
+			child_fail(x, 1, err, req->why[0] ? req->why :
+				   "request");
+			return 1;
+		}
+		ok = len == req->size && payload_check(p, len, &seq);
+		err = req->mech->rx_done(req);
+		if (err) {
+			child_fail(x, 1, err, req->why[0] ? req->why :
+				   "release");
+			return 1;
+		}
+		if (ok && seq == SEQ_END) {
+			set_finished(x->ctl);
+			break;
+		}
+		good += ok && seq == n;
+		err = rep->mech->tx_buf(rep, &buf);
+		if (!err) {
+			payload_fill(buf, rep->size, reply_seq(ok ? seq : n));
+			err = rep->mech->tx_send(rep, buf);
+		}
+		if (err) {
+			child_fail(x, 1, err, rep->why[0] ? rep->why : "reply");
+			return 1;
+		}
+	}
+	/* The client adds its own counts after it is done. */
+	__atomic_add_fetch(&x->ctl->received, n, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&x->ctl->verified, good, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The children                                                        */
+/* ------------------------------------------------------------------ */
+
+enum child_kind { K_RECEIVER, K_SENDER, K_CLIENT, K_SERVER };
+
+static int child_attach(struct cellrun *x, struct link *l, int role,
+			int slot)
+{
+	int err;
+
+	l->why[0] = '\0';
+	err = l->mech->attach(l, role);
+	if (err)
+		child_fail(x, slot, err, l->why[0] ? l->why : "attach");
+	return err;
+}
+
+static void child_detach(struct link *l)
+{
+	if (l->mech->detach)
+		l->mech->detach(l);
+}
+
+static int child_main(struct cellrun *x, enum child_kind kind, int idx,
+		      int cpu)
+{
+	struct link *a = &x->links[0], *b = &x->links[1];
+	int slot = kind == K_SENDER ? 1 + idx : kind == K_SERVER ? 1 : 0;
+	int rc = 1, err = 0;
+
+	signal(SIGPIPE, SIG_DFL);
+	if (pin_to_cpu(cpu)) {
+		/* Not fatal: the report says where it ran. */
+	}
+
+	switch (kind) {
+	case K_RECEIVER:
+		err = child_attach(x, a, ROLE_RX, slot);
+		break;
+	case K_SENDER:
+		err = child_attach(x, a, idx, slot);
+		break;
+	case K_CLIENT:
+		err = child_attach(x, a, 0, slot);
+		if (!err)
+			err = child_attach(x, b, ROLE_RX, slot);
+		break;
+	case K_SERVER:
+		err = child_attach(x, a, ROLE_RX, slot);
+		if (!err)
+			err = child_attach(x, b, 0, slot);
+		break;
+	}
+	if (!barrier(x->ctl) || err)
+		return 1;
+
+	switch (kind) {
+	case K_RECEIVER:
+		rc = receiver(x, a);
+		break;
+	case K_SENDER:
+		rc = sender(x, a, slot);
+		break;
+	case K_CLIENT:
+		rc = client(x, a, b);
+		break;
+	case K_SERVER:
+		rc = server(x, a, b);
+		break;
+	}
+	child_detach(a);
+	if (x->nlinks > 1)
+		child_detach(b);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The parent                                                          */
+/* ------------------------------------------------------------------ */
+
+static int link_create(struct cellrun *x, struct link *l, unsigned int nsenders)
+{
+	const struct mech *m = x->c->mech;
+
+	memset(l, 0, sizeof(*l));
+	l->mech = m;
+	l->size = x->c->size;
+	l->depth = x->c->depth;
+	l->nsenders = nsenders;
+	l->role = ROLE_RX;
+	l->priv = calloc(1, m->priv_size ? m->priv_size : 1);
+	if (!l->priv)
+		return link_fail(l, -ENOMEM, "link");
+	return m->create(l);
+}
+
+static void link_destroy(struct link *l)
+{
+	if (!l->priv)
+		return;
+	if (l->mech->destroy)
+		l->mech->destroy(l);
+	free(l->priv);
+	l->priv = NULL;
+}
+
+struct kid {
+	pid_t pid;
+	bool done;
+	int status;
+};
+
+/* Wait for the children, at most until @deadline; kill them after it. */
+static bool reap(struct kid *k, int n, int64_t deadline, struct rusage *sum)
+{
+	sigset_t set;
+	bool timed_out = false;
+	int left = n;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	while (left) {
+		struct timespec ts = { 0, 100 * NSEC_PER_MSEC };
+		int64_t now;
+
+		for (int i = 0; i < n; i++) {
+			struct rusage ru;
+
+			if (k[i].done)
+				continue;
+			if (wait4(k[i].pid, &k[i].status, WNOHANG, &ru) !=
+			    k[i].pid)
+				continue;
+			k[i].done = true;
+			left--;
+			sum->ru_utime.tv_sec += ru.ru_utime.tv_sec;
+			sum->ru_utime.tv_usec += ru.ru_utime.tv_usec;
+			sum->ru_stime.tv_sec += ru.ru_stime.tv_sec;
+			sum->ru_stime.tv_usec += ru.ru_stime.tv_usec;
+			/* One child failed: the others get 2 s to finish. */
+			if (!WIFEXITED(k[i].status) ||
+			    WEXITSTATUS(k[i].status)) {
+				int64_t grace = now_ns() + 2 * NSEC_PER_SEC;
+
+				if (grace < deadline)
+					deadline = grace;
+			}
+		}
+		if (!left)
+			break;
+		now = now_ns();
+		if (now >= deadline) {
+			timed_out = true;
+			for (int i = 0; i < n; i++)
+				if (!k[i].done)
+					kill(k[i].pid, SIGKILL);
+			deadline = INT64_MAX;
+			continue;
+		}
+		sigtimedwait(&set, NULL, &ts);
+	}
+	return timed_out;
+}
+
+static double tv_us(const struct timeval *tv)
+{
+	return (double)tv->tv_sec * 1e6 + (double)tv->tv_usec;
+}
+
+/* How long a cell should take, for the progress line and the timeout. */
+int64_t cell_estimate(const struct opts *o, const struct cell *c)
+{
+	if (c->wl == WL_LATENCY)
+		return o->warm_ns + o->lat_ns;
+	return o->warm_ns + (int64_t)o->reps * o->win_ns;
+}
+
+void run_cell(struct run *r, struct cell *c)
+{
+	const struct opts *o = &r->opts;
+	struct cellrun x = { .r = r, .c = c, .o = o };
+	struct kid kids[MAX_SENDERS + 1];
+	struct rusage ru = { 0 };
+	unsigned int nsenders = c->wl == WL_FANIN ? c->nsenders : 1;
+	int nkids = 0, err;
+	int cpu_rx = o->cpu_a;
+	int cpu_tx = c->pl == PL_SAME ? o->cpu_a : o->cpu_b;
+	int64_t t0 = now_ns();
+	sigset_t set, old;
+	bool timed_out;
+
+	c->status = CELL_ERROR;
+	c->why[0] = '\0';
+	if (c->size < MIN_MSG_SIZE) {
+		snprintf(c->why, sizeof(c->why), "messages of at least %d "
+			 "bytes carry the sequence number", MIN_MSG_SIZE);
+		c->status = CELL_NA;
+		return;
+	}
+	if (c->pl == PL_SEPARATE && !o->two_cpus) {
+		c->status = CELL_NA;
+		snprintf(c->why, sizeof(c->why), "only one CPU available");
+		return;
+	}
+
+	/* The limit that applies to a size also applies to a round trip's
+	 * reply link: create both before forking. */
+	x.nlinks = c->wl == WL_LATENCY ? 2 : 1;
+	for (int i = 0; i < x.nlinks; i++) {
+		err = link_create(&x, &x.links[i], nsenders);
+		if (err) {
+			c->status = err == BENCH_NA ? CELL_NA : CELL_ERROR;
+			snprintf(c->why, sizeof(c->why), "%s",
+				 x.links[i].why[0] ? x.links[i].why :
+				 strerror(-err));
+			goto out_links;
+		}
+	}
+
+	x.ctl_len = sizeof(*x.ctl) +
+		    (c->wl == WL_LATENCY ? o->lat_max_samples : 0) *
+		    sizeof(double);
+	x.ctl = bench_shared(x.ctl_len);
+	if (!x.ctl) {
+		snprintf(c->why, sizeof(c->why), "shared memory: %s",
+			 strerror(errno));
+		goto out_links;
+	}
+	x.ctl->nchildren = 1 + (c->wl == WL_LATENCY ? 1 : nsenders);
+	/* Big messages: fewer per window, or a run takes too long. */
+	x.win_min = o->win_min_msgs;
+	if (c->size > 0 && (8 * MiB) / c->size < x.win_min)
+		x.win_min = (unsigned int)((8 * MiB) / c->size);
+	if (x.win_min < 1)
+		x.win_min = 1;
+
+	fflush(NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+
+	for (unsigned int i = 0; i < x.ctl->nchildren; i++) {
+		enum child_kind kind;
+		int cpu, idx = 0;
+		pid_t pid;
+
+		if (c->wl == WL_LATENCY) {
+			kind = i == 0 ? K_CLIENT : K_SERVER;
+			cpu = i == 0 ? cpu_tx : cpu_rx;
+		} else if (i == 0) {
+			kind = K_RECEIVER;
+			cpu = cpu_rx;
+		} else {
+			kind = K_SENDER;
+			idx = (int)i - 1;
+			cpu = cpu_tx;
+		}
+		pid = fork();
+		if (pid < 0) {
+			snprintf(c->why, sizeof(c->why), "fork: %s",
+				 strerror(errno));
+			atomic_store(&x.ctl->abort, 1);
+			/* Let the ones already there through the barrier. */
+			atomic_store(&x.ctl->ready, x.ctl->nchildren);
+			futex_wake(&x.ctl->ready, INT32_MAX);
+			break;
+		}
+		if (pid == 0) {
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			_exit(child_main(&x, kind, idx, cpu));
+		}
+		kids[nkids].pid = pid;
+		kids[nkids].done = false;
+		nkids++;
+	}
+
+	timed_out = reap(kids, nkids, t0 + o->cell_timeout_ns, &ru);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	c->wall_s = (double)(now_ns() - t0) / NSEC_PER_SEC;
+
+	/* What went wrong, if anything: the first child error. */
+	for (unsigned int i = 0; i <= MAX_SENDERS && !c->why[0]; i++)
+		if (x.ctl->res[i].err)
+			snprintf(c->why, sizeof(c->why), "%s%s",
+				 i == 0 ? "" : "sender: ", x.ctl->res[i].why);
+	if (timed_out && !c->why[0])
+		snprintf(c->why, sizeof(c->why), "timed out after %.0f s",
+			 (double)o->cell_timeout_ns / NSEC_PER_SEC);
+	for (int i = 0; i < nkids && !c->why[0]; i++) {
+		if (WIFSIGNALED(kids[i].status))
+			snprintf(c->why, sizeof(c->why), "a child was killed "
+				 "by signal %d", WTERMSIG(kids[i].status));
+		else if (WEXITSTATUS(kids[i].status))
+			snprintf(c->why, sizeof(c->why), "a child failed");
+	}
+
+	c->messages = x.ctl->received;
+	c->verified = x.ctl->verified;
+	if (c->messages) {
+		c->cpu_us_per_msg = (tv_us(&ru.ru_utime) + tv_us(&ru.ru_stime)) /
+				    (double)c->messages;
+		c->sys_us_per_msg = tv_us(&ru.ru_stime) / (double)c->messages;
+	}
+	if (c->why[0])
+		goto out_ctl;
+	if (c->verified != c->messages || !c->messages) {
+		snprintf(c->why, sizeof(c->why), "checksum: %llu of %llu "
+			 "messages verified",
+			 (unsigned long long)c->verified,
+			 (unsigned long long)c->messages);
+		goto out_ctl;
+	}
+
+	if (c->wl == WL_LATENCY) {
+		unsigned int n = x.ctl->nsamples, per;
+		double wmed[MAX_WINDOWS];
+		unsigned int nw = 0;
+
+		c->nsamples = n;
+		c->lat_med_us = median(x.ctl->samples, n) / 1e3;
+		c->lat_p99_us = percentile(x.ctl->samples, n, 99) / 1e3;
+		c->lat_min_us = percentile(x.ctl->samples, n, 0) / 1e3;
+		per = o->reps ? n / o->reps : n;
+		for (unsigned int w = 0; per && w < o->reps &&
+		     w < MAX_WINDOWS; w++)
+			wmed[nw++] = median(x.ctl->samples + w * per, per);
+		c->lat_spread = spread(wmed, nw);
+		c->nwin = nw;
+	} else {
+		double bps[MAX_WINDOWS];
+
+		c->nwin = x.ctl->nwin;
+		for (unsigned int w = 0; w < c->nwin; w++) {
+			c->win_mps[w] = (double)x.ctl->win_msgs[w] * 1e9 /
+					(double)x.ctl->win_ns[w];
+			bps[w] = c->win_mps[w] * (double)c->size;
+		}
+		c->mps = median(c->win_mps, c->nwin);
+		c->bps = median(bps, c->nwin);
+		c->spread = spread(c->win_mps, c->nwin);
+	}
+	c->status = CELL_OK;
+
+out_ctl:
+	munmap(x.ctl, x.ctl_len);
+out_links:
+	for (int i = 0; i < x.nlinks; i++)
+		link_destroy(&x.links[i]);
+	if (c->status == CELL_ERROR)
+		r->failed = true;
+}

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fastipc bench: fastipc's three modes, through libfastipc.
+ *
+ * fastipc-copy  fastipc_send(FASTIPC_SEND_COPY) from the sender's buffer,
+ *               fastipc_recv() into the receiver's: two copies, whatever
+ *               the size (the kernel keeps the bytes in its own memory).
+ * fastipc-zc    fastipc_buf_alloc() gives the sender zeroed pages in its
+ *               window; it writes the payload there and fastipc_buf_send()
+ *               moves the pages to the queue; fastipc_recv_msg() maps them
+ *               into the receiver's window, which reads them in place and
+ *               fastipc_msg_release()s them.  No copy.  A message that
+ *               arrives copied instead of mapped is an error here.
+ * fastipc-auto  fastipc_msg_alloc(0): a heap buffer below the channel's
+ *               zc_threshold (the kernel then copies), a window buffer at
+ *               or above it; fastipc_buf_send(), fastipc_recv_msg(),
+ *               fastipc_msg_release().  What an application would write.
+ *
+ * The parent creates the channel with max_msgs = the link's depth,
+ * max_bytes = that many messages, and the module's zc_threshold (unless
+ * --calibrate could not set the module's and chose one for the run);
+ * each child opens its own handle by name, as the library requires for
+ * zero-copy.  The channel is unlinked when the cell ends.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fastipc.h"
+#include "bench.h"
+
+enum fipc_mode { FM_COPY, FM_ZC, FM_AUTO };
+
+/* calibrate.c: a zc_threshold for the run's channels (0: the module's). */
+unsigned long bench_zc_threshold;
+
+struct fipc_priv {
+	enum fipc_mode mode;
+	char name[FASTIPC_NAME_LEN];
+	struct fastipc_chan *owner;	/* the parent's */
+	struct fastipc_chan *ch;	/* a child's */
+	void *buf;			/* copy mode: the private buffer */
+	struct fastipc_msg msg;		/* the message being read */
+};
+
+static int fipc_create(struct link *l, enum fipc_mode mode)
+{
+	static unsigned int seq;
+	struct fipc_priv *fp = l->priv;
+	struct fastipc_attr attr = { 0 };
+	unsigned long max_msg, max_bytes;
+	size_t bytes;
+	int err;
+
+	fp->mode = mode;
+	max_msg = limit_read_ul("/sys/module/fastipc/parameters/max_msg_size");
+	max_bytes = limit_read_ul("/sys/module/fastipc/parameters/max_bytes_limit");
+	if (max_msg && l->size > max_msg)
+		return link_na(l, "the module's max_msg_size is %lu", max_msg);
+
+	bytes = (size_t)l->depth * l->size;
+	if (max_bytes && bytes > max_bytes)
+		bytes = max_bytes;
+	if (bytes < l->size)
+		bytes = l->size;
+	attr.max_msgs = l->depth;
+	attr.max_bytes = bytes;
+	attr.max_msg_size = l->size;
+	attr.zc_threshold = bench_zc_threshold;
+
+	snprintf(fp->name, sizeof(fp->name), "fastipc-bench.%d.%u",
+		 (int)getpid(), seq++);
+	err = fastipc_open(fp->name, FASTIPC_O_SEND | FASTIPC_O_CREAT |
+			   FASTIPC_O_EXCL, 0600, &attr, &fp->owner);
+	if (err == -ENODEV)
+		return link_na(l, "/dev/fastipc not found: the module is "
+			       "not loaded");
+	if (err == -EINVAL)
+		return link_na(l, "the module refuses max_msgs %u, "
+			       "max_bytes %zu, max_msg_size %zu",
+			       l->depth, bytes, l->size);
+	if (err) {
+		link_fail(l, err, "fastipc_open(%s)", fp->name);
+		fp->owner = NULL;
+		return err;
+	}
+	return 0;
+}
+
+static int copy_create(struct link *l)
+{
+	return fipc_create(l, FM_COPY);
+}
+
+static int zc_create(struct link *l)
+{
+	return fipc_create(l, FM_ZC);
+}
+
+static int auto_create(struct link *l)
+{
+	return fipc_create(l, FM_AUTO);
+}
+
+static int fipc_attach(struct link *l, int role)
+{
+	struct fipc_priv *fp = l->priv;
+	int err;
+
+	l->role = role;
+	/* The parent's handle is not this process's to use. */
+	fp->owner = NULL;
+	err = fastipc_open(fp->name, role == ROLE_RX ? FASTIPC_O_RECV :
+			   FASTIPC_O_SEND, 0, NULL, &fp->ch);
+	if (err)
+		return link_fail(l, err, "fastipc_open(%s)", fp->name);
+	if (fp->mode == FM_COPY) {
+		fp->buf = bench_alloc(l->size);
+		if (!fp->buf)
+			return link_fail(l, -ENOMEM, "buffer");
+	}
+	return 0;
+}
+
+static int fipc_tx_buf(struct link *l, void **buf)
+{
+	struct fipc_priv *fp = l->priv;
+	int err;
+
+	switch (fp->mode) {
+	case FM_COPY:
+		*buf = fp->buf;
+		return 0;
+	case FM_ZC:
+		err = fastipc_buf_alloc(fp->ch, l->size, buf);
+		return err ? link_fail(l, err, "fastipc_buf_alloc") : 0;
+	case FM_AUTO:
+		err = fastipc_msg_alloc(fp->ch, l->size, 0, buf);
+		return err ? link_fail(l, err, "fastipc_msg_alloc") : 0;
+	}
+	return -EINVAL;
+}
+
+static int fipc_tx_send(struct link *l, void *buf)
+{
+	struct fipc_priv *fp = l->priv;
+	int err;
+
+	if (fp->mode == FM_COPY) {
+		err = fastipc_send(fp->ch, buf, l->size, 0, FASTIPC_SEND_COPY);
+		return err ? link_fail(l, err, "fastipc_send") : 0;
+	}
+	err = fastipc_buf_send(fp->ch, buf, l->size, 0, 0,
+			       FASTIPC_TIMEOUT_NONE);
+	if (err) {
+		fastipc_buf_free(fp->ch, buf);
+		return link_fail(l, err, "fastipc_buf_send");
+	}
+	return 0;
+}
+
+static int fipc_rx_recv(struct link *l, const void **data, size_t *len)
+{
+	struct fipc_priv *fp = l->priv;
+	ssize_t n;
+	int err;
+
+	if (fp->mode == FM_COPY) {
+		n = fastipc_recv(fp->ch, fp->buf, l->size, NULL, 0);
+		if (n < 0)
+			return link_fail(l, (int)n, "fastipc_recv");
+		*data = fp->buf;
+		*len = (size_t)n;
+		return 0;
+	}
+	err = fastipc_recv_msg(fp->ch, &fp->msg, 0, FASTIPC_TIMEOUT_NONE);
+	if (err)
+		return link_fail(l, err, "fastipc_recv_msg");
+	if (fp->mode == FM_ZC && !(fp->msg.flags & FASTIPC_MSG_MAPPED)) {
+		fastipc_msg_release(fp->ch, &fp->msg);
+		return link_fail(l, -EPROTO, "zero-copy: a message arrived "
+				 "copied, not mapped");
+	}
+	*data = fp->msg.data;
+	*len = fp->msg.len;
+	return 0;
+}
+
+static int fipc_rx_done(struct link *l)
+{
+	struct fipc_priv *fp = l->priv;
+	int err;
+
+	if (fp->mode == FM_COPY)
+		return 0;
+	err = fastipc_msg_release(fp->ch, &fp->msg);
+	return err ? link_fail(l, err, "fastipc_msg_release") : 0;
+}
+
+static void fipc_detach(struct link *l)
+{
+	struct fipc_priv *fp = l->priv;
+
+	fastipc_close(fp->ch);
+	fp->ch = NULL;
+}
+
+static void fipc_destroy(struct link *l)
+{
+	struct fipc_priv *fp = l->priv;
+
+	if (fp->owner) {
+		fastipc_unlink(fp->name);
+		fastipc_close(fp->owner);
+		fp->owner = NULL;
+	}
+}
+
+#define FIPC_MECH(id, text, create_fn)			\
+	{						\
+		.name = id,				\
+		.family = "fastipc",			\
+		.desc = text,				\
+		.flags = MECH_FASTIPC,			\
+		.priv_size = sizeof(struct fipc_priv),	\
+		.create = create_fn,			\
+		.attach = fipc_attach,			\
+		.tx_buf = fipc_tx_buf,			\
+		.tx_send = fipc_tx_send,		\
+		.rx_recv = fipc_rx_recv,		\
+		.rx_done = fipc_rx_done,		\
+		.detach = fipc_detach,			\
+		.destroy = fipc_destroy,		\
+	}
+
+const struct mech mech_fastipc_copy = FIPC_MECH("fastipc-copy",
+	"fastipc_send(FASTIPC_SEND_COPY) / fastipc_recv(): two copies",
+	copy_create);
+const struct mech mech_fastipc_zc = FIPC_MECH("fastipc-zc",
+	"fastipc_buf_alloc() + fastipc_buf_send() / fastipc_recv_msg() "
+	"mapped: pages moved, no copy", zc_create);
+const struct mech mech_fastipc_auto = FIPC_MECH("fastipc-auto",
+	"fastipc_msg_alloc() (heap below zc_threshold, window above) + "
+	"fastipc_buf_send() / fastipc_recv_msg()", auto_create);

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fastipc bench: the floors of the machine, measured in the same run so
+ * that every result can be read against them.
+ *
+ *   null syscall      getppid(2) through syscall(2), which no library
+ *                     caches: the cost of entering and leaving the kernel
+ *   futex ping-pong   two processes hand a word back and forth with
+ *                     FUTEX_WAKE/FUTEX_WAIT, one round trip per sample:
+ *                     the cheapest blocking hand-off (separate CPUs and
+ *                     the same CPU)
+ * and, per message size:
+ *   memcpy            one copy of the message, buffer to buffer
+ *   produce+consume   the fairness work alone: writing every byte of a
+ *                     message (payload_fill) and reading every byte back
+ *                     (payload_check), in one process
+ *   map+unmap         mapping the message's pages, already allocated (a
+ *                     populated memfd), writable into a process
+ *                     (mmap MAP_SHARED|MAP_POPULATE) and unmapping them:
+ *                     the page-table work a page move cannot avoid
+ *
+ * Each is timed in several windows of at least win_ns, run back to back
+ * in a process pinned to the receiver's CPU; the median is kept.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+typedef void (*op_fn)(void *ctx, uint64_t i);
+
+/* Median over @reps windows of the time of one op, in ns. */
+static double time_op(op_fn fn, void *ctx, unsigned int batch,
+		      int64_t win_ns, unsigned int reps)
+{
+	double v[MAX_WINDOWS];
+	uint64_t i = 0;
+
+	if (reps > MAX_WINDOWS)
+		reps = MAX_WINDOWS;
+	if (reps < 1)
+		reps = 1;
+	fn(ctx, i++);		/* warm: faults, caches */
+	for (unsigned int r = 0; r < reps; r++) {
+		int64_t t0 = now_ns(), t;
+		uint64_t n = 0;
+
+		do {
+			for (unsigned int b = 0; b < batch; b++)
+				fn(ctx, i++);
+			n += batch;
+			t = now_ns();
+		} while (t - t0 < win_ns);
+		v[r] = (double)(t - t0) / (double)n;
+	}
+	return median(v, reps);
+}
+
+static void op_syscall(void *ctx, uint64_t i)
+{
+	(void)ctx;
+	(void)i;
+	syscall(SYS_getppid);
+}
+
+struct buf_ctx {
+	size_t size;
+	void *a, *b;
+	int fd;
+	size_t map_len;
+};
+
+static void op_memcpy(void *ctx, uint64_t i)
+{
+	struct buf_ctx *c = ctx;
+
+	(void)i;
+	memcpy(c->b, c->a, c->size);
+	/* Keep the compiler from dropping the copy. */
+	__asm__ volatile("" : : "r"(c->b) : "memory");
+}
+
+static void op_pc(void *ctx, uint64_t i)
+{
+	struct buf_ctx *c = ctx;
+	uint64_t seq;
+
+	payload_fill(c->a, c->size, i);
+	if (!payload_check(c->a, c->size, &seq) || seq != i)
+		abort();
+}
+
+static void op_map(void *ctx, uint64_t i)
+{
+	struct buf_ctx *c = ctx;
+	void *p;
+
+	(void)i;
+	p = mmap(NULL, c->map_len, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_POPULATE, c->fd, 0);
+	if (p == MAP_FAILED)
+		abort();
+	munmap(p, c->map_len);
+}
+
+/* ------------------------------------------------------------------ */
+/* Futex ping-pong between two processes                               */
+/* ------------------------------------------------------------------ */
+
+#define PP_STOP		UINT32_MAX
+
+static void pp_server(_Atomic uint32_t *w)
+{
+	for (uint32_t want = 1;; want += 2) {
+		uint32_t v;
+
+		while ((v = atomic_load(w)) != want) {
+			if (v == PP_STOP)
+				_exit(0);
+			futex_wait(w, v);
+		}
+		atomic_store(w, want + 1);
+		futex_wake(w, 1);
+	}
+}
+
+static void futex_pingpong(struct run *r, enum placement pl)
+{
+	const struct opts *o = &r->opts;
+	unsigned int max = o->lat_max_samples, n = 0;
+	_Atomic uint32_t *w = bench_shared(sizeof(*w));
+	double *samples = calloc(max, sizeof(double));
+	int64_t t0, tmeas = 0;
+	bool measuring = false;
+	pid_t pid;
+	uint32_t i;
+
+	if (!w || !samples)
+		goto out;
+	if (pl == PL_SEPARATE && !o->two_cpus)
+		goto out;
+	atomic_store(w, 0);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		goto out;
+	if (pid == 0) {
+		pin_to_cpu(o->cpu_a);
+		pp_server(w);
+	}
+	pin_to_cpu(pl == PL_SAME ? o->cpu_a : o->cpu_b);
+
+	t0 = now_ns();
+	for (i = 0;; i++) {
+		uint32_t v, done = 2 * i + 2;
+		int64_t a = now_ns(), b;
+
+		if (!measuring && a - t0 >= o->warm_ns && i >= 5) {
+			measuring = true;
+			tmeas = a;
+		}
+		if (measuring && ((a - tmeas >= o->lat_ns &&
+				   n >= o->lat_min_samples) || n >= max))
+			break;
+		atomic_store(w, 2 * i + 1);
+		futex_wake(w, 1);
+		while ((v = atomic_load(w)) != done)
+			futex_wait(w, v);
+		b = now_ns();
+		if (measuring)
+			samples[n++] = (double)(b - a);
+	}
+	atomic_store(w, PP_STOP);
+	futex_wake(w, 1);
+	waitpid(pid, NULL, 0);
+	r->floors.futex_rt_us[pl] = median(samples, n) / 1e3;
+	r->floors.futex_rt_p99_us[pl] = percentile(samples, n, 99) / 1e3;
+out:
+	free(samples);
+	if (w)
+		munmap((void *)w, sizeof(*w));
+}
+
+/* ------------------------------------------------------------------ */
+
+static void add_size(struct floors *f, size_t size)
+{
+	int i;
+
+	for (i = 0; i < f->nsizes; i++)
+		if (f->sizes[i] == size)
+			return;
+	if (f->nsizes >= (int)(sizeof(f->sizes) / sizeof(f->sizes[0])))
+		return;
+	/* Keep them sorted. */
+	for (i = f->nsizes; i > 0 && f->sizes[i - 1] > size; i--)
+		f->sizes[i] = f->sizes[i - 1];
+	f->sizes[i] = size;
+	f->nsizes++;
+}
+
+static void size_floors(struct run *r, int k)
+{
+	const struct opts *o = &r->opts;
+	struct floors *f = &r->floors;
+	size_t size = f->sizes[k];
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	struct buf_ctx c = { .size = size, .fd = -1 };
+	unsigned int batch = size < 64 * KiB ? (unsigned int)(64 * KiB / size) : 1;
+	char label[32];
+
+	fmt_size(size, label, sizeof(label));
+	progress(r, "floors: %s", label);
+	c.a = bench_alloc(size);
+	c.b = bench_alloc(size);
+	if (!c.a || !c.b)
+		goto out;
+	memset(c.a, 1, size);
+	memset(c.b, 2, size);
+	f->memcpy_ns[k] = time_op(op_memcpy, &c, batch, o->win_ns, o->reps);
+	f->pc_ns[k] = time_op(op_pc, &c, batch, o->win_ns, o->reps);
+
+	c.map_len = (size + page - 1) / page * page;
+	c.fd = memfd_create("fastipc-bench-floor", MFD_CLOEXEC);
+	if (c.fd >= 0 && ftruncate(c.fd, (off_t)c.map_len) == 0) {
+		void *p = mmap(NULL, c.map_len, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, c.fd, 0);
+
+		if (p != MAP_FAILED) {
+			memset(p, 3, c.map_len);	/* allocate the pages */
+			munmap(p, c.map_len);
+			f->map_ns[k] = time_op(op_map, &c,
+					       c.map_len < 64 * KiB ? 16 : 1,
+					       o->win_ns, o->reps);
+		}
+	}
+out:
+	if (c.fd >= 0)
+		close(c.fd);
+	bench_free(c.a, size);
+	bench_free(c.b, size);
+}
+
+void measure_floors(struct run *r)
+{
+	const struct opts *o = &r->opts;
+	struct floors *f = &r->floors;
+	cpu_set_t saved;
+
+	memset(f, 0, sizeof(*f));
+	for (int i = 0; i < o->ntput; i++)
+		add_size(f, o->tput_sizes[i]);
+	for (int i = 0; i < o->nlat; i++)
+		add_size(f, o->lat_sizes[i]);
+	for (int i = 0; i < o->nfanin; i++)
+		add_size(f, o->fanin_sizes[i]);
+	for (int i = 0; i < o->nsame_tput; i++)
+		add_size(f, o->same_tput_sizes[i]);
+
+	sched_getaffinity(0, sizeof(saved), &saved);
+	pin_to_cpu(o->cpu_a);
+	progress(r, "floors: null system call");
+	f->null_syscall_ns = time_op(op_syscall, NULL, 256, o->win_ns,
+				     o->reps);
+	for (int k = 0; k < f->nsizes; k++)
+		size_floors(r, k);
+
+	progress(r, "floors: futex ping-pong");
+	futex_pingpong(r, PL_SEPARATE);
+	futex_pingpong(r, PL_SAME);
+	sched_setaffinity(0, sizeof(saved), &saved);
+	f->measured = true;
+}
+
+/* The floor of a size, or -1 (report.c, goals.c). */
+int floor_index(const struct floors *f, size_t size)
+{
+	for (int i = 0; i < f->nsizes; i++)
+		if (f->sizes[i] == size)
+			return i;
+	return -1;
+}

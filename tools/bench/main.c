@@ -1,0 +1,555 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fastipc bench: the `fastipc bench` command (linked into the fastipc
+ * CLI): options, the plan of cells, running them, and the outputs.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "../fastipc/cli.h"
+
+const char *const wl_names[NR_WL] = {
+	[WL_THROUGHPUT] = "throughput",
+	[WL_LATENCY] = "latency",
+	[WL_FANIN] = "fanin",
+};
+
+const char *const pl_names[NR_PL] = {
+	[PL_SEPARATE] = "separate",
+	[PL_SAME] = "same",
+};
+
+const struct mech *const all_mechs[] = {
+	&mech_pipe, &mech_vmsplice,
+	&mech_posix_mq, &mech_sysv_msg,
+	&mech_unix_stream, &mech_unix_seqpacket, &mech_tcp,
+	&mech_shm_copy, &mech_shm_inplace,
+	&mech_cma,
+	&mech_fastipc_copy, &mech_fastipc_zc, &mech_fastipc_auto,
+	NULL
+};
+
+#define SZ(...)	{ __VA_ARGS__ }
+
+static const size_t tput_default[] = SZ(64, 512, 4 * KiB, 16 * KiB,
+	64 * KiB, 256 * KiB, MiB, 4 * MiB, 16 * MiB, 64 * MiB);
+static const size_t lat_default[] = SZ(64, 4 * KiB, 64 * KiB, MiB);
+static const size_t fanin_default[] = SZ(64, MiB);
+static const size_t same_tput_default[] = SZ(64, 64 * KiB, MiB);
+static const size_t same_lat_default[] = SZ(64);
+
+static const size_t tput_quick[] = SZ(64, 4 * KiB, 64 * KiB, MiB);
+static const size_t lat_quick[] = SZ(64, 64 * KiB);
+static const size_t fanin_quick[] = SZ(64);
+static const size_t same_quick[] = SZ(64);
+
+static const size_t fanin_full[] = SZ(64, 4 * KiB, 64 * KiB, MiB);
+
+#define SET_SIZES(dst, n, src)						\
+	do {								\
+		n = (int)(sizeof(src) / sizeof(src[0]));		\
+		memcpy(dst, src, sizeof(src));				\
+	} while (0)
+
+static void set_mode(struct opts *o, const char *mode)
+{
+	o->mode = mode;
+	o->fanin_senders = 4;
+	o->do_floors = true;
+	o->lat_max_samples = 20000;
+	if (strcmp(mode, "quick") == 0) {
+		SET_SIZES(o->tput_sizes, o->ntput, tput_quick);
+		SET_SIZES(o->lat_sizes, o->nlat, lat_quick);
+		SET_SIZES(o->fanin_sizes, o->nfanin, fanin_quick);
+		SET_SIZES(o->same_tput_sizes, o->nsame_tput, same_quick);
+		SET_SIZES(o->same_lat_sizes, o->nsame_lat, same_quick);
+		o->warm_ns = 10 * NSEC_PER_MSEC;
+		o->win_ns = 20 * NSEC_PER_MSEC;
+		o->reps = 2;
+		o->win_min_msgs = 2;
+		o->lat_ns = 20 * NSEC_PER_MSEC;
+		o->lat_min_samples = 20;
+		o->cell_timeout_ns = 60 * NSEC_PER_SEC;
+		return;
+	}
+	SET_SIZES(o->tput_sizes, o->ntput, tput_default);
+	SET_SIZES(o->lat_sizes, o->nlat, lat_default);
+	SET_SIZES(o->fanin_sizes, o->nfanin, fanin_default);
+	SET_SIZES(o->same_tput_sizes, o->nsame_tput, same_tput_default);
+	SET_SIZES(o->same_lat_sizes, o->nsame_lat, same_lat_default);
+	o->warm_ns = 50 * NSEC_PER_MSEC;
+	o->win_ns = 100 * NSEC_PER_MSEC;
+	o->reps = 5;
+	o->win_min_msgs = 4;
+	o->lat_ns = 200 * NSEC_PER_MSEC;
+	o->lat_min_samples = 100;
+	o->cell_timeout_ns = 120 * NSEC_PER_SEC;
+	if (strcmp(mode, "full") == 0) {
+		SET_SIZES(o->same_tput_sizes, o->nsame_tput, tput_default);
+		SET_SIZES(o->same_lat_sizes, o->nsame_lat, lat_default);
+		SET_SIZES(o->fanin_sizes, o->nfanin, fanin_full);
+		o->warm_ns = 200 * NSEC_PER_MSEC;
+		o->win_ns = 300 * NSEC_PER_MSEC;
+		o->reps = 7;
+		o->win_min_msgs = 8;
+		o->lat_ns = NSEC_PER_SEC;
+		o->lat_min_samples = 1000;
+		o->cell_timeout_ns = 300 * NSEC_PER_SEC;
+	}
+}
+
+static bool parse_mechs(const struct cli_cmd *cmd, struct opts *o,
+			const char *arg)
+{
+	char *list = strdup(arg), *save = NULL, *tok;
+	bool pick[32] = { false };
+
+	if (!list)
+		return false;
+	for (tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		bool found = false;
+
+		for (int i = 0; all_mechs[i]; i++) {
+			if (strcmp(tok, "all") == 0 ||
+			    strcmp(tok, all_mechs[i]->name) == 0 ||
+			    strcmp(tok, all_mechs[i]->family) == 0) {
+				pick[i] = true;
+				found = true;
+			}
+		}
+		if (!found) {
+			cli_usage(cmd, "--mechanisms: unknown mechanism '%s' "
+				  "(see --help)", tok);
+			free(list);
+			return false;
+		}
+	}
+	free(list);
+	o->nmechs = 0;
+	for (int i = 0; all_mechs[i]; i++)
+		if (pick[i])
+			o->mechs[o->nmechs++] = all_mechs[i];
+	return true;
+}
+
+static bool parse_sizes(const struct cli_cmd *cmd, struct opts *o,
+			const char *arg)
+{
+	char *list = strdup(arg), *save = NULL, *tok;
+	size_t v[MAX_SIZES];
+	int n = 0;
+
+	if (!list)
+		return false;
+	for (tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (n == MAX_SIZES || !parse_size(tok, &v[n]) ||
+		    v[n] < MIN_MSG_SIZE || v[n] > GiB) {
+			cli_usage(cmd, "--sizes: '%s' is not a size from %d B "
+				  "to 1 GiB (at most %d sizes)", tok,
+				  MIN_MSG_SIZE, MAX_SIZES);
+			free(list);
+			return false;
+		}
+		n++;
+	}
+	free(list);
+	/* Sorted, no duplicates. */
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			size_t t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	o->ntput = 0;
+	for (int i = 0; i < n; i++)
+		if (!i || v[i] != v[i - 1])
+			o->tput_sizes[o->ntput++] = v[i];
+	memcpy(o->lat_sizes, o->tput_sizes, sizeof(o->tput_sizes));
+	memcpy(o->fanin_sizes, o->tput_sizes, sizeof(o->tput_sizes));
+	memcpy(o->same_tput_sizes, o->tput_sizes, sizeof(o->tput_sizes));
+	memcpy(o->same_lat_sizes, o->tput_sizes, sizeof(o->tput_sizes));
+	o->nlat = o->nfanin = o->nsame_tput = o->nsame_lat = o->ntput;
+	return true;
+}
+
+static bool parse_workloads(const struct cli_cmd *cmd, struct opts *o,
+			    const char *arg)
+{
+	char *list = strdup(arg), *save = NULL, *tok;
+	bool tput = false, lat = false, fanin = false, same = false;
+	bool floors = false;
+
+	if (!list)
+		return false;
+	for (tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (strcmp(tok, "throughput") == 0) {
+			tput = true;
+		} else if (strcmp(tok, "latency") == 0) {
+			lat = true;
+		} else if (strcmp(tok, "fanin") == 0) {
+			fanin = true;
+		} else if (strcmp(tok, "same-cpu") == 0) {
+			same = true;
+		} else if (strcmp(tok, "floors") == 0) {
+			floors = true;
+		} else if (strcmp(tok, "all") == 0) {
+			tput = lat = fanin = same = floors = true;
+		} else if (strcmp(tok, "none") != 0) {
+			cli_usage(cmd, "--workloads: unknown workload '%s' "
+				  "(throughput, latency, fanin, same-cpu, "
+				  "floors, all, none)", tok);
+			free(list);
+			return false;
+		}
+	}
+	free(list);
+	if (!tput)
+		o->ntput = 0;
+	if (!lat)
+		o->nlat = 0;
+	if (!fanin)
+		o->nfanin = 0;
+	if (!same)
+		o->nsame_tput = o->nsame_lat = 0;
+	/* Same-CPU alone: its own sizes, not only those also run apart. */
+	o->do_floors = floors;
+	return true;
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[4096], *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The plan                                                            */
+/* ------------------------------------------------------------------ */
+
+static void plan_add(struct run *r, enum workload wl, enum placement pl,
+		     const size_t *sizes, int n)
+{
+	for (int i = 0; i < n; i++)
+		for (int m = 0; m < r->opts.nmechs; m++) {
+			struct cell *c;
+
+			if (r->ncells >= MAX_CELLS)
+				return;
+			c = &r->cells[r->ncells++];
+			memset(c, 0, sizeof(*c));
+			c->wl = wl;
+			c->pl = pl;
+			c->mech = r->opts.mechs[m];
+			c->size = sizes[i];
+			c->nsenders = wl == WL_FANIN ? r->opts.fanin_senders : 1;
+			c->depth = bench_depth(sizes[i]);
+		}
+}
+
+static void run_plan(struct run *r)
+{
+	const struct opts *o = &r->opts;
+
+	plan_add(r, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput);
+	plan_add(r, WL_LATENCY, PL_SEPARATE, o->lat_sizes, o->nlat);
+	plan_add(r, WL_FANIN, PL_SEPARATE, o->fanin_sizes, o->nfanin);
+	plan_add(r, WL_THROUGHPUT, PL_SAME, o->same_tput_sizes, o->nsame_tput);
+	plan_add(r, WL_LATENCY, PL_SAME, o->same_lat_sizes, o->nsame_lat);
+
+	for (int i = 0; i < r->ncells; i++) {
+		struct cell *c = &r->cells[i];
+		char sz[16];
+
+		progress(r, "[%d/%d] %s%s %s %s", i + 1, r->ncells,
+			 wl_names[c->wl], c->pl == PL_SAME ? " same-CPU" : "",
+			 fmt_size(c->size, sz, sizeof(sz)), c->mech->name);
+		run_cell(r, c);
+		if (c->status == CELL_ERROR) {
+			progress_done();
+			fprintf(stderr, "fastipc bench: %s %s %s: %s\n",
+				wl_names[c->wl], c->mech->name,
+				fmt_size(c->size, sz, sizeof(sz)), c->why);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The command                                                         */
+/* ------------------------------------------------------------------ */
+
+static int write_outputs(struct run *r, const char *dir)
+{
+	char path[4096], why[256] = "";
+	bool charts = false;
+	FILE *f;
+	int err;
+
+	err = mkdir_p(dir);
+	if (err) {
+		fprintf(stderr, "fastipc bench: %s: %s\n", dir, strerror(-err));
+		return err;
+	}
+	err = report_csv(r, dir);
+	if (err) {
+		fprintf(stderr, "fastipc bench: CSV in %s: %s\n", dir,
+			strerror(-err));
+		return err;
+	}
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	f = fopen(path, "we");
+	if (!f || report_json(r, f) || fclose(f)) {
+		fprintf(stderr, "fastipc bench: %s: %s\n", path,
+			strerror(errno));
+		return -EIO;
+	}
+	if (r->opts.plot) {
+		progress(r, "charts (gnuplot)");
+		err = plot_charts(r, dir, why, sizeof(why));
+		progress_done();
+		if (err)
+			fprintf(stderr, "fastipc bench: charts not written: "
+				"%s\n", why);
+		else
+			charts = true;
+	}
+	snprintf(path, sizeof(path), "%s/report.md", dir);
+	err = report_markdown(r, path, charts);
+	if (err) {
+		fprintf(stderr, "fastipc bench: %s: %s\n", path,
+			strerror(-err));
+		return err;
+	}
+	fprintf(stderr, "fastipc bench: wrote results.csv, floors.csv, "
+		"results.json, %sreport.md in %s\n",
+		charts ? "throughput.png/.svg, latency.png/.svg, " : "", dir);
+	return 0;
+}
+
+static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "quick", no_argument, NULL, 'q' },
+		{ "full", no_argument, NULL, 'F' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "mechanisms", required_argument, NULL, 'm' },
+		{ "sizes", required_argument, NULL, 's' },
+		{ "workloads", required_argument, NULL, 'w' },
+		{ "senders", required_argument, NULL, 'n' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "window", required_argument, NULL, 'W' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "calibrate", no_argument, NULL, 'C' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "no-plot", no_argument, NULL, 'P' },
+		{ "no-raise", no_argument, NULL, 'R' },
+		CLI_OPT_HELP,
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *mode = "default", *mechs = "all", *sizes = NULL;
+	const char *workloads = "all", *cpus = NULL;
+	uint64_t senders = 0, reps = 0, window = 0, timeout = 0;
+	struct run *r;
+	int c, rc;
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return cli_fail("bench", NULL, -ENOMEM);
+	r->opts.plot = true;
+	r->opts.raise_limits = true;
+
+	while ((c = cli_getopt(cmd, argc, argv, "qFo:m:s:w:n:r:c:t:Cjh",
+			       longopts)) != -1) {
+		switch (c) {
+		case 'q':
+			mode = "quick";
+			break;
+		case 'F':
+			mode = "full";
+			break;
+		case 'o':
+			r->opts.out = optarg;
+			break;
+		case 'm':
+			mechs = optarg;
+			break;
+		case 's':
+			sizes = optarg;
+			break;
+		case 'w':
+			workloads = optarg;
+			break;
+		case 'n':
+			if (!cli_parse_u64(cmd, "--senders", optarg,
+					   MAX_SENDERS, &senders))
+				return EXIT_USAGE;
+			if (senders < 2)
+				return cli_usage(cmd, "--senders: at least 2");
+			break;
+		case 'r':
+			if (!cli_parse_u64(cmd, "--reps", optarg, MAX_WINDOWS,
+					   &reps))
+				return EXIT_USAGE;
+			if (!reps)
+				return cli_usage(cmd, "--reps: at least 1");
+			break;
+		case 'W':
+			if (!cli_parse_u64(cmd, "--window", optarg, 600000,
+					   &window))
+				return EXIT_USAGE;
+			break;
+		case 'c':
+			cpus = optarg;
+			break;
+		case 't':
+			if (!cli_parse_u64(cmd, "--timeout", optarg, 86400,
+					   &timeout))
+				return EXIT_USAGE;
+			break;
+		case 'C':
+			r->opts.calibrate = true;
+			break;
+		case 'j':
+			r->opts.json = true;
+			break;
+		case 'P':
+			r->opts.plot = false;
+			break;
+		case 'R':
+			r->opts.raise_limits = false;
+			break;
+		case 'h':
+			free(r);
+			return cli_help(cmd);
+		default:
+			free(r);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+
+	set_mode(&r->opts, mode);
+	if (!parse_mechs(cmd, &r->opts, mechs) ||
+	    (sizes && !parse_sizes(cmd, &r->opts, sizes)) ||
+	    !parse_workloads(cmd, &r->opts, workloads))
+		return EXIT_USAGE;
+	if (senders)
+		r->opts.fanin_senders = (unsigned int)senders;
+	if (reps)
+		r->opts.reps = (unsigned int)reps;
+	if (window)
+		r->opts.win_ns = (int64_t)window * NSEC_PER_MSEC;
+	if (timeout)
+		r->opts.cell_timeout_ns = (int64_t)timeout * NSEC_PER_SEC;
+	r->opts.two_cpus = pick_cpus(&r->opts.cpu_a, &r->opts.cpu_b);
+	if (cpus) {
+		int a, b;
+
+		if (sscanf(cpus, "%d,%d", &a, &b) != 2 || a < 0 || b < 0 ||
+		    a >= CPU_SETSIZE || b >= CPU_SETSIZE)
+			return cli_usage(cmd, "--cpus: 'A,B' (receiver CPU, "
+					 "sender CPU), not '%s'", cpus);
+		r->opts.cpu_a = a;
+		r->opts.cpu_b = b;
+		r->opts.two_cpus = a != b;
+	}
+
+	r->cells = calloc(MAX_CELLS, sizeof(*r->cells));
+	if (!r->cells)
+		return cli_fail("bench", NULL, -ENOMEM);
+	r->started_ns = now_ns();
+	sysinfo_read(&r->sys);
+	if (r->opts.raise_limits)
+		limits_raise(r);
+	if (r->opts.calibrate) {
+		calibrate(r);
+		sysinfo_read(&r->sys);	/* the new zc_threshold */
+	}
+	if (r->opts.do_floors)
+		measure_floors(r);
+	run_plan(r);
+	r->elapsed_s = (double)(now_ns() - r->started_ns) / NSEC_PER_SEC;
+	limits_restore(r);
+	progress_done();
+
+	if (r->opts.json)
+		report_json(r, stdout);
+	else
+		report_tables(r, stdout);
+	fflush(stdout);
+	rc = r->failed ? EXIT_FAIL : EXIT_OK;
+	if (r->opts.out && write_outputs(r, r->opts.out))
+		rc = EXIT_FAIL;
+	free(r->cells);
+	free(r);
+	return rc;
+}
+
+const struct cli_cmd cmd_bench = {
+	.name = "bench",
+	.synopsis = "[--quick|--full] [--out DIR] [--mechanisms LIST] "
+		    "[--sizes LIST] [--workloads LIST] [--calibrate] [--json] "
+		    "[OPTIONS]",
+	.summary = "compare fastipc with pipes, queues, sockets, shared memory",
+	.help =
+	"Moves verified messages between processes through every mechanism\n"
+	"(pipes, vmsplice, POSIX and System V message queues, Unix and TCP\n"
+	"sockets, shared memory, process_vm_readv, and fastipc's copy,\n"
+	"zero-copy and automatic modes) and prints throughput, round-trip\n"
+	"latency, fan-in, the machine's floors, fastipc's ratio to the best\n"
+	"other mechanism and the goals (Documentation/benchmarks.md).  Run it\n"
+	"as root with the module loaded: it raises (and restores) the system\n"
+	"limits the mechanisms need.  Progress goes to stderr.\n"
+	"\n"
+	"  -q, --quick            a few sizes, short windows: seconds\n"
+	"  -F, --full             every workload at every size, longer windows\n"
+	"                         (default: about 5 minutes in the test VM)\n"
+	"  -o, --out DIR          write results.csv, floors.csv, results.json,\n"
+	"                         charts (PNG, SVG) and report.md into DIR\n"
+	"  -m, --mechanisms LIST  comma-separated names or families (default\n"
+	"                         all): pipe vmsplice posix-mq sysv-msg\n"
+	"                         unix-stream unix-seqpacket tcp shm-copy\n"
+	"                         shm-inplace cma fastipc-copy fastipc-zc\n"
+	"                         fastipc-auto; families pipe mq sock shm cma\n"
+	"                         fastipc\n"
+	"  -s, --sizes LIST       message sizes for every workload (4K, 1M...)\n"
+	"  -w, --workloads LIST   throughput latency fanin same-cpu floors,\n"
+	"                         all (default) or none\n"
+	"  -n, --senders N        fan-in senders (default 4)\n"
+	"  -r, --reps N           windows (repetitions) per measurement\n"
+	"      --window MS        minimum window length\n"
+	"  -c, --cpus A,B         receiver on CPU A, senders on CPU B\n"
+	"  -t, --timeout SECS     give up on one measurement after SECS\n"
+	"  -C, --calibrate        first measure the copy/zero-copy crossover\n"
+	"                         and set the module's zc_threshold to it\n"
+	"  -j, --json             JSON on stdout instead of tables\n"
+	"      --no-plot          no charts\n"
+	"      --no-raise         leave the system limits alone\n"
+	"  -h, --help             this help\n"
+	"\n"
+	"Exit status: 0 if every message was verified and nothing failed, 1\n"
+	"if a measurement failed (n/a sizes are not failures), 2 usage.\n",
+	.run = bench_run,
+};

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fastipc bench: report.md, a Markdown report of the run: the machine,
+ * the method and the fairness rules, every table, the goals and the
+ * charts.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+static const char method_text[] =
+"## Method\n\n"
+"Every mechanism moves the same messages from a sender process to a "
+"receiver process (forked, each opening its own end).\n\n"
+"- **Every byte is touched.** The sender writes every payload byte into "
+"whatever buffer the mechanism gives it (its own buffer for a copying "
+"mechanism, a shared-memory slot, a fastipc window buffer); the receiver "
+"reads every byte of what it receives, where it receives it, and checks "
+"a cheap checksum of it and the message's sequence number. No mechanism "
+"wins by not touching data, and every message is verified: a cell whose "
+"messages do not all verify is reported as an error.\n"
+"- **The same buffering.** Every mechanism gets the same depth: 256 "
+"small messages, 64 MiB worth of large ones, at least 2 (pipe and socket "
+"buffers keep their larger defaults). Limits are raised to carry the "
+"tested sizes, and printed; a size a mechanism cannot carry is shown as "
+"n/a with the reason.\n"
+"- **Warm-up, then repetitions.** After a warm-up, the receiver measures "
+"consecutive windows (each at least a minimum time and number of "
+"messages); the median window is reported, with the spread "
+"((max - min) / median). Round trips are timed one by one: median, p99, "
+"and the spread of the windows' medians.\n"
+"- **Pinned.** The receiver runs on one CPU, the senders on another; the "
+"same-CPU variant puts them all on one CPU.\n"
+"- **Round trips echo the full payload.** The server checks every byte "
+"of the request and writes a fresh full-size reply, which the client "
+"checks.\n"
+"- **Fan-in.** Several senders, one receiver; mechanisms with one queue "
+"share it, the others (pipes above PIPE_BUF, sockets, shared-memory "
+"rings) get one per sender and the receiver waits on all of them "
+"(epoll, or a shared futex doorbell).\n"
+"- **Floors** are measured in the same run: a null system call, a futex "
+"ping-pong between two processes, memcpy, producing and consuming a "
+"message (the fairness work alone) and mapping and unmapping its pages.\n"
+"- **CPU time** (user + system of every process of a cell, divided by "
+"the messages received) is in the CSV and JSON.\n";
+
+static void md_mark(FILE *f, const struct cell *c, int *nnotes,
+		    const struct cell **notes)
+{
+	int k;
+
+	for (k = 0; k < *nnotes; k++)
+		if (notes[k]->mech == c->mech &&
+		    strcmp(notes[k]->why, c->why) == 0)
+			break;
+	if (k == *nnotes && *nnotes < MAX_CELLS)
+		notes[(*nnotes)++] = c;
+	fprintf(f, " %s [%d] |", c->status == CELL_NA ? "n/a" : "**error**",
+		k + 1);
+}
+
+static void md_notes(FILE *f, int n, const struct cell **notes)
+{
+	char sz[16];
+
+	for (int k = 0; k < n; k++)
+		fprintf(f, "%s[%d] %s, %s%s: %s\n", k ? "\n" : "\n", k + 1,
+			notes[k]->mech->name,
+			fmt_size(notes[k]->size, sz, sizeof(sz)),
+			notes[k]->status == CELL_ERROR ? " (error)" : "",
+			notes[k]->why);
+}
+
+static void md_head(FILE *f, const size_t *sizes, int n)
+{
+	char sz[16];
+
+	fprintf(f, "| mechanism |");
+	for (int i = 0; i < n; i++)
+		fprintf(f, " %s |", fmt_size(sizes[i], sz, sizeof(sz)));
+	fprintf(f, "\n|---|");
+	for (int i = 0; i < n; i++)
+		fprintf(f, "---:|");
+	fputc('\n', f);
+}
+
+static void md_table(const struct run *r, FILE *f, enum workload wl,
+		     enum placement pl, const size_t *sizes, int n,
+		     bool msgs, const char *title)
+{
+	const struct cell **notes;
+	int nnotes = 0;
+
+	if (!n)
+		return;
+	notes = calloc(MAX_CELLS, sizeof(*notes));
+	if (!notes)
+		return;
+	fprintf(f, "\n### %s\n\n", title);
+	md_head(f, sizes, n);
+	for (int m = 0; m < r->opts.nmechs; m++) {
+		const struct mech *mech = r->opts.mechs[m];
+
+		fprintf(f, "| %s%s%s |", mech->flags & MECH_FASTIPC ? "**" : "",
+			mech->name, mech->flags & MECH_FASTIPC ? "**" : "");
+		for (int i = 0; i < n; i++) {
+			const struct cell *c = find_cell(r, wl, pl, mech,
+							 sizes[i]);
+
+			if (!c) {
+				fprintf(f, " - |");
+			} else if (c->status != CELL_OK) {
+				md_mark(f, c, &nnotes, notes);
+			} else if (wl == WL_LATENCY) {
+				fprintf(f, " %.1f / %.1f |", c->lat_med_us,
+					c->lat_p99_us);
+			} else if (msgs) {
+				fprintf(f, " %.1f |", c->mps / 1e3);
+			} else {
+				fprintf(f, " %.*f%s |",
+					c->bps >= 1e8 ? 0 : c->bps >= 1e7 ? 1 : 2,
+					c->bps / 1e6,
+					c->spread > 0.25 ? " ~" : "");
+			}
+		}
+		fputc('\n', f);
+	}
+	md_notes(f, nnotes, notes);
+	free(notes);
+}
+
+static void md_ratio(const struct run *r, FILE *f, enum workload wl,
+		     enum placement pl, const size_t *sizes, int n,
+		     const char *title)
+{
+	const struct mech *modes[] = { &mech_fastipc_copy, &mech_fastipc_zc,
+				       &mech_fastipc_auto };
+	char sz[16];
+
+	if (!n)
+		return;
+	fprintf(f, "\n### %s\n\n| size | best other | copy | zc | auto |\n"
+		   "|---|---|---:|---:|---:|\n", title);
+	for (int i = 0; i < n; i++) {
+		const struct mech *best = NULL;
+
+		ratio_to_best(r, wl, pl, &mech_fastipc_copy, sizes[i], &best);
+		fprintf(f, "| %s | %s |", fmt_size(sizes[i], sz, sizeof(sz)),
+			best ? best->name : "-");
+		for (int k = 0; k < 3; k++) {
+			double q = ratio_to_best(r, wl, pl, modes[k], sizes[i],
+						 NULL);
+
+			if (q > 0)
+				fprintf(f, " %s%.2fx%s |", q >= 1 ? "**" : "",
+					q, q >= 1 ? "**" : "");
+			else
+				fprintf(f, " - |");
+		}
+		fputc('\n', f);
+	}
+}
+
+int report_markdown(const struct run *r, const char *path, bool charts)
+{
+	const struct opts *o = &r->opts;
+	const struct sysinfo *s = &r->sys;
+	const struct floors *fl = &r->floors;
+	struct goal g[NR_GOALS];
+	char t[200], sz[16];
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return -errno;
+	fprintf(f, "# fastipc bench: %s run, %s\n\n", o->mode, s->date);
+	fprintf(f, "| machine | |\n|---|---|\n| CPU | %s (%d online) |\n"
+		   "| kernel | %s |\n| virtualisation | %s |\n"
+		   "| memory | %lu MiB (%lu MiB available at the start) |\n"
+		   "| fastipc module | %s, zc_threshold %lu |\n"
+		   "| placement | receiver on CPU %d, senders on CPU %d |\n"
+		   "| windows | %u of at least %.0f ms and %u messages, after "
+		   "%.0f ms of warm-up |\n| duration | %.0f s |\n",
+		s->cpu_model, s->cpus_online, s->kernel, s->virt,
+		s->mem_total_kb / 1024, s->mem_avail_kb / 1024,
+		s->fastipc_version[0] ? s->fastipc_version : "not loaded",
+		s->zc_threshold, o->cpu_a, o->cpu_b, o->reps,
+		(double)o->win_ns / NSEC_PER_MSEC, o->win_min_msgs,
+		(double)o->warm_ns / NSEC_PER_MSEC, r->elapsed_s);
+	if (s->emulated)
+		fprintf(f, "\n> **Software emulation.** These numbers come from "
+			   "a virtual machine without hardware acceleration: "
+			   "each number alone says little about real hardware; "
+			   "only ratios between mechanisms within this one run "
+			   "are meaningful.\n");
+	fprintf(f, "\n%s", method_text);
+
+	fprintf(f, "\n## Mechanisms\n\n| name | how it is used |\n|---|---|\n");
+	for (int i = 0; i < o->nmechs; i++)
+		fprintf(f, "| %s | %s |\n", o->mechs[i]->name,
+			o->mechs[i]->desc);
+
+	if (r->nlimits) {
+		fprintf(f, "\n## Limits raised for this run\n\n"
+			   "| limit | from | to | |\n|---|---:|---:|---|\n");
+		for (int i = 0; i < r->nlimits; i++)
+			fprintf(f, "| %s | %s | %s | %s |\n", r->limits[i].what,
+				r->limits[i].from, r->limits[i].to,
+				r->limits[i].note);
+	}
+
+	goals_judge(r, g);
+	fprintf(f, "\n## Goals\n\n| goal | verdict | numbers |\n|---|---|---|\n");
+	for (int i = 0; i < NR_GOALS; i++)
+		fprintf(f, "| **%s**: %s | %s | %s |\n", g[i].name,
+			g[i].statement, g[i].verdict == 1 ? "met" :
+			g[i].verdict == 0 ? "**not met**" : "not judged",
+			g[i].detail);
+
+	if (charts)
+		fprintf(f, "\n## Charts\n\n![One-way throughput against "
+			   "message size](throughput.png)\n\n"
+			   "![Round trip against message size](latency.png)\n"
+			   "\n(SVG: [throughput.svg](throughput.svg), "
+			   "[latency.svg](latency.svg))\n");
+
+	fprintf(f, "\n## Results\n\nThroughput in MB/s (10^6 bytes) unless "
+		   "said otherwise; `~` marks a spread over 25%% between "
+		   "windows.\n");
+	md_ratio(r, f, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput,
+		 "fastipc / best other mechanism, one-way throughput "
+		 "(shm-inplace, the ceiling, excluded)");
+	md_ratio(r, f, WL_LATENCY, PL_SEPARATE, o->lat_sizes, o->nlat,
+		 "fastipc / best other mechanism, round trip (their time / "
+		 "fastipc's)");
+	md_ratio(r, f, WL_FANIN, PL_SEPARATE, o->fanin_sizes, o->nfanin,
+		 "fastipc / best other mechanism, fan-in");
+	md_table(r, f, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput,
+		 false, "One-way throughput, MB/s, separate CPUs");
+	md_table(r, f, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput,
+		 true, "One-way throughput, thousands of messages/s");
+	md_table(r, f, WL_LATENCY, PL_SEPARATE, o->lat_sizes, o->nlat, false,
+		 "Round trip, median / p99, microseconds");
+	snprintf(t, sizeof(t), "Fan-in, %u senders, MB/s", o->fanin_senders);
+	md_table(r, f, WL_FANIN, PL_SEPARATE, o->fanin_sizes, o->nfanin, false,
+		 t);
+	snprintf(t, sizeof(t), "Fan-in, %u senders, thousands of messages/s",
+		 o->fanin_senders);
+	md_table(r, f, WL_FANIN, PL_SEPARATE, o->fanin_sizes, o->nfanin, true,
+		 t);
+	md_table(r, f, WL_THROUGHPUT, PL_SAME, o->same_tput_sizes,
+		 o->nsame_tput, false, "One-way throughput, MB/s, same CPU");
+	md_table(r, f, WL_LATENCY, PL_SAME, o->same_lat_sizes, o->nsame_lat,
+		 false, "Round trip, median / p99, microseconds, same CPU");
+
+	if (fl->measured) {
+		fprintf(f, "\n## Floors\n\n- null system call: %.3f us\n"
+			   "- futex ping-pong round trip: %.1f us on two CPUs "
+			   "(p99 %.1f), %.1f us on one\n\n"
+			   "| size | memcpy | produce + consume | map + unmap |\n"
+			   "|---|---:|---:|---:|\n",
+			fl->null_syscall_ns / 1e3, fl->futex_rt_us[PL_SEPARATE],
+			fl->futex_rt_p99_us[PL_SEPARATE],
+			fl->futex_rt_us[PL_SAME]);
+		for (int i = 0; i < fl->nsizes; i++)
+			fprintf(f, "| %s | %.2f us (%.2f GB/s) | %.2f us | "
+				   "%.2f us |\n",
+				fmt_size(fl->sizes[i], sz, sizeof(sz)),
+				fl->memcpy_ns[i] / 1e3,
+				fl->memcpy_ns[i] > 0 ?
+				(double)fl->sizes[i] / fl->memcpy_ns[i] : 0,
+				fl->pc_ns[i] / 1e3, fl->map_ns[i] / 1e3);
+	}
+	if (r->cal.done) {
+		fprintf(f, "\n## Calibration\n\n| size | copy msg/s | zc msg/s |"
+			   "\n|---|---:|---:|\n");
+		for (int i = 0; i < r->cal.n; i++)
+			fprintf(f, "| %s | %.0f | %.0f |\n",
+				fmt_size(r->cal.sizes[i], sz, sizeof(sz)),
+				r->cal.copy_mps[i], r->cal.zc_mps[i]);
+		fprintf(f, "\n%s\n", r->cal.how);
+	}
+	fprintf(f, "\n%s\n", r->failed ?
+		"**Some cells failed or did not verify**: see the errors "
+		"above." : "Every message of every measured cell was verified.");
+	return fclose(f) ? -errno : 0;
+}

@@ -1,0 +1,775 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fastipc bench: the results as tables on stdout, as CSV and as JSON.
+ *
+ * Every cell of the plan appears in every form: measured, n/a (with the
+ * reason) or an error (with what failed).  Nothing is dropped.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+#define NOISY		0.25	/* spread above this is marked */
+
+const struct cell *find_cell(const struct run *r, enum workload wl,
+			     enum placement pl, const struct mech *m,
+			     size_t size)
+{
+	for (int i = 0; i < r->ncells; i++) {
+		const struct cell *c = &r->cells[i];
+
+		if (c->wl == wl && c->pl == pl && c->mech == m &&
+		    c->size == size)
+			return c;
+	}
+	return NULL;
+}
+
+/* The better-is-higher value of a measured cell: rate, or 1/latency. */
+static double goodness(const struct cell *c)
+{
+	if (!c || c->status != CELL_OK)
+		return 0;
+	if (c->wl == WL_LATENCY)
+		return c->lat_med_us > 0 ? 1.0 / c->lat_med_us : 0;
+	return c->mps;
+}
+
+double ratio_to_best(const struct run *r, enum workload wl,
+		     enum placement pl, const struct mech *m, size_t size,
+		     const struct mech **bestp)
+{
+	const struct cell *mine = find_cell(r, wl, pl, m, size);
+	const struct mech *best = NULL;
+	double bv = 0;
+
+	for (int i = 0; i < r->opts.nmechs; i++) {
+		const struct mech *o = r->opts.mechs[i];
+		double v;
+
+		if (o->flags & (MECH_FASTIPC | MECH_CEILING))
+			continue;
+		v = goodness(find_cell(r, wl, pl, o, size));
+		if (v > bv) {
+			bv = v;
+			best = o;
+		}
+	}
+	if (bestp)
+		*bestp = best;
+	if (!best || goodness(mine) <= 0)
+		return 0;
+	return goodness(mine) / bv;
+}
+
+/* ------------------------------------------------------------------ */
+/* Tables                                                              */
+/* ------------------------------------------------------------------ */
+
+static const char *num(double v, char *buf, size_t len)
+{
+	if (v >= 100)
+		snprintf(buf, len, "%.0f", v);
+	else if (v >= 10)
+		snprintf(buf, len, "%.1f", v);
+	else
+		snprintf(buf, len, "%.2f", v);
+	return buf;
+}
+
+struct notes {
+	int n;
+	char text[MAX_CELLS][WHY_LEN + 64];
+	bool noisy;
+};
+
+/* The text of a cell that has no number: n/a[k] or ERR[k]. */
+static const char *mark(const struct cell *c, struct notes *nt, char *buf,
+			size_t len)
+{
+	char sz[16];
+	int k;
+
+	/* The same reason for the same mechanism gets one note. */
+	for (k = 0; k < nt->n; k++)
+		if (strstr(nt->text[k], c->why) &&
+		    strncmp(nt->text[k], c->mech->name,
+			    strlen(c->mech->name)) == 0)
+			break;
+	if (k == nt->n && nt->n < MAX_CELLS) {
+		snprintf(nt->text[k], sizeof(nt->text[k]), "%s %s%s: %s",
+			 c->mech->name, fmt_size(c->size, sz, sizeof(sz)),
+			 c->status == CELL_ERROR ? " FAILED" : "", c->why);
+		nt->n++;
+	}
+	snprintf(buf, len, "%s[%d]", c->status == CELL_NA ? "n/a" : "ERR",
+		 k + 1);
+	return buf;
+}
+
+static void print_notes(FILE *f, struct notes *nt)
+{
+	for (int k = 0; k < nt->n; k++)
+		fprintf(f, "  [%d] %s\n", k + 1, nt->text[k]);
+	if (nt->noisy)
+		fprintf(f, "  * the windows differ by more than %.0f%% "
+			   "(spread)\n", NOISY * 100);
+}
+
+static void size_header(FILE *f, const size_t *sizes, int n, int w)
+{
+	char sz[16];
+
+	fprintf(f, "%-16s", "mechanism");
+	for (int i = 0; i < n; i++)
+		fprintf(f, "%*s", w, fmt_size(sizes[i], sz, sizeof(sz)));
+	fputc('\n', f);
+}
+
+enum tput_unit { U_MBPS, U_KMPS };
+
+static void table_tput(const struct run *r, FILE *f, enum workload wl,
+		       enum placement pl, const size_t *sizes, int n,
+		       enum tput_unit unit, const char *title)
+{
+	struct notes *nt = calloc(1, sizeof(*nt));
+	char buf[32];
+
+	if (!n || !nt) {
+		free(nt);
+		return;
+	}
+	fprintf(f, "\n== %s ==\n", title);
+	size_header(f, sizes, n, 9);
+	for (int m = 0; m < r->opts.nmechs; m++) {
+		const struct mech *mech = r->opts.mechs[m];
+
+		fprintf(f, "%-16s", mech->name);
+		for (int i = 0; i < n; i++) {
+			const struct cell *c = find_cell(r, wl, pl, mech,
+							 sizes[i]);
+			char cellbuf[32];
+
+			if (!c) {
+				fprintf(f, "%9s", "-");
+				continue;
+			}
+			if (c->status != CELL_OK) {
+				fprintf(f, "%9s", mark(c, nt, cellbuf,
+						       sizeof(cellbuf)));
+				continue;
+			}
+			num(unit == U_MBPS ? c->bps / 1e6 : c->mps / 1e3, buf,
+			    sizeof(buf));
+			if (c->spread > NOISY) {
+				strcat(buf, "*");
+				nt->noisy = true;
+			} else {
+				strcat(buf, " ");
+			}
+			fprintf(f, "%9s", buf);
+		}
+		fputc('\n', f);
+	}
+	print_notes(f, nt);
+	free(nt);
+}
+
+static void table_lat(const struct run *r, FILE *f, enum placement pl,
+		      const size_t *sizes, int n, const char *title)
+{
+	struct notes *nt = calloc(1, sizeof(*nt));
+
+	if (!n || !nt) {
+		free(nt);
+		return;
+	}
+	fprintf(f, "\n== %s ==\n", title);
+	size_header(f, sizes, n, 17);
+	for (int m = 0; m < r->opts.nmechs; m++) {
+		const struct mech *mech = r->opts.mechs[m];
+
+		fprintf(f, "%-16s", mech->name);
+		for (int i = 0; i < n; i++) {
+			const struct cell *c = find_cell(r, WL_LATENCY, pl,
+							 mech, sizes[i]);
+			char a[16], b[16], cellbuf[40];
+
+			if (!c) {
+				fprintf(f, "%17s", "-");
+				continue;
+			}
+			if (c->status != CELL_OK) {
+				fprintf(f, "%17s", mark(c, nt, cellbuf,
+							sizeof(cellbuf)));
+				continue;
+			}
+			snprintf(cellbuf, sizeof(cellbuf), "%s / %s",
+				 num(c->lat_med_us, a, sizeof(a)),
+				 num(c->lat_p99_us, b, sizeof(b)));
+			fprintf(f, "%17s", cellbuf);
+		}
+		fputc('\n', f);
+	}
+	print_notes(f, nt);
+	free(nt);
+}
+
+static void table_ratio(const struct run *r, FILE *f, enum workload wl,
+			enum placement pl, const size_t *sizes, int n,
+			const char *title)
+{
+	const struct mech *modes[] = { &mech_fastipc_copy, &mech_fastipc_zc,
+				       &mech_fastipc_auto };
+	bool any = false;
+
+	for (int i = 0; i < r->opts.nmechs; i++)
+		any |= (r->opts.mechs[i]->flags & MECH_FASTIPC) != 0;
+	if (!n || !any)
+		return;
+	fprintf(f, "\n== %s ==\n", title);
+	fprintf(f, "%-9s %-16s %10s %9s %9s %9s %12s\n", "size",
+		"best other", wl == WL_LATENCY ? "its us" : "its MB/s",
+		"copy", "zc", "auto", "shm-inplace");
+	for (int i = 0; i < n; i++) {
+		const struct mech *best = NULL;
+		const struct cell *bc, *ceil;
+		char sz[16], v[16];
+
+		ratio_to_best(r, wl, pl, &mech_fastipc_copy, sizes[i], &best);
+		fprintf(f, "%-9s %-16s ", fmt_size(sizes[i], sz, sizeof(sz)),
+			best ? best->name : "-");
+		bc = best ? find_cell(r, wl, pl, best, sizes[i]) : NULL;
+		if (bc)
+			fprintf(f, "%10s", num(wl == WL_LATENCY ?
+					       bc->lat_med_us : bc->bps / 1e6,
+					       v, sizeof(v)));
+		else
+			fprintf(f, "%10s", "-");
+		for (size_t k = 0; k < 3; k++) {
+			double q = ratio_to_best(r, wl, pl, modes[k],
+						 sizes[i], NULL);
+
+			if (q > 0)
+				snprintf(v, sizeof(v), "%.2fx", q);
+			else
+				snprintf(v, sizeof(v), "-");
+			fprintf(f, " %9s", v);
+		}
+		/* The ceiling against the same best rival, for scale. */
+		ceil = find_cell(r, wl, pl, &mech_shm_inplace, sizes[i]);
+		if (ceil && ceil->status == CELL_OK && bc) {
+			double q = goodness(ceil) / goodness(bc);
+
+			snprintf(v, sizeof(v), "%.2fx", q);
+		} else {
+			snprintf(v, sizeof(v), "-");
+		}
+		fprintf(f, " %12s\n", v);
+	}
+	fprintf(f, "  ratio = fastipc mode / best other mechanism (%s); "
+		   "above 1: fastipc is faster.\n  best other excludes "
+		   "fastipc and shm-inplace (no isolation), which is shown "
+		   "against it for scale.\n",
+		wl == WL_LATENCY ? "round trip: their time / fastipc's time" :
+		"messages per second");
+}
+
+static void table_floors(const struct run *r, FILE *f)
+{
+	const struct floors *fl = &r->floors;
+	char a[16], b[16], c[16], sz[16];
+
+	if (!fl->measured)
+		return;
+	fprintf(f, "\n== Floors (the machine's limits, measured in this "
+		   "run) ==\n");
+	fprintf(f, "null system call            %8.3f us\n",
+		fl->null_syscall_ns / 1e3);
+	fprintf(f, "futex ping-pong, 2 CPUs     %8s round trip (p99 %s)\n",
+		fmt_us(fl->futex_rt_us[PL_SEPARATE], a, sizeof(a)),
+		fmt_us(fl->futex_rt_p99_us[PL_SEPARATE], b, sizeof(b)));
+	fprintf(f, "futex ping-pong, same CPU   %8s round trip (p99 %s)\n",
+		fmt_us(fl->futex_rt_us[PL_SAME], a, sizeof(a)),
+		fmt_us(fl->futex_rt_p99_us[PL_SAME], b, sizeof(b)));
+	fprintf(f, "%-9s %14s %12s %18s %16s\n", "size", "memcpy",
+		"memcpy GB/s", "produce+consume", "map+unmap");
+	for (int i = 0; i < fl->nsizes; i++)
+		fprintf(f, "%-9s %14s %12.2f %18s %16s\n",
+			fmt_size(fl->sizes[i], sz, sizeof(sz)),
+			fmt_us(fl->memcpy_ns[i] / 1e3, a, sizeof(a)),
+			fl->memcpy_ns[i] > 0 ?
+			(double)fl->sizes[i] / fl->memcpy_ns[i] : 0,
+			fmt_us(fl->pc_ns[i] / 1e3, b, sizeof(b)),
+			fmt_us(fl->map_ns[i] / 1e3, c, sizeof(c)));
+}
+
+void report_tables(const struct run *r, FILE *f)
+{
+	const struct opts *o = &r->opts;
+	const struct sysinfo *s = &r->sys;
+	struct goal g[NR_GOALS];
+	char t[160];
+
+	fprintf(f, "fastipc bench (%s run): %s, %d CPUs, %s, %s\n", o->mode,
+		s->cpu_model, s->cpus_online, s->kernel, s->virt);
+	fprintf(f, "receiver on CPU %d, senders on CPU %d (same-CPU "
+		   "variant: all on CPU %d); %u windows of >= %.0f ms after "
+		   "%.0f ms warm-up\n", o->cpu_a, o->cpu_b, o->cpu_a, o->reps,
+		(double)o->win_ns / NSEC_PER_MSEC,
+		(double)o->warm_ns / NSEC_PER_MSEC);
+	if (s->emulated)
+		fprintf(f, "SOFTWARE EMULATION: compare numbers only as "
+			   "ratios within this run.\n");
+	if (r->nlimits) {
+		fprintf(f, "\nLimits raised for this run (restored at the "
+			   "end):\n");
+		for (int i = 0; i < r->nlimits; i++)
+			fprintf(f, "  %-24s %s -> %s%s%s\n", r->limits[i].what,
+				r->limits[i].from, r->limits[i].to,
+				r->limits[i].note[0] ? "  " : "",
+				r->limits[i].note);
+	}
+	if (r->cal.done) {
+		char sz[16];
+
+		fprintf(f, "\n== Calibration: copy vs zero-copy, one-way, "
+			   "messages/s ==\n");
+		for (int i = 0; i < r->cal.n; i++)
+			fprintf(f, "%-9s copy %10.0f  zc %10.0f  %s\n",
+				fmt_size(r->cal.sizes[i], sz, sizeof(sz)),
+				r->cal.copy_mps[i], r->cal.zc_mps[i],
+				r->cal.zc_mps[i] >= r->cal.copy_mps[i] ?
+				"zero-copy" : "copy");
+		fprintf(f, "crossover: %s\n%s\n", r->cal.crossover ?
+			fmt_size(r->cal.crossover, sz, sizeof(sz)) : "none",
+			r->cal.how);
+	}
+	table_floors(r, f);
+
+	snprintf(t, sizeof(t), "One-way throughput, MB/s (separate CPUs, "
+		 "median of %u windows)", o->reps);
+	table_tput(r, f, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput,
+		   U_MBPS, t);
+	table_tput(r, f, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput,
+		   U_KMPS, "One-way throughput, thousands of messages/s "
+		   "(separate CPUs)");
+	table_tput(r, f, WL_THROUGHPUT, PL_SAME, o->same_tput_sizes,
+		   o->nsame_tput, U_MBPS, "One-way throughput, MB/s, sender "
+		   "and receiver on the same CPU");
+	table_lat(r, f, PL_SEPARATE, o->lat_sizes, o->nlat,
+		  "Round trip, full payload both ways, median / p99 in us "
+		  "(separate CPUs)");
+	table_lat(r, f, PL_SAME, o->same_lat_sizes, o->nsame_lat,
+		  "Round trip, median / p99 in us, same CPU");
+	snprintf(t, sizeof(t), "Fan-in, %u senders -> 1 receiver, MB/s",
+		 o->fanin_senders);
+	table_tput(r, f, WL_FANIN, PL_SEPARATE, o->fanin_sizes, o->nfanin,
+		   U_MBPS, t);
+	snprintf(t, sizeof(t), "Fan-in, %u senders -> 1 receiver, thousands "
+		 "of messages/s", o->fanin_senders);
+	table_tput(r, f, WL_FANIN, PL_SEPARATE, o->fanin_sizes, o->nfanin,
+		   U_KMPS, t);
+
+	table_ratio(r, f, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput,
+		    "fastipc vs the best other mechanism: one-way throughput");
+	table_ratio(r, f, WL_LATENCY, PL_SEPARATE, o->lat_sizes, o->nlat,
+		    "fastipc vs the best other mechanism: round trip");
+	table_ratio(r, f, WL_FANIN, PL_SEPARATE, o->fanin_sizes, o->nfanin,
+		    "fastipc vs the best other mechanism: fan-in");
+	table_ratio(r, f, WL_THROUGHPUT, PL_SAME, o->same_tput_sizes,
+		    o->nsame_tput, "fastipc vs the best other mechanism: "
+		    "one-way throughput, same CPU");
+
+	goals_judge(r, g);
+	fprintf(f, "\n== Goals (Documentation/benchmarks.md) ==\n");
+	for (int i = 0; i < NR_GOALS; i++)
+		fprintf(f, "%-10s %s\n  %s\n", g[i].verdict == 1 ? "MET" :
+			g[i].verdict == 0 ? "NOT MET" : "NOT JUDGED",
+			g[i].name, g[i].detail);
+	fprintf(f, "\n%s in %.0f s.\n", r->failed ?
+		"FAILED: some cells failed or did not verify (see ERR above)" :
+		"Every message of every measured cell was verified",
+		r->elapsed_s);
+}
+
+/* ------------------------------------------------------------------ */
+/* CSV                                                                 */
+/* ------------------------------------------------------------------ */
+
+static void csv_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static const char *const status_names[] = { "ok", "n/a", "error" };
+
+int report_csv(const struct run *r, const char *dir)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/results.csv", dir);
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "workload,placement,mechanism,family,size,senders,depth,"
+		   "status,reason,msgs_per_s,bytes_per_s,spread,windows,"
+		   "rtt_median_us,rtt_p99_us,rtt_min_us,samples,messages,"
+		   "verified,cpu_us_per_msg,sys_us_per_msg,wall_s\n");
+	for (int i = 0; i < r->ncells; i++) {
+		const struct cell *c = &r->cells[i];
+		bool ok = c->status == CELL_OK, lat = c->wl == WL_LATENCY;
+
+		fprintf(f, "%s,%s,%s,%s,%zu,%u,%u,%s,", wl_names[c->wl],
+			pl_names[c->pl], c->mech->name, c->mech->family,
+			c->size, c->nsenders, c->depth,
+			status_names[c->status]);
+		csv_str(f, c->status == CELL_OK ? "" : c->why);
+		if (ok && !lat)
+			fprintf(f, ",%.1f,%.0f,%.4f,%u,,,,", c->mps, c->bps,
+				c->spread, c->nwin);
+		else if (ok)
+			fprintf(f, ",,,%.4f,%u,%.3f,%.3f,%.3f,%u",
+				c->lat_spread, c->nwin, c->lat_med_us,
+				c->lat_p99_us, c->lat_min_us, c->nsamples);
+		else
+			fprintf(f, ",,,,,,,,");
+		fprintf(f, ",%llu,%llu,%.3f,%.3f,%.3f\n",
+			(unsigned long long)c->messages,
+			(unsigned long long)c->verified, c->cpu_us_per_msg,
+			c->sys_us_per_msg, c->wall_s);
+	}
+	if (fclose(f))
+		return -errno;
+
+	snprintf(path, sizeof(path), "%s/floors.csv", dir);
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "floor,size,ns,p99_ns\n");
+	if (r->floors.measured) {
+		const struct floors *fl = &r->floors;
+
+		fprintf(f, "null_syscall,0,%.1f,\n", fl->null_syscall_ns);
+		fprintf(f, "futex_pingpong_separate,0,%.1f,%.1f\n",
+			fl->futex_rt_us[PL_SEPARATE] * 1e3,
+			fl->futex_rt_p99_us[PL_SEPARATE] * 1e3);
+		fprintf(f, "futex_pingpong_same,0,%.1f,%.1f\n",
+			fl->futex_rt_us[PL_SAME] * 1e3,
+			fl->futex_rt_p99_us[PL_SAME] * 1e3);
+		for (int i = 0; i < fl->nsizes; i++) {
+			fprintf(f, "memcpy,%zu,%.1f,\n", fl->sizes[i],
+				fl->memcpy_ns[i]);
+			fprintf(f, "produce_consume,%zu,%.1f,\n", fl->sizes[i],
+				fl->pc_ns[i]);
+			fprintf(f, "map_unmap,%zu,%.1f,\n", fl->sizes[i],
+				fl->map_ns[i]);
+		}
+	}
+	return fclose(f) ? -errno : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON                                                                */
+/* ------------------------------------------------------------------ */
+
+static void js(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void jnum(FILE *f, double v)
+{
+	if (isfinite(v))
+		fprintf(f, "%.6g", v);
+	else
+		fputs("null", f);
+}
+
+static void jkey(FILE *f, bool *first, const char *k)
+{
+	fprintf(f, "%s\n    ", *first ? "" : ",");
+	*first = false;
+	js(f, k);
+	fputc(':', f);
+}
+
+static void json_sizes(FILE *f, const size_t *v, int n)
+{
+	fputc('[', f);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "%s%zu", i ? "," : "", v[i]);
+	fputc(']', f);
+}
+
+static void json_cell(FILE *f, const struct cell *c)
+{
+	fprintf(f, "{\"workload\":");
+	js(f, wl_names[c->wl]);
+	fprintf(f, ",\"placement\":");
+	js(f, pl_names[c->pl]);
+	fprintf(f, ",\"mechanism\":");
+	js(f, c->mech->name);
+	fprintf(f, ",\"size\":%zu,\"senders\":%u,\"depth\":%u,\"status\":",
+		c->size, c->nsenders, c->depth);
+	js(f, status_names[c->status]);
+	fprintf(f, ",\"reason\":");
+	js(f, c->status == CELL_OK ? "" : c->why);
+	if (c->status == CELL_OK && c->wl != WL_LATENCY) {
+		fprintf(f, ",\"msgs_per_s\":");
+		jnum(f, c->mps);
+		fprintf(f, ",\"bytes_per_s\":");
+		jnum(f, c->bps);
+		fprintf(f, ",\"spread\":");
+		jnum(f, c->spread);
+		fprintf(f, ",\"windows_msgs_per_s\":[");
+		for (unsigned int w = 0; w < c->nwin; w++) {
+			fprintf(f, "%s", w ? "," : "");
+			jnum(f, c->win_mps[w]);
+		}
+		fputc(']', f);
+	} else if (c->status == CELL_OK) {
+		fprintf(f, ",\"rtt_median_us\":");
+		jnum(f, c->lat_med_us);
+		fprintf(f, ",\"rtt_p99_us\":");
+		jnum(f, c->lat_p99_us);
+		fprintf(f, ",\"rtt_min_us\":");
+		jnum(f, c->lat_min_us);
+		fprintf(f, ",\"spread\":");
+		jnum(f, c->lat_spread);
+		fprintf(f, ",\"samples\":%u", c->nsamples);
+	}
+	fprintf(f, ",\"messages\":%llu,\"verified\":%llu,"
+		   "\"checksums_ok\":%s,\"cpu_us_per_msg\":",
+		(unsigned long long)c->messages,
+		(unsigned long long)c->verified,
+		c->status == CELL_OK && c->verified == c->messages ? "true" :
+		"false");
+	jnum(f, c->cpu_us_per_msg);
+	fprintf(f, ",\"sys_us_per_msg\":");
+	jnum(f, c->sys_us_per_msg);
+	fprintf(f, ",\"wall_s\":");
+	jnum(f, c->wall_s);
+	fputc('}', f);
+}
+
+int report_json(const struct run *r, FILE *f)
+{
+	const struct opts *o = &r->opts;
+	const struct sysinfo *s = &r->sys;
+	const struct floors *fl = &r->floors;
+	const struct mech *modes[] = { &mech_fastipc_copy, &mech_fastipc_zc,
+				       &mech_fastipc_auto };
+	struct goal g[NR_GOALS];
+	bool first = true, any;
+
+	fputc('{', f);
+	jkey(f, &first, "tool");
+	js(f, "fastipc bench");
+	jkey(f, &first, "mode");
+	js(f, o->mode);
+	jkey(f, &first, "machine");
+	fprintf(f, "{\"cpu_model\":");
+	js(f, s->cpu_model);
+	fprintf(f, ",\"cpus_online\":%d,\"kernel\":", s->cpus_online);
+	js(f, s->kernel);
+	fprintf(f, ",\"virtualization\":");
+	js(f, s->virt);
+	fprintf(f, ",\"virtualized\":%s,\"emulated\":%s,\"hostname\":",
+		s->virtualized ? "true" : "false",
+		s->emulated ? "true" : "false");
+	js(f, s->hostname);
+	fprintf(f, ",\"date\":");
+	js(f, s->date);
+	fprintf(f, ",\"mem_total_kb\":%lu,\"mem_available_kb\":%lu,"
+		   "\"fastipc_module_version\":", s->mem_total_kb,
+		s->mem_avail_kb);
+	js(f, s->fastipc_version);
+	fprintf(f, ",\"zc_threshold\":%lu}", s->zc_threshold);
+
+	jkey(f, &first, "options");
+	fprintf(f, "{\"receiver_cpu\":%d,\"sender_cpu\":%d,\"windows\":%u,"
+		   "\"window_ms\":%.0f,\"warmup_ms\":%.0f,"
+		   "\"window_min_msgs\":%u,\"latency_ms\":%.0f,"
+		   "\"latency_min_samples\":%u,\"fanin_senders\":%u,"
+		   "\"throughput_sizes\":", o->cpu_a, o->cpu_b, o->reps,
+		(double)o->win_ns / NSEC_PER_MSEC,
+		(double)o->warm_ns / NSEC_PER_MSEC, o->win_min_msgs,
+		(double)o->lat_ns / NSEC_PER_MSEC, o->lat_min_samples,
+		o->fanin_senders);
+	json_sizes(f, o->tput_sizes, o->ntput);
+	fprintf(f, ",\"latency_sizes\":");
+	json_sizes(f, o->lat_sizes, o->nlat);
+	fprintf(f, ",\"fanin_sizes\":");
+	json_sizes(f, o->fanin_sizes, o->nfanin);
+	fprintf(f, ",\"same_cpu_throughput_sizes\":");
+	json_sizes(f, o->same_tput_sizes, o->nsame_tput);
+	fprintf(f, ",\"same_cpu_latency_sizes\":");
+	json_sizes(f, o->same_lat_sizes, o->nsame_lat);
+	fputc('}', f);
+
+	jkey(f, &first, "mechanisms");
+	fputc('[', f);
+	for (int i = 0; i < o->nmechs; i++) {
+		fprintf(f, "%s{\"name\":", i ? "," : "");
+		js(f, o->mechs[i]->name);
+		fprintf(f, ",\"family\":");
+		js(f, o->mechs[i]->family);
+		fprintf(f, ",\"description\":");
+		js(f, o->mechs[i]->desc);
+		fprintf(f, ",\"fastipc\":%s,\"ceiling\":%s}",
+			o->mechs[i]->flags & MECH_FASTIPC ? "true" : "false",
+			o->mechs[i]->flags & MECH_CEILING ? "true" : "false");
+	}
+	fputc(']', f);
+
+	jkey(f, &first, "limits");
+	fputc('[', f);
+	for (int i = 0; i < r->nlimits; i++) {
+		fprintf(f, "%s{\"what\":", i ? "," : "");
+		js(f, r->limits[i].what);
+		fprintf(f, ",\"from\":");
+		js(f, r->limits[i].from);
+		fprintf(f, ",\"to\":");
+		js(f, r->limits[i].to);
+		fprintf(f, ",\"raised\":%s,\"note\":",
+			r->limits[i].ok ? "true" : "false");
+		js(f, r->limits[i].note);
+		fputc('}', f);
+	}
+	fputc(']', f);
+
+	jkey(f, &first, "floors");
+	if (fl->measured) {
+		fprintf(f, "{\"null_syscall_ns\":");
+		jnum(f, fl->null_syscall_ns);
+		fprintf(f, ",\"futex_pingpong_rtt_us\":{\"separate\":");
+		jnum(f, fl->futex_rt_us[PL_SEPARATE]);
+		fprintf(f, ",\"same\":");
+		jnum(f, fl->futex_rt_us[PL_SAME]);
+		fprintf(f, "},\"futex_pingpong_rtt_p99_us\":{\"separate\":");
+		jnum(f, fl->futex_rt_p99_us[PL_SEPARATE]);
+		fprintf(f, ",\"same\":");
+		jnum(f, fl->futex_rt_p99_us[PL_SAME]);
+		fprintf(f, "},\"sizes\":[");
+		for (int i = 0; i < fl->nsizes; i++) {
+			fprintf(f, "%s{\"size\":%zu,\"memcpy_ns\":",
+				i ? "," : "", fl->sizes[i]);
+			jnum(f, fl->memcpy_ns[i]);
+			fprintf(f, ",\"produce_consume_ns\":");
+			jnum(f, fl->pc_ns[i]);
+			fprintf(f, ",\"map_unmap_ns\":");
+			jnum(f, fl->map_ns[i]);
+			fputc('}', f);
+		}
+		fprintf(f, "]}");
+	} else {
+		fputs("null", f);
+	}
+
+	jkey(f, &first, "calibration");
+	if (r->cal.done) {
+		fprintf(f, "{\"sizes\":");
+		json_sizes(f, r->cal.sizes, r->cal.n);
+		fprintf(f, ",\"copy_msgs_per_s\":[");
+		for (int i = 0; i < r->cal.n; i++) {
+			fprintf(f, "%s", i ? "," : "");
+			jnum(f, r->cal.copy_mps[i]);
+		}
+		fprintf(f, "],\"zc_msgs_per_s\":[");
+		for (int i = 0; i < r->cal.n; i++) {
+			fprintf(f, "%s", i ? "," : "");
+			jnum(f, r->cal.zc_mps[i]);
+		}
+		fprintf(f, "],\"crossover\":%zu,\"old_threshold\":%lu,"
+			   "\"set\":%s,\"how\":", r->cal.crossover,
+			r->cal.old_threshold, r->cal.set ? "true" : "false");
+		js(f, r->cal.how);
+		fputc('}', f);
+	} else {
+		fputs("null", f);
+	}
+
+	jkey(f, &first, "results");
+	fputc('[', f);
+	for (int i = 0; i < r->ncells; i++) {
+		fprintf(f, "%s\n      ", i ? "," : "");
+		json_cell(f, &r->cells[i]);
+	}
+	fputc(']', f);
+
+	jkey(f, &first, "ratios");
+	fputc('[', f);
+	any = false;
+	for (int i = 0; i < r->ncells; i++) {
+		const struct cell *c = &r->cells[i];
+		const struct mech *best;
+		double q;
+
+		if (!(c->mech->flags & MECH_FASTIPC))
+			continue;
+		q = ratio_to_best(r, c->wl, c->pl, c->mech, c->size, &best);
+		fprintf(f, "%s\n      {\"workload\":", any ? "," : "");
+		any = true;
+		js(f, wl_names[c->wl]);
+		fprintf(f, ",\"placement\":");
+		js(f, pl_names[c->pl]);
+		fprintf(f, ",\"mode\":");
+		js(f, c->mech->name);
+		fprintf(f, ",\"size\":%zu,\"best_other\":", c->size);
+		js(f, best ? best->name : "");
+		fprintf(f, ",\"ratio\":");
+		if (q > 0)
+			jnum(f, q);
+		else
+			fputs("null", f);
+		fputc('}', f);
+	}
+	(void)modes;
+	fputc(']', f);
+
+	goals_judge(r, g);
+	jkey(f, &first, "goals");
+	fputc('[', f);
+	for (int i = 0; i < NR_GOALS; i++) {
+		fprintf(f, "%s{\"name\":", i ? "," : "");
+		js(f, g[i].name);
+		fprintf(f, ",\"statement\":");
+		js(f, g[i].statement);
+		fprintf(f, ",\"verdict\":");
+		js(f, g[i].verdict == 1 ? "met" : g[i].verdict == 0 ?
+		   "not met" : "not judged");
+		fprintf(f, ",\"detail\":");
+		js(f, g[i].detail);
+		fputc('}', f);
+	}
+	fputc(']', f);
+
+	jkey(f, &first, "all_verified");
+	fputs(r->failed ? "false" : "true", f);
+	jkey(f, &first, "elapsed_s");
+	jnum(f, r->elapsed_s);
+	fputs("\n}\n", f);
+	return ferror(f) ? -EIO : 0;
+}

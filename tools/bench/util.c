@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fastipc bench: what the mechanisms share: memory, full reads and
+ * writes, the fan-in fd set, the queue depth, error reporting.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <linux/futex.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+int link_fail(struct link *l, int err, const char *fmt, ...)
+{
+	char what[WHY_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (err < 0)
+		snprintf(l->why, sizeof(l->why), "%.140s: %.50s", what,
+			 strerror(-err));
+	else
+		snprintf(l->why, sizeof(l->why), "%s", what);
+	return err;
+}
+
+int link_na(struct link *l, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(l->why, sizeof(l->why), fmt, ap);
+	va_end(ap);
+	return BENCH_NA;
+}
+
+void *bench_alloc(size_t len)
+{
+	void *p = mmap(NULL, len ? len : 1, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void bench_free(void *p, size_t len)
+{
+	if (p)
+		munmap(p, len ? len : 1);
+}
+
+void *bench_shared(size_t len)
+{
+	void *p = mmap(NULL, len ? len : 1, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EPIPE;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+#define SREADER_CAP	(256 * KiB)
+#define SREADER_WHOLE	(64 * KiB)
+
+static int sreader_init(struct sreader *r, int fd, size_t size)
+{
+	r->fd = fd;
+	r->start = r->have = 0;
+	r->cap = size >= SREADER_WHOLE ? size : SREADER_CAP;
+	r->buf = bench_alloc(r->cap);
+	return r->buf ? 0 : -ENOMEM;
+}
+
+static int sreader_next(struct sreader *r, size_t size, const void **p)
+{
+	if (r->cap == size) {		/* large: one message, in place */
+		int err = read_full(r->fd, r->buf, size);
+
+		*p = r->buf;
+		return err;
+	}
+	/* Misaligned (odd sizes) or no room for the rest: move the tail. */
+	if (r->have < size &&
+	    (r->start + size > r->cap || r->start % 8)) {
+		memmove(r->buf, r->buf + r->start, r->have);
+		r->start = 0;
+	}
+	while (r->have < size) {
+		ssize_t n = read(r->fd, r->buf + r->start + r->have,
+				 r->cap - r->start - r->have);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EPIPE;
+		r->have += (size_t)n;
+	}
+	if (r->start % 8) {
+		memmove(r->buf, r->buf + r->start, r->have);
+		r->start = 0;
+	}
+	*p = r->buf + r->start;
+	r->start += size;
+	r->have -= size;
+	if (!r->have)
+		r->start = 0;
+	return 0;
+}
+
+int fdset_init(struct fdset *s, const int *fds, int n, size_t stream_size)
+{
+	memset(s, 0, sizeof(*s));
+	s->n = n;
+	s->epfd = -1;
+	s->stream = stream_size != 0;
+	for (int i = 0; i < n; i++) {
+		s->r[i].fd = fds[i];
+		if (s->stream && sreader_init(&s->r[i], fds[i], stream_size))
+			return -ENOMEM;
+	}
+	if (n == 1)
+		return 0;
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->epfd < 0)
+		return -errno;
+	for (int i = 0; i < n; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
+
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fds[i], &ev))
+			return -errno;
+	}
+	return 0;
+}
+
+/*
+ * With several fds, serve every fd epoll reported before asking again:
+ * one epoll_wait per batch of ready senders, not per message.
+ */
+int fdset_wait(struct fdset *s)
+{
+	struct epoll_event ev[MAX_SENDERS];
+	int n;
+
+	if (s->n == 1)
+		return 0;
+	while (!s->nready) {
+		n = epoll_wait(s->epfd, ev, MAX_SENDERS, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (int i = 0; i < n; i++)
+			s->ready[s->nready++] = (int)ev[i].data.u32;
+	}
+	return s->ready[--s->nready];
+}
+
+int fdset_recv(struct fdset *s, size_t size, const void **p)
+{
+	int i;
+
+	/* Whole messages already read are served first, round robin. */
+	for (int k = 0; k < s->n; k++) {
+		i = (int)((s->rr + (unsigned int)k) % (unsigned int)s->n);
+		if (s->r[i].cap != size && s->r[i].have >= size) {
+			s->rr = (unsigned int)i + 1;
+			return sreader_next(&s->r[i], size, p);
+		}
+	}
+	i = fdset_wait(s);
+	if (i < 0)
+		return i;
+	s->rr = (unsigned int)i + 1;
+	return sreader_next(&s->r[i], size, p);
+}
+
+void fdset_close(struct fdset *s)
+{
+	if (s->epfd >= 0)
+		close(s->epfd);
+	s->epfd = -1;
+}
+
+/*
+ * Every mechanism gets the same buffering, in messages: 64 small ones,
+ * 64 MiB worth of large ones, never fewer than 2.  With several senders
+ * that is the total, split between per-sender queues where a mechanism
+ * has them.
+ */
+unsigned int bench_depth(size_t size)
+{
+	size_t d = size ? (64 * MiB) / size : 64;
+
+	if (d > 64)
+		d = 64;
+	if (d < 2)
+		d = 2;
+	return (unsigned int)d;
+}
+
+unsigned int per_sender_depth(const struct link *l)
+{
+	unsigned int d = l->depth / (l->nsenders ? l->nsenders : 1);
+
+	return d < 2 ? 2 : d;
+}
+
+int futex_wait(_Atomic uint32_t *addr, uint32_t val)
+{
+	if (syscall(SYS_futex, addr, FUTEX_WAIT, val, NULL, NULL, 0) &&
+	    errno != EAGAIN && errno != EINTR)
+		return -errno;
+	return 0;
+}
+
+int futex_wait_ns(_Atomic uint32_t *addr, uint32_t val, int64_t timeout_ns)
+{
+	struct timespec ts = {
+		.tv_sec = timeout_ns / NSEC_PER_SEC,
+		.tv_nsec = timeout_ns % NSEC_PER_SEC,
+	};
+
+	if (syscall(SYS_futex, addr, FUTEX_WAIT, val, &ts, NULL, 0) &&
+	    errno != EAGAIN && errno != EINTR && errno != ETIMEDOUT)
+		return -errno;
+	return 0;
+}
+
+void futex_wake(_Atomic uint32_t *addr, int n)
+{
+	syscall(SYS_futex, addr, FUTEX_WAKE, n, NULL, NULL, 0);
+}
