@@ -30,6 +30,7 @@ CLI_LDLIBS ?=
 CLI_SRCS += tools/fastipc/netlink.c tools/fastipc/cmd_nl.c
 CLI_CFLAGS += $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libnl-genl-3.0))
 CLI_LDLIBS += $(shell pkg-config --libs libnl-genl-3.0)
+include tools/bench/bench.mk
 CLI_OBJS := $(patsubst tools/%.c,$(TOOLS_OBJ)/%.o,$(CLI_SRCS))
 CLI := $(TOOLS_O)/fastipc
 

@@ -29,6 +29,7 @@ struct cli_cmd {
 extern const struct cli_cmd cmd_create, cmd_unlink, cmd_info;
 extern const struct cli_cmd cmd_send, cmd_recv;
 extern const struct cli_cmd cmd_stats;
+extern const struct cli_cmd cmd_bench;
 extern const struct cli_cmd cmd_ls, cmd_show, cmd_set, cmd_rm;
 extern const struct cli_cmd cmd_config, cmd_monitor;
 

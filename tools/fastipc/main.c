@@ -27,6 +27,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_send,
 	&cmd_recv,
 	&cmd_stats,
+	&cmd_bench,
 	&cmd_ls,
 	&cmd_show,
 	&cmd_set,
