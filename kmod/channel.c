@@ -277,34 +277,51 @@ void fastipc_chan_unreserve(struct fastipc_channel *ch, size_t len)
 	fastipc_wake_senders(ch);
 }
 
-/* Queue @msg in the room reserved for it.  Frees it if the channel died. */
-void fastipc_chan_commit(struct fastipc_channel *ch, struct fastipc_msg *msg,
-			 size_t copied)
+/*
+ * Put @msg on its priority list, at the tail (@head false) or the head.
+ * Returns false, having freed it, if the channel died meanwhile.
+ */
+static bool fastipc_chan_enqueue(struct fastipc_channel *ch,
+				 struct fastipc_msg *msg, bool head,
+				 size_t copied)
 {
 	spin_lock(&ch->lock);
 	if (ch->dead) {
 		fastipc_chan_release_room(ch, msg->len);
 		spin_unlock(&ch->lock);
 		fastipc_msg_free(msg);
-		return;
+		return false;
 	}
-	list_add_tail(&msg->node, &ch->queue[msg->prio]);
+	if (head) {
+		list_add(&msg->node, &ch->queue[msg->prio]);
+		ch->errors++;
+	} else {
+		list_add_tail(&msg->node, &ch->queue[msg->prio]);
+		ch->sent_msgs++;
+		ch->sent_bytes += msg->len;
+		ch->copied_bytes += copied;
+		if (msg->pages) {
+			ch->page_msgs++;
+			ch->page_bytes += msg->len;
+		}
+	}
 	ch->prio_mask |= BIT(msg->prio);
 	ch->nr_queued++;
 	ch->queued_bytes += msg->len;
-	ch->sent_msgs++;
-	ch->sent_bytes += msg->len;
-	ch->copied_bytes += copied;
-	if (msg->pages) {
-		ch->page_msgs++;
-		ch->page_bytes += msg->len;
-	}
 	spin_unlock(&ch->lock);
 
 	atomic_long_add(msg->len, &fastipc_counters.bytes_queued);
 	atomic64_add(copied, &fastipc_counters.copied_bytes);
 	if (wq_has_sleeper(&ch->recv_wq))
 		wake_up_interruptible_poll(&ch->recv_wq, EPOLLIN | EPOLLRDNORM);
+	return true;
+}
+
+/* Queue @msg in the room reserved for it.  Frees it if the channel died. */
+void fastipc_chan_commit(struct fastipc_channel *ch, struct fastipc_msg *msg,
+			 size_t copied)
+{
+	fastipc_chan_enqueue(ch, msg, false, copied);
 }
 
 static struct fastipc_msg *fastipc_chan_dequeue(struct fastipc_channel *ch)
@@ -355,27 +372,13 @@ struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 	}
 }
 
-/* Delivery of a taken message failed: it goes back to the head. */
+/*
+ * Delivery of a taken message failed: it goes back to the head of its
+ * priority, and a receiver that went to sleep meanwhile is woken.
+ */
 void fastipc_chan_putback(struct fastipc_channel *ch, struct fastipc_msg *msg)
 {
-	spin_lock(&ch->lock);
-	if (ch->dead) {
-		fastipc_chan_release_room(ch, msg->len);
-		spin_unlock(&ch->lock);
-		fastipc_msg_free(msg);
-		return;
-	}
-	list_add(&msg->node, &ch->queue[msg->prio]);
-	ch->prio_mask |= BIT(msg->prio);
-	ch->nr_queued++;
-	ch->queued_bytes += msg->len;
-	ch->errors++;
-	spin_unlock(&ch->lock);
-
-	atomic_long_add(msg->len, &fastipc_counters.bytes_queued);
-	/* Another receiver may have gone to sleep meanwhile. */
-	if (wq_has_sleeper(&ch->recv_wq))
-		wake_up_interruptible_poll(&ch->recv_wq, EPOLLIN | EPOLLRDNORM);
+	fastipc_chan_enqueue(ch, msg, true, 0);
 }
 
 /* A taken message of @len bytes was delivered: free its room. */
