@@ -1,0 +1,587 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# The control-plane commands of fastipc(8), over the "fastipc" generic
+# netlink family: ls, show, set, rm, config, monitor and stats, their JSON
+# output (parsed with jq), -s sizes, the kernel's error messages and the
+# exit statuses (0 ok, 1 failed operation, 2 usage error).  Run in the test
+# VM as root with the module loaded (selftests/run.sh); FASTIPC=<path>
+# tests another binary.
+#
+# Every test makes its own channels, named nl.<pid>.<test>.<n>, and deletes
+# them in the teardown; a test that changes the module's settings puts
+# them back there.  Background monitors are killed in the teardown.
+
+bats_require_minimum_version 1.5.0
+
+NL_COMMANDS=(ls show set rm config monitor stats)
+
+# The keys of a channel in show/ls/monitor --json, in their order.
+CH_KEYS="name id uid gid mode ctime ctime_ns max_msgs max_bytes max_msg_size\
+ zc_threshold queued_msgs queued_bytes handles wait_senders wait_receivers\
+ sent_msgs sent_bytes recv_msgs recv_bytes page_msgs page_bytes copied_bytes\
+ mapped_pages drops timeouts errors"
+CFG_KEYS="max_msg_size default_max_msgs max_msgs_limit default_max_bytes\
+ max_bytes_limit zc_threshold max_window max_channels max_user_channels\
+ user_pages_floor"
+
+setup() {
+	FASTIPC=${FASTIPC:-$BATS_TEST_DIRNAME/../build/tools/fastipc}
+	[[ -x $FASTIPC ]] || skip "no $FASTIPC (make tools)"
+	if [[ ! -e /dev/fastipc && $BATS_TEST_DESCRIPTION != "without the module"* ]]; then
+		skip "no /dev/fastipc (load fastipc.ko)"
+	fi
+	CHANNELS=()
+	NCH=0
+	PIDS=()
+	SAVED_CONFIG=
+	TMP=$BATS_TEST_TMPDIR
+}
+
+teardown() {
+	local p c
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	for c in "${CHANNELS[@]}"; do
+		"$FASTIPC" rm --force "$c" >/dev/null 2>&1 || true
+	done
+	if [[ -n $SAVED_CONFIG ]]; then
+		# shellcheck disable=SC2046
+		"$FASTIPC" config $(jq -r 'to_entries | map("\(.key) \(.value)")
+					   | join(" ")' <<<"$SAVED_CONFIG")
+	fi
+}
+
+# newch VAR: a fresh channel name in VAR, deleted by the teardown.
+newch() {
+	local n="nl.$$.$BATS_TEST_NUMBER.$NCH"
+	NCH=$((NCH + 1))
+	CHANNELS+=("$n")
+	printf -v "$1" '%s' "$n"
+}
+
+# mkch VAR [create options...]: create a fresh channel, name in VAR.
+mkch() {
+	local var=$1
+	shift
+	newch "$var"
+	"$FASTIPC" create "${!var}" --excl "$@"
+}
+
+# sh1 CHANNEL KEY: one value of `show --json`.
+sh1() {
+	"$FASTIPC" show "$1" --json | jq -r ".$2"
+}
+
+save_config() {
+	SAVED_CONFIG=$("$FASTIPC" config --json)
+	[[ -n $SAVED_CONFIG ]]
+}
+
+# bg CMD...: run CMD in the background (output to files of the caller's
+# choosing), remember it for the teardown; its pid in BG.
+bg() {
+	"$@" 3>&- &
+	BG=$!
+	PIDS+=("$BG")
+}
+
+# listening PID: wait until PID sleeps in recvmsg(2) (47 on x86-64), i.e.
+# a monitor has joined the group and waits for events.  Without
+# /proc/PID/syscall, a second's grace.
+listening() {
+	local i nr rest
+	if [[ $(uname -m) != x86_64 || ! -r /proc/$1/syscall ]]; then
+		sleep 1
+		return 0
+	fi
+	for ((i = 0; i < 200; i++)); do
+		read -r nr rest </proc/"$1"/syscall 2>/dev/null || return 1
+		[[ $nr == 47 ]] && return 0
+		sleep 0.05
+	done
+	echo "pid $1 never waited in recvmsg" >&2
+	return 1
+}
+
+# finish PID SECONDS: wait for background PID to end, at most SECONDS
+# (then kill it); its exit status, 124 after the kill.
+finish() {
+	local end=$((SECONDS + $2)) state rest
+	while [[ -e /proc/$1 ]]; do
+		read -r _ _ state rest </proc/"$1"/stat 2>/dev/null || break
+		[[ $state == Z ]] && break
+		if ((SECONDS >= end)); then
+			kill "$1" 2>/dev/null
+			wait "$1" 2>/dev/null
+			return 124
+		fi
+		sleep 0.1
+	done
+	wait "$1"
+}
+
+# receivers CHANNEL N: does CHANNEL have N receivers waiting?
+receivers() {
+	[[ $(sh1 "$1" wait_receivers) == "$2" ]]
+}
+
+# lines_in FILE N: has FILE at least N lines?
+lines_in() {
+	[[ $(wc -l <"$1") -ge $2 ]]
+}
+
+# waitfor SECONDS CMD...: retry CMD until it succeeds, for SECONDS.
+waitfor() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		((SECONDS < end)) || return 1
+		sleep 0.1
+	done
+}
+
+# ------------------------------------------------------------------
+# help and usage
+
+@test "--help of every control-plane command; fastipc --help lists them" {
+	local c long
+	for c in "${NL_COMMANDS[@]}"; do
+		run --separate-stderr "$FASTIPC" "$c" --help
+		[[ $status -eq 0 && -z $stderr ]] || { echo "$c: $status"; false; }
+		[[ ${lines[0]} == "Usage: fastipc $c"* ]]
+		long=$output
+		run --separate-stderr "$FASTIPC" help "$c"
+		[[ $status -eq 0 && $output == "$long" ]]
+	done
+	run --separate-stderr "$FASTIPC" --help
+	for c in "${NL_COMMANDS[@]}"; do
+		grep -qE "^  $c +" <<<"$output" || { echo "no $c"; false; }
+	done
+}
+
+@test "usage errors exit 2 with the usage line" {
+	local ch args
+	mkch ch
+	local cases=(
+		"ls extra"
+		"ls --bogus"
+		"show"
+		"show $ch other"
+		"show $ch --bogus"
+		"set"
+		"set $ch"
+		"set $ch max_msgs"
+		"set $ch max_msgs 5 max_bytes"
+		"set $ch bogus 5"
+		"set $ch max_msgs many"
+		"set $ch max_msgs -1"
+		"set $ch max_msgs 4294967296"
+		"set $ch max_bytes 1X"
+		"rm"
+		"rm --bogus $ch"
+		"config max_window"
+		"config no_such_key 1"
+		"config max_channels 1K"
+		"config max_window lots"
+		"monitor -n"
+		"monitor -n many"
+		"monitor --bogus"
+		"stats extra"
+	)
+	for args in "${cases[@]}"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$FASTIPC" $args
+		[[ $status -eq 2 ]] || { echo "'$args': status $status"; false; }
+		[[ -z $output ]] || { echo "'$args': stdout: $output"; false; }
+		grep -q "^Usage: fastipc ${args%% *} " <<<"$stderr" ||
+			{ echo "'$args': $stderr"; false; }
+	done
+	# Nothing was changed or deleted by them.
+	[[ $(sh1 "$ch" max_msgs) == $("$FASTIPC" config -j | jq .default_max_msgs) ]]
+}
+
+# ------------------------------------------------------------------
+# ls
+
+@test "ls: an aligned table, one row per channel, sorted by name" {
+	local base a b hdr row len
+	newch base
+	# b is created first, a sorts first.
+	b=$base.z a=$base.a
+	CHANNELS+=("$a" "$b")
+	"$FASTIPC" create "$b" --mode 0640 --max-msgs 7 --max-bytes 1M --threshold 8K
+	"$FASTIPC" create "$a"
+	"$FASTIPC" send "$b" hello world
+
+	run --separate-stderr "$FASTIPC" ls
+	[[ $status -eq 0 && -z $stderr ]]
+	hdr=${lines[0]}
+	[[ $hdr =~ ^NAME\ +ID\ +OWNER\ +MODE\ +MSGS\ +BYTES\ +HANDLES\ +MAX-MSGS\ +MAX-BYTES\ +THRESHOLD$ ]]
+	# Right-aligned last column: every row as long as the header.
+	len=${#hdr}
+	for row in "${lines[@]}"; do
+		[[ $row == "$a "* || $row == "$b "* ]] || continue
+		[[ ${#row} -eq $len ]] || { echo "ragged: '$row'"; false; }
+	done
+	row=$(awk -v n="$b" '$1 == n' <<<"$output")
+	read -r -a f <<<"$row"
+	[[ ${f[0]} == "$b" && ${f[1]} == $(sh1 "$b" id) && ${f[2]} == root ]]
+	[[ ${f[3]} == 0640 && ${f[4]} == 2 && ${f[5]} == 10 && ${f[6]} == 0 ]]
+	[[ ${f[7]} == 7 && ${f[8]} == 1048576 && ${f[9]} == 8192 ]]
+	# a sorts before b, though its id is higher.
+	(($(sh1 "$a" id) > $(sh1 "$b" id)))
+	[[ $(grep -nF "$a " <<<"$output" | cut -d: -f1) -lt \
+	   $(grep -nF "$b " <<<"$output" | cut -d: -f1) ]]
+
+	run "$FASTIPC" ls -s
+	[[ $status -eq 0 ]]
+	read -r -a f < <(awk -v n="$b" '$1 == n' <<<"$output")
+	[[ ${f[5]} == 10 && ${f[8]} == 1M && ${f[9]} == 8K ]]
+}
+
+@test "ls --json: an array of channel objects with the documented keys" {
+	local a b
+	mkch a --max-msgs 3
+	mkch b
+	"$FASTIPC" send "$a" xyz
+	run --separate-stderr "$FASTIPC" ls --json
+	[[ $status -eq 0 && -z $stderr ]]
+	jq -e 'type == "array"' <<<"$output"
+	[[ $(jq --arg n "$a" '[.[] | select(.name == $n)] | length' <<<"$output") == 1 ]]
+	[[ $(jq -r --arg n "$a" '.[] | select(.name == $n) |
+				 keys_unsorted | join(" ")' <<<"$output") == "$CH_KEYS" ]]
+	jq -e --arg n "$a" '.[] | select(.name == $n) |
+		.max_msgs == 3 and .queued_msgs == 1 and .queued_bytes == 3 and
+		.mode == "0600" and .uid == 0 and (.id | type) == "number"' <<<"$output"
+	jq -e --arg n "$b" 'any(.[]; .name == $n)' <<<"$output"
+	# -s changes nothing in JSON.
+	[[ $("$FASTIPC" ls -j -s | jq --arg n "$a" '.[] | select(.name == $n) | .max_bytes') == \
+	   $(sh1 "$a" max_bytes) ]]
+}
+
+# ------------------------------------------------------------------
+# show
+
+@test "show: every field, text and JSON with the same keys and values" {
+	local ch text json before after cns
+	before=$(date +%s)
+	mkch ch --mode 0604 --max-msgs 9 --max-bytes 300K --max-msg-size 100K --threshold 4K
+	after=$(date +%s)
+	"$FASTIPC" send "$ch" one two
+	head -c 9000 /dev/zero | "$FASTIPC" send "$ch" --whole
+	"$FASTIPC" recv "$ch" >/dev/null
+
+	run --separate-stderr "$FASTIPC" show "$ch" --json
+	[[ $status -eq 0 && -z $stderr && ${#lines[@]} -eq 1 ]]
+	json=$output
+	[[ $(jq -r 'keys_unsorted | join(" ")' <<<"$json") == "$CH_KEYS" ]]
+	jq -e --arg n "$ch" '.name == $n and .mode == "0604" and
+		.max_msgs == 9 and .max_bytes == 307200 and
+		.max_msg_size == 102400 and .zc_threshold == 4096 and
+		.queued_msgs == 2 and .queued_bytes == 9003 and .handles == 0 and
+		.wait_senders == 0 and .wait_receivers == 0 and
+		.sent_msgs == 3 and .sent_bytes == 9006 and
+		.recv_msgs == 1 and .recv_bytes == 3 and
+		.page_msgs == 1 and .page_bytes == 9000 and
+		.copied_bytes == 9009 and .mapped_pages == 0 and
+		.drops == 0 and .timeouts == 0 and .errors == 0' <<<"$json"
+	# jq reads numbers as doubles: ctime_ns (> 2^53) is taken as text.
+	cns=$(grep -o '"ctime_ns":[0-9]*' <<<"$json" | cut -d: -f2)
+	((cns / 1000000000 >= before && cns / 1000000000 <= after))
+	[[ $(jq -r .ctime <<<"$json") == \
+	   $(date -u -d "@$((cns / 1000000000))" +%Y-%m-%dT%H:%M:%S).$(printf %09d $((cns % 1000000000)))Z ]]
+	[[ $(sh1 "$ch" id) == $("$FASTIPC" info "$ch" -j | jq .id) ]]
+
+	# The text form: "key: value" lines, the same keys and values.
+	text=$("$FASTIPC" show "$ch" | sed -E 's/^([a-z_]+): +/\1=/' | sort)
+	[[ $(grep '^ctime_ns=' <<<"$text" | cut -d= -f2) == "$cns" ]]
+	text=$(grep -v '^ctime_ns=' <<<"$text")
+	json=$(jq -r 'to_entries[] | select(.key != "ctime_ns") |
+		      "\(.key)=\(.value)"' <<<"$json" | sort)
+	[[ $text == "$json" ]] || { diff <(echo "$text") <(echo "$json"); false; }
+
+	# -s: sizes for people.
+	run "$FASTIPC" show "$ch" -s
+	grep -qE '^max_bytes: +300K$' <<<"$output"
+	grep -qE '^max_msg_size: +100K$' <<<"$output"
+	grep -qE '^queued_bytes: +8\.8K$' <<<"$output"
+	grep -qE '^max_msgs: +9$' <<<"$output"
+}
+
+@test "show: names that need escaping in JSON" {
+	local ch
+	newch ch
+	ch="$ch.q\"b\\t"
+	CHANNELS+=("$ch")
+	"$FASTIPC" create "$ch"
+	[[ $("$FASTIPC" show "$ch" --json | jq -r .name) == "$ch" ]]
+	[[ $("$FASTIPC" ls --json | jq --arg n "$ch" 'map(select(.name == $n)) | length') == 1 ]]
+}
+
+@test "show of a channel that does not exist: exit 1, the kernel's reason" {
+	local ch
+	newch ch
+	run --separate-stderr "$FASTIPC" show "$ch"
+	[[ $status -eq 1 && -z $output ]]
+	[[ $stderr == "fastipc: show '$ch': no such channel: No such file or directory" ]]
+	run --separate-stderr "$FASTIPC" show "$ch" --json
+	[[ $status -eq 1 && -z $output ]]
+}
+
+# ------------------------------------------------------------------
+# set
+
+@test "set: limits change, sizes take suffixes, the others stay" {
+	local ch
+	mkch ch --max-msgs 4
+	run --separate-stderr "$FASTIPC" set "$ch" max_msgs 10 max_bytes 2M
+	[[ $status -eq 0 && -z $output && -z $stderr ]]
+	jq -e '.max_msgs == 10 and .max_bytes == 2097152' < <("$FASTIPC" show -j "$ch")
+	"$FASTIPC" set "$ch" max-msg-size 64KiB threshold 1K
+	jq -e '.max_msgs == 10 and .max_bytes == 2097152 and
+	       .max_msg_size == 65536 and .zc_threshold == 1024' < <("$FASTIPC" show -j "$ch")
+	"$FASTIPC" set "$ch" zc_threshold 2K
+	[[ $(sh1 "$ch" zc_threshold) == 2048 ]]
+	# The same limits through the ioctl side.
+	[[ $("$FASTIPC" info "$ch" -j | jq .max_msg_size) == 65536 ]]
+}
+
+@test "set: the kernel's refusals, with its message, exit 1" {
+	local ch limit
+	mkch ch --max-msgs 4
+	run --separate-stderr "$FASTIPC" set "$ch" max_msgs 0
+	[[ $status -eq 1 && -z $output ]]
+	[[ $stderr == "fastipc: set '$ch': integer out of range: Numerical result out of range" ]]
+	limit=$("$FASTIPC" config -j | jq .max_msgs_limit)
+	run --separate-stderr "$FASTIPC" set "$ch" max_msgs $((limit + 1))
+	[[ $status -eq 1 ]]
+	[[ $stderr == "fastipc: set '$ch': limit above the module's maximum: Invalid argument" ]]
+	# All or nothing: max_bytes was not applied either.
+	run --separate-stderr "$FASTIPC" set "$ch" max_bytes 1M max_msg_size 2G
+	[[ $status -eq 1 && $stderr == *"out of range"* ]]
+	[[ $(sh1 "$ch" max_msgs) == 4 && $(sh1 "$ch" max_bytes) != 1048576 ]]
+	newch ch
+	run --separate-stderr "$FASTIPC" set "$ch" max_msgs 5
+	[[ $status -eq 1 ]]
+	[[ $stderr == "fastipc: set '$ch': no such channel: No such file or directory" ]]
+}
+
+# ------------------------------------------------------------------
+# rm
+
+@test "rm: deletes, says how many queued messages were dropped" {
+	local a b
+	mkch a
+	mkch b
+	"$FASTIPC" send "$a" 1 2 3
+	run --separate-stderr "$FASTIPC" rm "$a" "$b"
+	[[ $status -eq 0 && -z $stderr ]]
+	[[ $output == "$a: 3 queued messages dropped" ]]
+	run "$FASTIPC" show "$a"
+	[[ $status -eq 1 ]]
+	run "$FASTIPC" show "$b"
+	[[ $status -eq 1 ]]
+	# The names are free again.
+	"$FASTIPC" create "$a" --excl
+}
+
+@test "rm: a missing channel fails (exit 1) but the others go; --force" {
+	local a b
+	newch a
+	mkch b
+	run --separate-stderr "$FASTIPC" rm "$a" "$b"
+	[[ $status -eq 1 && -z $output ]]
+	[[ $stderr == "fastipc: rm '$a': no such channel: No such file or directory" ]]
+	run "$FASTIPC" show "$b"
+	[[ $status -eq 1 ]]
+	run --separate-stderr "$FASTIPC" rm --force "$a"
+	[[ $status -eq 0 && -z $output && -z $stderr ]]
+}
+
+@test "rm: a receiver blocked on the channel gets EIDRM" {
+	local ch
+	mkch ch
+	bg "$FASTIPC" recv "$ch" --timeout 30000 >"$TMP/out" 2>"$TMP/err"
+	waitfor 20 receivers "$ch" 1
+	"$FASTIPC" rm "$ch"
+	local rc=0
+	finish "$BG" 20 || rc=$?
+	[[ $rc -eq 1 ]]
+	grep -q "Identifier removed" "$TMP/err" || { cat "$TMP/err"; false; }
+}
+
+@test "rm of another user's channel: exit 1, not permitted" {
+	local ch
+	[[ $(id -u) -eq 0 ]] || skip "needs root to run as nobody"
+	mkch ch --mode 0666
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$FASTIPC" rm "$ch"
+	[[ $status -eq 1 ]]
+	[[ $stderr == "fastipc: rm '$ch': only the channel's owner or an admin may delete it: Operation not permitted" ]]
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$FASTIPC" set "$ch" max_msgs 3
+	[[ $status -eq 1 && $stderr == *"Operation not permitted" ]]
+	# Reading is open to all.
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$FASTIPC" show "$ch" -j
+	[[ $status -eq 0 && $(jq -r .name <<<"$output") == "$ch" ]]
+	"$FASTIPC" show "$ch" >/dev/null
+}
+
+# ------------------------------------------------------------------
+# stats
+
+@test "stats: the version and the counters, text, JSON and -s" {
+	local ch json
+	mkch ch
+	head -c 5000 /dev/zero | "$FASTIPC" send "$ch" --whole --copy
+	run --separate-stderr "$FASTIPC" stats --json
+	[[ $status -eq 0 && -z $stderr ]]
+	json=$output
+	[[ $(jq -r 'keys_unsorted | join(" ")' <<<"$json") == \
+	   "version pages_held bytes_queued channels handles copied_bytes mapped_pages" ]]
+	if [[ -r /sys/module/fastipc/version ]]; then
+		[[ $(jq -r .version <<<"$json") == $(cat /sys/module/fastipc/version) ]]
+	fi
+	jq -e '.channels >= 1 and .bytes_queued >= 5000' <<<"$json"
+	run "$FASTIPC" stats
+	grep -qE '^version: +[0-9]' <<<"$output"
+	grep -qE '^channels: +[0-9]+$' <<<"$output"
+	run "$FASTIPC" stats -s
+	grep -qE '^bytes_queued: +[0-9.]+[KMGT]?$' <<<"$output"
+}
+
+# ------------------------------------------------------------------
+# config
+
+@test "config: prints every module parameter, as sysfs has it" {
+	local json k
+	run --separate-stderr "$FASTIPC" config --json
+	[[ $status -eq 0 && -z $stderr ]]
+	json=$output
+	[[ $(jq -r 'keys_unsorted | join(" ")' <<<"$json") == "$CFG_KEYS" ]]
+	for k in $CFG_KEYS; do
+		[[ -r /sys/module/fastipc/parameters/$k ]] || continue
+		[[ $(jq ".$k" <<<"$json") == $(cat /sys/module/fastipc/parameters/"$k") ]] ||
+			{ echo "$k"; false; }
+	done
+	run "$FASTIPC" config
+	[[ ${#lines[@]} -eq 10 ]]
+	grep -qE '^max_user_channels: +[0-9]+$' <<<"$output"
+	run "$FASTIPC" config -s
+	grep -qE '^max_bytes_limit: +[0-9.]+[KMGT]?$' <<<"$output"
+}
+
+@test "config KEY VALUE: sets, sizes take suffixes, new channels follow" {
+	local ch
+	save_config
+	run --separate-stderr "$FASTIPC" config zc_threshold 48K default-max-msgs 33
+	[[ $status -eq 0 && -z $output && -z $stderr ]]
+	[[ $("$FASTIPC" config -j | jq .zc_threshold) == 49152 ]]
+	[[ $(cat /sys/module/fastipc/parameters/zc_threshold) == 49152 ]]
+	mkch ch
+	jq -e '.zc_threshold == 49152 and .max_msgs == 33' < <("$FASTIPC" show -j "$ch")
+}
+
+@test "config: refused settings exit 1 with the kernel's reason, change nothing" {
+	local limit before
+	save_config
+	before=$SAVED_CONFIG
+	limit=$(jq .max_msgs_limit <<<"$before")
+	run --separate-stderr "$FASTIPC" config default_max_msgs $((limit + 1)) zc_threshold 12K
+	[[ $status -eq 1 && -z $output ]]
+	[[ $stderr == "fastipc: config: default_max_msgs above max_msgs_limit: Invalid argument" ]]
+	run --separate-stderr "$FASTIPC" config max_channels 0
+	[[ $status -eq 1 && $stderr == "fastipc: config: integer out of range: Numerical result out of range" ]]
+	[[ $("$FASTIPC" config -j) == "$before" ]]
+	[[ $(id -u) -eq 0 ]] || skip "needs root to run as nobody"
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$FASTIPC" config max_channels 100
+	[[ $status -eq 1 && $stderr == "fastipc: config: Operation not permitted" ]]
+	[[ $("$FASTIPC" config -j) == "$before" ]]
+}
+
+# ------------------------------------------------------------------
+# monitor
+
+@test "monitor -j -n: one JSON object per event, in order, then exit 0" {
+	local ch other
+	newch ch
+	newch other
+	bg "$FASTIPC" monitor -j -n 5 "$ch" >"$TMP/ev" 2>"$TMP/err"
+	listening "$BG"
+	"$FASTIPC" create "$other"		# not ours: not counted
+	"$FASTIPC" create "$ch" --max-msgs 2	# new
+	"$FASTIPC" send "$ch" a bb		# full (the second)
+	"$FASTIPC" set "$ch" max_msgs 5		# change
+	"$FASTIPC" set "$ch" max_bytes 1M	# change
+	"$FASTIPC" rm "$ch"			# del, 2 dropped
+	local rc=0
+	finish "$BG" 30 || rc=$?
+	[[ $rc -eq 0 ]] || { cat "$TMP/err"; false; }
+	[[ -s $TMP/ev && ! -s $TMP/err ]]
+	[[ $(wc -l <"$TMP/ev") -eq 5 ]]
+	[[ $(jq -r .event "$TMP/ev" | tr '\n' ' ') == "new full change change del " ]]
+	[[ $(jq -r --arg n "$ch" 'select(.name != $n)' "$TMP/ev") == "" ]]
+	[[ $(jq -r 'keys_unsorted | join(" ")' <(head -n1 "$TMP/ev")) == "event $CH_KEYS" ]]
+	[[ $(jq -r .id "$TMP/ev" | sort -u | wc -l) -eq 1 ]]
+	jq -se '.[0].max_msgs == 2 and .[1].max_msgs == 2 and
+		.[2].max_msgs == 5 and .[3].max_bytes == 1048576 and
+		.[4].drops == 2 and .[4].queued_msgs == 0' "$TMP/ev"
+}
+
+@test "monitor: text lines; -n counts only the named channels" {
+	local ch id
+	newch ch
+	bg "$FASTIPC" monitor -n 2 >"$TMP/ev" 2>"$TMP/err"
+	listening "$BG"
+	"$FASTIPC" create "$ch" --mode 0640 --max-msgs 3 --max-bytes 1M
+	"$FASTIPC" unlink "$ch"
+	local rc=0
+	finish "$BG" 30 || rc=$?
+	[[ $rc -eq 0 ]] || { cat "$TMP/err"; false; }
+	mapfile -t lines <"$TMP/ev"
+	[[ ${#lines[@]} -eq 2 ]]
+	[[ ${lines[0]} =~ ^new\ $ch\ id=([0-9]+)\ uid=0\ gid=0\ mode=0640\ max_msgs=3\ max_bytes=1048576\ max_msg_size=[0-9]+\ zc_threshold=[0-9]+$ ]]
+	id=${BASH_REMATCH[1]}
+	[[ ${lines[1]} == "del $ch id=$id drops=0" ]]
+}
+
+@test "monitor -s: sizes for people; a monitor lives until it is stopped" {
+	local ch
+	newch ch
+	bg "$FASTIPC" monitor -s "$ch" >"$TMP/ev" 2>"$TMP/err"
+	listening "$BG"
+	"$FASTIPC" create "$ch" --max-bytes 2M --threshold 16K
+	"$FASTIPC" set "$ch" max_msg_size 1M
+	waitfor 20 lines_in "$TMP/ev" 2
+	kill -0 "$BG"
+	grep -qE "^new $ch id=[0-9]+ .*max_bytes=2M .*zc_threshold=16K$" "$TMP/ev"
+	grep -qE "^change $ch id=[0-9]+ .*max_msg_size=1M " "$TMP/ev"
+	kill "$BG"
+}
+
+@test "monitor: another user sees the events of this namespace" {
+	local ch
+	[[ $(id -u) -eq 0 ]] || skip "needs root to run as nobody"
+	newch ch
+	bg setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$FASTIPC" monitor -n 1 "$ch" >"$TMP/ev" 2>"$TMP/err"
+	listening "$BG"
+	"$FASTIPC" create "$ch"
+	local rc=0
+	finish "$BG" 30 || rc=$?
+	[[ $rc -eq 0 ]] || { cat "$TMP/err"; false; }
+	grep -q "^new $ch id=" "$TMP/ev"
+}
+
+# ------------------------------------------------------------------
+# without the module
+
+@test "without the module: one clear line, exit 1" {
+	[[ -d /sys/module/fastipc ]] && skip "the module is loaded"
+	run --separate-stderr "$FASTIPC" ls
+	[[ $status -eq 1 && -z $output ]]
+	[[ $stderr == 'fastipc: the fastipc module is not loaded (no generic netlink family "fastipc")' ]]
+}
