@@ -120,6 +120,7 @@ int fastipc_close(struct fastipc_chan *ch)
 		return 0;
 	fipc_window_unmap(ch);
 	free(atomic_load_explicit(&ch->recv_spare, memory_order_relaxed));
+	free(atomic_load_explicit(&ch->send_spare, memory_order_relaxed));
 	if (close(ch->fd) < 0 && errno != EINTR)
 		ret = -errno;
 	pthread_mutex_destroy(&ch->win_lock);

@@ -3,6 +3,7 @@
  * libfastipc: the copy API (send, receive into the caller's memory) and
  * the receive-into-a-heap-buffer helper the zero-copy receive shares.
  */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -111,11 +112,25 @@ void fipc_spare_put(struct fastipc_chan *ch, void *buf)
 {
 	void *expected = NULL;
 
-	if (!atomic_compare_exchange_strong_explicit(&ch->recv_spare,
+	/* Never a smaller buffer (a caller that free()d a lent one and got
+	 * its address back from malloc). */
+	if (malloc_usable_size(buf) < ch->recv_guess ||
+	    !atomic_compare_exchange_strong_explicit(&ch->recv_spare,
 						     &expected, buf,
 						     memory_order_release,
 						     memory_order_relaxed))
 		free(buf);
+}
+
+/* Was @buf the lent spare?  Then it is no longer lent. */
+bool fipc_lent_back(struct fastipc_chan *ch, void *buf)
+{
+	void *expected = buf;
+
+	return buf && atomic_compare_exchange_strong_explicit(&ch->recv_lent,
+							      &expected, NULL,
+							      memory_order_acq_rel,
+							      memory_order_relaxed);
 }
 
 /*
@@ -126,13 +141,21 @@ void fipc_spare_put(struct fastipc_chan *ch, void *buf)
  * retry with that much (another receiver may have taken the message
  * meanwhile, so this loops).  Returns 0 or -errno; *r is the kernel's
  * answer.
+ *
+ * With @may_lend (fastipc_recv_msg, whose messages go back through the
+ * library), a copied message may be left in the spare buffer itself,
+ * lent to the caller: no allocation and no copy.  One buffer at a time
+ * is lent, so a caller that keeps its messages gets buffers of their
+ * own size.
  */
 int fipc_recv_heap(struct fastipc_chan *ch, unsigned int kflags,
-		   int64_t deadline, struct fastipc_recv *r, void **bufp)
+		   int64_t deadline, struct fastipc_recv *r, void **bufp,
+		   bool may_lend)
 {
 	size_t size = ch->recv_guess;
 	void *buf = fipc_spare_get(ch);
 	bool spare = true;	/* buf is recv_guess bytes, may go back */
+	void *none = NULL;
 	int ret;
 
 	for (;;) {
@@ -168,7 +191,30 @@ int fipc_recv_heap(struct fastipc_chan *ch, unsigned int kflags,
 		return ret;
 	}
 
-	/* Copied: trim the buffer to the message (never to 0 bytes). */
+	/* Copied: lend the spare itself if none is lent already. */
+	if (spare && may_lend &&
+	    atomic_compare_exchange_strong_explicit(&ch->recv_lent, &none, buf,
+						    memory_order_acq_rel,
+						    memory_order_relaxed)) {
+		*bufp = buf;
+		return 0;
+	}
+	/*
+	 * A small message gets a buffer of its own size and the spare stays
+	 * for the next receive: a malloc and a short memcpy instead of a
+	 * malloc of recv_guess bytes and a realloc per message.
+	 */
+	if (spare && r->len <= RECV_COPY_OUT_MAX) {
+		void *small = malloc(r->len ? r->len : 1);
+
+		if (small) {
+			memcpy(small, buf, r->len);
+			fipc_spare_put(ch, buf);
+			*bufp = small;
+			return 0;
+		}
+	}
+	/* Otherwise trim the buffer to the message (never to 0 bytes). */
 	if (r->len < size) {
 		void *trimmed = realloc(buf, r->len ? r->len : 1);
 
@@ -192,7 +238,8 @@ ssize_t fastipc_recv_alloc(struct fastipc_chan *ch, void **bufp,
 		return -EINVAL;
 	if (flags & ~FASTIPC_NONBLOCK)
 		return -EINVAL;
-	ret = fipc_recv_heap(ch, flags, fipc_deadline(timeout_ns), &r, &buf);
+	ret = fipc_recv_heap(ch, flags, fipc_deadline(timeout_ns), &r, &buf,
+			     false);
 	if (ret)
 		return ret;
 	if (prio)

@@ -386,8 +386,9 @@ int fastipc_msg_alloc(struct fastipc_chan *ch, size_t len,
  * A window buffer's pages are moved to the queue without a copy; a heap
  * buffer is sent by copy and then freed.  On success the buffer is gone:
  * the window range is unmapped and touching it raises SIGBUS; a heap
- * buffer is freed.  On failure the buffer is untouched and still the
- * caller's.
+ * buffer is freed (or, up to 64 KiB, kept by the handle for its next
+ * fastipc_msg_alloc()).  On failure the buffer is untouched and still
+ * the caller's.
  *
  * Returns 0.  Errors: those of fastipc_timedsend(), -EINVAL (@buf lies in
  * another handle's window, or is not the start of a live buffer), -EPERM
@@ -422,9 +423,11 @@ int fastipc_buf_free(struct fastipc_chan *ch, void *buf);
  * (mapped lazily on first use): msg->flags has FASTIPC_MSG_PAGES and
  * FASTIPC_MSG_MAPPED and msg->data points into the window, read-write
  * unless the window is read-only.  A copy-path message is copied into a
- * malloc'd buffer of its size.  When the window cannot take the message
- * (full, or cannot be mapped) the message is copied instead, and
- * FASTIPC_MSG_MAPPED is not set.
+ * malloc'd buffer of at least its size (the library may lend the
+ * handle's own receive buffer and take it back at release, so that a
+ * stream of small messages costs no allocation).  When the window cannot
+ * take the message (full, or cannot be mapped) the message is copied
+ * instead, and FASTIPC_MSG_MAPPED is not set.
  *
  * Release the message with fastipc_msg_release(), or forward it with
  * fastipc_buf_send(@ch, msg->data, msg->len, ...) on the same handle.

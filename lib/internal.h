@@ -26,6 +26,9 @@
 #define RECV_GUESS_MIN	256UL
 #define RECV_GUESS_MAX	(64UL << 10)
 
+/* A copied message up to this size is copied out of the spare buffer. */
+#define RECV_COPY_OUT_MAX	(4UL << 10)
+
 struct fastipc_chan {
 	int fd;
 	unsigned int open_flags;	/* FASTIPC_O_RECV / FASTIPC_O_SEND */
@@ -51,7 +54,20 @@ struct fastipc_chan {
 	/* A spare receive buffer of recv_guess bytes, or NULL. */
 	void *_Atomic recv_spare;
 	size_t recv_guess;
+
+	/*
+	 * The spare receive buffer while fastipc_recv_msg() has lent it to
+	 * the caller as a copied message's data (one at a time), or NULL;
+	 * releasing, forwarding or freeing that message gives it back.
+	 */
+	void *_Atomic recv_lent;
+
+	/* A heap buffer fastipc_msg_alloc() may hand out again, or NULL. */
+	void *_Atomic send_spare;
 };
+
+/* Heap buffers up to this size are kept for the next message. */
+#define SEND_SPARE_MAX	(64UL << 10)
 
 /* ioctl(2) as 0 or -errno. */
 static inline int fipc_ioctl(int fd, unsigned long req, void *arg)
@@ -72,8 +88,10 @@ int64_t fipc_deadline(int64_t timeout_ns);
 int64_t fipc_remaining(int64_t deadline);
 void *fipc_spare_get(struct fastipc_chan *ch);
 void fipc_spare_put(struct fastipc_chan *ch, void *buf);
+bool fipc_lent_back(struct fastipc_chan *ch, void *buf);
 int fipc_recv_heap(struct fastipc_chan *ch, unsigned int kflags,
-		   int64_t deadline, struct fastipc_recv *r, void **bufp);
+		   int64_t deadline, struct fastipc_recv *r, void **bufp,
+		   bool may_lend);
 
 /* window.c */
 enum fipc_owner { FIPC_HEAP, FIPC_OWN_WINDOW, FIPC_OTHER_WINDOW };

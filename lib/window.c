@@ -16,6 +16,9 @@
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct fastipc_chan *registry;
+/* Windows in the registry: while none is another handle's, a pointer
+ * outside the caller's own window is a heap pointer, no lock needed. */
+static _Atomic unsigned int registry_count;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 /*
@@ -32,6 +35,7 @@ static void forget_windows(void)
 		atomic_store_explicit(&ch->win_size, 0, memory_order_relaxed);
 	}
 	registry = NULL;
+	atomic_store_explicit(&registry_count, 0, memory_order_relaxed);
 	pthread_mutex_init(&registry_lock, NULL);
 }
 
@@ -61,6 +65,7 @@ static int map_locked(struct fastipc_chan *ch, size_t size, bool rdonly)
 	pthread_mutex_lock(&registry_lock);
 	ch->win_next = registry;
 	registry = ch;
+	atomic_fetch_add_explicit(&registry_count, 1, memory_order_release);
 	pthread_mutex_unlock(&registry_lock);
 
 	ch->win_rdonly = rdonly;
@@ -143,6 +148,14 @@ enum fipc_owner fipc_window_owner(struct fastipc_chan *ch, const void *p)
 
 	if (in_window(ch, (uintptr_t)p))
 		return FIPC_OWN_WINDOW;
+	/*
+	 * A buffer of another handle's window was handed out after that
+	 * window entered the registry (release), so a count that holds at
+	 * most this handle's own window means: the heap.
+	 */
+	if (atomic_load_explicit(&registry_count, memory_order_acquire) <=
+	    (atomic_load_explicit(&ch->win_base, memory_order_relaxed) ? 1U : 0U))
+		return FIPC_HEAP;
 
 	pthread_mutex_lock(&registry_lock);
 	for (other = registry; other; other = other->win_next) {
@@ -169,6 +182,8 @@ void fipc_window_unmap(struct fastipc_chan *ch)
 	for (pp = &registry; *pp; pp = &(*pp)->win_next) {
 		if (*pp == ch) {
 			*pp = ch->win_next;
+			atomic_fetch_sub_explicit(&registry_count, 1,
+						  memory_order_relaxed);
 			break;
 		}
 	}

@@ -3,6 +3,7 @@
  * libfastipc: zero-copy buffers (allocate, send, free), the automatic
  * window-or-heap allocation, and receiving mapped messages.
  */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,14 +32,39 @@ int fastipc_buf_alloc(struct fastipc_chan *ch, size_t len, void **bufp)
 	return 0;
 }
 
-static int heap_alloc(size_t len, void **bufp)
+/*
+ * A heap buffer: the one the last fastipc_buf_send() of a heap buffer
+ * left behind when it is big enough (no malloc, no free per message in
+ * a steady stream), else a new one.
+ */
+static int heap_alloc(struct fastipc_chan *ch, size_t len, void **bufp)
 {
-	void *p = malloc(len ? len : 1);
+	void *p = atomic_exchange_explicit(&ch->send_spare, NULL,
+					   memory_order_acquire);
 
+	if (p && malloc_usable_size(p) >= len) {
+		*bufp = p;
+		return 0;
+	}
+	free(p);
+	p = malloc(len ? len : 1);
 	if (!p)
 		return -ENOMEM;
 	*bufp = p;
 	return 0;
+}
+
+/* A heap buffer that was sent: keep a small one for the next message. */
+static void heap_done(struct fastipc_chan *ch, void *p)
+{
+	void *expected = NULL;
+
+	if (malloc_usable_size(p) > SEND_SPARE_MAX ||
+	    !atomic_compare_exchange_strong_explicit(&ch->send_spare,
+						     &expected, p,
+						     memory_order_release,
+						     memory_order_relaxed))
+		free(p);
 }
 
 FASTIPC_EXPORT
@@ -54,7 +80,7 @@ int fastipc_msg_alloc(struct fastipc_chan *ch, size_t len,
 	case FASTIPC_ALLOC_WINDOW:
 		return fastipc_buf_alloc(ch, len, bufp);
 	case FASTIPC_ALLOC_HEAP:
-		return heap_alloc(len, bufp);
+		return heap_alloc(ch, len, bufp);
 	case 0:
 		break;
 	default:
@@ -64,7 +90,7 @@ int fastipc_msg_alloc(struct fastipc_chan *ch, size_t len,
 	threshold = atomic_load_explicit(&ch->zc_threshold,
 					 memory_order_relaxed);
 	if (len == 0 || len < threshold || ch->win_rdonly)
-		return heap_alloc(len, bufp);
+		return heap_alloc(ch, len, bufp);
 
 	ret = fastipc_buf_alloc(ch, len, bufp);
 	switch (ret) {
@@ -72,7 +98,7 @@ int fastipc_msg_alloc(struct fastipc_chan *ch, size_t len,
 	case -EACCES:	/* it is read-only */
 	case -EPERM:	/* a child after fork: not its window */
 	case -EINVAL:	/* the window cannot be mapped this big */
-		return heap_alloc(len, bufp);
+		return heap_alloc(ch, len, bufp);
 	default:
 		return ret;
 	}
@@ -92,8 +118,10 @@ int fastipc_buf_send(struct fastipc_chan *ch, void *buf, size_t len,
 	switch (fipc_window_owner(ch, buf)) {
 	case FIPC_HEAP:
 		ret = fastipc_timedsend(ch, buf, len, prio, flags, timeout_ns);
-		if (ret == 0)
-			free(buf);
+		if (ret == 0 && fipc_lent_back(ch, buf))
+			fipc_spare_put(ch, buf);
+		else if (ret == 0)
+			heap_done(ch, buf);
 		return ret;
 	case FIPC_OTHER_WINDOW:
 		return -EINVAL;
@@ -135,7 +163,10 @@ int fastipc_buf_free(struct fastipc_chan *ch, void *buf)
 	case FIPC_HEAP:
 		break;
 	}
-	free(buf);
+	if (fipc_lent_back(ch, buf))
+		fipc_spare_put(ch, buf);
+	else
+		free(buf);
 	return 0;
 }
 
@@ -161,13 +192,14 @@ int fastipc_recv_msg(struct fastipc_chan *ch, struct fastipc_msg *msg,
 	 */
 	if (fipc_window_need(ch, 0) == 0)
 		kflags |= FASTIPC_RECV_MAP;
-	ret = fipc_recv_heap(ch, kflags, deadline, &r, &buf);
+	ret = fipc_recv_heap(ch, kflags, deadline, &r, &buf, true);
 	if (kflags & FASTIPC_RECV_MAP) {
 		switch (ret) {
 		case -ENOSPC:	/* no room in the window */
 		case -ENXIO:	/* no window after all */
 		case -EPERM:	/* not the opener process */
-			ret = fipc_recv_heap(ch, flags, deadline, &r, &buf);
+			ret = fipc_recv_heap(ch, flags, deadline, &r, &buf,
+					     true);
 			break;
 		}
 	}
@@ -196,6 +228,8 @@ int fastipc_msg_release(struct fastipc_chan *ch, struct fastipc_msg *msg)
 		return 0;
 	if (msg->flags & FASTIPC_MSG_MAPPED)
 		ret = window_free(ch, msg->data);
+	else if (fipc_lent_back(ch, msg->data))
+		fipc_spare_put(ch, msg->data);	/* for the next receive */
 	else
 		free(msg->data);
 	if (ret)
