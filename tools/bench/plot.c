@@ -29,6 +29,21 @@ struct chart {
 	int nsizes;
 };
 
+/* One color per mechanism, the same in every chart. */
+static const char *color_of(const struct mech *m)
+{
+	static const char *const colors[] = {
+		"#9467bd", "#8c564b", "#17becf", "#bcbd22", "#7f7f7f",
+		"#e377c2", "#d62728", "#1f77b4", "#000000", "#2ca02c",
+		"#ff7f0e", "#e6194b", "#3cb44b",
+	};
+	int i;
+
+	for (i = 0; all_mechs[i] && all_mechs[i] != m; i++)
+		;
+	return colors[i % (int)(sizeof(colors) / sizeof(colors[0]))];
+}
+
 static double value(const struct cell *c)
 {
 	return c->wl == WL_LATENCY ? c->lat_med_us : c->bps / 1e6;
@@ -46,7 +61,8 @@ static bool chart_write(const struct run *r, const struct chart *ch,
 	for (int i = 0; i < ch->nsizes; i++)
 		fprintf(gp, "%s\"%s\" %zu", i ? ", " : "",
 			fmt_size(ch->sizes[i], sz, sizeof(sz)), ch->sizes[i]);
-	fprintf(gp, ")\n");
+	fprintf(gp, ")\nset xrange [%g:%g]\n", (double)ch->sizes[0] / 1.4,
+		(double)ch->sizes[ch->nsizes - 1] * 1.4);
 
 	for (int m = 0; m < r->opts.nmechs; m++) {
 		const struct mech *mech = r->opts.mechs[m];
@@ -67,11 +83,11 @@ static bool chart_write(const struct run *r, const struct chart *ch,
 			continue;
 		fprintf(dat, "\n\n");
 		fprintf(gp, "%s '%s.dat' index %d using 1:2 with linespoints "
-			    "lw %d dt %d pt %d title '%s'",
+			    "lw %d dt %d pt %d lc rgb '%s' title '%s'",
 			block ? ", \\\n     " : "plot ", ch->name, block,
 			mech->flags & MECH_FASTIPC ? 3 : 1,
 			mech->flags & MECH_CEILING ? 2 : 1, (m % 13) + 1,
-			mech->name);
+			color_of(mech), mech->name);
 		block++;
 	}
 	if (!block)
