@@ -34,10 +34,13 @@ int fastipc_chan_check_attr(struct fastipc_attr *attr, bool create)
 	if (attr->__pad)
 		return -EINVAL;
 	if (create) {
+		/* Defaults above their limits (set through sysfs) are capped. */
 		if (!attr->max_msgs)
-			attr->max_msgs = READ_ONCE(fastipc_default_max_msgs);
+			attr->max_msgs = min(READ_ONCE(fastipc_default_max_msgs),
+					     READ_ONCE(fastipc_max_msgs_limit));
 		if (!attr->max_bytes)
-			attr->max_bytes = READ_ONCE(fastipc_default_max_bytes);
+			attr->max_bytes = min(READ_ONCE(fastipc_default_max_bytes),
+					      READ_ONCE(fastipc_max_bytes_limit));
 		if (!attr->max_msg_size)
 			attr->max_msg_size = msg_limit;
 		if (!attr->zc_threshold)
@@ -141,11 +144,6 @@ static bool fastipc_chan_room(const struct fastipc_channel *ch, size_t len)
 	       READ_ONCE(ch->attr.max_bytes);
 }
 
-static void fastipc_chan_notify_full(struct fastipc_channel *ch)
-{
-	fastipc_nl_notify_current(ch, FASTIPC_CMD_EVENT_QUEUE_FULL);
-}
-
 static void fastipc_chan_count_timeout(struct fastipc_channel *ch)
 {
 	spin_lock(&ch->lock);
@@ -221,7 +219,6 @@ int fastipc_chan_reserve(struct fastipc_channel *ch, size_t len,
 			 bool nonblock, s64 timeout_ns)
 {
 	ktime_t deadline = fastipc_deadline(timeout_ns);
-	bool full;
 	int ret;
 
 	for (;;) {
@@ -237,11 +234,7 @@ int fastipc_chan_reserve(struct fastipc_channel *ch, size_t len,
 		if (fastipc_chan_room(ch, len)) {
 			ch->nr_msgs++;
 			ch->nr_bytes += len;
-			full = !fastipc_chan_room(ch, 0);
 			spin_unlock(&ch->lock);
-			/* Tell monitors when this message filled the queue. */
-			if (full)
-				fastipc_chan_notify_full(ch);
 			return 0;
 		}
 		spin_unlock(&ch->lock);
@@ -285,6 +278,8 @@ static bool fastipc_chan_enqueue(struct fastipc_channel *ch,
 				 struct fastipc_msg *msg, bool head,
 				 size_t copied)
 {
+	bool full;
+
 	spin_lock(&ch->lock);
 	if (ch->dead) {
 		fastipc_chan_release_room(ch, msg->len);
@@ -308,12 +303,16 @@ static bool fastipc_chan_enqueue(struct fastipc_channel *ch,
 	ch->prio_mask |= BIT(msg->prio);
 	ch->nr_queued++;
 	ch->queued_bytes += msg->len;
+	full = !head && !fastipc_chan_room(ch, 0);
 	spin_unlock(&ch->lock);
 
 	atomic_long_add(msg->len, &fastipc_counters.bytes_queued);
 	atomic64_add(copied, &fastipc_counters.copied_bytes);
 	if (wq_has_sleeper(&ch->recv_wq))
 		wake_up_interruptible_poll(&ch->recv_wq, EPOLLIN | EPOLLRDNORM);
+	/* Tell monitors when this message filled the queue. */
+	if (full)
+		fastipc_nl_notify_current(ch, FASTIPC_CMD_EVENT_QUEUE_FULL);
 	return true;
 }
 

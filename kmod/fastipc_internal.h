@@ -231,8 +231,7 @@ extern const struct file_operations fastipc_fops;
 /* The generic netlink family (netlink.c). */
 int fastipc_nl_register(void);
 void fastipc_nl_unregister(void);
-void fastipc_nl_notify(struct fastipc_channel *ch, struct net *net, u8 cmd,
-		       u32 drops);
+void fastipc_nl_notify(struct fastipc_channel *ch, struct net *net, u8 cmd);
 void fastipc_nl_notify_current(struct fastipc_channel *ch, u8 cmd);
 
 #endif /* _FASTIPC_INTERNAL_H */

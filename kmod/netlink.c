@@ -81,7 +81,7 @@ static int fastipc_nl_put_u64(struct sk_buff *skb, int type, u64 value)
 
 /* A channel's attributes; -EMSGSIZE when @skb is full. */
 static int fastipc_nl_fill_channel(struct sk_buff *skb,
-				   struct fastipc_channel *ch, u32 drops)
+				   struct fastipc_channel *ch)
 {
 	struct user_namespace *user_ns = current_user_ns();
 	struct fastipc_attr attr;
@@ -135,7 +135,7 @@ static int fastipc_nl_fill_channel(struct sk_buff *skb,
 	    fastipc_nl_put_u64(skb, FASTIPC_A_CH_PAGE_BYTES, c[6]) ||
 	    fastipc_nl_put_u64(skb, FASTIPC_A_CH_COPIED_BYTES, c[7]) ||
 	    fastipc_nl_put_u64(skb, FASTIPC_A_CH_MAPPED_PAGES, c[8]) ||
-	    fastipc_nl_put_u64(skb, FASTIPC_A_CH_DROPS, c[9] + drops) ||
+	    fastipc_nl_put_u64(skb, FASTIPC_A_CH_DROPS, c[9]) ||
 	    fastipc_nl_put_u64(skb, FASTIPC_A_CH_TIMEOUTS, c[10]) ||
 	    fastipc_nl_put_u64(skb, FASTIPC_A_CH_ERRORS, c[11]))
 		return -EMSGSIZE;
@@ -144,8 +144,7 @@ static int fastipc_nl_fill_channel(struct sk_buff *skb,
 
 /* Start a reply or event carrying one channel; NULL when out of memory. */
 static struct sk_buff *fastipc_nl_channel_msg(struct fastipc_channel *ch,
-					      u32 portid, u32 seq, u8 cmd,
-					      u32 drops)
+					      u32 portid, u32 seq, u8 cmd)
 {
 	struct sk_buff *skb;
 	void *hdr;
@@ -154,7 +153,7 @@ static struct sk_buff *fastipc_nl_channel_msg(struct fastipc_channel *ch,
 	if (!skb)
 		return NULL;
 	hdr = genlmsg_put(skb, portid, seq, &fastipc_genl_family, 0, cmd);
-	if (!hdr || fastipc_nl_fill_channel(skb, ch, drops)) {
+	if (!hdr || fastipc_nl_fill_channel(skb, ch)) {
 		nlmsg_free(skb);
 		return NULL;
 	}
@@ -163,15 +162,14 @@ static struct sk_buff *fastipc_nl_channel_msg(struct fastipc_channel *ch,
 }
 
 /* Send a channel event to the "events" group of @net. */
-void fastipc_nl_notify(struct fastipc_channel *ch, struct net *net, u8 cmd,
-		       u32 drops)
+void fastipc_nl_notify(struct fastipc_channel *ch, struct net *net, u8 cmd)
 {
 	struct sk_buff *skb;
 
 	if (!genl_has_listeners(&fastipc_genl_family, net,
 				FASTIPC_NL_GROUP_EVENTS))
 		return;
-	skb = fastipc_nl_channel_msg(ch, 0, 0, cmd, drops);
+	skb = fastipc_nl_channel_msg(ch, 0, 0, cmd);
 	if (skb)
 		genlmsg_multicast_netns(&fastipc_genl_family, net, skb, 0,
 					FASTIPC_NL_GROUP_EVENTS, GFP_KERNEL);
@@ -184,7 +182,7 @@ void fastipc_nl_notify(struct fastipc_channel *ch, struct net *net, u8 cmd,
 void fastipc_nl_notify_current(struct fastipc_channel *ch, u8 cmd)
 {
 	if (READ_ONCE(ch->ns) == fastipc_ns_current())
-		fastipc_nl_notify(ch, current->nsproxy->net_ns, cmd, 0);
+		fastipc_nl_notify(ch, current->nsproxy->net_ns, cmd);
 }
 
 /* The channel a request names, with a reference, or an errno. */
@@ -224,7 +222,7 @@ static int fastipc_nl_channel_get(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
 	reply = fastipc_nl_channel_msg(ch, info->snd_portid, info->snd_seq,
-				       FASTIPC_CMD_CHANNEL_GET, 0);
+				       FASTIPC_CMD_CHANNEL_GET);
 	fastipc_chan_put(ch);
 	if (!reply)
 		return -ENOMEM;
@@ -251,7 +249,7 @@ static int fastipc_nl_channel_dump(struct sk_buff *skb,
 			err = -EMSGSIZE;
 			break;
 		}
-		if (fastipc_nl_fill_channel(skb, ch, 0)) {
+		if (fastipc_nl_fill_channel(skb, ch)) {
 			genlmsg_cancel(skb, hdr);
 			err = -EMSGSIZE;
 			break;
@@ -281,23 +279,27 @@ static int fastipc_nl_channel_set(struct sk_buff *skb, struct genl_info *info)
 		attr.max_msg_size = nla_get_u64(a[FASTIPC_A_CH_MAX_MSG_SIZE]);
 	if (a[FASTIPC_A_CH_ZC_THRESHOLD])
 		attr.zc_threshold = nla_get_u64(a[FASTIPC_A_CH_ZC_THRESHOLD]);
-	err = fastipc_chan_check_attr(&attr, false);
-	if (err) {
-		GENL_SET_ERR_MSG(info, "limit above the module's maximum");
-		return err;
+	if (!memchr_inv(&attr, 0, sizeof(attr))) {
+		GENL_SET_ERR_MSG(info, "no limit to change");
+		return -EINVAL;
 	}
 
 	ch = fastipc_nl_find(info);
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
+	err = -EPERM;
 	if (!fastipc_chan_may_admin(ch)) {
 		GENL_SET_ERR_MSG(info, "only the channel's owner or an admin may change it");
-		err = -EPERM;
+		goto out;
+	}
+	err = fastipc_chan_check_attr(&attr, false);
+	if (err) {
+		GENL_SET_ERR_MSG(info, "limit above the module's maximum");
 		goto out;
 	}
 	fastipc_chan_set_attr(ch, &attr);
 	fastipc_nl_notify(ch, genl_info_net(info),
-			  FASTIPC_CMD_EVENT_CHANNEL_CHANGE, 0);
+			  FASTIPC_CMD_EVENT_CHANNEL_CHANGE);
 out:
 	fastipc_chan_put(ch);
 	return err;
@@ -394,7 +396,10 @@ static int fastipc_nl_config_get(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(reply, info);
 }
 
-static int fastipc_nl_config_set(struct sk_buff *skb, struct genl_info *info)
+/* Serialises CONFIG_SET: each checks defaults against limits as a whole. */
+static DEFINE_MUTEX(fastipc_nl_config_lock);
+
+static int fastipc_nl_config_set_locked(struct genl_info *info)
 {
 	struct nlattr **a = info->attrs;
 	u32 def_msgs = READ_ONCE(fastipc_default_max_msgs);
@@ -443,6 +448,16 @@ static int fastipc_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 		WRITE_ONCE(fastipc_user_pages_floor,
 			   nla_get_u64(a[FASTIPC_A_CFG_USER_PAGES_FLOOR]));
 	return 0;
+}
+
+static int fastipc_nl_config_set(struct sk_buff *skb, struct genl_info *info)
+{
+	int err;
+
+	mutex_lock(&fastipc_nl_config_lock);
+	err = fastipc_nl_config_set_locked(info);
+	mutex_unlock(&fastipc_nl_config_lock);
+	return err;
 }
 
 static const struct genl_ops fastipc_nl_ops[] = {

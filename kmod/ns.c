@@ -191,7 +191,7 @@ struct fastipc_channel *fastipc_chan_open(struct fastipc_ns *ns,
 	mutex_unlock(&ns->lock);
 	fastipc_chan_discard(fresh);
 	if (created)
-		fastipc_nl_notify(ch, ns->net, FASTIPC_CMD_EVENT_CHANNEL_NEW, 0);
+		fastipc_nl_notify(ch, ns->net, FASTIPC_CMD_EVENT_CHANNEL_NEW);
 	return ch;
 
 err_unlock:
@@ -249,7 +249,7 @@ int fastipc_chan_unlink(struct fastipc_ns *ns, const char *name)
 	fastipc_ns_remove(ns, ch);
 	mutex_unlock(&ns->lock);
 
-	fastipc_nl_notify(ch, ns->net, FASTIPC_CMD_EVENT_CHANNEL_DEL, 0);
+	fastipc_nl_notify(ch, ns->net, FASTIPC_CMD_EVENT_CHANNEL_DEL);
 	fastipc_chan_put(ch);	/* the name's reference */
 	return 0;
 }
@@ -262,7 +262,6 @@ int fastipc_chan_unlink(struct fastipc_ns *ns, const char *name)
 int fastipc_chan_delete(struct fastipc_ns *ns, struct fastipc_channel *ch)
 {
 	bool named;
-	u32 drops;
 
 	mutex_lock(&ns->lock);
 	named = READ_ONCE(ch->ns) == ns;
@@ -272,8 +271,9 @@ int fastipc_chan_delete(struct fastipc_ns *ns, struct fastipc_channel *ch)
 	if (!named)
 		return -ENOENT;
 
-	drops = fastipc_chan_kill(ch);
-	fastipc_nl_notify(ch, ns->net, FASTIPC_CMD_EVENT_CHANNEL_DEL, drops);
+	/* The event reports the dropped messages in the channel's drops. */
+	fastipc_chan_kill(ch);
+	fastipc_nl_notify(ch, ns->net, FASTIPC_CMD_EVENT_CHANNEL_DEL);
 	fastipc_chan_put(ch);	/* the name's reference */
 	return 0;
 }
