@@ -43,7 +43,7 @@
 
 #define WHY_LEN		200
 #define MAX_SENDERS	8
-#define MAX_WINDOWS	16
+#define MAX_WINDOWS	32
 #define MAX_SIZES	32
 #define MAX_CELLS	1024
 
@@ -272,7 +272,8 @@ struct opts {
 	/* Measurement windows. */
 	int64_t warm_ns;		/* warm-up before the first window */
 	int64_t win_ns;			/* each window at least this long */
-	unsigned int reps;		/* windows (repetitions) */
+	unsigned int reps;		/* windows (repetitions) per pass */
+	unsigned int passes;		/* the whole plan, this many times */
 	unsigned int win_min_msgs;	/* and at least this many messages */
 	unsigned int lat_min_samples;
 	unsigned int lat_max_samples;
@@ -300,7 +301,9 @@ struct cell {
 	enum cell_status status;
 	char why[WHY_LEN];
 
-	/* Throughput and fan-in: one value per window (repetition). */
+	/* Throughput and fan-in: one value per window (repetition), every
+	 * pass; the medians are those of the best pass. */
+	unsigned int passes;		/* passes measured */
 	unsigned int nwin;
 	double win_mps[MAX_WINDOWS];	/* messages per second */
 	double mps, bps, spread;	/* medians over windows; spread */
@@ -384,6 +387,7 @@ int64_t cell_estimate(const struct opts *o, const struct cell *c);
 
 /* floors.c */
 void measure_floors(struct run *r);
+void measure_futex_floor(struct run *r, enum placement pl);
 int floor_index(const struct floors *f, size_t size);	/* or -1 */
 
 /* limits.c */

@@ -20,7 +20,8 @@
  *                     the page-table work a page move cannot avoid
  *
  * Each is timed in several windows of at least win_ns, run back to back
- * in a process pinned to the receiver's CPU; the median is kept.
+ * in a process pinned to the receiver's CPU; the median is kept.  The
+ * futex ping-pong runs right before the round trips it is compared with.
  */
 #include <errno.h>
 #include <sched.h>
@@ -180,8 +181,12 @@ static void futex_pingpong(struct run *r, enum placement pl)
 	atomic_store(w, PP_STOP);
 	futex_wake(w, 1);
 	waitpid(pid, NULL, 0);
-	r->floors.futex_rt_us[pl] = median(samples, n) / 1e3;
-	r->floors.futex_rt_p99_us[pl] = percentile(samples, n, 99) / 1e3;
+	/* Several passes: the best is the machine's floor. */
+	if (n && (!r->floors.futex_rt_us[pl] ||
+		  median(samples, n) / 1e3 < r->floors.futex_rt_us[pl])) {
+		r->floors.futex_rt_us[pl] = median(samples, n) / 1e3;
+		r->floors.futex_rt_p99_us[pl] = percentile(samples, n, 99) / 1e3;
+	}
 out:
 	free(samples);
 	if (w)
@@ -272,11 +277,25 @@ void measure_floors(struct run *r)
 	for (int k = 0; k < f->nsizes; k++)
 		size_floors(r, k);
 
-	progress(r, "floors: futex ping-pong");
-	futex_pingpong(r, PL_SEPARATE);
-	futex_pingpong(r, PL_SAME);
+	/* With round trips to measure, run_plan() measures the hand-off
+	 * right before them: on a shared host it drifts with the load. */
+	if (!o->nlat)
+		measure_futex_floor(r, PL_SEPARATE);
+	if (!o->nsame_lat)
+		measure_futex_floor(r, PL_SAME);
 	sched_setaffinity(0, sizeof(saved), &saved);
 	f->measured = true;
+}
+
+void measure_futex_floor(struct run *r, enum placement pl)
+{
+	cpu_set_t saved;
+
+	sched_getaffinity(0, sizeof(saved), &saved);
+	progress(r, "floors: futex ping-pong%s", pl == PL_SAME ?
+		 " (same CPU)" : "");
+	futex_pingpong(r, pl);
+	sched_setaffinity(0, sizeof(saved), &saved);
 }
 
 /* The floor of a size, or -1 (report.c, goals.c). */

@@ -28,9 +28,11 @@ static const char method_text[] =
 "n/a with the reason.\n"
 "- **Warm-up, then repetitions.** After a warm-up, the receiver measures "
 "consecutive windows (each at least a minimum time and number of "
-"messages); the median window is reported, with the spread "
-"((max - min) / median). Round trips are timed one by one: median, p99, "
-"and the spread of the windows' medians.\n"
+"messages). The whole plan runs in several passes, minutes apart; each "
+"measurement reports the median window of its best pass (a shared host "
+"only ever slows a measurement down) and the spread over the windows of "
+"every pass ((max - min) / median). Round trips are timed one by one: "
+"median and p99 of the best pass.\n"
 "- **Pinned.** The receiver runs on one CPU, the senders on another; the "
 "same-CPU variant puts them all on one CPU.\n"
 "- **Round trips echo the full payload.** The server checks every byte "
@@ -180,12 +182,13 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 		   "| memory | %lu MiB (%lu MiB available at the start) |\n"
 		   "| fastipc module | %s, zc_threshold %lu |\n"
 		   "| placement | receiver on CPU %d, senders on CPU %d |\n"
-		   "| windows | %u of at least %.0f ms and %u messages, after "
-		   "%.0f ms of warm-up |\n| duration | %.0f s |\n",
+		   "| windows | %u passes of %u windows of at least %.0f ms "
+		   "and %u messages, after %.0f ms of warm-up; the best "
+		   "pass's median |\n| duration | %.0f s |\n",
 		s->cpu_model, s->cpus_online, s->kernel, s->virt,
 		s->mem_total_kb / 1024, s->mem_avail_kb / 1024,
 		s->fastipc_version[0] ? s->fastipc_version : "not loaded",
-		s->zc_threshold, o->cpu_a, o->cpu_b, o->reps,
+		s->zc_threshold, o->cpu_a, o->cpu_b, o->passes, o->reps,
 		(double)o->win_ns / NSEC_PER_MSEC, o->win_min_msgs,
 		(double)o->warm_ns / NSEC_PER_MSEC, r->elapsed_s);
 	if (s->emulated)

@@ -317,10 +317,11 @@ void report_tables(const struct run *r, FILE *f)
 	fprintf(f, "fastipc bench (%s run): %s, %d CPUs, %s, %s\n", o->mode,
 		s->cpu_model, s->cpus_online, s->kernel, s->virt);
 	fprintf(f, "receiver on CPU %d, senders on CPU %d (same-CPU "
-		   "variant: all on CPU %d); %u windows of >= %.0f ms after "
-		   "%.0f ms warm-up\n", o->cpu_a, o->cpu_b, o->cpu_a, o->reps,
-		(double)o->win_ns / NSEC_PER_MSEC,
-		(double)o->warm_ns / NSEC_PER_MSEC);
+		   "variant: all on CPU %d); %u pass%s of %u windows of >= "
+		   "%.0f ms after a warm-up; the best pass's median\n",
+		o->cpu_a, o->cpu_b, o->cpu_a, o->passes,
+		o->passes == 1 ? "" : "es", o->reps,
+		(double)o->win_ns / NSEC_PER_MSEC);
 	if (s->emulated)
 		fprintf(f, "SOFTWARE EMULATION: compare numbers only as "
 			   "ratios within this run.\n");
@@ -351,7 +352,8 @@ void report_tables(const struct run *r, FILE *f)
 	table_floors(r, f);
 
 	snprintf(t, sizeof(t), "One-way throughput, MB/s (separate CPUs, "
-		 "median of %u windows)", o->reps);
+		 "median of %u windows, best of %u pass%s)", o->reps, o->passes,
+		 o->passes == 1 ? "" : "es");
 	table_tput(r, f, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput,
 		   U_MBPS, t);
 	table_tput(r, f, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput,
@@ -560,8 +562,8 @@ static void json_cell(FILE *f, const struct cell *c)
 		jnum(f, c->lat_spread);
 		fprintf(f, ",\"samples\":%u", c->nsamples);
 	}
-	fprintf(f, ",\"messages\":%llu,\"verified\":%llu,"
-		   "\"checksums_ok\":%s,\"cpu_us_per_msg\":",
+	fprintf(f, ",\"passes\":%u,\"messages\":%llu,\"verified\":%llu,"
+		   "\"checksums_ok\":%s,\"cpu_us_per_msg\":", c->passes,
 		(unsigned long long)c->messages,
 		(unsigned long long)c->verified,
 		c->status == CELL_OK && c->verified == c->messages ? "true" :
@@ -609,11 +611,13 @@ int report_json(const struct run *r, FILE *f)
 	fprintf(f, ",\"zc_threshold\":%lu}", s->zc_threshold);
 
 	jkey(f, &first, "options");
-	fprintf(f, "{\"receiver_cpu\":%d,\"sender_cpu\":%d,\"windows\":%u,"
+	fprintf(f, "{\"receiver_cpu\":%d,\"sender_cpu\":%d,\"passes\":%u,"
+		   "\"windows\":%u,"
 		   "\"window_ms\":%.0f,\"warmup_ms\":%.0f,"
 		   "\"window_min_msgs\":%u,\"latency_ms\":%.0f,"
 		   "\"latency_min_samples\":%u,\"fanin_senders\":%u,"
-		   "\"throughput_sizes\":", o->cpu_a, o->cpu_b, o->reps,
+		   "\"throughput_sizes\":", o->cpu_a, o->cpu_b, o->passes,
+		o->reps,
 		(double)o->win_ns / NSEC_PER_MSEC,
 		(double)o->warm_ns / NSEC_PER_MSEC, o->win_min_msgs,
 		(double)o->lat_ns / NSEC_PER_MSEC, o->lat_min_samples,
