@@ -1,0 +1,225 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# fastipc bench, the comparison benchmark (Documentation/benchmarks.md):
+# one `fastipc bench --quick --out DIR` run in the test VM, then the shape
+# of what it printed and wrote: every mechanism in every workload, CSV and
+# JSON that parse and agree, every message verified, n/a cells with a
+# reason, charts and the Markdown report written, limits put back, the
+# module left clean.  Never its timings.  Also: n/a for a size a
+# mechanism cannot carry, usage errors, and --calibrate setting the
+# module's zc_threshold.  Run as root with the module loaded
+# (selftests/run.sh); FASTIPC=<path> tests another binary.
+
+bats_require_minimum_version 1.5.0
+
+MECHS=(pipe vmsplice posix-mq sysv-msg unix-stream unix-seqpacket tcp
+       shm-copy shm-inplace cma fastipc-copy fastipc-zc fastipc-auto)
+# What --quick runs (tools/bench/main.c).
+QUICK_TPUT=(64 4096 65536 1048576)
+QUICK_LAT=(64 65536)
+ZC_PARAM=/sys/module/fastipc/parameters/zc_threshold
+
+setup_file() {
+	FASTIPC=${FASTIPC:-$BATS_TEST_DIRNAME/../build/tools/fastipc}
+	export FASTIPC
+	[[ -x $FASTIPC && -e /dev/fastipc ]] || return 0
+	OUT=$BATS_FILE_TMPDIR/quick
+	export OUT
+	cat /proc/sys/fs/pipe-max-size >"$BATS_FILE_TMPDIR/pipe-max.before"
+	"$FASTIPC" stats --json >"$BATS_FILE_TMPDIR/stats.before"
+	local rc=0
+	"$FASTIPC" bench --quick --out "$OUT" >"$BATS_FILE_TMPDIR/stdout" \
+		2>"$BATS_FILE_TMPDIR/stderr" || rc=$?
+	echo "$rc" >"$BATS_FILE_TMPDIR/rc"
+}
+
+setup() {
+	[[ -x $FASTIPC ]] || skip "no $FASTIPC (make tools)"
+	[[ -e /dev/fastipc ]] || skip "no /dev/fastipc (load fastipc.ko)"
+	command -v jq >/dev/null || skip "jq is not installed"
+}
+
+# csv FILE: the CSV as JSON lines (one array per row), via python's parser.
+csv_rows() {
+	python3 -c 'import csv, json, sys
+for row in csv.reader(open(sys.argv[1])):
+    print(json.dumps(row))' "$1"
+}
+
+@test "the quick run succeeds and says every message was verified" {
+	cat "$BATS_FILE_TMPDIR/stderr" >&2
+	[[ $(<"$BATS_FILE_TMPDIR/rc") == 0 ]]
+	grep -q '^Every message of every measured cell was verified' \
+		"$BATS_FILE_TMPDIR/stdout"
+}
+
+@test "stdout has every table and every mechanism" {
+	local f=$BATS_FILE_TMPDIR/stdout m
+	for t in 'Floors' 'One-way throughput, MB/s' \
+		'One-way throughput, thousands of messages/s' \
+		'same CPU' 'Round trip, full payload' 'Fan-in, 4 senders' \
+		'fastipc vs the best other mechanism: one-way throughput' \
+		'fastipc vs the best other mechanism: round trip' 'Goals'; do
+		grep -q -- "$t" "$f" || { echo "missing table: $t"; false; }
+	done
+	for m in "${MECHS[@]}"; do
+		grep -q "^$m " "$f" || { echo "missing mechanism: $m"; false; }
+	done
+}
+
+@test "the progress line went to stderr" {
+	grep -q 'throughput 64 B pipe' "$BATS_FILE_TMPDIR/stderr"
+	! grep -q 'throughput 64 B pipe' "$BATS_FILE_TMPDIR/stdout"
+}
+
+@test "results.csv parses, one row per cell, every mechanism in every workload" {
+	local rows=$BATS_FILE_TMPDIR/rows m s
+	csv_rows "$OUT/results.csv" >"$rows"
+	# 22 fields in every row, the header first
+	[[ $(jq -c 'length' "$rows" | sort -u) == 22 ]]
+	[[ $(head -n1 "$rows" | jq -r '.[0:3] | join(",")') == \
+		"workload,placement,mechanism" ]]
+	for m in "${MECHS[@]}"; do
+		for s in "${QUICK_TPUT[@]}"; do
+			[[ $(jq -r --arg m "$m" --arg s "$s" \
+				'select(.[0]=="throughput" and .[1]=="separate" and .[2]==$m and .[4]==$s) | .[7]' \
+				"$rows" | wc -l) == 1 ]] ||
+				{ echo "no throughput row: $m $s"; false; }
+		done
+		for s in "${QUICK_LAT[@]}"; do
+			[[ $(jq -r --arg m "$m" --arg s "$s" \
+				'select(.[0]=="latency" and .[1]=="separate" and .[2]==$m and .[4]==$s) | .[7]' \
+				"$rows" | wc -l) == 1 ]] ||
+				{ echo "no latency row: $m $s"; false; }
+		done
+		[[ $(jq -r --arg m "$m" \
+			'select(.[0]=="fanin" and .[2]==$m and .[4]=="64") | .[5]' \
+			"$rows") == 4 ]] || { echo "no fan-in row: $m"; false; }
+		[[ $(jq -r --arg m "$m" \
+			'select(.[0]=="throughput" and .[1]=="same" and .[2]==$m) | .[7]' \
+			"$rows" | wc -l) == 1 ]] || { echo "no same-CPU row: $m"; false; }
+	done
+}
+
+@test "no cell failed; measured cells verified every message; n/a cells say why" {
+	local rows=$BATS_FILE_TMPDIR/rows
+	csv_rows "$OUT/results.csv" | tail -n +2 >"$rows"
+	# status is ok or n/a, never error
+	[[ -z $(jq -r 'select(.[7] != "ok" and .[7] != "n/a") | .[2] + " " + .[4] + ": " + .[8]' "$rows") ]]
+	# ok: messages > 0 and all verified
+	[[ -z $(jq -r 'select(.[7] == "ok" and ((.[17] | tonumber) == 0 or .[17] != .[18])) | .[2]' "$rows") ]]
+	# ok throughput rows have a rate, ok latency rows a median
+	[[ -z $(jq -r 'select(.[7] == "ok" and .[0] != "latency" and (.[9] | tonumber) <= 0) | .[2]' "$rows") ]]
+	[[ -z $(jq -r 'select(.[7] == "ok" and .[0] == "latency" and (.[13] | tonumber) <= 0) | .[2]' "$rows") ]]
+	# n/a: a reason
+	[[ -z $(jq -r 'select(.[7] == "n/a" and (.[8] | length) == 0) | .[2]' "$rows") ]]
+}
+
+@test "results.json parses and agrees with the CSV" {
+	local j=$OUT/results.json
+	jq -e . "$j" >/dev/null
+	[[ $(jq '.results | length' "$j") == $(($(wc -l <"$OUT/results.csv") - 1)) ]]
+	[[ $(jq -r '.all_verified' "$j") == true ]]
+	[[ $(jq -r '[.results[] | select(.status == "error")] | length' "$j") == 0 ]]
+	[[ $(jq -r '[.results[] | select(.status == "ok" and .checksums_ok != true)] | length' "$j") == 0 ]]
+	for m in "${MECHS[@]}"; do
+		jq -e --arg m "$m" '.mechanisms[] | select(.name == $m)' "$j" >/dev/null
+	done
+	# the fastipc modes have ratios to the best other mechanism
+	[[ $(jq '[.ratios[] | select(.ratio != null)] | length' "$j") -gt 0 ]]
+	[[ $(jq '.goals | length' "$j") == 4 ]]
+	[[ -z $(jq -r '.goals[] | select(.verdict != "met" and .verdict != "not met" and .verdict != "not judged") | .name' "$j") ]]
+}
+
+@test "results.json describes the machine" {
+	local j=$OUT/results.json
+	[[ -n $(jq -r '.machine.cpu_model' "$j") ]]
+	[[ $(jq -r '.machine.kernel' "$j") == "Linux $(uname -r) $(uname -m)" ]]
+	[[ -n $(jq -r '.machine.virtualization' "$j") ]]
+	[[ $(jq -r '.machine.virtualized' "$j") == true ]]	# the test VM
+	[[ $(jq -r '.machine.cpus_online' "$j") == $(nproc) ]]
+}
+
+@test "the floors are measured and written" {
+	local j=$OUT/results.json
+	[[ $(jq '.floors.null_syscall_ns > 0' "$j") == true ]]
+	[[ $(jq '.floors.futex_pingpong_rtt_us.separate > 0' "$j") == true ]]
+	[[ $(jq '[.floors.sizes[] | select(.memcpy_ns > 0 and .produce_consume_ns > 0 and .map_unmap_ns > 0)] | length' "$j") == 4 ]]
+	grep -q '^null_syscall,0,' "$OUT/floors.csv"
+	grep -q '^map_unmap,1048576,' "$OUT/floors.csv"
+}
+
+@test "the charts are written, PNG and SVG" {
+	local c
+	for c in throughput latency; do
+		[[ -s $OUT/$c.png && -s $OUT/$c.svg && -s $OUT/$c.dat ]]
+		[[ $(head -c 4 "$OUT/$c.png" | od -An -c | tr -d ' ') == '211PNG' ]]
+		grep -q '<svg' "$OUT/$c.svg"
+	done
+	[[ -s $OUT/charts.gp ]]
+}
+
+@test "report.md states the method and embeds the charts" {
+	local r=$OUT/report.md m
+	grep -q '^## Method' "$r"
+	grep -q 'Every byte is touched' "$r"
+	grep -q '](throughput.png)' "$r"
+	grep -q '](latency.png)' "$r"
+	grep -q '^## Goals' "$r"
+	grep -q 'Software emulation' "$r"		# the test VM is TCG
+	for m in "${MECHS[@]}"; do
+		grep -q "| $m |" "$r" || { echo "report.md lacks $m"; false; }
+	done
+}
+
+@test "raised limits are listed and put back afterwards" {
+	local j=$OUT/results.json
+	# The VM's pipe-max-size (1 MiB) cannot hold 64 x 1 MiB: raised.
+	[[ $(jq -r '.limits[] | select(.what == "fs.pipe-max-size") | .raised' "$j") == true ]]
+	grep -q 'fs.pipe-max-size' "$BATS_FILE_TMPDIR/stdout"
+	[[ $(cat /proc/sys/fs/pipe-max-size) == $(<"$BATS_FILE_TMPDIR/pipe-max.before") ]]
+}
+
+@test "the module is left as it was: no channel, no page" {
+	local before=$BATS_FILE_TMPDIR/stats.before after
+	after=$("$FASTIPC" stats --json)
+	[[ $(jq .channels <<<"$after") == $(jq .channels "$before") ]]
+	[[ $(jq .pages_held <<<"$after") == $(jq .pages_held "$before") ]]
+}
+
+@test "a size a mechanism cannot carry is n/a with the reason, not dropped" {
+	run -0 --separate-stderr "$FASTIPC" bench --quick -m posix-mq -s 32M -w throughput \
+		--no-plot --json
+	[[ $(jq -r '.results | length' <<<"$output") == 1 ]]
+	[[ $(jq -r '.results[0].status' <<<"$output") == n/a ]]
+	[[ $(jq -r '.results[0].reason' <<<"$output") == *"16 MiB"* ]]
+}
+
+@test "usage errors exit 2" {
+	run -2 "$FASTIPC" bench --mechanisms carrier-pigeon
+	[[ $output == *"unknown mechanism 'carrier-pigeon'"* ]]
+	run -2 "$FASTIPC" bench --sizes 4Q
+	run -2 "$FASTIPC" bench --workloads sleep
+	run -2 "$FASTIPC" bench extra-argument
+	run -0 "$FASTIPC" bench --help
+	[[ $output == *"--calibrate"* ]]
+}
+
+@test "--calibrate measures the crossover and sets the module's zc_threshold" {
+	local old new
+	old=$(<"$ZC_PARAM")
+	run -0 --separate-stderr "$FASTIPC" bench --quick --calibrate --workloads none \
+		--no-plot --json
+	new=$(<"$ZC_PARAM")
+	echo "$old" >"$ZC_PARAM"
+	[[ $(jq -r '.calibration.sizes | length' <<<"$output") -ge 8 ]]
+	[[ $(jq -r '.calibration.copy_msgs_per_s | length' <<<"$output") == \
+		$(jq -r '.calibration.sizes | length' <<<"$output") ]]
+	[[ -n $(jq -r '.calibration.how' <<<"$output") ]]
+	if [[ $(jq -r '.calibration.crossover' <<<"$output") != 0 ]]; then
+		[[ $(jq -r '.calibration.set' <<<"$output") == true ]]
+		[[ $new == $(jq -r '.calibration.crossover' <<<"$output") ]]
+	else
+		[[ $new == "$old" ]]
+	fi
+}
