@@ -217,6 +217,33 @@ static inline uint64_t reply_seq(uint64_t seq)
 
 int64_t now_ns(void);
 int pin_to_cpu(int cpu);
+
+/*
+ * Timing one round trip: a cheap tick counter read on one (pinned) CPU,
+ * converted to nanoseconds with a rate measured against CLOCK_MONOTONIC
+ * over the whole measurement.  The TSC on x86 (in the test VM
+ * clock_gettime() reads the emulated HPET, several microseconds a call),
+ * CLOCK_MONOTONIC itself elsewhere.
+ */
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+static inline uint64_t ticks(void)
+{
+	return __rdtsc();
+}
+#else
+static inline uint64_t ticks(void)
+{
+	return (uint64_t)now_ns();
+}
+#endif
+
+struct tickclock {
+	uint64_t t0;
+	int64_t n0;
+};
+void tickclock_start(struct tickclock *c);
+double tickclock_ns_per_tick(const struct tickclock *c);
 /* The first two CPUs this process may run on; false if only one. */
 bool pick_cpus(int *a, int *b);
 int online_cpus(void);

@@ -118,14 +118,20 @@ static bool parse_mechs(const struct cli_cmd *cmd, struct opts *o,
 	     tok = strtok_r(NULL, ",", &save)) {
 		bool found = false;
 
+		/* A mechanism's name first ("pipe"), else a family. */
 		for (int i = 0; all_mechs[i]; i++) {
 			if (strcmp(tok, "all") == 0 ||
-			    strcmp(tok, all_mechs[i]->name) == 0 ||
-			    strcmp(tok, all_mechs[i]->family) == 0) {
+			    strcmp(tok, all_mechs[i]->name) == 0) {
 				pick[i] = true;
 				found = true;
 			}
 		}
+		for (int i = 0; all_mechs[i] && !found; i++) {
+			if (strcmp(tok, all_mechs[i]->family) == 0)
+				pick[i] = true;
+		}
+		for (int i = 0; all_mechs[i] && !found; i++)
+			found = pick[i] && strcmp(tok, all_mechs[i]->family) == 0;
 		if (!found) {
 			cli_usage(cmd, "--mechanisms: unknown mechanism '%s' "
 				  "(see --help)", tok);
@@ -630,8 +636,8 @@ const struct cli_cmd cmd_bench = {
 	"                         all): pipe vmsplice posix-mq sysv-msg\n"
 	"                         unix-stream unix-seqpacket tcp shm-copy\n"
 	"                         shm-inplace cma fastipc-copy fastipc-zc\n"
-	"                         fastipc-auto; families pipe mq sock shm cma\n"
-	"                         fastipc\n"
+	"                         fastipc-auto; families (where no name is\n"
+	"                         the same) mq sock shm fastipc\n"
 	"  -s, --sizes LIST       message sizes for every workload (4K, 1M...)\n"
 	"  -w, --workloads LIST   throughput latency fanin same-cpu floors,\n"
 	"                         all (default) or none\n"

@@ -21,6 +21,20 @@ int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
+void tickclock_start(struct tickclock *c)
+{
+	c->n0 = now_ns();
+	c->t0 = ticks();
+}
+
+double tickclock_ns_per_tick(const struct tickclock *c)
+{
+	int64_t n = now_ns() - c->n0;
+	uint64_t t = ticks() - c->t0;
+
+	return t && n > 0 ? (double)n / (double)t : 1.0;
+}
+
 int pin_to_cpu(int cpu)
 {
 	cpu_set_t set;
