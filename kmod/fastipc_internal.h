@@ -25,6 +25,7 @@
  *   fastipc_quota_lock (quota.c)
  *   fastipc_channel.lock (a spinlock: never held across a sleep or a user
  *                         access)
+ *   fastipc_pool.lock (a spinlock; never taken with fastipc_channel.lock)
  */
 #ifndef _FASTIPC_INTERNAL_H
 #define _FASTIPC_INTERNAL_H
@@ -61,7 +62,8 @@ extern unsigned long fastipc_user_pages_floor;
 
 /* Module-wide counters, for FASTIPC_IOC_STATS and the tests. */
 struct fastipc_counters {
-	atomic_long_t pages_held;
+	atomic_long_t pages_held;	/* in messages, windows, in flight */
+	atomic_long_t pages_pooled;	/* in handles' pools */
 	atomic_long_t bytes_queued;
 	atomic_long_t channels;
 	atomic_long_t handles;
@@ -95,15 +97,41 @@ struct user_struct *fastipc_quota_charge_pages(unsigned long nr);
 void fastipc_quota_uncharge_pages(struct user_struct *user, unsigned long nr);
 void fastipc_quota_put_user(struct user_struct *user);
 
+/* Recycled pages, one pool per handle (pool.c). */
+struct fastipc_pool;
+
+extern unsigned long fastipc_pool_max;
+struct fastipc_pool *fastipc_pool_new(void);
+struct fastipc_pool *fastipc_pool_get(struct fastipc_pool *pool);
+void fastipc_pool_put(struct fastipc_pool *pool);
+void fastipc_pool_close(struct fastipc_pool *pool);
+unsigned long fastipc_pool_take(struct fastipc_pool *pool,
+				struct page **pages, unsigned long nr);
+void fastipc_pool_give(struct fastipc_pool *pool, struct page **pages,
+		       unsigned long nr);
+
 /* A set of order-0 pages holding one message or one buffer. */
 struct fastipc_pages {
 	unsigned long nr;
 	struct user_struct *user;	/* charged for them, or NULL */
+	/* The pool of the handle whose process may have written them. */
+	struct fastipc_pool *origin;
 	struct page *pages[];
 };
 
-struct fastipc_pages *fastipc_pages_alloc(unsigned long nr, bool zero);
+/* What fastipc_pages_alloc() must guarantee about the pages' bytes. */
+enum fastipc_fill {
+	FASTIPC_FILL_ZERO,	/* all zero */
+	FASTIPC_FILL_RECYCLED,	/* zero, or the pool's own process's bytes */
+	FASTIPC_FILL_OVERWRITE,	/* anything: the caller writes every byte */
+};
+
+struct fastipc_pages *fastipc_pages_alloc(unsigned long nr,
+					  enum fastipc_fill fill,
+					  struct fastipc_pool *pool);
 void fastipc_pages_free(struct fastipc_pages *pg);
+void fastipc_pages_set_origin(struct fastipc_pages *pg,
+			      struct fastipc_pool *pool);
 void fastipc_pages_trim(struct fastipc_pages *pg, size_t len);
 int fastipc_pages_copy_in(struct fastipc_pages *pg, const void __user *src,
 			  size_t len);
@@ -213,13 +241,14 @@ struct fastipc_handle {
 	/* Our own f_mapping, so unmap_mapping_range() finds the window. */
 	struct address_space mapping;
 	struct fastipc_window win;
+	struct fastipc_pool *pool;	/* pages this handle's process wrote */
 };
 
 void fastipc_window_init(struct fastipc_window *win);
 void fastipc_window_destroy(struct fastipc_window *win);
 int fastipc_window_mmap(struct fastipc_handle *h, struct vm_area_struct *vma);
-int fastipc_window_alloc(struct fastipc_handle *h, size_t len, u64 *addr,
-			 u64 *mapped);
+int fastipc_window_alloc(struct fastipc_handle *h, size_t len,
+			 enum fastipc_fill fill, u64 *addr, u64 *mapped);
 int fastipc_window_free(struct fastipc_handle *h, u64 addr);
 struct fastipc_pages *fastipc_window_take(struct fastipc_handle *h, u64 addr,
 					  size_t len);

@@ -35,6 +35,11 @@ static int fastipc_open(struct inode *inode, struct file *file)
 	h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
 	if (!h)
 		return -ENOMEM;
+	h->pool = fastipc_pool_new();
+	if (!h->pool) {
+		kfree(h);
+		return -ENOMEM;
+	}
 	mutex_init(&h->bind_lock);
 	address_space_init_once(&h->mapping);
 	h->mapping.a_ops = &fastipc_aops;
@@ -52,7 +57,9 @@ static int fastipc_release(struct inode *inode, struct file *file)
 	struct fastipc_handle *h = file->private_data;
 	struct fastipc_channel *ch = h->chan;
 
+	/* Buffers still in the window go to the pool, which goes last. */
 	fastipc_window_destroy(&h->win);
+	fastipc_pool_close(h->pool);
 	if (ch) {
 		atomic_dec(&ch->nr_handles);
 		atomic_long_dec(&fastipc_counters.handles);
@@ -183,8 +190,12 @@ err_free:
 	return err;
 }
 
-/* Copy a message in from user memory: inline or into fresh pages. */
-static int fastipc_send_copy(struct fastipc_channel *ch,
+/*
+ * Copy a message in from user memory: inline, or into pages (recycled
+ * ones of this handle's pool are fine: every byte is overwritten).
+ */
+static int fastipc_send_copy(struct fastipc_handle *h,
+			     struct fastipc_channel *ch,
 			     const struct fastipc_send *sd, bool pages,
 			     bool nonblock)
 {
@@ -200,7 +211,7 @@ static int fastipc_send_copy(struct fastipc_channel *ch,
 	err = -ENOMEM;
 	if (pages) {
 		pg = fastipc_pages_alloc(DIV_ROUND_UP(sd->len, PAGE_SIZE),
-					 false);
+					 FASTIPC_FILL_OVERWRITE, h->pool);
 		if (!pg)
 			goto err_unreserve;
 		msg = fastipc_msg_alloc_pages(pg);
@@ -222,9 +233,12 @@ static int fastipc_send_copy(struct fastipc_channel *ch,
 	return 0;
 
 err_free_msg:
+	msg->pages = NULL;
 	fastipc_msg_free(msg);
-	goto err_unreserve;
 err_free_pages:
+	/* Not all overwritten: old bytes of others may remain, no recycling. */
+	if (pg)
+		fastipc_pages_set_origin(pg, NULL);
 	fastipc_pages_free(pg);
 err_unreserve:
 	fastipc_chan_unreserve(ch, sd->len);
@@ -267,7 +281,7 @@ static int fastipc_ioc_send(struct file *file, struct fastipc_handle *h,
 		pages = false;
 	else
 		pages = sd.len >= READ_ONCE(ch->attr.zc_threshold);
-	return fastipc_send_copy(ch, &sd, pages, nonblock);
+	return fastipc_send_copy(h, ch, &sd, pages, nonblock);
 }
 
 static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
@@ -366,12 +380,15 @@ static int fastipc_ioc_buf_alloc(struct fastipc_handle *h,
 	err = fastipc_arg_in(&bf, sizeof(bf), FASTIPC_BUF_SIZE_VER0, cmd, arg);
 	if (err)
 		return err;
-	if (bf.addr || bf.flags || bf.__pad || !bf.len ||
-	    memchr_inv(bf.__reserved, 0, sizeof(bf.__reserved)))
+	if (bf.addr || (bf.flags & ~FASTIPC_BUF_NOZERO) || bf.__pad ||
+	    !bf.len || memchr_inv(bf.__reserved, 0, sizeof(bf.__reserved)))
 		return -EINVAL;
 	if (bf.len > READ_ONCE(ch->attr.max_msg_size))
 		return -EMSGSIZE;
-	err = fastipc_window_alloc(h, bf.len, &bf.addr, &bf.len);
+	err = fastipc_window_alloc(h, bf.len,
+				   bf.flags & FASTIPC_BUF_NOZERO ?
+				   FASTIPC_FILL_RECYCLED : FASTIPC_FILL_ZERO,
+				   &bf.addr, &bf.len);
 	if (err)
 		return err;
 	err = fastipc_arg_out(arg, &bf, sizeof(bf), cmd);
@@ -424,6 +441,7 @@ static int fastipc_ioc_stats(unsigned int cmd, unsigned long arg)
 		.handles = atomic_long_read(&c->handles),
 		.copied_bytes = atomic64_read(&c->copied_bytes),
 		.mapped_pages = atomic64_read(&c->mapped_pages),
+		.pages_pooled = atomic_long_read(&c->pages_pooled),
 	};
 
 	if (_IOC_SIZE(cmd) < FASTIPC_STATS_SIZE_VER0)

@@ -52,6 +52,10 @@ unsigned long fastipc_user_pages_floor = 256UL << 20;
 module_param_named(user_pages_floor, fastipc_user_pages_floor, ulong, 0644);
 MODULE_PARM_DESC(user_pages_floor, "Bytes of pages a user may hold even when RLIMIT_MEMLOCK is lower");
 
+unsigned long fastipc_pool_max = 64UL << 20;
+module_param_named(pool_max, fastipc_pool_max, ulong, 0644);
+MODULE_PARM_DESC(pool_max, "Bytes of recycled pages one handle may keep (0: no recycling)");
+
 struct fastipc_counters fastipc_counters;
 
 static struct miscdevice fastipc_misc = {
@@ -90,6 +94,7 @@ static void __exit fastipc_exit(void)
 	/* Destroys the channels that are still named; no handle is open. */
 	fastipc_ns_unregister();
 	WARN_ON(atomic_long_read(&fastipc_counters.pages_held));
+	WARN_ON(atomic_long_read(&fastipc_counters.pages_pooled));
 	WARN_ON(atomic_long_read(&fastipc_counters.channels));
 }
 

@@ -17,15 +17,22 @@
 #define FASTIPC_GFP_PAGE	(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NOWARN)
 
 /*
- * Allocate @nr order-0 pages.  With @zero every byte is zero; without it
- * the caller must overwrite or zero every byte before anyone maps them.
+ * Allocate @nr order-0 pages, recycled from @pool where it has some.
+ * Fresh pages come from the page allocator and may hold anybody's old
+ * data: they are zeroed unless the caller overwrites every byte
+ * (FASTIPC_FILL_OVERWRITE).  Recycled pages hold @pool's own process's
+ * bytes: they are zeroed only for FASTIPC_FILL_ZERO.
  */
-struct fastipc_pages *fastipc_pages_alloc(unsigned long nr, bool zero)
+struct fastipc_pages *fastipc_pages_alloc(unsigned long nr,
+					  enum fastipc_fill fill,
+					  struct fastipc_pool *pool)
 {
+	bool zero = fill == FASTIPC_FILL_ZERO;
+	gfp_t gfp = FASTIPC_GFP_PAGE |
+		    (fill == FASTIPC_FILL_OVERWRITE ? 0 : __GFP_ZERO);
 	struct fastipc_pages *pg;
-	gfp_t gfp = FASTIPC_GFP_PAGE | (zero ? __GFP_ZERO : 0);
 	struct user_struct *user;
-	unsigned long i;
+	unsigned long i, reused;
 
 	user = fastipc_quota_charge_pages(nr);
 	if (IS_ERR(user))
@@ -33,7 +40,11 @@ struct fastipc_pages *fastipc_pages_alloc(unsigned long nr, bool zero)
 	pg = kvmalloc(struct_size(pg, pages, nr), GFP_KERNEL_ACCOUNT);
 	if (!pg)
 		goto err_uncharge;
-	for (i = 0; i < nr; i++) {
+
+	reused = fastipc_pool_take(pool, pg->pages, nr);
+	for (i = 0; zero && i < reused; i++)
+		clear_highpage(pg->pages[i]);
+	for (i = reused; i < nr; i++) {
 		pg->pages[i] = alloc_page(gfp);
 		if (!pg->pages[i])
 			goto err_free;
@@ -43,14 +54,15 @@ struct fastipc_pages *fastipc_pages_alloc(unsigned long nr, bool zero)
 		}
 		cond_resched();
 	}
+	atomic_long_add(nr - reused, &fastipc_counters.pages_held);
 	pg->nr = nr;
 	pg->user = user;
-	atomic_long_add(nr, &fastipc_counters.pages_held);
+	pg->origin = fastipc_pool_get(pool);
 	return pg;
 
 err_free:
-	while (i--)
-		put_page(pg->pages[i]);
+	atomic_long_add(i - reused, &fastipc_counters.pages_held);
+	fastipc_pool_give(pool, pg->pages, i);
 	kvfree(pg);
 err_uncharge:
 	fastipc_quota_uncharge_pages(user, nr);
@@ -58,18 +70,29 @@ err_uncharge:
 	return NULL;
 }
 
+/*
+ * Done with @pg: its pages, unmapped everywhere, go back to the pool of
+ * their origin, or to the page allocator.
+ */
 void fastipc_pages_free(struct fastipc_pages *pg)
 {
-	unsigned long i;
-
 	if (!pg)
 		return;
-	for (i = 0; i < pg->nr; i++)
-		put_page(pg->pages[i]);
-	atomic_long_sub(pg->nr, &fastipc_counters.pages_held);
+	fastipc_pool_give(pg->origin, pg->pages, pg->nr);
+	fastipc_pool_put(pg->origin);
 	fastipc_quota_uncharge_pages(pg->user, pg->nr);
 	fastipc_quota_put_user(pg->user);
 	kvfree(pg);
+}
+
+/* @pool's process may now write @pg: recycle it there from now on. */
+void fastipc_pages_set_origin(struct fastipc_pages *pg,
+			      struct fastipc_pool *pool)
+{
+	if (pg->origin == pool)
+		return;
+	fastipc_pool_put(pg->origin);
+	pg->origin = fastipc_pool_get(pool);
 }
 
 /*
@@ -82,10 +105,10 @@ void fastipc_pages_trim(struct fastipc_pages *pg, size_t len)
 	unsigned long keep = DIV_ROUND_UP(len, PAGE_SIZE);
 	size_t tail = offset_in_page(len);
 
-	while (pg->nr > keep) {
-		put_page(pg->pages[--pg->nr]);
-		atomic_long_dec(&fastipc_counters.pages_held);
-		fastipc_quota_uncharge_pages(pg->user, 1);
+	if (pg->nr > keep) {
+		fastipc_pool_give(pg->origin, pg->pages + keep, pg->nr - keep);
+		fastipc_quota_uncharge_pages(pg->user, pg->nr - keep);
+		pg->nr = keep;
 	}
 	if (tail && keep)
 		memzero_page(pg->pages[keep - 1], tail, PAGE_SIZE - tail);

@@ -72,6 +72,7 @@ static const struct nla_policy fastipc_nl_policy[FASTIPC_A_MAX + 1] = {
 	[FASTIPC_A_CFG_MAX_CHANNELS] = NLA_POLICY_MIN(NLA_U32, 1),
 	[FASTIPC_A_CFG_MAX_USER_CHANNELS] = NLA_POLICY_MIN(NLA_U32, 1),
 	[FASTIPC_A_CFG_USER_PAGES_FLOOR] = { .type = NLA_U64 },
+	[FASTIPC_A_CFG_POOL_MAX] = { .type = NLA_U64 },
 };
 
 static int fastipc_nl_put_u64(struct sk_buff *skb, int type, u64 value)
@@ -350,7 +351,9 @@ static int fastipc_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 	    fastipc_nl_put_u64(reply, FASTIPC_A_ST_COPIED_BYTES,
 			       atomic64_read(&c->copied_bytes)) ||
 	    fastipc_nl_put_u64(reply, FASTIPC_A_ST_MAPPED_PAGES,
-			       atomic64_read(&c->mapped_pages))) {
+			       atomic64_read(&c->mapped_pages)) ||
+	    fastipc_nl_put_u64(reply, FASTIPC_A_ST_PAGES_POOLED,
+			       atomic_long_read(&c->pages_pooled))) {
 		nlmsg_free(reply);
 		return -EMSGSIZE;
 	}
@@ -388,7 +391,9 @@ static int fastipc_nl_config_get(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(reply, FASTIPC_A_CFG_MAX_USER_CHANNELS,
 			READ_ONCE(fastipc_max_user_channels)) ||
 	    fastipc_nl_put_u64(reply, FASTIPC_A_CFG_USER_PAGES_FLOOR,
-			       READ_ONCE(fastipc_user_pages_floor))) {
+			       READ_ONCE(fastipc_user_pages_floor)) ||
+	    fastipc_nl_put_u64(reply, FASTIPC_A_CFG_POOL_MAX,
+			       READ_ONCE(fastipc_pool_max))) {
 		nlmsg_free(reply);
 		return -EMSGSIZE;
 	}
@@ -447,6 +452,9 @@ static int fastipc_nl_config_set_locked(struct genl_info *info)
 	if (a[FASTIPC_A_CFG_USER_PAGES_FLOOR])
 		WRITE_ONCE(fastipc_user_pages_floor,
 			   nla_get_u64(a[FASTIPC_A_CFG_USER_PAGES_FLOOR]));
+	if (a[FASTIPC_A_CFG_POOL_MAX])
+		WRITE_ONCE(fastipc_pool_max,
+			   nla_get_u64(a[FASTIPC_A_CFG_POOL_MAX]));
 	return 0;
 }
 

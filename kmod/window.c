@@ -243,6 +243,9 @@ static int fastipc_window_insert(struct fastipc_handle *h,
 
 	bitmap_set(win->used, pgoff, pg->nr);
 	win->pages_mapped += pg->nr;
+	/* Writable here: this process may write them, so they recycle here. */
+	if (win->writable)
+		fastipc_pages_set_origin(pg, h->pool);
 	*addr = start;
 	return 0;
 
@@ -271,14 +274,14 @@ static void fastipc_window_unlock(struct fastipc_handle *h)
 	mmap_read_unlock(h->mm);
 }
 
-int fastipc_window_alloc(struct fastipc_handle *h, size_t len, u64 *addr,
-			 u64 *mapped)
+int fastipc_window_alloc(struct fastipc_handle *h, size_t len,
+			 enum fastipc_fill fill, u64 *addr, u64 *mapped)
 {
 	struct fastipc_pages *pg;
 	int err;
 
 	/* Allocate and zero before taking mmap_lock: it may take a while. */
-	pg = fastipc_pages_alloc(DIV_ROUND_UP(len, PAGE_SIZE), true);
+	pg = fastipc_pages_alloc(DIV_ROUND_UP(len, PAGE_SIZE), fill, h->pool);
 	if (!pg)
 		return -ENOMEM;
 	err = fastipc_window_lock(h);

@@ -76,6 +76,13 @@ extern "C" {
 /* fastipc_msg_alloc() flags; neither means "choose by zc_threshold" */
 #define FASTIPC_ALLOC_WINDOW	(1U << 0)	/* always a window buffer */
 #define FASTIPC_ALLOC_HEAP	(1U << 1)	/* always a heap buffer */
+/*
+ * A window buffer need not be zeroed: it may hold recycled pages with this
+ * process's own earlier data (never another process's), which saves
+ * writing every byte twice when the caller fills the whole buffer anyway.
+ * Heap buffers are never zeroed.
+ */
+#define FASTIPC_ALLOC_NOZERO	(1U << 2)
 
 /* An open handle on one channel: opaque. */
 struct fastipc_chan;
@@ -355,8 +362,10 @@ int fastipc_buf_alloc(struct fastipc_chan *ch, size_t len, void **bufp);
  *         buffer too when the window cannot hold it (-ENOSPC) or cannot be
  *         mapped; FASTIPC_ALLOC_WINDOW: always a window buffer
  *         (fastipc_buf_alloc()); FASTIPC_ALLOC_HEAP: always a heap buffer.
+ *         Or-ed with either: FASTIPC_ALLOC_NOZERO.
  * @bufp:  out: the buffer.  A heap buffer is not zeroed; a window buffer
- *         is.
+ *         is, unless FASTIPC_ALLOC_NOZERO: then it holds zeros or this
+ *         process's own earlier data (recycled pages).
  *
  * This is the "automatic mode": fill the buffer and pass it to
  * fastipc_buf_send() or fastipc_buf_free(), which tell the two kinds apart

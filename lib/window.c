@@ -118,7 +118,13 @@ int fipc_window_need(struct fastipc_chan *ch, size_t len)
 		if (need > size)
 			size = need;
 		for (;;) {
-			ret = map_locked(ch, size, false);
+			/*
+			 * A handle that cannot send maps its window read-only:
+			 * it can never write a page, so the pages it frees go
+			 * back to their sender to be recycled (zerocopy.md).
+			 */
+			ret = map_locked(ch, size,
+					 !(ch->open_flags & FASTIPC_O_SEND));
 			if (ret != -EINVAL && ret != -ENOMEM)
 				break;
 			if (size / 2 < need)

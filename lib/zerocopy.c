@@ -9,8 +9,9 @@
 
 #include "internal.h"
 
-FASTIPC_EXPORT
-int fastipc_buf_alloc(struct fastipc_chan *ch, size_t len, void **bufp)
+/* A window buffer; @kflags: FASTIPC_BUF_NOZERO or 0. */
+static int window_alloc(struct fastipc_chan *ch, size_t len,
+			unsigned int kflags, void **bufp)
 {
 	struct fastipc_buf b;
 	int ret;
@@ -25,11 +26,18 @@ int fastipc_buf_alloc(struct fastipc_chan *ch, size_t len, void **bufp)
 
 	memset(&b, 0, sizeof(b));
 	b.len = len;
+	b.flags = kflags;
 	ret = fipc_ioctl(ch->fd, FASTIPC_IOC_BUF_ALLOC, &b);
 	if (ret)
 		return ret;
 	*bufp = (void *)(uintptr_t)b.addr;
 	return 0;
+}
+
+FASTIPC_EXPORT
+int fastipc_buf_alloc(struct fastipc_chan *ch, size_t len, void **bufp)
+{
+	return window_alloc(ch, len, 0, bufp);
 }
 
 /*
@@ -71,14 +79,16 @@ FASTIPC_EXPORT
 int fastipc_msg_alloc(struct fastipc_chan *ch, size_t len,
 		      unsigned int flags, void **bufp)
 {
+	unsigned int kflags = flags & FASTIPC_ALLOC_NOZERO ?
+			      FASTIPC_BUF_NOZERO : 0;
 	uint64_t threshold;
 	int ret;
 
 	if (!ch || !bufp)
 		return -EINVAL;
-	switch (flags) {
+	switch (flags & ~FASTIPC_ALLOC_NOZERO) {
 	case FASTIPC_ALLOC_WINDOW:
-		return fastipc_buf_alloc(ch, len, bufp);
+		return window_alloc(ch, len, kflags, bufp);
 	case FASTIPC_ALLOC_HEAP:
 		return heap_alloc(ch, len, bufp);
 	case 0:
@@ -92,7 +102,7 @@ int fastipc_msg_alloc(struct fastipc_chan *ch, size_t len,
 	if (len == 0 || len < threshold || ch->win_rdonly)
 		return heap_alloc(ch, len, bufp);
 
-	ret = fastipc_buf_alloc(ch, len, bufp);
+	ret = window_alloc(ch, len, kflags, bufp);
 	switch (ret) {
 	case -ENOSPC:	/* the window is full */
 	case -EACCES:	/* it is read-only */

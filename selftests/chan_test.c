@@ -599,7 +599,7 @@ TEST_F(chan, buf_bad_fields)
 		memset(&bf, 0, sizeof(bf));
 		bf.len = 4096;
 		switch (i) {
-		case 0: bf.flags = 1; break;
+		case 0: bf.flags = ~FASTIPC_BUF_NOZERO; break;
 		case 1: bf.__pad = 1; break;
 		case 2: bf.__reserved[0] = 1; break;
 		case 3: bf.__reserved[1] = 1; break;

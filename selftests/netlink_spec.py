@@ -71,12 +71,12 @@ def header_enum(text, enum):
             continue
         name, _, val = item.partition("=")
         name = name.strip()
-        if name.endswith("_MAX") and not name.startswith("__"):
+        if name.endswith("_MAX") and val.strip().startswith("__"):
             continue  # FOO_MAX = __FOO_MAX - 1: an alias, not an entry
         if val.strip():
             v = val.strip()
             value = dict(out)[v] if v in dict(out) else evaluate(v)
-        if not name.startswith("__") and not name.endswith("_MAX"):
+        if not name.startswith("__"):
             out.append((name, value))
         value += 1
     return out

@@ -2103,7 +2103,7 @@ TEST_F(zc, bufalloc_bad_len)
 	EXPECT_EQ(-EMSGSIZE, h_alloc(p.s, MiB + 1, &b, NULL));
 	EXPECT_EQ(-EMSGSIZE, h_alloc(p.s, 2 * MiB, &b, NULL));
 	EXPECT_EQ(-EMSGSIZE, h_alloc(p.s, ~0ULL, &b, NULL));
-	bf = (struct fastipc_buf){ .len = PAGE, .flags = 1 };
+	bf = (struct fastipc_buf){ .len = PAGE, .flags = ~FASTIPC_BUF_NOZERO };
 	EXPECT_EQ(-1, ioctl(p.s, FASTIPC_IOC_BUF_ALLOC, &bf));
 	EXPECT_EQ(EINVAL, errno);
 	bf = (struct fastipc_buf){ .len = PAGE, .addr = (uintptr_t)p.swin };
@@ -2562,6 +2562,160 @@ TEST_F_TIMEOUT(zc, concurrent_processes, 180)
 	EXPECT_EQ(0, do_unlink(name));
 	EXPECT_EQ(base, pages_held());
 	munmap(sh, sizeof(*sh));
+}
+
+/* ---------------------------------------------------------------- */
+/* Recycled pages (FASTIPC_BUF_NOZERO, Documentation/zerocopy.md).     */
+
+static int h_alloc_nozero(int fd, uint64_t len, char **addr)
+{
+	struct fastipc_buf b = { .len = len, .flags = FASTIPC_BUF_NOZERO };
+
+	*addr = NULL;
+	if (ioctl(fd, FASTIPC_IOC_BUF_ALLOC, &b))
+		return -errno;
+	*addr = (char *)(uintptr_t)b.addr;
+	return 0;
+}
+
+/* Does @page hold the bytes of pattern @seed that lie at offset @off? */
+static bool pat_page_is(const char *page, uint64_t seed, size_t off)
+{
+	size_t i;
+	uint64_t w;
+
+	for (i = 0; i < PAGE / 8; i++) {
+		w = pat_word(seed, off / 8 + i);
+		if (memcmp(page + 8 * i, &w, 8))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Every page of @buf (whole pages, @len bytes) is all zeros or a page of
+ * some earlier buffer of @len bytes filled with pattern @seed: recycled
+ * pages come back in any order.
+ */
+static bool zero_or_own(const char *buf, size_t len, uint64_t seed)
+{
+	size_t off, k;
+	bool ok;
+
+	for (off = 0; off < len; off += PAGE) {
+		if (byte_check(buf + off, 0, PAGE) == NO_OFF)
+			continue;
+		for (ok = false, k = 0; !ok && k < len; k += PAGE)
+			ok = pat_page_is(buf + off, seed, k);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A receiver with a read-only window cannot write what it maps, so the
+ * pages it frees go back to the sender, whose NOZERO allocations then
+ * reuse them: the sender sees its own bytes again, nobody else's.
+ */
+TEST_F(zc, recycle_back_to_sender)
+{
+	struct fastipc_stats st0 = get_stats(), st;
+	struct pair p;
+	char *b, *a, *rwin;
+	int i;
+
+	pair_open(_metadata, &p, "recyc", NULL, 0);
+	p.swin = win_map(p.s, 4 * MiB, RW);
+	ASSERT_NE(NULL, p.swin);
+	rwin = win_map(p.r, 4 * MiB, PROT_READ);
+	ASSERT_NE(NULL, rwin);
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, h_alloc_nozero(p.s, 64 * KiB, &b));
+		EXPECT_TRUE(zero_or_own(b, 64 * KiB, 300))
+			TH_LOG("round %d: a recycled page held foreign bytes", i);
+		pat_fill(b, 64 * KiB, 300);
+		ASSERT_EQ(0, h_send(p.s, b, 64 * KiB, 0, FASTIPC_SEND_BUF));
+		a = recv_map_check(_metadata, p.r, 64 * KiB, 300);
+		ASSERT_NE(NULL, a);
+		ASSERT_EQ(0, h_free(p.r, a));
+		st = get_stats();
+		/* Back in the sender's pool, not in use, not freed. */
+		EXPECT_EQ(st0.pages_held, st.pages_held);
+		EXPECT_LE(st0.pages_pooled + 16, st.pages_pooled);
+	}
+	munmap(rwin, 4 * MiB);
+	munmap(p.swin, 4 * MiB);
+	p.swin = NULL;
+	pair_close(&p);
+	st = get_stats();
+	EXPECT_EQ(st0.pages_held, st.pages_held);
+	EXPECT_EQ(st0.pages_pooled, st.pages_pooled);
+}
+
+/*
+ * A receiver with a writable window may write what it maps: its freed
+ * pages are recycled to itself, never back to the sender.
+ */
+TEST_F(zc, recycle_never_leaks_receiver_writes)
+{
+	struct fastipc_stats st0 = get_stats();
+	struct pair p;
+	char *b, *a;
+	int i;
+
+	pair_open(_metadata, &p, "recyw", NULL, 4 * MiB);
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, h_alloc_nozero(p.s, 64 * KiB, &b));
+		/* Only the sender's own pattern, never the receiver's. */
+		EXPECT_TRUE(zero_or_own(b, 64 * KiB, 310))
+			TH_LOG("round %d: the sender got foreign bytes", i);
+		pat_fill(b, 64 * KiB, 310);
+		ASSERT_EQ(0, h_send(p.s, b, 64 * KiB, 0, FASTIPC_SEND_BUF));
+		a = recv_map_check(_metadata, p.r, 64 * KiB, 310);
+		ASSERT_NE(NULL, a);
+		pat_fill(a, 64 * KiB, 311);	/* the receiver's secret */
+		ASSERT_EQ(0, h_free(p.r, a));
+	}
+	/* The receiver's own allocation may get its own bytes back. */
+	ASSERT_EQ(0, h_alloc_nozero(p.r, 64 * KiB, &b));
+	EXPECT_TRUE(zero_or_own(b, 64 * KiB, 311));
+	EXPECT_EQ(0, h_free(p.r, b));
+	/* A zeroed allocation is zero whatever the pool holds. */
+	ASSERT_EQ(0, h_alloc(p.r, 64 * KiB, &b, NULL));
+	EXPECT_EQ(NO_OFF, byte_check(b, 0, 64 * KiB));
+	EXPECT_EQ(0, h_free(p.r, b));
+	pair_close(&p);
+	EXPECT_EQ(st0.pages_held, get_stats().pages_held);
+	EXPECT_EQ(st0.pages_pooled, get_stats().pages_pooled);
+}
+
+/* pool_max 0 turns recycling off: nothing is ever pooled. */
+TEST_F(zc, recycle_off_with_pool_max_zero)
+{
+	uint64_t old = param("pool_max");
+	struct fastipc_stats st0 = get_stats();
+	struct pair p;
+	char *b, *a;
+	FILE *f;
+
+	f = fopen("/sys/module/fastipc/parameters/pool_max", "w");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "0\n");
+	fclose(f);
+	pair_open(_metadata, &p, "recy0", NULL, 4 * MiB);
+	b = alloc_fill(_metadata, p.s, 64 * KiB, 320);
+	ASSERT_NE(NULL, b);
+	ASSERT_EQ(0, h_send(p.s, b, 64 * KiB, 0, FASTIPC_SEND_BUF));
+	a = recv_map_check(_metadata, p.r, 64 * KiB, 320);
+	ASSERT_NE(NULL, a);
+	ASSERT_EQ(0, h_free(p.r, a));
+	EXPECT_EQ(st0.pages_pooled, get_stats().pages_pooled);
+	pair_close(&p);
+	f = fopen("/sys/module/fastipc/parameters/pool_max", "w");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "%llu\n", (unsigned long long)old);
+	fclose(f);
 }
 
 static void __attribute__((constructor)) __constructor_order_last(void)

@@ -130,15 +130,20 @@ struct fastipc_recv {
 #define FASTIPC_RECV_SIZE_VER0	64
 
 /*
- * FASTIPC_IOC_BUF_ALLOC: allocate zeroed kernel pages for a message of len
- * bytes and map them writable in this handle's window (see mmap in
- * Documentation/uapi.md).  FASTIPC_IOC_BUF_FREE: unmap and free a buffer
- * that was allocated or received and not sent; addr identifies it.
+ * FASTIPC_IOC_BUF_ALLOC: allocate kernel pages for a message of len bytes
+ * and map them writable in this handle's window (see mmap in
+ * Documentation/uapi.md).  They are zeroed, unless FASTIPC_BUF_NOZERO asks
+ * for recycled pages as they are: then they hold zeros or bytes this
+ * handle's process could already read (its own earlier buffers, messages
+ * it received).  FASTIPC_IOC_BUF_FREE: unmap and free a buffer that was
+ * allocated or received and not sent; addr identifies it.
  */
+#define FASTIPC_BUF_NOZERO	0x00000001U	/* ALLOC: skip zeroing */
+
 struct fastipc_buf {
 	__u64 addr;		/* ALLOC out, FREE in: start of the buffer */
 	__u64 len;		/* ALLOC in: bytes wanted; out: bytes mapped */
-	__u32 flags;		/* none defined yet: must be zero */
+	__u32 flags;		/* ALLOC: FASTIPC_BUF_NOZERO; FREE: zero */
 	__u32 __pad;
 	__u64 __reserved[2];
 };
@@ -174,13 +179,14 @@ struct fastipc_info {
 
 /* FASTIPC_IOC_STATS: module-wide counters; works on any open file. */
 struct fastipc_stats {
-	__u64 pages_held;	/* pages the module holds right now */
+	__u64 pages_held;	/* pages in messages and windows right now */
 	__u64 bytes_queued;	/* payload bytes queued in all channels */
 	__u64 channels;		/* channels that exist */
 	__u64 handles;		/* handles bound to channels */
 	__u64 copied_bytes;	/* bytes copied in or out since load */
 	__u64 mapped_pages;	/* pages mapped into windows since load */
-	__u64 __reserved[4];
+	__u64 pages_pooled;	/* pages kept for recycling by open handles */
+	__u64 __reserved[3];
 };
 
 #define FASTIPC_STATS_SIZE_VER0	80
@@ -277,6 +283,8 @@ enum fastipc_genl_attr {
 	FASTIPC_A_CFG_MAX_CHANNELS,	/* u32 */
 	FASTIPC_A_CFG_MAX_USER_CHANNELS, /* u32 */
 	FASTIPC_A_CFG_USER_PAGES_FLOOR,	/* u64 */
+	FASTIPC_A_ST_PAGES_POOLED,	/* u64, kept for recycling */
+	FASTIPC_A_CFG_POOL_MAX,		/* u64 */
 
 	__FASTIPC_A_MAX,
 	FASTIPC_A_MAX = __FASTIPC_A_MAX - 1

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fastipc: recycled pages.
+ *
+ * Zeroing a fresh page costs as much as copying it, so pages of the page
+ * path are recycled instead of going back to the page allocator.  Each
+ * handle has a pool.  Every page set remembers its origin: the pool of the
+ * handle whose process may have written its bytes (the sender that
+ * allocated or filled it, or a receiver that mapped it writable).  When a
+ * page set is done with (a buffer freed, a message copied out or dropped)
+ * it goes back to its origin's pool, and that handle's next allocation
+ * that asked for no zeroing (FASTIPC_BUF_NOZERO, or a plain send, which
+ * overwrites every byte) takes it as it is.  So a recycled page only ever
+ * holds bytes the process that gets it could already read: its own or
+ * what it received.  A receiver's read-only window cannot write a page, so
+ * pages it frees go back to their sender, and a one-way stream recycles
+ * the sender's pages in a loop.
+ *
+ * A pool holds at most pool_max bytes; it is emptied when its handle
+ * closes, and pages coming back to a closed handle's pool are freed.
+ * Pooled pages are counted in pages_pooled, not pages_held, and not in a
+ * user's locked_vm: each allocation charges the user for all its pages
+ * again.
+ */
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "fastipc_internal.h"
+
+struct fastipc_pool {
+	struct kref ref;	/* the handle's, plus one per page set */
+	spinlock_t lock;	/* protects pages, nr, closed */
+	struct list_head pages;	/* linked through page->lru */
+	unsigned long nr;
+	bool closed;
+};
+
+struct fastipc_pool *fastipc_pool_new(void)
+{
+	struct fastipc_pool *pool;
+
+	pool = kzalloc(sizeof(*pool), GFP_KERNEL_ACCOUNT);
+	if (!pool)
+		return NULL;
+	kref_init(&pool->ref);
+	spin_lock_init(&pool->lock);
+	INIT_LIST_HEAD(&pool->pages);
+	return pool;
+}
+
+struct fastipc_pool *fastipc_pool_get(struct fastipc_pool *pool)
+{
+	if (pool)
+		kref_get(&pool->ref);
+	return pool;
+}
+
+static void fastipc_pool_release(struct kref *ref)
+{
+	kfree(container_of(ref, struct fastipc_pool, ref));
+}
+
+void fastipc_pool_put(struct fastipc_pool *pool)
+{
+	if (pool)
+		kref_put(&pool->ref, fastipc_pool_release);
+}
+
+/* Free the pages on @list; they were counted in @counter. */
+static void fastipc_pool_free_list(struct list_head *list,
+				   atomic_long_t *counter)
+{
+	struct page *page, *tmp;
+	unsigned long nr = 0;
+
+	list_for_each_entry_safe(page, tmp, list, lru) {
+		list_del(&page->lru);
+		put_page(page);
+		nr++;
+	}
+	atomic_long_sub(nr, counter);
+}
+
+/* The handle closes: free what is pooled, take nothing back from now on. */
+void fastipc_pool_close(struct fastipc_pool *pool)
+{
+	LIST_HEAD(doomed);
+
+	spin_lock(&pool->lock);
+	pool->closed = true;
+	list_splice_init(&pool->pages, &doomed);
+	pool->nr = 0;
+	spin_unlock(&pool->lock);
+	fastipc_pool_free_list(&doomed, &fastipc_counters.pages_pooled);
+	fastipc_pool_put(pool);
+}
+
+/* Fill up to @nr slots of @pages from @pool; returns how many it filled. */
+unsigned long fastipc_pool_take(struct fastipc_pool *pool,
+				struct page **pages, unsigned long nr)
+{
+	unsigned long n = 0;
+	struct page *page;
+
+	if (!pool || !READ_ONCE(pool->nr))
+		return 0;
+	spin_lock(&pool->lock);
+	while (n < nr && !list_empty(&pool->pages)) {
+		page = list_first_entry(&pool->pages, struct page, lru);
+		list_del(&page->lru);
+		pages[n++] = page;
+	}
+	pool->nr -= n;
+	spin_unlock(&pool->lock);
+	atomic_long_sub(n, &fastipc_counters.pages_pooled);
+	atomic_long_add(n, &fastipc_counters.pages_held);
+	return n;
+}
+
+/*
+ * Give @nr pages back to @pool, as many as it has room for; free the
+ * rest.  Every page must be unmapped everywhere.
+ */
+void fastipc_pool_give(struct fastipc_pool *pool, struct page **pages,
+		       unsigned long nr)
+{
+	unsigned long max = READ_ONCE(fastipc_pool_max) >> PAGE_SHIFT;
+	unsigned long i = 0;
+	LIST_HEAD(rest);
+
+	if (pool) {
+		spin_lock(&pool->lock);
+		for (; i < nr && !pool->closed && pool->nr < max; i++) {
+			list_add(&pages[i]->lru, &pool->pages);
+			pool->nr++;
+		}
+		spin_unlock(&pool->lock);
+		atomic_long_sub(i, &fastipc_counters.pages_held);
+		atomic_long_add(i, &fastipc_counters.pages_pooled);
+	}
+	for (; i < nr; i++)
+		list_add(&pages[i]->lru, &rest);
+	fastipc_pool_free_list(&rest, &fastipc_counters.pages_held);
+}
