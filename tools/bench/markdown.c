@@ -21,7 +21,7 @@ static const char method_text[] =
 "a cheap checksum of it and the message's sequence number. No mechanism "
 "wins by not touching data, and every message is verified: a cell whose "
 "messages do not all verify is reported as an error.\n"
-"- **The same buffering.** Every mechanism gets the same depth: 256 "
+"- **The same buffering.** Every mechanism gets the same depth: 64 "
 "small messages, 64 MiB worth of large ones, at least 2 (pipe and socket "
 "buffers keep their larger defaults). Limits are raised to carry the "
 "tested sizes, and printed; a size a mechanism cannot carry is shown as "
@@ -119,7 +119,7 @@ static void md_table(const struct run *r, FILE *f, enum workload wl,
 				fprintf(f, " %.1f / %.1f |", c->lat_med_us,
 					c->lat_p99_us);
 			} else if (msgs) {
-				fprintf(f, " %.1f |", c->mps / 1e3);
+				fprintf(f, " %.3g |", c->mps / 1e3);
 			} else {
 				fprintf(f, " %.*f%s |",
 					c->bps >= 1e8 ? 0 : c->bps >= 1e7 ? 1 : 2,

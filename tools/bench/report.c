@@ -75,8 +75,10 @@ static const char *num(double v, char *buf, size_t len)
 		snprintf(buf, len, "%.0f", v);
 	else if (v >= 10)
 		snprintf(buf, len, "%.1f", v);
-	else
+	else if (v >= 0.1)
 		snprintf(buf, len, "%.2f", v);
+	else
+		snprintf(buf, len, "%.3f", v);
 	return buf;
 }
 
