@@ -5,16 +5,20 @@
  * fastipc-copy  fastipc_send(FASTIPC_SEND_COPY) from the sender's buffer,
  *               fastipc_recv() into the receiver's: two copies, whatever
  *               the size (the kernel keeps the bytes in its own memory).
- * fastipc-zc    fastipc_buf_alloc() gives the sender zeroed pages in its
- *               window; it writes the payload there and fastipc_buf_send()
- *               moves the pages to the queue; fastipc_recv_msg() maps them
- *               into the receiver's window, which reads them in place and
- *               fastipc_msg_release()s them.  No copy.  A message that
- *               arrives copied instead of mapped is an error here.
- * fastipc-auto  fastipc_msg_alloc(0): a heap buffer below the channel's
- *               zc_threshold (the kernel then copies), a window buffer at
- *               or above it; fastipc_buf_send(), fastipc_recv_msg(),
- *               fastipc_msg_release().  What an application would write.
+ * fastipc-zc    fastipc_msg_alloc(FASTIPC_ALLOC_WINDOW |
+ *               FASTIPC_ALLOC_NOZERO) gives the sender pages in its window
+ *               (recycled ones unzeroed: it overwrites every byte); it
+ *               writes the payload there and fastipc_buf_send() moves the
+ *               pages to the queue; fastipc_recv_msg() maps them into the
+ *               receiver's (read-only: receive-only handle) window, which
+ *               reads them in place and fastipc_msg_release()s them, back
+ *               to the sender's pool.  No copy.  A message that arrives
+ *               copied instead of mapped is an error here.
+ * fastipc-auto  fastipc_msg_alloc(FASTIPC_ALLOC_NOZERO): a heap buffer
+ *               below the channel's zc_threshold (the kernel then copies),
+ *               a window buffer at or above it; fastipc_buf_send(),
+ *               fastipc_recv_msg(), fastipc_msg_release().  What an
+ *               application that fills its messages would write.
  *
  * The parent creates the channel with max_msgs = the link's depth,
  * max_bytes = that many messages, and the module's zc_threshold (unless
@@ -133,10 +137,14 @@ static int fipc_tx_buf(struct link *l, void **buf)
 		*buf = fp->buf;
 		return 0;
 	case FM_ZC:
-		err = fastipc_buf_alloc(fp->ch, l->size, buf);
-		return err ? link_fail(l, err, "fastipc_buf_alloc") : 0;
+		/* The sender writes every byte: recycled pages need no
+		 * zeroing (FASTIPC_ALLOC_NOZERO, zerocopy.md). */
+		err = fastipc_msg_alloc(fp->ch, l->size, FASTIPC_ALLOC_WINDOW |
+					FASTIPC_ALLOC_NOZERO, buf);
+		return err ? link_fail(l, err, "fastipc_msg_alloc(WINDOW)") : 0;
 	case FM_AUTO:
-		err = fastipc_msg_alloc(fp->ch, l->size, 0, buf);
+		err = fastipc_msg_alloc(fp->ch, l->size, FASTIPC_ALLOC_NOZERO,
+					buf);
 		return err ? link_fail(l, err, "fastipc_msg_alloc") : 0;
 	}
 	return -EINVAL;
@@ -238,8 +246,9 @@ const struct mech mech_fastipc_copy = FIPC_MECH("fastipc-copy",
 	"fastipc_send(FASTIPC_SEND_COPY) / fastipc_recv(): two copies",
 	copy_create);
 const struct mech mech_fastipc_zc = FIPC_MECH("fastipc-zc",
-	"fastipc_buf_alloc() + fastipc_buf_send() / fastipc_recv_msg() "
-	"mapped: pages moved, no copy", zc_create);
+	"fastipc_msg_alloc(WINDOW|NOZERO) + fastipc_buf_send() / "
+	"fastipc_recv_msg() mapped: pages moved and recycled, no copy",
+	zc_create);
 const struct mech mech_fastipc_auto = FIPC_MECH("fastipc-auto",
-	"fastipc_msg_alloc() (heap below zc_threshold, window above) + "
+	"fastipc_msg_alloc(NOZERO) (heap below zc_threshold, window above) + "
 	"fastipc_buf_send() / fastipc_recv_msg()", auto_create);
