@@ -34,7 +34,14 @@ static const struct cell *ok_cell(const struct run *r, enum workload wl,
 	return c && c->status == CELL_OK ? c : NULL;
 }
 
-/* 1. Page-path efficiency. */
+/*
+ * 1. Page-path efficiency.  "Time per message" is taken as the CPU time of
+ * both processes per message (wait4's rusage over the whole measurement,
+ * warm-up included, so it errs against fastipc): on two CPUs the sender
+ * and the receiver overlap, and the wall-clock time per message can fall
+ * below the produce+consume floor, which says nothing about the page
+ * path.  The wall-clock reading is shown too.
+ */
 static void goal_pages(const struct run *r, struct goal *g)
 {
 	const struct floors *fl = &r->floors;
@@ -48,7 +55,7 @@ static void goal_pages(const struct run *r, struct goal *g)
 	for (int i = 0; i < r->opts.ntput; i++) {
 		size_t size = r->opts.tput_sizes[i];
 		const struct cell *c;
-		double t, extra, q, cpu_q;
+		double cpu, wall, extra, q;
 		int k = floor_index(fl, size);
 
 		if (size < MiB)
@@ -57,19 +64,18 @@ static void goal_pages(const struct run *r, struct goal *g)
 			    size);
 		if (!c || k < 0 || !fl->measured || fl->map_ns[k] <= 0)
 			continue;
-		t = 1e9 / c->mps;
-		extra = t - fl->pc_ns[k];
+		cpu = c->cpu_us_per_msg * 1e3;
+		wall = 1e9 / c->mps;
+		extra = cpu - fl->pc_ns[k];
 		q = extra / fl->map_ns[k];
-		cpu_q = (c->cpu_us_per_msg * 1e3 - fl->pc_ns[k]) /
-			fl->map_ns[k];
 		judged++;
 		missed += q > 1.5;
-		add(g, "%s%s: %.0f us/msg - %.0f us produce+consume = %.0f us "
-		       "= %.2fx map+unmap (%.0f us)%s [CPU time of both "
-		       "processes: %.2fx]", judged > 1 ? "; " : "",
-		    fmt_size(size, sz, sizeof(sz)), t / 1e3,
+		add(g, "%s%s: %.0f us CPU/msg - %.0f us produce+consume = "
+		       "%.0f us = %.2fx map+unmap (%.0f us)%s [wall clock "
+		       "%.0f us/msg]", judged > 1 ? "; " : "",
+		    fmt_size(size, sz, sizeof(sz)), cpu / 1e3,
 		    fl->pc_ns[k] / 1e3, extra / 1e3, q, fl->map_ns[k] / 1e3,
-		    q > 1.5 ? " MISSES" : "", cpu_q);
+		    q > 1.5 ? " MISSES" : "", wall / 1e3);
 	}
 	if (!judged) {
 		g->verdict = -1;
