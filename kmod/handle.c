@@ -491,7 +491,13 @@ static long fastipc_ioctl(struct file *file, unsigned int cmd,
 	if (fastipc_cmd_is(cmd, FASTIPC_IOC_STATS))
 		return fastipc_ioc_stats(cmd, arg);
 
-	if (_IOC_NR(cmd) > _IOC_NR(FASTIPC_IOC_SET_ATTR))
+	/* Unknown commands are ENOTTY whether the file is bound or not. */
+	if (!fastipc_cmd_is(cmd, FASTIPC_IOC_SEND) &&
+	    !fastipc_cmd_is(cmd, FASTIPC_IOC_RECV) &&
+	    !fastipc_cmd_is(cmd, FASTIPC_IOC_BUF_ALLOC) &&
+	    !fastipc_cmd_is(cmd, FASTIPC_IOC_BUF_FREE) &&
+	    !fastipc_cmd_is(cmd, FASTIPC_IOC_INFO) &&
+	    !fastipc_cmd_is(cmd, FASTIPC_IOC_SET_ATTR))
 		return -ENOTTY;
 	ch = fastipc_handle_chan(h);
 	if (!ch)

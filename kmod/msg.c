@@ -62,7 +62,10 @@ struct fastipc_pages *fastipc_pages_alloc(unsigned long nr,
 
 err_free:
 	atomic_long_add(i - reused, &fastipc_counters.pages_held);
-	fastipc_pool_give(pool, pg->pages, i);
+	/* Unzeroed fresh pages may hold others' old data: never pool them. */
+	fastipc_pool_give(pool, pg->pages, reused);
+	fastipc_pool_give(fill == FASTIPC_FILL_OVERWRITE ? NULL : pool,
+			  pg->pages + reused, i - reused);
 	kvfree(pg);
 err_uncharge:
 	fastipc_quota_uncharge_pages(user, nr);
