@@ -278,6 +278,7 @@ static bool fastipc_chan_enqueue(struct fastipc_channel *ch,
 				 struct fastipc_msg *msg, bool head,
 				 size_t copied)
 {
+	size_t len = msg->len;	/* msg may be taken and freed after unlock */
 	bool full;
 
 	spin_lock(&ch->lock);
@@ -306,7 +307,7 @@ static bool fastipc_chan_enqueue(struct fastipc_channel *ch,
 	full = !head && !fastipc_chan_room(ch, 0);
 	spin_unlock(&ch->lock);
 
-	atomic_long_add(msg->len, &fastipc_counters.bytes_queued);
+	atomic_long_add(len, &fastipc_counters.bytes_queued);
 	atomic64_add(copied, &fastipc_counters.copied_bytes);
 	if (wq_has_sleeper(&ch->recv_wq))
 		wake_up_interruptible_poll(&ch->recv_wq, EPOLLIN | EPOLLRDNORM);
