@@ -54,8 +54,9 @@ int fastipc_chan_check_attr(struct fastipc_attr *attr, bool create)
 	return 0;
 }
 
-void fastipc_chan_set_attr(struct fastipc_channel *ch,
-			   const struct fastipc_attr *attr)
+/* Caller holds fastipc_quota_lock (fastipc_quota_resize_channel()). */
+void fastipc_chan_apply_attr(struct fastipc_channel *ch,
+			     const struct fastipc_attr *attr)
 {
 	spin_lock(&ch->lock);
 	if (attr->max_msgs)
@@ -67,8 +68,20 @@ void fastipc_chan_set_attr(struct fastipc_channel *ch,
 	if (attr->zc_threshold)
 		ch->attr.zc_threshold = attr->zc_threshold;
 	spin_unlock(&ch->lock);
+}
+
+/* Change @ch's limits; -ENOSPC past its creator's queue ceiling. */
+int fastipc_chan_set_attr(struct fastipc_channel *ch,
+			  const struct fastipc_attr *attr)
+{
+	int err;
+
+	err = fastipc_quota_resize_channel(ch, attr);
+	if (err)
+		return err;
 	/* Raised limits may let waiting senders in. */
 	wake_up_interruptible_poll(&ch->send_wq, EPOLLOUT | EPOLLWRNORM);
+	return 0;
 }
 
 /* Owner, creator, or CAP_SYS_ADMIN in the channel's user namespace. */
@@ -87,7 +100,7 @@ static void fastipc_chan_release(struct kref *ref)
 
 	/* No handle and no name left: nobody can reach the queue. */
 	fastipc_chan_kill(ch);
-	fastipc_quota_del_channel(ch->cuid);
+	fastipc_quota_del_channel(ch->cuid, ch->attr.max_bytes);
 	put_user_ns(ch->user_ns);
 	atomic_long_dec(&fastipc_counters.channels);
 	kfree(ch);

@@ -59,6 +59,7 @@ extern unsigned long fastipc_max_window;
 extern unsigned int fastipc_max_channels;
 extern unsigned int fastipc_max_user_channels;
 extern unsigned long fastipc_user_pages_floor;
+extern unsigned long fastipc_user_queue_floor;
 
 /* Module-wide counters, for FASTIPC_IOC_STATS and the tests. */
 struct fastipc_counters {
@@ -91,8 +92,14 @@ int fastipc_ns_register(void);
 void fastipc_ns_unregister(void);
 
 /* Per-user ceilings (quota.c). */
-int fastipc_quota_add_channel(kuid_t uid);
-void fastipc_quota_del_channel(kuid_t uid);
+int fastipc_quota_add_channel(kuid_t uid, u64 max_bytes);
+void fastipc_quota_del_channel(kuid_t uid, u64 max_bytes);
+int fastipc_quota_resize_channel(struct fastipc_channel *ch,
+				 const struct fastipc_attr *attr);
+unsigned long fastipc_quota_page_limit(unsigned long memlock);
+unsigned long fastipc_quota_try_charge(struct user_struct *user,
+				       unsigned long nr, unsigned long limit,
+				       bool partial);
 struct user_struct *fastipc_quota_charge_pages(unsigned long nr);
 void fastipc_quota_uncharge_pages(struct user_struct *user, unsigned long nr);
 void fastipc_quota_put_user(struct user_struct *user);
@@ -171,8 +178,14 @@ struct fastipc_channel {
 	atomic_t wait_senders;		/* tasks sleeping in a send */
 	atomic_t wait_receivers;	/* tasks sleeping in a receive */
 
-	spinlock_t lock;		/* protects everything below */
+	/*
+	 * Protected by this lock; attr.max_bytes, charged to the creator's
+	 * queue quota, is written under fastipc_quota_lock too, so reading
+	 * it under either is enough.
+	 */
+	spinlock_t lock;
 	struct fastipc_attr attr;
+	/* Everything below: under lock only. */
 	struct list_head queue[FASTIPC_NR_PRIO];
 	u32 prio_mask;			/* bit p set: queue[p] not empty */
 	u32 nr_queued;			/* messages on the lists */
@@ -194,14 +207,17 @@ struct fastipc_channel {
 
 struct fastipc_channel *fastipc_chan_open(struct fastipc_ns *ns,
 					  const struct fastipc_open *arg,
-					  struct fastipc_attr *attr_out);
+					  struct fastipc_attr *attr_out,
+					  bool *created);
 int fastipc_chan_unlink(struct fastipc_ns *ns, const char *name);
 void fastipc_chan_put(struct fastipc_channel *ch);
 u32 fastipc_chan_kill(struct fastipc_channel *ch);
 bool fastipc_chan_may_admin(const struct fastipc_channel *ch);
 int fastipc_chan_check_attr(struct fastipc_attr *attr, bool create);
-void fastipc_chan_set_attr(struct fastipc_channel *ch,
-			   const struct fastipc_attr *attr);
+int fastipc_chan_set_attr(struct fastipc_channel *ch,
+			  const struct fastipc_attr *attr);
+void fastipc_chan_apply_attr(struct fastipc_channel *ch,
+			     const struct fastipc_attr *attr);
 
 int fastipc_chan_reserve(struct fastipc_channel *ch, size_t len,
 			 bool nonblock, s64 timeout_ns);

@@ -97,8 +97,10 @@ static int fastipc_arg_out(unsigned long arg, const void *karg, size_t ksize,
 static int fastipc_ioc_open(struct fastipc_handle *h, unsigned int cmd,
 			    unsigned long arg)
 {
+	struct fastipc_ns *ns = fastipc_ns_current();
 	struct fastipc_channel *ch;
 	struct fastipc_open op;
+	bool created;
 	u32 access;
 	int err;
 
@@ -119,18 +121,15 @@ static int fastipc_ioc_open(struct fastipc_handle *h, unsigned int cmd,
 		err = -EBUSY;
 		goto out;
 	}
-	ch = fastipc_chan_open(fastipc_ns_current(), &op, &op.attr);
+	ch = fastipc_chan_open(ns, &op, &op.attr, &created);
 	if (IS_ERR(ch)) {
 		err = PTR_ERR(ch);
 		goto out;
 	}
 	op.id = ch->id;
 	err = fastipc_arg_out(arg, &op, sizeof(op), cmd);
-	if (err) {
-		/* The channel may stay created; the handle stays unbound. */
-		fastipc_chan_put(ch);
-		goto out;
-	}
+	if (err)
+		goto err_put;
 	h->access = access;
 	mmgrab(current->mm);
 	h->mm = current->mm;
@@ -138,6 +137,17 @@ static int fastipc_ioc_open(struct fastipc_handle *h, unsigned int cmd,
 	atomic_long_inc(&fastipc_counters.handles);
 	/* Publish the channel after the fields that go with it. */
 	smp_store_release(&h->chan, ch);
+	mutex_unlock(&h->bind_lock);
+	return 0;
+
+err_put:
+	/*
+	 * The caller never learnt of the channel: a create that fails must
+	 * not leave it behind, or a retry with O_EXCL gets EEXIST.
+	 */
+	if (created)
+		fastipc_chan_delete(ns, ch);
+	fastipc_chan_put(ch);
 out:
 	mutex_unlock(&h->bind_lock);
 	return err;
@@ -463,7 +473,9 @@ static int fastipc_ioc_set_attr(struct fastipc_channel *ch, unsigned int cmd,
 		return err;
 	if (!fastipc_chan_may_admin(ch))
 		return -EPERM;
-	fastipc_chan_set_attr(ch, &attr);
+	err = fastipc_chan_set_attr(ch, &attr);
+	if (err)
+		return err;
 	fastipc_nl_notify_current(ch, FASTIPC_CMD_EVENT_CHANNEL_CHANGE);
 	return 0;
 }

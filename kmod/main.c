@@ -52,6 +52,10 @@ unsigned long fastipc_user_pages_floor = 256UL << 20;
 module_param_named(user_pages_floor, fastipc_user_pages_floor, ulong, 0644);
 MODULE_PARM_DESC(user_pages_floor, "Bytes of pages a user may hold even when RLIMIT_MEMLOCK is lower");
 
+unsigned long fastipc_user_queue_floor = 1UL << 30;
+module_param_named(user_queue_floor, fastipc_user_queue_floor, ulong, 0644);
+MODULE_PARM_DESC(user_queue_floor, "Bytes of channel capacity (max_bytes) a user may create even when RLIMIT_MSGQUEUE is lower");
+
 unsigned long fastipc_pool_max = 64UL << 20;
 module_param_named(pool_max, fastipc_pool_max, ulong, 0644);
 MODULE_PARM_DESC(pool_max, "Bytes of recycled pages one handle may keep (0: no recycling)");

@@ -9,6 +9,7 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -34,14 +35,18 @@ struct fastipc_pages *fastipc_pages_alloc(unsigned long nr,
 	struct user_struct *user;
 	unsigned long i, reused;
 
-	user = fastipc_quota_charge_pages(nr);
-	if (IS_ERR(user))
-		return NULL;
 	pg = kvmalloc(struct_size(pg, pages, nr), GFP_KERNEL_ACCOUNT);
 	if (!pg)
-		goto err_uncharge;
-
+		return NULL;
+	/* Pool pages first: their charge moves to this allocation. */
 	reused = fastipc_pool_take(pool, pg->pages, nr);
+	user = fastipc_quota_charge_pages(nr);
+	if (IS_ERR(user)) {
+		fastipc_pool_give(pool, pg->pages, reused);
+		kvfree(pg);
+		return NULL;
+	}
+
 	for (i = 0; zero && i < reused; i++)
 		clear_highpage(pg->pages[i]);
 	for (i = reused; i < nr; i++) {
@@ -62,14 +67,13 @@ struct fastipc_pages *fastipc_pages_alloc(unsigned long nr,
 
 err_free:
 	atomic_long_add(i - reused, &fastipc_counters.pages_held);
+	fastipc_quota_uncharge_pages(user, nr);
+	fastipc_quota_put_user(user);
 	/* Unzeroed fresh pages may hold others' old data: never pool them. */
 	fastipc_pool_give(pool, pg->pages, reused);
 	fastipc_pool_give(fill == FASTIPC_FILL_OVERWRITE ? NULL : pool,
 			  pg->pages + reused, i - reused);
 	kvfree(pg);
-err_uncharge:
-	fastipc_quota_uncharge_pages(user, nr);
-	fastipc_quota_put_user(user);
 	return NULL;
 }
 
@@ -81,10 +85,11 @@ void fastipc_pages_free(struct fastipc_pages *pg)
 {
 	if (!pg)
 		return;
-	fastipc_pool_give(pg->origin, pg->pages, pg->nr);
-	fastipc_pool_put(pg->origin);
+	/* Uncharged first, so that the pool's user has room for them. */
 	fastipc_quota_uncharge_pages(pg->user, pg->nr);
 	fastipc_quota_put_user(pg->user);
+	fastipc_pool_give(pg->origin, pg->pages, pg->nr);
+	fastipc_pool_put(pg->origin);
 	kvfree(pg);
 }
 
@@ -109,8 +114,8 @@ void fastipc_pages_trim(struct fastipc_pages *pg, size_t len)
 	size_t tail = offset_in_page(len);
 
 	if (pg->nr > keep) {
-		fastipc_pool_give(pg->origin, pg->pages + keep, pg->nr - keep);
 		fastipc_quota_uncharge_pages(pg->user, pg->nr - keep);
+		fastipc_pool_give(pg->origin, pg->pages + keep, pg->nr - keep);
 		pg->nr = keep;
 	}
 	if (tail && keep)
@@ -134,6 +139,9 @@ int fastipc_pages_copy_in(struct fastipc_pages *pg, const void __user *src,
 			return -EFAULT;
 		src += n;
 		len -= n;
+		/* A killed sender stops here: nothing is queued. */
+		if (len && fatal_signal_pending(current))
+			return -EINTR;
 		cond_resched();
 	}
 	return 0;
@@ -154,6 +162,9 @@ int fastipc_pages_copy_out(void __user *dst, struct fastipc_pages *pg,
 			return -EFAULT;
 		dst += n;
 		len -= n;
+		/* A killed receiver stops here: the message stays queued. */
+		if (len && fatal_signal_pending(current))
+			return -EINTR;
 		cond_resched();
 	}
 	return 0;

@@ -73,6 +73,7 @@ static const struct nla_policy fastipc_nl_policy[FASTIPC_A_MAX + 1] = {
 	[FASTIPC_A_CFG_MAX_USER_CHANNELS] = NLA_POLICY_MIN(NLA_U32, 1),
 	[FASTIPC_A_CFG_USER_PAGES_FLOOR] = { .type = NLA_U64 },
 	[FASTIPC_A_CFG_POOL_MAX] = { .type = NLA_U64 },
+	[FASTIPC_A_CFG_USER_QUEUE_FLOOR] = { .type = NLA_U64 },
 };
 
 static int fastipc_nl_put_u64(struct sk_buff *skb, int type, u64 value)
@@ -298,7 +299,11 @@ static int fastipc_nl_channel_set(struct sk_buff *skb, struct genl_info *info)
 		GENL_SET_ERR_MSG(info, "limit above the module's maximum");
 		goto out;
 	}
-	fastipc_chan_set_attr(ch, &attr);
+	err = fastipc_chan_set_attr(ch, &attr);
+	if (err) {
+		GENL_SET_ERR_MSG(info, "max_bytes past the creator's queue ceiling");
+		goto out;
+	}
 	fastipc_nl_notify(ch, genl_info_net(info),
 			  FASTIPC_CMD_EVENT_CHANNEL_CHANGE);
 out:
@@ -393,7 +398,9 @@ static int fastipc_nl_config_get(struct sk_buff *skb, struct genl_info *info)
 	    fastipc_nl_put_u64(reply, FASTIPC_A_CFG_USER_PAGES_FLOOR,
 			       READ_ONCE(fastipc_user_pages_floor)) ||
 	    fastipc_nl_put_u64(reply, FASTIPC_A_CFG_POOL_MAX,
-			       READ_ONCE(fastipc_pool_max))) {
+			       READ_ONCE(fastipc_pool_max)) ||
+	    fastipc_nl_put_u64(reply, FASTIPC_A_CFG_USER_QUEUE_FLOOR,
+			       READ_ONCE(fastipc_user_queue_floor))) {
 		nlmsg_free(reply);
 		return -EMSGSIZE;
 	}
@@ -455,6 +462,9 @@ static int fastipc_nl_config_set_locked(struct genl_info *info)
 	if (a[FASTIPC_A_CFG_POOL_MAX])
 		WRITE_ONCE(fastipc_pool_max,
 			   nla_get_u64(a[FASTIPC_A_CFG_POOL_MAX]));
+	if (a[FASTIPC_A_CFG_USER_QUEUE_FLOOR])
+		WRITE_ONCE(fastipc_user_queue_floor,
+			   nla_get_u64(a[FASTIPC_A_CFG_USER_QUEUE_FLOOR]));
 	return 0;
 }
 

@@ -122,16 +122,19 @@ static int fastipc_chan_permission(const struct fastipc_channel *ch,
 
 /*
  * Find or create the channel named in @arg and return it with a reference
- * for the caller's handle.  @attr_out gets the limits in force.
+ * for the caller's handle.  @attr_out gets the limits in force; *@created
+ * says whether this call made the channel.
  */
 struct fastipc_channel *fastipc_chan_open(struct fastipc_ns *ns,
 					  const struct fastipc_open *arg,
-					  struct fastipc_attr *attr_out)
+					  struct fastipc_attr *attr_out,
+					  bool *created)
 {
 	struct fastipc_channel *ch, *fresh = NULL;
 	struct fastipc_attr attr = arg->attr;
-	bool created = false;
 	int err;
+
+	*created = false;
 
 	err = fastipc_name_check(arg->name);
 	if (err)
@@ -170,14 +173,15 @@ struct fastipc_channel *fastipc_chan_open(struct fastipc_ns *ns,
 		err = xa_insert(&ns->ids, fresh->id, fresh, GFP_KERNEL_ACCOUNT);
 		if (err)
 			goto err_unlock;
-		err = fastipc_quota_add_channel(fresh->cuid);
+		err = fastipc_quota_add_channel(fresh->cuid,
+						fresh->attr.max_bytes);
 		if (err) {
 			xa_erase(&ns->ids, fresh->id);
 			goto err_unlock;
 		}
 		ch = fresh;
 		fresh = NULL;
-		created = true;
+		*created = true;
 		WRITE_ONCE(ch->ns, ns);
 		hash_add(ns->names, &ch->name_node,
 			 fastipc_name_hash(ch->name));
@@ -190,7 +194,7 @@ struct fastipc_channel *fastipc_chan_open(struct fastipc_ns *ns,
 	spin_unlock(&ch->lock);
 	mutex_unlock(&ns->lock);
 	fastipc_chan_discard(fresh);
-	if (created)
+	if (*created)
 		fastipc_nl_notify(ch, ns->net, FASTIPC_CMD_EVENT_CHANNEL_NEW);
 	return ch;
 

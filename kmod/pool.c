@@ -18,12 +18,19 @@
  *
  * A pool holds at most pool_max bytes; it is emptied when its handle
  * closes, and pages coming back to a closed handle's pool are freed.
- * Pooled pages are counted in pages_pooled, not pages_held, and not in a
- * user's locked_vm: each allocation charges the user for all its pages
- * again.
+ * Pooled pages are counted in pages_pooled, not pages_held.  They stay
+ * charged to a user's locked_vm, that of the user who opened the handle:
+ * otherwise each handle could keep a user's page ceiling once more.  A
+ * page the pool's user has no room for is freed instead; an allocation
+ * takes pool pages (and their charge) before it charges fresh ones, so
+ * a handle recycling its own pages never runs into its own pool.
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/user.h>
 #include <linux/slab.h>
 
 #include "fastipc_internal.h"
@@ -34,8 +41,12 @@ struct fastipc_pool {
 	struct list_head pages;	/* linked through page->lru */
 	unsigned long nr;
 	bool closed;
+	/* Charged for the pooled pages; NULL with CAP_IPC_LOCK.  Constant. */
+	struct user_struct *user;
+	unsigned long memlock;	/* the opener's RLIMIT_MEMLOCK; constant */
 };
 
+/* A pool for a handle the current task opens. */
 struct fastipc_pool *fastipc_pool_new(void)
 {
 	struct fastipc_pool *pool;
@@ -46,6 +57,10 @@ struct fastipc_pool *fastipc_pool_new(void)
 	kref_init(&pool->ref);
 	spin_lock_init(&pool->lock);
 	INIT_LIST_HEAD(&pool->pages);
+	if (!capable(CAP_IPC_LOCK)) {
+		pool->user = get_uid(current_user());
+		pool->memlock = rlimit(RLIMIT_MEMLOCK);
+	}
 	return pool;
 }
 
@@ -58,7 +73,10 @@ struct fastipc_pool *fastipc_pool_get(struct fastipc_pool *pool)
 
 static void fastipc_pool_release(struct kref *ref)
 {
-	kfree(container_of(ref, struct fastipc_pool, ref));
+	struct fastipc_pool *pool = container_of(ref, struct fastipc_pool, ref);
+
+	fastipc_quota_put_user(pool->user);
+	kfree(pool);
 }
 
 void fastipc_pool_put(struct fastipc_pool *pool)
@@ -87,16 +105,23 @@ void fastipc_pool_close(struct fastipc_pool *pool)
 {
 	LIST_HEAD(doomed);
 
+	unsigned long nr;
+
 	spin_lock(&pool->lock);
 	pool->closed = true;
 	list_splice_init(&pool->pages, &doomed);
+	nr = pool->nr;
 	pool->nr = 0;
 	spin_unlock(&pool->lock);
 	fastipc_pool_free_list(&doomed, &fastipc_counters.pages_pooled);
+	fastipc_quota_uncharge_pages(pool->user, nr);
 	fastipc_pool_put(pool);
 }
 
-/* Fill up to @nr slots of @pages from @pool; returns how many it filled. */
+/*
+ * Fill up to @nr slots of @pages from @pool; returns how many it filled.
+ * Their charge goes with them: the caller charges its user for them.
+ */
 unsigned long fastipc_pool_take(struct fastipc_pool *pool,
 				struct page **pages, unsigned long nr)
 {
@@ -113,28 +138,35 @@ unsigned long fastipc_pool_take(struct fastipc_pool *pool,
 	}
 	pool->nr -= n;
 	spin_unlock(&pool->lock);
+	fastipc_quota_uncharge_pages(pool->user, n);
 	atomic_long_sub(n, &fastipc_counters.pages_pooled);
 	atomic_long_add(n, &fastipc_counters.pages_held);
 	return n;
 }
 
 /*
- * Give @nr pages back to @pool, as many as it has room for; free the
- * rest.  Every page must be unmapped everywhere.
+ * Give @nr pages back to @pool, as many as it and its user have room for;
+ * free the rest.  Every page must be unmapped everywhere, and uncharged
+ * from the user who held it.
  */
 void fastipc_pool_give(struct fastipc_pool *pool, struct page **pages,
 		       unsigned long nr)
 {
 	unsigned long max = READ_ONCE(fastipc_pool_max) >> PAGE_SHIFT;
-	unsigned long i = 0;
+	unsigned long i = 0, room, limit;
 	LIST_HEAD(rest);
 
 	if (pool) {
+		limit = fastipc_quota_page_limit(pool->memlock);
 		spin_lock(&pool->lock);
-		for (; i < nr && !pool->closed && pool->nr < max; i++) {
+		room = pool->closed || pool->nr >= max ? 0 :
+		       min(nr, max - pool->nr);
+		if (room && pool->user)
+			room = fastipc_quota_try_charge(pool->user, room, limit,
+							true);
+		for (; i < room; i++)
 			list_add(&pages[i]->lru, &pool->pages);
-			pool->nr++;
-		}
+		pool->nr += room;
 		spin_unlock(&pool->lock);
 		atomic_long_sub(i, &fastipc_counters.pages_held);
 		atomic_long_add(i, &fastipc_counters.pages_pooled);

@@ -22,7 +22,7 @@ CH_KEYS="name id uid gid mode ctime ctime_ns max_msgs max_bytes max_msg_size\
  mapped_pages drops timeouts errors"
 CFG_KEYS="max_msg_size default_max_msgs max_msgs_limit default_max_bytes\
  max_bytes_limit zc_threshold max_window max_channels max_user_channels\
- user_pages_floor"
+ user_pages_floor pool_max user_queue_floor"
 
 setup() {
 	FASTIPC=${FASTIPC:-$BATS_TEST_DIRNAME/../build/tools/fastipc}
@@ -467,7 +467,7 @@ waitfor() {
 			{ echo "$k"; false; }
 	done
 	run "$FASTIPC" config
-	[[ ${#lines[@]} -eq 10 ]]
+	[[ ${#lines[@]} -eq $(wc -w <<<"$CFG_KEYS") ]]
 	grep -qE '^max_user_channels: +[0-9]+$' <<<"$output"
 	run "$FASTIPC" config -s
 	grep -qE '^max_bytes_limit: +[0-9.]+[KMGT]?$' <<<"$output"

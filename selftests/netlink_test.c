@@ -457,8 +457,8 @@ static int nl_config_restore(struct gnl *g, const struct nlch *cfg)
 	int a;
 
 	freq(g, &r, FASTIPC_CMD_CONFIG_SET, 0);
-	for (a = FASTIPC_A_CFG_MAX_MSG_SIZE; a <= FASTIPC_A_CFG_USER_PAGES_FLOOR; a++)
-		if (cfg->present & (1ULL << a))
+	for (a = FASTIPC_A_CFG_MAX_MSG_SIZE; a <= FASTIPC_A_MAX; a++)
+		if (a != FASTIPC_A_ST_PAGES_POOLED && (cfg->present & (1ULL << a)))
 			req_cfg(&r, a, cfg->v[a]);
 	return gnl_do(g, &r, NULL, NULL);
 }
@@ -1026,6 +1026,8 @@ static const struct { int attr; const char *param; } cfg_params[] = {
 	{ FASTIPC_A_CFG_MAX_CHANNELS, "max_channels" },
 	{ FASTIPC_A_CFG_MAX_USER_CHANNELS, "max_user_channels" },
 	{ FASTIPC_A_CFG_USER_PAGES_FLOOR, "user_pages_floor" },
+	{ FASTIPC_A_CFG_POOL_MAX, "pool_max" },
+	{ FASTIPC_A_CFG_USER_QUEUE_FLOOR, "user_queue_floor" },
 };
 
 TEST_F(nl, config_get_set)

@@ -671,6 +671,8 @@ const struct cli_cmd cmd_config = {
 	"  max_channels N           channels per network namespace\n"
 	"  max_user_channels N      channels per creating user\n"
 	"  user_pages_floor SIZE    page bytes a user may always hold\n"
+	"  pool_max SIZE            recycled page bytes a handle may keep\n"
+	"  user_queue_floor SIZE    channel capacity a user may always create\n"
 	"\n"
 	"  -j, --json    JSON output\n"
 	"  -s, --human   sizes as 64K, 1.5M (text output only)\n"

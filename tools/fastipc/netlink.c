@@ -50,6 +50,8 @@ const struct fipc_nl_cfg_desc fipc_nl_cfg_keys[FIPC_CFG_NKEYS] = {
 	[FIPC_CFG_MAX_CHANNELS]		= { "max_channels", true },
 	[FIPC_CFG_MAX_USER_CHANNELS]	= { "max_user_channels", true },
 	[FIPC_CFG_USER_PAGES_FLOOR]	= { "user_pages_floor", false },
+	[FIPC_CFG_POOL_MAX]		= { "pool_max", false },
+	[FIPC_CFG_USER_QUEUE_FLOOR]	= { "user_queue_floor", false },
 };
 
 /* The attribute of each tunable, in enum fipc_nl_cfg_key order. */
@@ -64,6 +66,8 @@ static const int cfg_attr[FIPC_CFG_NKEYS] = {
 	[FIPC_CFG_MAX_CHANNELS]		= FASTIPC_A_CFG_MAX_CHANNELS,
 	[FIPC_CFG_MAX_USER_CHANNELS]	= FASTIPC_A_CFG_MAX_USER_CHANNELS,
 	[FIPC_CFG_USER_PAGES_FLOOR]	= FASTIPC_A_CFG_USER_PAGES_FLOOR,
+	[FIPC_CFG_POOL_MAX]		= FASTIPC_A_CFG_POOL_MAX,
+	[FIPC_CFG_USER_QUEUE_FLOOR]	= FASTIPC_A_CFG_USER_QUEUE_FLOOR,
 };
 
 const char *fipc_nl_event_name(enum fipc_nl_event_type type)
