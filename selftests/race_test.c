@@ -130,9 +130,28 @@ static void check_exactly_once(struct __test_metadata *_metadata, struct race *r
 static __thread sigjmp_buf probe_env;
 static __thread volatile bool probing;
 
-static void probe_handler(int sig)
+/* Hex of @v into @buf (async-signal-safe); returns its length. */
+static int probe_hex(char *buf, uintptr_t v)
 {
+	int n = 0, i;
+
+	for (i = (int)sizeof(v) * 2 - 1; i >= 0; i--)
+		buf[n++] = "0123456789abcdef"[(v >> (4 * i)) & 15];
+	return n;
+}
+
+static void probe_handler(int sig, siginfo_t *si, void *uc)
+{
+	char msg[96] = "# unexpected fault at 0x";
+	int n = strlen(msg);
+
+	(void)uc;
 	if (!probing) {
+		/* Say where before dying: a race that crashes is rare. */
+		n += probe_hex(msg + n, (uintptr_t)si->si_addr);
+		msg[n++] = '\n';
+		if (write(STDOUT_FILENO, msg, n) < 0)
+			n = 0;
 		signal(sig, SIG_DFL);
 		raise(sig);
 		return;
@@ -142,7 +161,10 @@ static void probe_handler(int sig)
 
 static void probe_install(void)
 {
-	struct sigaction sa = { .sa_handler = probe_handler, .sa_flags = SA_NODEFER };
+	struct sigaction sa = {
+		.sa_sigaction = probe_handler,
+		.sa_flags = SA_NODEFER | SA_SIGINFO,
+	};
 
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
