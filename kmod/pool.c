@@ -103,9 +103,8 @@ static void fastipc_pool_free_list(struct list_head *list,
 /* The handle closes: free what is pooled, take nothing back from now on. */
 void fastipc_pool_close(struct fastipc_pool *pool)
 {
-	LIST_HEAD(doomed);
-
 	unsigned long nr;
+	LIST_HEAD(doomed);
 
 	spin_lock(&pool->lock);
 	pool->closed = true;
