@@ -320,8 +320,14 @@ static void *receiver(void *arg)
 			race_errno(r, -err);
 		atomic_fetch_add(&r->ops, 1);
 		if (++n % 7 == 0) {
+			/*
+			 * Forget the window with the handle: unmapping it
+			 * again on the way out could hit another thread's
+			 * fresh window at the same address.
+			 */
 			if (win)
 				munmap(win, 16 * PG);
+			win = NULL;
 			close(fd);
 			fd = -1;
 		}
