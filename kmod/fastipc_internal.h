@@ -25,6 +25,7 @@
  *   fastipc_quota_lock (quota.c)
  *   fastipc_channel.lock (a spinlock: never held across a sleep or a user
  *                         access)
+ *   fastipc_pools_lock (pool.c)
  *   fastipc_pool.lock (a spinlock; never taken with fastipc_channel.lock)
  */
 #ifndef _FASTIPC_INTERNAL_H
@@ -108,6 +109,8 @@ void fastipc_quota_put_user(struct user_struct *user);
 struct fastipc_pool;
 
 extern unsigned long fastipc_pool_max;
+int fastipc_pool_register(void);
+void fastipc_pool_unregister(void);
 struct fastipc_pool *fastipc_pool_new(void);
 struct fastipc_pool *fastipc_pool_get(struct fastipc_pool *pool);
 void fastipc_pool_put(struct fastipc_pool *pool);

@@ -56,9 +56,9 @@ unsigned long fastipc_user_queue_floor = 1UL << 30;
 module_param_named(user_queue_floor, fastipc_user_queue_floor, ulong, 0644);
 MODULE_PARM_DESC(user_queue_floor, "Bytes of channel capacity (max_bytes) a user may create even when RLIMIT_MSGQUEUE is lower");
 
-unsigned long fastipc_pool_max = 64UL << 20;
+unsigned long fastipc_pool_max = 256UL << 20;
 module_param_named(pool_max, fastipc_pool_max, ulong, 0644);
-MODULE_PARM_DESC(pool_max, "Bytes of recycled pages one handle may keep (0: no recycling)");
+MODULE_PARM_DESC(pool_max, "Bytes of recycled pages one handle may keep (0: no recycling; reclaimable)");
 
 struct fastipc_counters fastipc_counters;
 
@@ -73,9 +73,12 @@ static int __init fastipc_init(void)
 {
 	int err;
 
-	err = fastipc_ns_register();
+	err = fastipc_pool_register();
 	if (err)
 		return err;
+	err = fastipc_ns_register();
+	if (err)
+		goto err_pool;
 	err = fastipc_nl_register();
 	if (err)
 		goto err_ns;
@@ -88,6 +91,8 @@ err_nl:
 	fastipc_nl_unregister();
 err_ns:
 	fastipc_ns_unregister();
+err_pool:
+	fastipc_pool_unregister();
 	return err;
 }
 
@@ -97,6 +102,7 @@ static void __exit fastipc_exit(void)
 	fastipc_nl_unregister();
 	/* Destroys the channels that are still named; no handle is open. */
 	fastipc_ns_unregister();
+	fastipc_pool_unregister();
 	WARN_ON(atomic_long_read(&fastipc_counters.pages_held));
 	WARN_ON(atomic_long_read(&fastipc_counters.pages_pooled));
 	WARN_ON(atomic_long_read(&fastipc_counters.channels));

@@ -24,6 +24,10 @@
  * page the pool's user has no room for is freed instead; an allocation
  * takes pool pages (and their charge) before it charges fresh ones, so
  * a handle recycling its own pages never runs into its own pool.
+ *
+ * Pools are a cache: under memory pressure a shrinker frees their oldest
+ * pages, so a pool may be large (pool_max) without pinning memory the
+ * system needs elsewhere.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -31,20 +35,26 @@
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
+#include <linux/shrinker.h>
 #include <linux/slab.h>
 
 #include "fastipc_internal.h"
 
 struct fastipc_pool {
 	struct kref ref;	/* the handle's, plus one per page set */
+	struct list_head link;	/* in fastipc_pools until closed */
 	spinlock_t lock;	/* protects pages, nr, closed */
-	struct list_head pages;	/* linked through page->lru */
+	struct list_head pages;	/* newest first, through page->lru */
 	unsigned long nr;
 	bool closed;
 	/* Charged for the pooled pages; NULL with CAP_IPC_LOCK.  Constant. */
 	struct user_struct *user;
 	unsigned long memlock;	/* the opener's RLIMIT_MEMLOCK; constant */
 };
+
+/* Every open handle's pool, for the shrinker. */
+static LIST_HEAD(fastipc_pools);
+static DEFINE_SPINLOCK(fastipc_pools_lock);	/* protects fastipc_pools */
 
 /* A pool for a handle the current task opens. */
 struct fastipc_pool *fastipc_pool_new(void)
@@ -61,6 +71,9 @@ struct fastipc_pool *fastipc_pool_new(void)
 		pool->user = get_uid(current_user());
 		pool->memlock = rlimit(RLIMIT_MEMLOCK);
 	}
+	spin_lock(&fastipc_pools_lock);
+	list_add_tail(&pool->link, &fastipc_pools);
+	spin_unlock(&fastipc_pools_lock);
 	return pool;
 }
 
@@ -105,6 +118,10 @@ void fastipc_pool_close(struct fastipc_pool *pool)
 {
 	unsigned long nr;
 	LIST_HEAD(doomed);
+
+	spin_lock(&fastipc_pools_lock);
+	list_del(&pool->link);
+	spin_unlock(&fastipc_pools_lock);
 
 	spin_lock(&pool->lock);
 	pool->closed = true;
@@ -173,4 +190,63 @@ void fastipc_pool_give(struct fastipc_pool *pool, struct page **pages,
 	for (; i < nr; i++)
 		list_add(&pages[i]->lru, &rest);
 	fastipc_pool_free_list(&rest, &fastipc_counters.pages_held);
+}
+
+static unsigned long fastipc_pool_count(struct shrinker *shrinker,
+					struct shrink_control *sc)
+{
+	long nr = atomic_long_read(&fastipc_counters.pages_pooled);
+
+	return nr > 0 ? nr : SHRINK_EMPTY;
+}
+
+/* Free up to sc->nr_to_scan pooled pages, the oldest of each pool. */
+static unsigned long fastipc_pool_scan(struct shrinker *shrinker,
+				       struct shrink_control *sc)
+{
+	unsigned long freed = 0, n;
+	struct fastipc_pool *pool;
+	struct page *page;
+	LIST_HEAD(doomed);
+
+	spin_lock(&fastipc_pools_lock);
+	list_for_each_entry(pool, &fastipc_pools, link) {
+		if (freed >= sc->nr_to_scan)
+			break;
+		n = 0;
+		spin_lock(&pool->lock);
+		while (freed + n < sc->nr_to_scan &&
+		       !list_empty(&pool->pages)) {
+			page = list_last_entry(&pool->pages, struct page, lru);
+			list_move(&page->lru, &doomed);
+			n++;
+		}
+		pool->nr -= n;
+		spin_unlock(&pool->lock);
+		fastipc_quota_uncharge_pages(pool->user, n);
+		freed += n;
+	}
+	/* Start with another pool next time. */
+	if (!list_empty(&fastipc_pools))
+		list_rotate_left(&fastipc_pools);
+	spin_unlock(&fastipc_pools_lock);
+
+	fastipc_pool_free_list(&doomed, &fastipc_counters.pages_pooled);
+	return freed ? freed : SHRINK_STOP;
+}
+
+static struct shrinker fastipc_pool_shrinker = {
+	.count_objects = fastipc_pool_count,
+	.scan_objects = fastipc_pool_scan,
+	.seeks = DEFAULT_SEEKS,
+};
+
+int fastipc_pool_register(void)
+{
+	return register_shrinker(&fastipc_pool_shrinker, "fastipc-pool");
+}
+
+void fastipc_pool_unregister(void)
+{
+	unregister_shrinker(&fastipc_pool_shrinker);
 }

@@ -2690,6 +2690,49 @@ TEST_F(zc, recycle_never_leaks_receiver_writes)
 	EXPECT_EQ(st0.pages_pooled, get_stats().pages_pooled);
 }
 
+/*
+ * Pools are a cache the kernel may take back: the shrinker frees pooled
+ * pages under memory pressure.  drop_caches=2 runs every shrinker, and
+ * a pool emptied that way is still a working pool.
+ */
+TEST_F(zc, pool_shrinks_under_pressure)
+{
+	struct fastipc_stats st0 = get_stats(), st;
+	struct pair p;
+	char *b, *a;
+	int fd;
+
+	if (geteuid())
+		SKIP(return, "needs root (drop_caches)");
+	pair_open(_metadata, &p, "recys", NULL, 4 * MiB);
+	b = alloc_fill(_metadata, p.s, 1 * MiB, 330);
+	ASSERT_NE(NULL, b);
+	ASSERT_EQ(0, h_free(p.s, b));
+	st = get_stats();
+	ASSERT_LE(st0.pages_pooled + 256, st.pages_pooled);
+
+	fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(2, write(fd, "2\n", 2));
+	close(fd);
+	st = get_stats();
+	EXPECT_GE(st0.pages_pooled, st.pages_pooled)
+		TH_LOG("%llu pages still pooled after the shrinkers ran",
+		       (unsigned long long)(st.pages_pooled - st0.pages_pooled));
+	EXPECT_EQ(st0.pages_held, st.pages_held);
+
+	/* Recycling goes on. */
+	b = alloc_fill(_metadata, p.s, 64 * KiB, 331);
+	ASSERT_NE(NULL, b);
+	ASSERT_EQ(0, h_send(p.s, b, 64 * KiB, 0, FASTIPC_SEND_BUF));
+	a = recv_map_check(_metadata, p.r, 64 * KiB, 331);
+	ASSERT_NE(NULL, a);
+	ASSERT_EQ(0, h_free(p.r, a));
+	EXPECT_LE(st0.pages_pooled + 16, get_stats().pages_pooled);
+	pair_close(&p);
+	EXPECT_EQ(st0.pages_pooled, get_stats().pages_pooled);
+}
+
 /* pool_max 0 turns recycling off: nothing is ever pooled. */
 TEST_F(zc, recycle_off_with_pool_max_zero)
 {
