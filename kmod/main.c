@@ -32,7 +32,7 @@ unsigned long fastipc_max_bytes_limit = 1UL << 30;
 module_param_named(max_bytes_limit, fastipc_max_bytes_limit, ulong, 0644);
 MODULE_PARM_DESC(max_bytes_limit, "Largest max_bytes a channel may have");
 
-unsigned long fastipc_zc_threshold = 64UL << 10;
+unsigned long fastipc_zc_threshold = 16UL << 10;
 module_param_named(zc_threshold, fastipc_zc_threshold, ulong, 0644);
 MODULE_PARM_DESC(zc_threshold, "Messages of this size or more take the page path (new channels)");
 
