@@ -228,38 +228,54 @@ static int fastipc_wait_msg(struct fastipc_channel *ch, ktime_t deadline)
 	return fastipc_wait_result(ret);
 }
 
+/*
+ * Reserve room for a message of @len bytes: 0 with the room counted, or
+ * -EAGAIN if there is none now; other errors are final.  Caller holds
+ * ch->lock.
+ */
+static int fastipc_chan_try_reserve(struct fastipc_channel *ch, size_t len)
+{
+	lockdep_assert_held(&ch->lock);
+	if (ch->dead)
+		return -EIDRM;
+	if (len > ch->attr.max_msg_size || len > ch->attr.max_bytes)
+		return -EMSGSIZE;
+	if (!fastipc_chan_room(ch, len))
+		return -EAGAIN;
+	ch->nr_msgs++;
+	ch->nr_bytes += len;
+	return 0;
+}
+
+/* No room: fail a non-blocking send, or wait for room; 0 to try again. */
+static int fastipc_chan_no_room(struct fastipc_channel *ch, size_t len,
+				bool nonblock, ktime_t deadline)
+{
+	int ret;
+
+	if (nonblock)
+		return -EAGAIN;
+	ret = fastipc_wait_room(ch, len, deadline);
+	if (ret == -ETIMEDOUT)
+		fastipc_chan_count_timeout(ch);
+	return ret;
+}
+
 int fastipc_chan_reserve(struct fastipc_channel *ch, size_t len,
 			 bool nonblock, s64 timeout_ns)
 {
 	ktime_t deadline = fastipc_deadline(timeout_ns);
 	int ret;
 
-	for (;;) {
+	do {
 		spin_lock(&ch->lock);
-		if (ch->dead) {
-			spin_unlock(&ch->lock);
-			return -EIDRM;
-		}
-		if (len > ch->attr.max_msg_size || len > ch->attr.max_bytes) {
-			spin_unlock(&ch->lock);
-			return -EMSGSIZE;
-		}
-		if (fastipc_chan_room(ch, len)) {
-			ch->nr_msgs++;
-			ch->nr_bytes += len;
-			spin_unlock(&ch->lock);
-			return 0;
-		}
+		ret = fastipc_chan_try_reserve(ch, len);
 		spin_unlock(&ch->lock);
-
-		if (nonblock)
-			return -EAGAIN;
-		ret = fastipc_wait_room(ch, len, deadline);
-		if (ret == -ETIMEDOUT)
-			fastipc_chan_count_timeout(ch);
-		if (ret)
+		if (ret != -EAGAIN)
 			return ret;
-	}
+		ret = fastipc_chan_no_room(ch, len, nonblock, deadline);
+	} while (!ret);
+	return ret;
 }
 
 static void fastipc_chan_release_room(struct fastipc_channel *ch, size_t len)
@@ -284,23 +300,15 @@ void fastipc_chan_unreserve(struct fastipc_channel *ch, size_t len)
 }
 
 /*
- * Put @msg on its priority list, at the tail (@head false) or the head.
- * Returns false, having freed it, if the channel died meanwhile.
+ * Put @msg on its priority list, at the tail (@head false) or the head,
+ * in room already counted.  Caller holds ch->lock and has checked that
+ * the channel is alive.  Returns whether the channel is now full.
  */
-static bool fastipc_chan_enqueue(struct fastipc_channel *ch,
-				 struct fastipc_msg *msg, bool head,
-				 size_t copied)
+static bool __fastipc_chan_enqueue(struct fastipc_channel *ch,
+				   struct fastipc_msg *msg, bool head,
+				   size_t copied)
 {
-	size_t len = msg->len;	/* msg may be taken and freed after unlock */
-	bool full;
-
-	spin_lock(&ch->lock);
-	if (ch->dead) {
-		fastipc_chan_release_room(ch, msg->len);
-		spin_unlock(&ch->lock);
-		fastipc_msg_free(msg);
-		return false;
-	}
+	lockdep_assert_held(&ch->lock);
 	if (head) {
 		list_add(&msg->node, &ch->queue[msg->prio]);
 		ch->errors++;
@@ -317,17 +325,78 @@ static bool fastipc_chan_enqueue(struct fastipc_channel *ch,
 	ch->prio_mask |= BIT(msg->prio);
 	ch->nr_queued++;
 	ch->queued_bytes += msg->len;
-	full = !head && !fastipc_chan_room(ch, 0);
-	spin_unlock(&ch->lock);
+	return !head && !fastipc_chan_room(ch, 0);
+}
 
+/*
+ * After __fastipc_chan_enqueue(), unlocked: count, wake a receiver, and
+ * tell monitors when this message filled the queue.  The message itself
+ * may already be taken and freed: only its @len is used.
+ */
+static void fastipc_chan_enqueued(struct fastipc_channel *ch, size_t len,
+				  size_t copied, bool full)
+{
 	atomic_long_add(len, &fastipc_counters.bytes_queued);
 	atomic64_add(copied, &fastipc_counters.copied_bytes);
 	if (wq_has_sleeper(&ch->recv_wq))
 		wake_up_interruptible_poll(&ch->recv_wq, EPOLLIN | EPOLLRDNORM);
-	/* Tell monitors when this message filled the queue. */
 	if (full)
 		fastipc_nl_notify_current(ch, FASTIPC_CMD_EVENT_QUEUE_FULL);
+}
+
+/*
+ * Put @msg on its priority list, at the tail (@head false) or the head.
+ * Returns false, having freed it, if the channel died meanwhile.
+ */
+static bool fastipc_chan_enqueue(struct fastipc_channel *ch,
+				 struct fastipc_msg *msg, bool head,
+				 size_t copied)
+{
+	size_t len = msg->len;	/* msg may be taken and freed after unlock */
+	bool full;
+
+	spin_lock(&ch->lock);
+	if (ch->dead) {
+		fastipc_chan_release_room(ch, len);
+		spin_unlock(&ch->lock);
+		fastipc_msg_free(msg);
+		return false;
+	}
+	full = __fastipc_chan_enqueue(ch, msg, head, copied);
+	spin_unlock(&ch->lock);
+	fastipc_chan_enqueued(ch, len, copied, full);
 	return true;
+}
+
+/*
+ * Queue @msg, built before any room was reserved for it: reserving and
+ * queueing take one lock round trip when the channel has room, the
+ * common case for small messages.  Waits for room as
+ * fastipc_chan_reserve() does.  On error @msg is still the caller's.
+ */
+int fastipc_chan_send(struct fastipc_channel *ch, struct fastipc_msg *msg,
+		      size_t copied, bool nonblock, s64 timeout_ns)
+{
+	ktime_t deadline = fastipc_deadline(timeout_ns);
+	size_t len = msg->len;
+	bool full;
+	int ret;
+
+	do {
+		spin_lock(&ch->lock);
+		ret = fastipc_chan_try_reserve(ch, len);
+		if (!ret) {
+			full = __fastipc_chan_enqueue(ch, msg, false, copied);
+			spin_unlock(&ch->lock);
+			fastipc_chan_enqueued(ch, len, copied, full);
+			return 0;
+		}
+		spin_unlock(&ch->lock);
+		if (ret != -EAGAIN)
+			return ret;
+		ret = fastipc_chan_no_room(ch, len, nonblock, deadline);
+	} while (!ret);
+	return ret;
 }
 
 /* Queue @msg in the room reserved for it.  Frees it if the channel died. */
@@ -354,11 +423,22 @@ static struct fastipc_msg *fastipc_chan_dequeue(struct fastipc_channel *ch)
 	return msg;
 }
 
+/*
+ * Take the first message of the highest priority, waiting for one unless
+ * @nonblock.  A receive that will copy the message out, inline (@map
+ * false or no pages) into a buffer of @copy_max bytes that holds it, is
+ * counted as done at once (*@done), saving a lock round trip per message;
+ * if its copy then fails it puts the message back with
+ * fastipc_chan_undeliver().  Otherwise the message keeps its room until
+ * fastipc_chan_done() or fastipc_chan_putback().
+ */
 struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
-				      bool nonblock, s64 timeout_ns)
+				      bool nonblock, s64 timeout_ns,
+				      bool map, u64 copy_max, bool *done)
 {
 	ktime_t deadline = fastipc_deadline(timeout_ns);
 	struct fastipc_msg *msg;
+	size_t len;
 	int ret;
 
 	for (;;) {
@@ -368,10 +448,22 @@ struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 			return ERR_PTR(-EIDRM);
 		}
 		msg = fastipc_chan_dequeue(ch);
+		*done = msg && !(map && msg->pages) && msg->len <= copy_max;
+		if (*done) {
+			len = msg->len;
+			fastipc_chan_release_room(ch, len);
+			ch->recv_msgs++;
+			ch->recv_bytes += len;
+			ch->copied_bytes += len;
+		}
 		spin_unlock(&ch->lock);
 		if (msg) {
 			atomic_long_sub(msg->len,
 					&fastipc_counters.bytes_queued);
+			if (*done) {
+				atomic64_add(len, &fastipc_counters.copied_bytes);
+				fastipc_wake_senders(ch);
+			}
 			return msg;
 		}
 
@@ -392,6 +484,33 @@ struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 void fastipc_chan_putback(struct fastipc_channel *ch, struct fastipc_msg *msg)
 {
 	fastipc_chan_enqueue(ch, msg, true, 0);
+}
+
+/*
+ * The copy of @msg, counted as done by fastipc_chan_take(), failed: it
+ * goes back to the head of its priority, uncounted.  It takes its room
+ * back even if senders have filled the channel meanwhile.
+ */
+void fastipc_chan_undeliver(struct fastipc_channel *ch,
+			    struct fastipc_msg *msg)
+{
+	size_t len = msg->len;	/* msg may be taken and freed after unlock */
+
+	spin_lock(&ch->lock);
+	if (ch->dead) {
+		spin_unlock(&ch->lock);
+		fastipc_msg_free(msg);
+		return;
+	}
+	ch->nr_msgs++;
+	ch->nr_bytes += len;
+	ch->recv_msgs--;
+	ch->recv_bytes -= len;
+	ch->copied_bytes -= len;
+	__fastipc_chan_enqueue(ch, msg, true, 0);
+	spin_unlock(&ch->lock);
+	atomic64_sub(len, &fastipc_counters.copied_bytes);
+	fastipc_chan_enqueued(ch, len, 0, false);
 }
 
 /* A taken message of @len bytes was delivered: free its room. */

@@ -195,7 +195,8 @@ struct fastipc_channel {
 	u64 queued_bytes;		/* their payload bytes */
 	/*
 	 * Space in use: messages queued, reserved by senders that are still
-	 * building them, and taken by receivers that have not finished.
+	 * building them, and taken by receivers that have not finished
+	 * (except a plain copy-out, done at take: fastipc_chan_take()).
 	 */
 	u32 nr_msgs;
 	u64 nr_bytes;
@@ -225,10 +226,15 @@ void fastipc_chan_apply_attr(struct fastipc_channel *ch,
 int fastipc_chan_reserve(struct fastipc_channel *ch, size_t len,
 			 bool nonblock, s64 timeout_ns);
 void fastipc_chan_unreserve(struct fastipc_channel *ch, size_t len);
+int fastipc_chan_send(struct fastipc_channel *ch, struct fastipc_msg *msg,
+		      size_t copied, bool nonblock, s64 timeout_ns);
 void fastipc_chan_commit(struct fastipc_channel *ch, struct fastipc_msg *msg,
 			 size_t copied);
 struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
-				      bool nonblock, s64 timeout_ns);
+				      bool nonblock, s64 timeout_ns,
+				      bool map, u64 copy_max, bool *done);
+void fastipc_chan_undeliver(struct fastipc_channel *ch,
+			    struct fastipc_msg *msg);
 void fastipc_chan_putback(struct fastipc_channel *ch, struct fastipc_msg *msg);
 void fastipc_chan_done(struct fastipc_channel *ch, size_t len, size_t copied,
 		       unsigned long mapped);

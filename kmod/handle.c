@@ -201,16 +201,52 @@ err_free:
 }
 
 /*
- * Copy a message in from user memory: inline, or into pages (recycled
- * ones of this handle's pool are fine: every byte is overwritten).
+ * Copy a message in from user memory, inline, and queue it.  The copy is
+ * made before room is reserved, so that a channel with room is locked
+ * once per message, the common case for small messages.  A sender that
+ * waits for room holds its own message meanwhile, charged to it; one
+ * that finds no room (EAGAIN) has copied for nothing, which only matters
+ * for large messages forced onto this path with FASTIPC_SEND_COPY.
  */
-static int fastipc_send_copy(struct fastipc_handle *h,
-			     struct fastipc_channel *ch,
-			     const struct fastipc_send *sd, bool pages,
-			     bool nonblock)
+static int fastipc_send_inline(struct fastipc_channel *ch,
+			       const struct fastipc_send *sd, bool nonblock)
 {
 	const void __user *src = u64_to_user_ptr(sd->buf);
-	struct fastipc_pages *pg = NULL;
+	struct fastipc_msg *msg;
+	int err;
+
+	/* Rechecked under the lock; this only spares a useless allocation. */
+	if (sd->len > READ_ONCE(ch->attr.max_msg_size) ||
+	    sd->len > READ_ONCE(ch->attr.max_bytes))
+		return -EMSGSIZE;
+	msg = fastipc_msg_alloc_inline(sd->len);
+	if (!msg)
+		return -ENOMEM;
+	if (copy_from_user(msg->data, src, sd->len)) {
+		err = -EFAULT;
+		goto err_free;
+	}
+	msg->prio = sd->prio;
+	err = fastipc_chan_send(ch, msg, sd->len, nonblock, sd->timeout_ns);
+	if (err)
+		goto err_free;
+	return 0;
+
+err_free:
+	fastipc_msg_free(msg);
+	return err;
+}
+
+/*
+ * Copy a message in from user memory into pages (recycled ones of this
+ * handle's pool are fine: every byte is overwritten) and queue it.
+ */
+static int fastipc_send_pages(struct fastipc_handle *h,
+			      struct fastipc_channel *ch,
+			      const struct fastipc_send *sd, bool nonblock)
+{
+	const void __user *src = u64_to_user_ptr(sd->buf);
+	struct fastipc_pages *pg;
 	struct fastipc_msg *msg;
 	int err;
 
@@ -219,22 +255,15 @@ static int fastipc_send_copy(struct fastipc_handle *h,
 		return err;
 
 	err = -ENOMEM;
-	if (pages) {
-		pg = fastipc_pages_alloc(DIV_ROUND_UP(sd->len, PAGE_SIZE),
-					 FASTIPC_FILL_OVERWRITE, h->pool);
-		if (!pg)
-			goto err_unreserve;
-		msg = fastipc_msg_alloc_pages(pg);
-		if (!msg)
-			goto err_free_pages;
-		msg->len = sd->len;
-		err = fastipc_pages_copy_in(pg, src, sd->len);
-	} else {
-		msg = fastipc_msg_alloc_inline(sd->len);
-		if (!msg)
-			goto err_unreserve;
-		err = copy_from_user(msg->data, src, sd->len) ? -EFAULT : 0;
-	}
+	pg = fastipc_pages_alloc(DIV_ROUND_UP(sd->len, PAGE_SIZE),
+				 FASTIPC_FILL_OVERWRITE, h->pool);
+	if (!pg)
+		goto err_unreserve;
+	msg = fastipc_msg_alloc_pages(pg);
+	if (!msg)
+		goto err_free_pages;
+	msg->len = sd->len;
+	err = fastipc_pages_copy_in(pg, src, sd->len);
 	if (err)
 		goto err_free_msg;
 
@@ -247,8 +276,7 @@ err_free_msg:
 	fastipc_msg_free(msg);
 err_free_pages:
 	/* Not all overwritten: old bytes of others may remain, no recycling. */
-	if (pg)
-		fastipc_pages_set_origin(pg, NULL);
+	fastipc_pages_set_origin(pg, NULL);
 	fastipc_pages_free(pg);
 err_unreserve:
 	fastipc_chan_unreserve(ch, sd->len);
@@ -291,7 +319,9 @@ static int fastipc_ioc_send(struct file *file, struct fastipc_handle *h,
 		pages = false;
 	else
 		pages = sd.len >= READ_ONCE(ch->attr.zc_threshold);
-	return fastipc_send_copy(h, ch, &sd, pages, nonblock);
+	if (pages)
+		return fastipc_send_pages(h, ch, &sd, nonblock);
+	return fastipc_send_inline(ch, &sd, nonblock);
 }
 
 static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
@@ -303,7 +333,7 @@ static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
 	struct fastipc_msg *msg;
 	size_t len, copied = 0;
 	unsigned long mapped = 0;
-	bool nonblock;
+	bool nonblock, done;
 	int err;
 
 	err = fastipc_arg_in(&rv, sizeof(rv), FASTIPC_RECV_SIZE_VER0, cmd, arg);
@@ -318,7 +348,8 @@ static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
 
 	nonblock = (rv.flags & FASTIPC_NONBLOCK) ||
 		   (file->f_flags & O_NONBLOCK);
-	msg = fastipc_chan_take(ch, nonblock, rv.timeout_ns);
+	msg = fastipc_chan_take(ch, nonblock, rv.timeout_ns,
+				rv.flags & FASTIPC_RECV_MAP, rv.len, &done);
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
 
@@ -361,7 +392,8 @@ static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
 	if (err)
 		goto err_putback;
 
-	fastipc_chan_done(ch, len, copied, mapped);
+	if (!done)
+		fastipc_chan_done(ch, len, copied, mapped);
 	fastipc_msg_free(msg);
 	return 0;
 
@@ -376,7 +408,10 @@ err_unmap:
 		return err;
 	}
 err_putback:
-	fastipc_chan_putback(ch, msg);
+	if (done)
+		fastipc_chan_undeliver(ch, msg);
+	else
+		fastipc_chan_putback(ch, msg);
 	return err;
 }
 
