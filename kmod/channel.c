@@ -139,7 +139,7 @@ u32 fastipc_chan_kill(struct fastipc_channel *ch)
 		bytes += msg->len;
 		fastipc_msg_free(msg);
 	}
-	atomic_long_sub(bytes, &fastipc_counters.bytes_queued);
+	fastipc_count(&fastipc_counters.bytes_queued, -(s64)bytes);
 	wake_up_interruptible_poll(&ch->recv_wq, EPOLLERR | EPOLLHUP);
 	wake_up_interruptible_poll(&ch->send_wq, EPOLLERR | EPOLLHUP);
 	return drops;
@@ -336,8 +336,8 @@ static bool __fastipc_chan_enqueue(struct fastipc_channel *ch,
 static void fastipc_chan_enqueued(struct fastipc_channel *ch, size_t len,
 				  size_t copied, bool full)
 {
-	atomic_long_add(len, &fastipc_counters.bytes_queued);
-	atomic64_add(copied, &fastipc_counters.copied_bytes);
+	fastipc_count(&fastipc_counters.bytes_queued, len);
+	fastipc_count(&fastipc_counters.copied_bytes, copied);
 	if (wq_has_sleeper(&ch->recv_wq))
 		wake_up_interruptible_poll(&ch->recv_wq, EPOLLIN | EPOLLRDNORM);
 	if (full)
@@ -458,10 +458,11 @@ struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 		}
 		spin_unlock(&ch->lock);
 		if (msg) {
-			atomic_long_sub(msg->len,
-					&fastipc_counters.bytes_queued);
+			fastipc_count(&fastipc_counters.bytes_queued,
+				      -(s64)msg->len);
 			if (*done) {
-				atomic64_add(len, &fastipc_counters.copied_bytes);
+				fastipc_count(&fastipc_counters.copied_bytes,
+					      len);
 				fastipc_wake_senders(ch);
 			}
 			return msg;
@@ -509,7 +510,7 @@ void fastipc_chan_undeliver(struct fastipc_channel *ch,
 	ch->copied_bytes -= len;
 	__fastipc_chan_enqueue(ch, msg, true, 0);
 	spin_unlock(&ch->lock);
-	atomic64_sub(len, &fastipc_counters.copied_bytes);
+	fastipc_count(&fastipc_counters.copied_bytes, -(s64)len);
 	fastipc_chan_enqueued(ch, len, 0, false);
 }
 
@@ -525,8 +526,8 @@ void fastipc_chan_done(struct fastipc_channel *ch, size_t len, size_t copied,
 	ch->mapped_pages += mapped;
 	spin_unlock(&ch->lock);
 
-	atomic64_add(copied, &fastipc_counters.copied_bytes);
-	atomic64_add(mapped, &fastipc_counters.mapped_pages);
+	fastipc_count(&fastipc_counters.copied_bytes, copied);
+	fastipc_count(&fastipc_counters.mapped_pages, mapped);
 	fastipc_wake_senders(ch);
 }
 

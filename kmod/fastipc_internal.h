@@ -37,6 +37,8 @@
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
+#include <linux/percpu_counter.h>
+#include <linux/sizes.h>
 #include <linux/poll.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -62,18 +64,31 @@ extern unsigned int fastipc_max_user_channels;
 extern unsigned long fastipc_user_pages_floor;
 extern unsigned long fastipc_user_queue_floor;
 
-/* Module-wide counters, for FASTIPC_IOC_STATS and the tests. */
+/* Module-wide counters, for FASTIPC_IOC_STATS and the tests (counters.c). */
 struct fastipc_counters {
 	atomic_long_t pages_held;	/* in messages, windows, in flight */
 	atomic_long_t pages_pooled;	/* in handles' pools */
-	atomic_long_t bytes_queued;
 	atomic_long_t channels;
 	atomic_long_t handles;
-	atomic64_t copied_bytes;
-	atomic64_t mapped_pages;
+	/* Per message: per-CPU, added to with fastipc_count(). */
+	struct percpu_counter bytes_queued;
+	struct percpu_counter copied_bytes;
+	struct percpu_counter mapped_pages;
 };
 
 extern struct fastipc_counters fastipc_counters;
+
+/* Fold a CPU's delta into the total only past 1 GiB: these count bytes. */
+#define FASTIPC_COUNT_BATCH	SZ_1G
+
+static inline void fastipc_count(struct percpu_counter *counter, s64 n)
+{
+	percpu_counter_add_batch(counter, n, FASTIPC_COUNT_BATCH);
+}
+
+int fastipc_counters_init(void);
+void fastipc_counters_destroy(void);
+void fastipc_counters_read(struct fastipc_stats *st);
 
 /* Per network namespace: the channel names. */
 struct fastipc_ns {

@@ -478,19 +478,11 @@ static int fastipc_ioc_info(struct fastipc_handle *h,
 
 static int fastipc_ioc_stats(unsigned int cmd, unsigned long arg)
 {
-	struct fastipc_counters *c = &fastipc_counters;
-	struct fastipc_stats st = {
-		.pages_held = atomic_long_read(&c->pages_held),
-		.bytes_queued = atomic_long_read(&c->bytes_queued),
-		.channels = atomic_long_read(&c->channels),
-		.handles = atomic_long_read(&c->handles),
-		.copied_bytes = atomic64_read(&c->copied_bytes),
-		.mapped_pages = atomic64_read(&c->mapped_pages),
-		.pages_pooled = atomic_long_read(&c->pages_pooled),
-	};
+	struct fastipc_stats st;
 
 	if (_IOC_SIZE(cmd) < FASTIPC_STATS_SIZE_VER0)
 		return -EINVAL;
+	fastipc_counters_read(&st);
 	return fastipc_arg_out(arg, &st, sizeof(st), cmd);
 }
 

@@ -60,8 +60,6 @@ unsigned long fastipc_pool_max = 256UL << 20;
 module_param_named(pool_max, fastipc_pool_max, ulong, 0644);
 MODULE_PARM_DESC(pool_max, "Bytes of recycled pages one handle may keep (0: no recycling; reclaimable)");
 
-struct fastipc_counters fastipc_counters;
-
 static struct miscdevice fastipc_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "fastipc",
@@ -73,9 +71,12 @@ static int __init fastipc_init(void)
 {
 	int err;
 
-	err = fastipc_pool_register();
+	err = fastipc_counters_init();
 	if (err)
 		return err;
+	err = fastipc_pool_register();
+	if (err)
+		goto err_counters;
 	err = fastipc_ns_register();
 	if (err)
 		goto err_pool;
@@ -93,6 +94,8 @@ err_ns:
 	fastipc_ns_unregister();
 err_pool:
 	fastipc_pool_unregister();
+err_counters:
+	fastipc_counters_destroy();
 	return err;
 }
 
@@ -103,9 +106,7 @@ static void __exit fastipc_exit(void)
 	/* Destroys the channels that are still named; no handle is open. */
 	fastipc_ns_unregister();
 	fastipc_pool_unregister();
-	WARN_ON(atomic_long_read(&fastipc_counters.pages_held));
-	WARN_ON(atomic_long_read(&fastipc_counters.pages_pooled));
-	WARN_ON(atomic_long_read(&fastipc_counters.channels));
+	fastipc_counters_destroy();
 }
 
 module_init(fastipc_init);

@@ -334,10 +334,11 @@ out:
 
 static int fastipc_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct fastipc_counters *c = &fastipc_counters;
+	struct fastipc_stats st;
 	struct sk_buff *reply;
 	void *hdr;
 
+	fastipc_counters_read(&st);
 	reply = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!reply)
 		return -ENOMEM;
@@ -346,19 +347,19 @@ static int fastipc_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 	if (!hdr ||
 	    nla_put_string(reply, FASTIPC_A_ST_VERSION, FASTIPC_VERSION) ||
 	    fastipc_nl_put_u64(reply, FASTIPC_A_ST_PAGES_HELD,
-			       atomic_long_read(&c->pages_held)) ||
+			       st.pages_held) ||
 	    fastipc_nl_put_u64(reply, FASTIPC_A_ST_BYTES_QUEUED,
-			       atomic_long_read(&c->bytes_queued)) ||
+			       st.bytes_queued) ||
 	    fastipc_nl_put_u64(reply, FASTIPC_A_ST_CHANNELS,
-			       atomic_long_read(&c->channels)) ||
+			       st.channels) ||
 	    fastipc_nl_put_u64(reply, FASTIPC_A_ST_HANDLES,
-			       atomic_long_read(&c->handles)) ||
+			       st.handles) ||
 	    fastipc_nl_put_u64(reply, FASTIPC_A_ST_COPIED_BYTES,
-			       atomic64_read(&c->copied_bytes)) ||
+			       st.copied_bytes) ||
 	    fastipc_nl_put_u64(reply, FASTIPC_A_ST_MAPPED_PAGES,
-			       atomic64_read(&c->mapped_pages)) ||
+			       st.mapped_pages) ||
 	    fastipc_nl_put_u64(reply, FASTIPC_A_ST_PAGES_POOLED,
-			       atomic_long_read(&c->pages_pooled))) {
+			       st.pages_pooled)) {
 		nlmsg_free(reply);
 		return -EMSGSIZE;
 	}
