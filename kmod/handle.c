@@ -359,9 +359,10 @@ static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
 	rv.addr = 0;
 	rv.msg_flags = msg->pages ? FASTIPC_MSG_PAGES : 0;
 	if (msg->pages && (rv.flags & FASTIPC_RECV_MAP)) {
+		/* Once mapped, a munmap may free the pages: count them now. */
+		mapped = msg->pages->nr;
 		err = fastipc_window_map(h, msg->pages, len, &rv.addr);
 		if (!err) {
-			mapped = msg->pages->nr;
 			msg->pages = NULL;	/* the window owns them now */
 			rv.msg_flags |= FASTIPC_MSG_MAPPED;
 		}

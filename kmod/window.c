@@ -284,6 +284,8 @@ int fastipc_window_alloc(struct fastipc_handle *h, size_t len,
 	pg = fastipc_pages_alloc(DIV_ROUND_UP(len, PAGE_SIZE), fill, h->pool);
 	if (!pg)
 		return -ENOMEM;
+	/* Once inserted and unlocked, a munmap may free @pg: size it now. */
+	*mapped = (u64)pg->nr << PAGE_SHIFT;
 	err = fastipc_window_lock(h);
 	if (err)
 		goto err_free;
@@ -296,7 +298,6 @@ int fastipc_window_alloc(struct fastipc_handle *h, size_t len,
 	fastipc_window_unlock(h);
 	if (err)
 		goto err_free;
-	*mapped = (u64)pg->nr << PAGE_SHIFT;
 	return 0;
 
 err_free:
