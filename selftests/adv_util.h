@@ -293,17 +293,6 @@ static inline long adv_env_num(const char *name, long stock, long debug)
 	return adv_debug_kernel() ? debug : stock;
 }
 
-/* ---- credentials -------------------------------------------------------------- */
-
-/* Become @uid/@gid for good (no supplementary groups); 0 or -errno. */
-static inline int adv_become(uid_t uid, gid_t gid)
-{
-	if (setgroups(0, NULL) || setresgid(gid, gid, gid) ||
-	    setresuid(uid, uid, uid))
-		return -errno;
-	return 0;
-}
-
 /* ---- a minimal generic netlink client -------------------------------------------- */
 
 struct adv_nl {

@@ -757,7 +757,7 @@ static void page_ceiling_child(const char *name, struct sync *s)
 
 	FIPC_CHILD_CHECK(ubuf != NULL);
 	FIPC_CHILD_CHECK(setrlimit(RLIMIT_MEMLOCK, &rl) == 0);
-	FIPC_CHILD_CHECK(adv_become(UNPRIV_UID, UNPRIV_UID) == 0);
+	FIPC_CHILD_CHECK(fipc_become(UNPRIV_UID, UNPRIV_UID) == 0);
 	fd = fipc_open(name, FASTIPC_O_RDWR, 0, NULL);
 	FIPC_CHILD_CHECK(fd >= 0);
 	FIPC_CHILD_CHECK(adv_win(fd, 64 * PG, RW) != NULL);
@@ -862,7 +862,7 @@ static void pool_ceiling_child(const char *name, int nhandles, int out)
 	uint64_t a;
 
 	FIPC_CHILD_CHECK(setrlimit(RLIMIT_MEMLOCK, &rl) == 0);
-	FIPC_CHILD_CHECK(adv_become(UNPRIV_UID + 1, UNPRIV_UID + 1) == 0);
+	FIPC_CHILD_CHECK(fipc_become(UNPRIV_UID + 1, UNPRIV_UID + 1) == 0);
 	for (i = 0; i < nhandles; i++) {
 		fd = fipc_open(name, FASTIPC_O_RDWR, 0, NULL);
 		FIPC_CHILD_CHECK(fd >= 0);
@@ -930,7 +930,7 @@ static void queue_ceiling_child(const char names[4][FASTIPC_NAME_LEN])
 	int fd1, fd2, fd3, fd4;
 
 	FIPC_CHILD_CHECK(setrlimit(RLIMIT_MSGQUEUE, &rl) == 0);
-	FIPC_CHILD_CHECK(adv_become(UNPRIV_UID + 2, UNPRIV_UID + 2) == 0);
+	FIPC_CHILD_CHECK(fipc_become(UNPRIV_UID + 2, UNPRIV_UID + 2) == 0);
 	fd1 = fipc_create(names[0], &half);
 	FIPC_CHILD_CHECK(fd1 >= 0);
 	fd2 = fipc_create(names[1], &half);

@@ -1523,9 +1523,7 @@ static void user_limit_child(int go, char names[5][FASTIPC_NAME_LEN])
 	char c;
 	int i, fd;
 
-	FIPC_CHILD_CHECK(setgroups(0, NULL) == 0);
-	FIPC_CHILD_CHECK(setresgid(QUOTA_UID, QUOTA_UID, QUOTA_UID) == 0);
-	FIPC_CHILD_CHECK(setresuid(QUOTA_UID, QUOTA_UID, QUOTA_UID) == 0);
+	FIPC_CHILD_CHECK(fipc_become(QUOTA_UID, QUOTA_UID) == 0);
 	FIPC_CHILD_CHECK(read(go, &c, 1) == 1);
 	for (i = 0; i < 4; i++) {
 		fd = fipc_open(names[i], FASTIPC_O_RDWR | FASTIPC_O_CREAT, 0600,

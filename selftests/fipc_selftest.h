@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +204,15 @@ static inline unsigned long long fipc_param(const char *name,
 		v = def;
 	fclose(f);
 	return v;
+}
+
+/* Become @uid/@gid for good, no supplementary groups (in a child); 0 or -errno. */
+static inline int fipc_become(uid_t uid, gid_t gid)
+{
+	if (setgroups(0, NULL) || setresgid(gid, gid, gid) ||
+	    setresuid(uid, uid, uid))
+		return -errno;
+	return 0;
 }
 
 static inline int64_t fipc_now_ns(void)

@@ -874,7 +874,7 @@ TEST_F_TIMEOUT(fuzz, random_operations, 240)
 		struct rlimit rl = { 8 << 20, 8 << 20 };
 
 		FIPC_CHILD_CHECK(setrlimit(RLIMIT_MEMLOCK, &rl) == 0);
-		FIPC_CHILD_CHECK(adv_become(FUZZ_UID, FUZZ_UID) == 0);
+		FIPC_CHILD_CHECK(fipc_become(FUZZ_UID, FUZZ_UID) == 0);
 		_exit(fuzz_run(seed, secs, nthreads));
 	}
 	status = fipc_wait_child(pid);

@@ -510,14 +510,6 @@ static int child_gnl(struct gnl *g)
 	return gnl_open(g);
 }
 
-/* Drop to uid/gid NOBODY (in a child). */
-static int become_nobody(void)
-{
-	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY))
-		return -errno;
-	return 0;
-}
 
 #define EXTACK_HAS(g, s)	(strstr((g)->extack, (s)) != NULL)
 
@@ -1110,7 +1102,7 @@ TEST_F(nl, permissions_of_another_user)
 		struct req r;
 		int fd;
 
-		FIPC_CHILD_CHECK(become_nobody() == 0);
+		FIPC_CHILD_CHECK(fipc_become(NOBODY, NOBODY) == 0);
 		/* A socket of its own: the opener's credentials count too. */
 		FIPC_CHILD_CHECK(child_gnl(&g) == 0);
 
@@ -1176,7 +1168,7 @@ TEST_F(nl, admin_may_change_anothers_channel)
 		int fd;
 
 		close(sync[0]);
-		FIPC_CHILD_CHECK(become_nobody() == 0);
+		FIPC_CHILD_CHECK(fipc_become(NOBODY, NOBODY) == 0);
 		fd = fipc_open(theirs, FASTIPC_O_RDWR | FASTIPC_O_CREAT, 0600,
 			       NULL);
 		FIPC_CHILD_CHECK(fd >= 0);

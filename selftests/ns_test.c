@@ -107,10 +107,12 @@ static int caps_only(uint64_t mask)
 /* Become @uid keeping the capabilities in @mask. */
 static int become_with_caps(uid_t uid, uint64_t mask)
 {
-	if (prctl(PR_SET_KEEPCAPS, 1) || setgroups(0, NULL) ||
-	    setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
+	int err;
+
+	if (prctl(PR_SET_KEEPCAPS, 1))
 		return -errno;
-	return caps_only(mask);
+	err = fipc_become(uid, uid);
+	return err ? err : caps_only(mask);
 }
 
 #define CAP(c)	(1ULL << (c))
@@ -226,7 +228,7 @@ static int userns_root(uid_t uid, int flags)
 	err = unchroot();
 	if (err)
 		fprintf(stderr, "# leaving the VM's chroot: %s\n", strerror(-err));
-	if (adv_become(uid, uid))
+	if (fipc_become(uid, uid))
 		return -errno;
 	/* Changing uid made us undumpable: /proc/self/ would be root's. */
 	if (prctl(PR_SET_DUMPABLE, 1))
