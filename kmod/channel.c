@@ -497,6 +497,8 @@ void fastipc_chan_undeliver(struct fastipc_channel *ch,
 {
 	size_t len = msg->len;	/* msg may be taken and freed after unlock */
 
+	/* Not copied after all, whether or not it can be queued again. */
+	fastipc_count(&fastipc_counters.copied_bytes, -(s64)len);
 	spin_lock(&ch->lock);
 	if (ch->dead) {
 		spin_unlock(&ch->lock);
@@ -510,7 +512,6 @@ void fastipc_chan_undeliver(struct fastipc_channel *ch,
 	ch->copied_bytes -= len;
 	__fastipc_chan_enqueue(ch, msg, true, 0);
 	spin_unlock(&ch->lock);
-	fastipc_count(&fastipc_counters.copied_bytes, -(s64)len);
 	fastipc_chan_enqueued(ch, len, 0, false);
 }
 

@@ -201,32 +201,48 @@ err_free:
 }
 
 /*
- * Copy a message in from user memory, inline, and queue it.  The copy is
- * made before room is reserved, so that a channel with room is locked
- * once per message, the common case for small messages.  A sender that
- * waits for room holds its own message meanwhile, charged to it; one
- * that finds no room (EAGAIN) has copied for nothing, which only matters
- * for large messages forced onto this path with FASTIPC_SEND_COPY.
+ * Messages up to this size are copied in before room is reserved for
+ * them, so that a channel with room is locked once per message.  A
+ * sender that then waits for room holds its message meanwhile: one page
+ * at most, less than the sleeping task's own stack, so the waiters limit
+ * bounds it.  Larger messages reserve first and never hold memory the
+ * channel has not counted.
  */
+#define FASTIPC_COPY_FIRST_MAX	PAGE_SIZE
+
+/* Copy a message in from user memory, inline, and queue it. */
 static int fastipc_send_inline(struct fastipc_channel *ch,
 			       const struct fastipc_send *sd, bool nonblock)
 {
 	const void __user *src = u64_to_user_ptr(sd->buf);
+	bool reserve_first = sd->len > FASTIPC_COPY_FIRST_MAX;
 	struct fastipc_msg *msg;
 	int err;
 
-	/* Rechecked under the lock; this only spares a useless allocation. */
-	if (sd->len > READ_ONCE(ch->attr.max_msg_size) ||
-	    sd->len > READ_ONCE(ch->attr.max_bytes))
+	if (reserve_first) {
+		err = fastipc_chan_reserve(ch, sd->len, nonblock,
+					   sd->timeout_ns);
+		if (err)
+			return err;
+	} else if (sd->len > READ_ONCE(ch->attr.max_msg_size) ||
+		   sd->len > READ_ONCE(ch->attr.max_bytes)) {
+		/* Rechecked under the lock; this spares a useless copy. */
 		return -EMSGSIZE;
+	}
+
+	err = -ENOMEM;
 	msg = fastipc_msg_alloc_inline(sd->len);
 	if (!msg)
-		return -ENOMEM;
-	if (copy_from_user(msg->data, src, sd->len)) {
-		err = -EFAULT;
+		goto err_unreserve;
+	err = -EFAULT;
+	if (copy_from_user(msg->data, src, sd->len))
 		goto err_free;
-	}
 	msg->prio = sd->prio;
+
+	if (reserve_first) {
+		fastipc_chan_commit(ch, msg, sd->len);
+		return 0;
+	}
 	err = fastipc_chan_send(ch, msg, sd->len, nonblock, sd->timeout_ns);
 	if (err)
 		goto err_free;
@@ -234,6 +250,9 @@ static int fastipc_send_inline(struct fastipc_channel *ch,
 
 err_free:
 	fastipc_msg_free(msg);
+err_unreserve:
+	if (reserve_first)
+		fastipc_chan_unreserve(ch, sd->len);
 	return err;
 }
 
