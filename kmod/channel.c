@@ -261,23 +261,6 @@ static int fastipc_chan_no_room(struct fastipc_channel *ch, size_t len,
 	return ret;
 }
 
-int fastipc_chan_reserve(struct fastipc_channel *ch, size_t len,
-			 bool nonblock, s64 timeout_ns)
-{
-	ktime_t deadline = fastipc_deadline(timeout_ns);
-	int ret;
-
-	do {
-		spin_lock(&ch->lock);
-		ret = fastipc_chan_try_reserve(ch, len);
-		spin_unlock(&ch->lock);
-		if (ret != -EAGAIN)
-			return ret;
-		ret = fastipc_chan_no_room(ch, len, nonblock, deadline);
-	} while (!ret);
-	return ret;
-}
-
 static void fastipc_chan_release_room(struct fastipc_channel *ch, size_t len)
 {
 	ch->nr_msgs--;
@@ -369,23 +352,21 @@ static bool fastipc_chan_enqueue(struct fastipc_channel *ch,
 }
 
 /*
- * Queue @msg, built before any room was reserved for it: reserving and
- * queueing take one lock round trip when the channel has room, the
- * common case for small messages.  Waits for room as
- * fastipc_chan_reserve() does.  On error @msg is still the caller's.
+ * Reserve room for @len bytes, waiting for it unless @nonblock, and, if
+ * @msg is given, queue it in the same critical section.
  */
-int fastipc_chan_send(struct fastipc_channel *ch, struct fastipc_msg *msg,
-		      size_t copied, bool nonblock, s64 timeout_ns)
+static int fastipc_chan_admit(struct fastipc_channel *ch, size_t len,
+			      struct fastipc_msg *msg, size_t copied,
+			      bool nonblock, s64 timeout_ns)
 {
 	ktime_t deadline = fastipc_deadline(timeout_ns);
-	size_t len = msg->len;
 	bool full;
 	int ret;
 
 	do {
 		spin_lock(&ch->lock);
 		ret = fastipc_chan_try_reserve(ch, len);
-		if (!ret) {
+		if (!ret && msg) {
 			full = __fastipc_chan_enqueue(ch, msg, false, copied);
 			spin_unlock(&ch->lock);
 			fastipc_chan_enqueued(ch, len, copied, full);
@@ -397,6 +378,26 @@ int fastipc_chan_send(struct fastipc_channel *ch, struct fastipc_msg *msg,
 		ret = fastipc_chan_no_room(ch, len, nonblock, deadline);
 	} while (!ret);
 	return ret;
+}
+
+/* Reserve room for a message of @len bytes, to be committed or undone. */
+int fastipc_chan_reserve(struct fastipc_channel *ch, size_t len,
+			 bool nonblock, s64 timeout_ns)
+{
+	return fastipc_chan_admit(ch, len, NULL, 0, nonblock, timeout_ns);
+}
+
+/*
+ * Queue @msg, built before any room was reserved for it: reserving and
+ * queueing take one lock round trip when the channel has room, the
+ * common case for small messages.  Waits for room as
+ * fastipc_chan_reserve() does.  On error @msg is still the caller's.
+ */
+int fastipc_chan_send(struct fastipc_channel *ch, struct fastipc_msg *msg,
+		      size_t copied, bool nonblock, s64 timeout_ns)
+{
+	return fastipc_chan_admit(ch, msg->len, msg, copied, nonblock,
+				  timeout_ns);
 }
 
 /* Queue @msg in the room reserved for it.  Frees it if the channel died. */
