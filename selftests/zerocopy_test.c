@@ -754,6 +754,26 @@ static char *recv_map_check(struct __test_metadata *_metadata, int fd,
 	return a;
 }
 
+/*
+ * One zero-copy message through @p: @len bytes allocated and filled in
+ * the sender's window, sent, mapped and checked at the receiver.
+ * Returns the receiver's address, or NULL with the failure recorded.
+ */
+static char *pass_buf(struct __test_metadata *_metadata, struct pair *p,
+		      size_t len, uint64_t seed)
+{
+	char *b = alloc_fill(_metadata, p->s, len, seed);
+	int ret;
+
+	if (!b)
+		return NULL;
+	ret = h_send(p->s, b, len, 0, FASTIPC_SEND_BUF);
+	EXPECT_EQ(0, ret) TH_LOG("SEND_BUF %zu: %s", len, strerror(-ret));
+	if (ret)
+		return NULL;
+	return recv_map_check(_metadata, p->r, len, seed);
+}
+
 /* Receive by copy; check length and pattern. */
 static void recv_copy_check(struct __test_metadata *_metadata, int fd,
 			    size_t len, uint64_t seed)
@@ -1488,12 +1508,8 @@ TEST_F(zc, fork_child_zc_eperm)
 static void windows_work(struct __test_metadata *_metadata, struct pair *p,
 			 uint64_t seed)
 {
-	char *b, *a;
+	char *a = pass_buf(_metadata, p, 3 * PAGE, seed);
 
-	b = alloc_fill(_metadata, p->s, 3 * PAGE, seed);
-	ASSERT_NE(NULL, b);
-	ASSERT_EQ(0, h_send(p->s, b, 3 * PAGE, 0, FASTIPC_SEND_BUF));
-	a = recv_map_check(_metadata, p->r, 3 * PAGE, seed);
 	ASSERT_NE(NULL, a);
 	EXPECT_EQ(0, h_free(p->r, a));
 }
@@ -2077,10 +2093,7 @@ TEST_F(zc, buffree_double_einval)
 	EXPECT_EQ(-EINVAL, h_free(p.s, b));
 	EXPECT_EQ(base, pages_held());
 
-	b = alloc_fill(_metadata, p.s, 2 * PAGE, 162);
-	ASSERT_NE(NULL, b);
-	ASSERT_EQ(0, h_send(p.s, b, 2 * PAGE, 0, FASTIPC_SEND_BUF));
-	a = recv_map_check(_metadata, p.r, 2 * PAGE, 162);
+	a = pass_buf(_metadata, &p, 2 * PAGE, 162);
 	ASSERT_NE(NULL, a);
 	EXPECT_EQ(0, h_free(p.r, a));
 	EXPECT_EQ(-EINVAL, h_free(p.r, a));
@@ -2168,14 +2181,11 @@ TEST_F(zc, forward_mapped_message)
 TEST_F(zc, forward_other_channel_einval)
 {
 	struct pair p, q;
-	char *b, *a;
+	char *a;
 
 	pair_open(_metadata, &p, "fwd1", NULL, MiB);
 	pair_open(_metadata, &q, "fwd2", NULL, MiB);
-	b = alloc_fill(_metadata, p.s, PAGE, 172);
-	ASSERT_NE(NULL, b);
-	ASSERT_EQ(0, h_send(p.s, b, PAGE, 0, FASTIPC_SEND_BUF));
-	a = recv_map_check(_metadata, p.r, PAGE, 172);
+	a = pass_buf(_metadata, &p, PAGE, 172);
 	ASSERT_NE(NULL, a);
 	EXPECT_EQ(-EINVAL, h_send(q.s, a, PAGE, 0, FASTIPC_SEND_BUF));
 	EXPECT_EQ(0, h_info(q.s).queued_msgs);
@@ -2722,10 +2732,7 @@ TEST_F(zc, pool_shrinks_under_pressure)
 	EXPECT_EQ(st0.pages_held, st.pages_held);
 
 	/* Recycling goes on. */
-	b = alloc_fill(_metadata, p.s, 64 * KiB, 331);
-	ASSERT_NE(NULL, b);
-	ASSERT_EQ(0, h_send(p.s, b, 64 * KiB, 0, FASTIPC_SEND_BUF));
-	a = recv_map_check(_metadata, p.r, 64 * KiB, 331);
+	a = pass_buf(_metadata, &p, 64 * KiB, 331);
 	ASSERT_NE(NULL, a);
 	ASSERT_EQ(0, h_free(p.r, a));
 	EXPECT_LE(st0.pages_pooled + 16, get_stats().pages_pooled);
@@ -2739,7 +2746,7 @@ TEST_F(zc, recycle_off_with_pool_max_zero)
 	uint64_t old = param("pool_max");
 	struct fastipc_stats st0 = get_stats();
 	struct pair p;
-	char *b, *a;
+	char *a;
 	FILE *f;
 
 	f = fopen("/sys/module/fastipc/parameters/pool_max", "w");
@@ -2747,10 +2754,7 @@ TEST_F(zc, recycle_off_with_pool_max_zero)
 	fprintf(f, "0\n");
 	fclose(f);
 	pair_open(_metadata, &p, "recy0", NULL, 4 * MiB);
-	b = alloc_fill(_metadata, p.s, 64 * KiB, 320);
-	ASSERT_NE(NULL, b);
-	ASSERT_EQ(0, h_send(p.s, b, 64 * KiB, 0, FASTIPC_SEND_BUF));
-	a = recv_map_check(_metadata, p.r, 64 * KiB, 320);
+	a = pass_buf(_metadata, &p, 64 * KiB, 320);
 	ASSERT_NE(NULL, a);
 	ASSERT_EQ(0, h_free(p.r, a));
 	EXPECT_EQ(st0.pages_pooled, get_stats().pages_pooled);
