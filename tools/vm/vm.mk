@@ -41,7 +41,7 @@ VM_ARGS = $(VM_KERNEL) --out $(VM_OUT) $(VM_FLAGS) --module $(MODULE_KO)
 check: all
 	@tools/vm/check --timeout $(CHECK_TIMEOUT) $(VM_ARGS)
 
-# Until the demo exists, this still proves that the module loads.
+# The benchmark in the VM; without the CLI built, at least prove the module loads.
 demo: all
 	@if [ -x $(firstword $(DEMO_CMD)) ]; then \
 		tools/vm/run --timeout $(DEMO_TIMEOUT) $(VM_ARGS) -- $(DEMO_CMD); \
