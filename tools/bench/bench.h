@@ -345,7 +345,20 @@ struct cell {
 	double cpu_us_per_msg;		/* user+system of every process */
 	double sys_us_per_msg;
 	double wall_s;
+
+	/* One-way: the CPU time of every process over the measured windows
+	 * only (no warm-up, no drain), and the messages of those windows;
+	 * cell_window_cpu_us() gives the ratio. */
+	double win_cpu_ns;
+	uint64_t win_cpu_msgs;
 };
+
+/* CPU us per message in the measured windows; 0 when not measured. */
+static inline double cell_window_cpu_us(const struct cell *c)
+{
+	return c->win_cpu_msgs ? c->win_cpu_ns / 1e3 / (double)c->win_cpu_msgs :
+	       0;
+}
 
 struct floors {
 	double null_syscall_ns;

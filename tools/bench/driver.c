@@ -24,7 +24,9 @@
  * samples are kept, split into windows for the spread.
  *
  * Results come back through a MAP_SHARED control block, CPU time through
- * wait4()'s rusage.  A cell that runs past its timeout, or whose child
+ * wait4()'s rusage (the whole cell) and, for one-way cells, through the
+ * processes' CPU-time clocks read by the receiver when its measured windows
+ * begin and end (the steady state, without the warm-up and the drain).  A cell that runs past its timeout, or whose child
  * fails, is killed and reported as an error; the parent always destroys
  * the link (names, queues, segments), whatever became of the children.
  */
@@ -35,6 +37,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -58,12 +61,16 @@ struct ctl {
 
 	/* [0]: the receiver (or the round trip's client); [1..]: senders */
 	struct child_result res[MAX_SENDERS + 1];
+	pid_t pid[MAX_SENDERS + 1];	/* each child's, before the barrier */
 
 	uint64_t received;		/* messages, all of them */
 	uint64_t verified;		/* whole, right number, right order */
 	uint32_t nwin;
 	int64_t win_ns[MAX_WINDOWS];
 	uint64_t win_msgs[MAX_WINDOWS];
+	/* CPU time of every child over the windows, and their messages. */
+	int64_t win_cpu_ns;
+	uint64_t win_cpu_msgs;
 
 	uint32_t nsamples;
 	double samples[];		/* round trips, ns */
@@ -170,6 +177,29 @@ static uint64_t xor_upto(uint64_t n)	/* 0 ^ 1 ^ ... ^ (n - 1) */
 	}
 }
 
+/*
+ * The CPU time, user and system, that every child of the cell has used
+ * so far, in ns, or -1 if a clock cannot be read.  Another process's
+ * CPU-time clock includes the slice it is running now.
+ */
+static int64_t children_cpu_ns(const struct ctl *ctl)
+{
+	int64_t sum = 0;
+
+	for (uint32_t i = 0; i < ctl->nchildren; i++) {
+		struct timespec ts;
+		clockid_t clk = CLOCK_PROCESS_CPUTIME_ID;
+
+		if (ctl->pid[i] != getpid() &&
+		    clock_getcpuclockid(ctl->pid[i], &clk))
+			return -1;
+		if (clock_gettime(clk, &ts))
+			return -1;
+		sum += (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+	}
+	return sum;
+}
+
 static int receiver(struct cellrun *x, struct link *l)
 {
 	const struct opts *o = x->o;
@@ -180,7 +210,7 @@ static int receiver(struct cellrun *x, struct link *l)
 	/* Warm-up: every buffer of the link used at least once. */
 	uint64_t warm_min = l->depth + 1 > WARM_MIN_MSGS ? l->depth + 1 :
 			    WARM_MIN_MSGS;
-	int64_t t0 = now_ns(), wstart = 0, now, last = t0;
+	int64_t t0 = now_ns(), wstart = 0, now, last = t0, cpu0 = -1;
 	/* Read the clock every @stride messages, about every 0.25-2 ms: in
 	 * the VM clock_gettime() reads the HPET, which costs more than a
 	 * small message. */
@@ -234,6 +264,7 @@ static int receiver(struct cellrun *x, struct link *l)
 				phase = MEASURE;
 				wstart = now;
 				wcount = 0;
+				cpu0 = children_cpu_ns(ctl);
 			}
 			break;
 		case MEASURE:
@@ -245,9 +276,17 @@ static int receiver(struct cellrun *x, struct link *l)
 			wstart = now;
 			wcount = 0;
 			if (ctl->nwin >= o->reps) {
+				int64_t cpu1 = children_cpu_ns(ctl);
+
 				total = atomic_fetch_or(&ctl->ticket, STOP_BIT) &
 					~STOP_BIT;
 				phase = DRAIN;
+				if (cpu0 >= 0 && cpu1 >= cpu0) {
+					ctl->win_cpu_ns = cpu1 - cpu0;
+					for (uint32_t w = 0; w < ctl->nwin; w++)
+						ctl->win_cpu_msgs +=
+							ctl->win_msgs[w];
+				}
 			}
 			break;
 		case DRAIN:
@@ -436,6 +475,7 @@ static int child_main(struct cellrun *x, enum child_kind kind, int idx,
 	int rc = 1, err = 0;
 
 	signal(SIGPIPE, SIG_DFL);
+	x->ctl->pid[slot] = getpid();	/* published by the barrier */
 	if (pin_to_cpu(cpu)) {
 		/* Not fatal: the report says where it ran. */
 	}
@@ -708,6 +748,8 @@ void run_cell(struct run *r, struct cell *c)
 				    (double)c->messages;
 		c->sys_us_per_msg = tv_us(&ru.ru_stime) / (double)c->messages;
 	}
+	c->win_cpu_ns = (double)x.ctl->win_cpu_ns;
+	c->win_cpu_msgs = x.ctl->win_cpu_msgs;
 	if (c->why[0])
 		goto out_ctl;
 	if (c->verified != c->messages || !c->messages) {

@@ -36,11 +36,12 @@ static const struct cell *ok_cell(const struct run *r, enum workload wl,
 
 /*
  * 1. Page-path efficiency.  "Time per message" is taken as the CPU time of
- * both processes per message (wait4's rusage over the whole measurement,
- * warm-up included, so it errs against fastipc): on two CPUs the sender
- * and the receiver overlap, and the wall-clock time per message can fall
- * below the produce+consume floor, which says nothing about the page
- * path.  The wall-clock reading is shown too.
+ * both processes per message: on two CPUs the sender and the receiver
+ * overlap, and the wall-clock time per message can fall below the
+ * produce+consume floor, which says nothing about the page path.  It is
+ * the CPU time over the measured windows (the steady state the goal is
+ * about); the whole cell's, whose warm-up maps fresh pages that the kernel
+ * clears, and the wall-clock time are shown too.
  */
 static void goal_pages(const struct run *r, struct goal *g)
 {
@@ -55,7 +56,7 @@ static void goal_pages(const struct run *r, struct goal *g)
 	for (int i = 0; i < r->opts.ntput; i++) {
 		size_t size = r->opts.tput_sizes[i];
 		const struct cell *c;
-		double cpu, wall, extra, q;
+		double cpu, whole, wall, extra, q;
 		int k = floor_index(fl, size);
 
 		if (size < MiB)
@@ -64,18 +65,20 @@ static void goal_pages(const struct run *r, struct goal *g)
 			    size);
 		if (!c || k < 0 || !fl->measured || fl->map_ns[k] <= 0)
 			continue;
-		cpu = c->cpu_us_per_msg * 1e3;
+		whole = c->cpu_us_per_msg * 1e3;
+		cpu = c->win_cpu_msgs ? cell_window_cpu_us(c) * 1e3 : whole;
 		wall = 1e9 / c->mps;
 		extra = cpu - fl->pc_ns[k];
 		q = extra / fl->map_ns[k];
 		judged++;
 		missed += q > 1.5;
-		add(g, "%s%s: %.0f us CPU/msg - %.0f us produce+consume = "
-		       "%.0f us = %.2fx map+unmap (%.0f us)%s [wall clock "
-		       "%.0f us/msg]", judged > 1 ? "; " : "",
-		    fmt_size(size, sz, sizeof(sz)), cpu / 1e3,
+		add(g, "%s%s: %.0f us CPU/msg%s - %.0f us produce+consume = "
+		       "%.0f us = %.2fx map+unmap (%.0f us)%s [whole cell "
+		       "%.0f us CPU/msg, wall clock %.0f us/msg]",
+		    judged > 1 ? "; " : "", fmt_size(size, sz, sizeof(sz)),
+		    cpu / 1e3, c->win_cpu_msgs ? " in the windows" : "",
 		    fl->pc_ns[k] / 1e3, extra / 1e3, q, fl->map_ns[k] / 1e3,
-		    q > 1.5 ? " MISSES" : "", wall / 1e3);
+		    q > 1.5 ? " MISSES" : "", whole / 1e3, wall / 1e3);
 	}
 	if (!judged) {
 		g->verdict = -1;

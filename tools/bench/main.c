@@ -301,6 +301,8 @@ static void merge_pass(struct cell *c, const struct cell *t)
 	c->sys_us_per_msg = (c->sys_us_per_msg * (double)c->messages +
 			     t->sys_us_per_msg * (double)t->messages) /
 			    (double)(c->messages + t->messages);
+	c->win_cpu_ns += t->win_cpu_ns;
+	c->win_cpu_msgs += t->win_cpu_msgs;
 	c->messages += t->messages;
 	c->verified += t->verified;
 	c->wall_s += t->wall_s;

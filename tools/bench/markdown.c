@@ -46,7 +46,9 @@ static const char method_text[] =
 "ping-pong between two processes, memcpy, producing and consuming a "
 "message (the fairness work alone) and mapping and unmapping its pages.\n"
 "- **CPU time** (user + system of every process of a cell, divided by "
-"the messages received) is in the CSV and JSON.\n";
+"the messages received) is in the CSV and JSON; for one-way cells also "
+"over the measured windows alone (the processes' CPU-time clocks read "
+"when the windows begin and end), which the page-path goal uses.\n";
 
 static void md_mark(FILE *f, const struct cell *c, int *nnotes,
 		    const struct cell **notes)

@@ -429,7 +429,8 @@ int report_csv(const struct run *r, const char *dir)
 	fprintf(f, "workload,placement,mechanism,family,size,senders,depth,"
 		   "status,reason,msgs_per_s,bytes_per_s,spread,windows,"
 		   "rtt_median_us,rtt_p99_us,rtt_min_us,samples,messages,"
-		   "verified,cpu_us_per_msg,sys_us_per_msg,wall_s\n");
+		   "verified,cpu_us_per_msg,sys_us_per_msg,wall_s,"
+		   "window_cpu_us_per_msg\n");
 	for (int i = 0; i < r->ncells; i++) {
 		const struct cell *c = &r->cells[i];
 		bool ok = c->status == CELL_OK, lat = c->wl == WL_LATENCY;
@@ -448,10 +449,13 @@ int report_csv(const struct run *r, const char *dir)
 				c->lat_p99_us, c->lat_min_us, c->nsamples);
 		else
 			fprintf(f, ",,,,,,,,");
-		fprintf(f, ",%llu,%llu,%.3f,%.3f,%.3f\n",
+		fprintf(f, ",%llu,%llu,%.3f,%.3f,%.3f,",
 			(unsigned long long)c->messages,
 			(unsigned long long)c->verified, c->cpu_us_per_msg,
 			c->sys_us_per_msg, c->wall_s);
+		if (c->win_cpu_msgs)
+			fprintf(f, "%.3f", cell_window_cpu_us(c));
+		fputc('\n', f);
 	}
 	if (fclose(f))
 		return -errno;
@@ -575,6 +579,8 @@ static void json_cell(FILE *f, const struct cell *c)
 	jnum(f, c->sys_us_per_msg);
 	fprintf(f, ",\"wall_s\":");
 	jnum(f, c->wall_s);
+	fprintf(f, ",\"window_cpu_us_per_msg\":");
+	jnum(f, c->win_cpu_msgs ? cell_window_cpu_us(c) : NAN);
 	fputc('}', f);
 }
 
