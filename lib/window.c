@@ -107,11 +107,13 @@ int fastipc_window_map(struct fastipc_chan *ch, size_t size,
 int fipc_window_need(struct fastipc_chan *ch, size_t len)
 {
 	size_t size = FASTIPC_WINDOW_DEFAULT_SIZE;
-	size_t need = page_round(len ? len : 1);
+	size_t need;
 	int ret = 0;
 
+	/* Every mapped receive asks: answer it before any other work. */
 	if (atomic_load_explicit(&ch->win_base, memory_order_acquire))
 		return 0;
+	need = page_round(len ? len : 1);
 
 	pthread_mutex_lock(&ch->win_lock);
 	if (!atomic_load_explicit(&ch->win_base, memory_order_relaxed)) {
