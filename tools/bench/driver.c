@@ -25,10 +25,11 @@
  *
  * Results come back through a MAP_SHARED control block, CPU time through
  * wait4()'s rusage (the whole cell) and, for one-way cells, through the
- * processes' CPU-time clocks read by the receiver when its measured windows
- * begin and end (the steady state, without the warm-up and the drain).  A cell that runs past its timeout, or whose child
- * fails, is killed and reported as an error; the parent always destroys
- * the link (names, queues, segments), whatever became of the children.
+ * processes' CPU-time clocks, which the receiver reads when its measured
+ * windows begin and end (the steady state, without warm-up and drain).
+ * A cell that runs past its timeout, or whose child fails, is killed and
+ * reported as an error; the parent always destroys the link (names,
+ * queues, segments), whatever became of the children.
  */
 #include <errno.h>
 #include <signal.h>
