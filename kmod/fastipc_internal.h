@@ -175,6 +175,8 @@ struct fastipc_msg {
 struct fastipc_msg *fastipc_msg_alloc_inline(size_t len);
 struct fastipc_msg *fastipc_msg_alloc_pages(struct fastipc_pages *pg);
 void fastipc_msg_free(struct fastipc_msg *msg);
+int fastipc_msg_copy_out(void __user *dst, u64 size,
+			 const struct fastipc_msg *msg);
 
 struct fastipc_channel {
 	struct kref ref;		/* name + one per bound handle */

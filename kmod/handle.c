@@ -49,7 +49,8 @@ static int fastipc_open(struct inode *inode, struct file *file)
 	/* mmap links the window into this mapping's i_mmap tree. */
 	file->f_mapping = &h->mapping;
 	file->private_data = h;
-	return 0;
+	/* read(2) and write(2) move whole messages: there is no position. */
+	return stream_open(inode, file);
 }
 
 static int fastipc_release(struct inode *inode, struct file *file)
@@ -345,6 +346,40 @@ err_unreserve:
 	return err;
 }
 
+/*
+ * Send @sd, whose fields are valid, on the path its flags ask for or its
+ * length picks.  SEND and write(2) both end here.
+ */
+static int fastipc_send_msg(struct file *file, struct fastipc_handle *h,
+			    struct fastipc_channel *ch,
+			    const struct fastipc_send *sd)
+{
+	bool nonblock, pages;
+
+	if (!(h->access & FASTIPC_O_SEND))
+		return -EBADF;
+	if (sd->len > FASTIPC_MSG_SIZE_LIMIT)
+		return -EMSGSIZE;
+
+	nonblock = (sd->flags & FASTIPC_NONBLOCK) ||
+		   (file->f_flags & O_NONBLOCK);
+	if (sd->flags & FASTIPC_SEND_BUF)
+		return fastipc_send_buf(h, ch, sd, nonblock);
+
+	/* An empty message has no page to carry it. */
+	if (!sd->len)
+		pages = false;
+	else if (sd->flags & FASTIPC_SEND_PAGES)
+		pages = true;
+	else if (sd->flags & FASTIPC_SEND_COPY)
+		pages = false;
+	else
+		pages = sd->len >= READ_ONCE(ch->attr.zc_threshold);
+	if (pages)
+		return fastipc_send_pages(h, ch, sd, nonblock);
+	return fastipc_send_inline(ch, sd, nonblock);
+}
+
 static int fastipc_ioc_send(struct file *file, struct fastipc_handle *h,
 			    struct fastipc_channel *ch, unsigned int cmd,
 			    unsigned long arg)
@@ -352,7 +387,6 @@ static int fastipc_ioc_send(struct file *file, struct fastipc_handle *h,
 	const u32 paths = FASTIPC_SEND_COPY | FASTIPC_SEND_PAGES |
 			  FASTIPC_SEND_BUF;
 	struct fastipc_send sd;
-	bool nonblock, pages;
 	int err;
 
 	err = fastipc_arg_in(&sd, sizeof(sd), FASTIPC_SEND_SIZE_VER0, cmd, arg);
@@ -362,28 +396,7 @@ static int fastipc_ioc_send(struct file *file, struct fastipc_handle *h,
 	    hweight32(sd.flags & paths) > 1 ||
 	    memchr_inv(sd.__reserved, 0, sizeof(sd.__reserved)))
 		return -EINVAL;
-	if (!(h->access & FASTIPC_O_SEND))
-		return -EBADF;
-	if (sd.len > FASTIPC_MSG_SIZE_LIMIT)
-		return -EMSGSIZE;
-
-	nonblock = (sd.flags & FASTIPC_NONBLOCK) ||
-		   (file->f_flags & O_NONBLOCK);
-	if (sd.flags & FASTIPC_SEND_BUF)
-		return fastipc_send_buf(h, ch, &sd, nonblock);
-
-	/* An empty message has no page to carry it. */
-	if (!sd.len)
-		pages = false;
-	else if (sd.flags & FASTIPC_SEND_PAGES)
-		pages = true;
-	else if (sd.flags & FASTIPC_SEND_COPY)
-		pages = false;
-	else
-		pages = sd.len >= READ_ONCE(ch->attr.zc_threshold);
-	if (pages)
-		return fastipc_send_pages(h, ch, &sd, nonblock);
-	return fastipc_send_inline(ch, &sd, nonblock);
+	return fastipc_send_msg(file, h, ch, &sd);
 }
 
 static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
@@ -428,13 +441,8 @@ static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
 			msg->pages = NULL;	/* the window owns them now */
 			rv.msg_flags |= FASTIPC_MSG_MAPPED;
 		}
-	} else if (rv.len < len) {
-		err = -EMSGSIZE;
-	} else if (msg->pages) {
-		err = fastipc_pages_copy_out(dst, msg->pages, len);
-		copied = len;
 	} else {
-		err = copy_to_user(dst, msg->data, len) ? -EFAULT : 0;
+		err = fastipc_msg_copy_out(dst, rv.len, msg);
 		copied = len;
 	}
 
@@ -622,6 +630,83 @@ static long fastipc_ioctl(struct file *file, unsigned int cmd,
 	return -ENOTTY;
 }
 
+/* The bound channel of a read(2) or write(2), or why there is none. */
+static struct fastipc_channel *fastipc_rw_chan(struct fastipc_handle *h,
+					       u32 access)
+{
+	struct fastipc_channel *ch = fastipc_handle_chan(h);
+
+	if (!ch)
+		return ERR_PTR(-EBADFD);
+	if (READ_ONCE(ch->dead))
+		return ERR_PTR(-EIDRM);
+	if (!(h->access & access))
+		return ERR_PTR(-EBADF);
+	return ch;
+}
+
+/*
+ * write(2) sends one message of @len bytes, as SEND does with priority 0,
+ * no flags and no timeout: the path its size picks, waiting for room
+ * unless the file is O_NONBLOCK.  It skips SEND's argument structure.
+ */
+static ssize_t fastipc_write(struct file *file, const char __user *buf,
+			     size_t len, loff_t *ppos)
+{
+	struct fastipc_handle *h = file->private_data;
+	struct fastipc_channel *ch = fastipc_rw_chan(h, FASTIPC_O_SEND);
+	struct fastipc_send sd = {
+		.buf = (uintptr_t)buf,
+		.len = len,
+		.timeout_ns = FASTIPC_TIMEOUT_NONE,
+	};
+	int err;
+
+	if (IS_ERR(ch))
+		return PTR_ERR(ch);
+	err = fastipc_send_msg(file, h, ch, &sd);
+	return err ? err : len;
+}
+
+/*
+ * read(2) takes the first message of the highest priority and copies it
+ * into @buf, whichever path it travelled, as RECV without flags and
+ * timeout does; it returns the message's length.  A message longer than
+ * @size fails with EMSGSIZE and stays queued (RECV says its length).
+ */
+static ssize_t fastipc_read(struct file *file, char __user *buf, size_t size,
+			    loff_t *ppos)
+{
+	struct fastipc_handle *h = file->private_data;
+	struct fastipc_channel *ch = fastipc_rw_chan(h, FASTIPC_O_RECV);
+	struct fastipc_msg *msg;
+	size_t len;
+	bool done;
+	int err;
+
+	if (IS_ERR(ch))
+		return PTR_ERR(ch);
+	msg = fastipc_chan_take(ch, file->f_flags & O_NONBLOCK,
+				FASTIPC_TIMEOUT_NONE, false, size, &done);
+	if (IS_ERR(msg))
+		return PTR_ERR(msg);
+
+	len = msg->len;
+	err = fastipc_msg_copy_out(buf, size, msg);
+	if (err) {
+		if (done)
+			fastipc_chan_undeliver(ch, msg);
+		else
+			fastipc_chan_putback(ch, msg);
+		return err;
+	}
+	/* A message that fits was counted as delivered when taken. */
+	if (WARN_ON_ONCE(!done))
+		fastipc_chan_done(ch, len, len, 0);
+	fastipc_msg_free(msg);
+	return len;
+}
+
 static __poll_t fastipc_poll(struct file *file, poll_table *wait)
 {
 	struct fastipc_handle *h = file->private_data;
@@ -645,6 +730,8 @@ const struct file_operations fastipc_fops = {
 	.owner = THIS_MODULE,
 	.open = fastipc_open,
 	.release = fastipc_release,
+	.read = fastipc_read,
+	.write = fastipc_write,
 	.unlocked_ioctl = fastipc_ioctl,
 	/* Every structure has one layout on 32- and 64-bit ABIs. */
 	.compat_ioctl = compat_ptr_ioctl,

@@ -170,6 +170,20 @@ int fastipc_pages_copy_out(void __user *dst, struct fastipc_pages *pg,
 	return 0;
 }
 
+/*
+ * Copy @msg out to @dst, a user buffer of @size bytes: 0, -EMSGSIZE if it
+ * does not fit, or the copy's error.
+ */
+int fastipc_msg_copy_out(void __user *dst, u64 size,
+			 const struct fastipc_msg *msg)
+{
+	if (size < msg->len)
+		return -EMSGSIZE;
+	if (msg->pages)
+		return fastipc_pages_copy_out(dst, msg->pages, msg->len);
+	return copy_to_user(dst, msg->data, msg->len) ? -EFAULT : 0;
+}
+
 struct fastipc_msg *fastipc_msg_alloc_inline(size_t len)
 {
 	struct fastipc_msg *msg;
