@@ -1830,6 +1830,11 @@ TEST_F_TIMEOUT(chan, netns_teardown, 90)
 	ASSERT_EQ(-EIDRM, fipc_recv(fd, buf, &len, NULL, FASTIPC_NONBLOCK, -1));
 	len = sizeof(buf);
 	ASSERT_EQ(-EIDRM, fipc_recv(fd, buf, &len, NULL, 0, -1));
+	/* read(2) and write(2) likewise, and without waiting. */
+	ASSERT_EQ(-1, write(fd, "x", 1));
+	ASSERT_EQ(EIDRM, errno);
+	ASSERT_EQ(-1, read(fd, buf, sizeof(buf)));
+	ASSERT_EQ(EIDRM, errno);
 	pfd.fd = fd;
 	pfd.events = POLLIN | POLLOUT;
 	ASSERT_EQ(1, poll(&pfd, 1, 0));
