@@ -1715,6 +1715,71 @@ TEST_F_TIMEOUT(adv, sigkill_during_large_operations, 120)
 }
 
 /*
+ * A receiver killed in the middle of copying out a large page message,
+ * with RECV or with read(2): the copy stops at a page boundary and the
+ * message goes back to the queue whole, unless it was delivered before
+ * the kill.  Exactly one of the two, and no page is left behind.
+ */
+TEST_F_TIMEOUT(adv, sigkill_during_large_receive, 120)
+{
+	size_t big = 32 << 20;
+	char *ubuf = malloc(big), *rbuf = malloc(big);
+	int i, ready[2];
+	pid_t pid;
+
+	ASSERT_NE(NULL, ubuf);
+	ASSERT_NE(NULL, rbuf);
+	memset(ubuf, 0x5a, big);
+	ASSERT_EQ(0, pipe(ready));
+	for (i = 0; i < 4; i++) {
+		uint64_t recv0 = adv_info(self->fd).recv_msgs, len = big;
+		struct fastipc_info info;
+
+		ASSERT_EQ(0, fipc_send(self->fd, ubuf, big, 0,
+				       FASTIPC_SEND_PAGES, -1));
+		fflush(NULL);
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			int fd = fipc_open(self->name, FASTIPC_O_RECV, 0, NULL);
+			char *buf = malloc(big);
+
+			FIPC_CHILD_CHECK(fd >= 0 && buf);
+			sync_say(ready[1], 'r');
+			if (i & 1)
+				FIPC_CHILD_CHECK(read(fd, buf, big) >= 0);
+			else
+				fipc_recv(fd, buf, &len, NULL, 0, -1);
+			for (;;)
+				pause();
+		}
+		ASSERT_EQ('r', sync_wait(ready[0]));
+		fipc_sleep_ms(2 + 5 * i);
+		kill(pid, SIGKILL);
+		ASSERT_EQ(128 + SIGKILL, fipc_wait_child(pid));
+		info = adv_info(self->fd);
+		ASSERT_EQ(1, info.queued_msgs + (info.recv_msgs - recv0))
+			TH_LOG("round %d: %llu queued, %llu received", i,
+			       (unsigned long long)info.queued_msgs,
+			       (unsigned long long)(info.recv_msgs - recv0));
+		printf("# round %d (%s): %s\n", i, i & 1 ? "read" : "RECV",
+		       info.queued_msgs ? "put back" : "delivered before the kill");
+		if (info.queued_msgs) {
+			ASSERT_EQ(0, fipc_recv(self->fd, rbuf, &len, NULL,
+					       FASTIPC_NONBLOCK, -1));
+			ASSERT_EQ(big, len);
+			ASSERT_EQ(0, memcmp(rbuf, ubuf, big));
+		}
+		ASSERT_EQ(self->base.pages_held, adv_stats().pages_held);
+		ASSERT_EQ(self->base.bytes_queued, adv_stats().bytes_queued);
+	}
+	close(ready[0]);
+	close(ready[1]);
+	free(ubuf);
+	free(rbuf);
+}
+
+/*
  * A plain page-path send overwrites every byte, so it takes pages that the
  * page allocator hands out without zeroing them.  When it stops half way
  * (here its sender is killed; faultinject_test fails an allocation) those
