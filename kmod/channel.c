@@ -9,6 +9,10 @@
  * deliver, done: a receiver takes the first message off the queue, copies
  * or maps it with no lock held, then either releases its room (done) or
  * puts it back at the head of its priority (putback) when delivery failed.
+ * A receiver that finds the queue empty waits on ch->rx_waiters, and the
+ * next sender hands it the message directly: the woken receiver returns
+ * with it at once, without taking ch->lock again or racing other
+ * receivers for it (POSIX message queues do the same).
  * So ch->lock is held only for list and counter updates, and a failed
  * operation never loses or duplicates a message.
  */
@@ -17,6 +21,7 @@
 #include <linux/hrtimer.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/user_namespace.h>
 
@@ -112,12 +117,26 @@ void fastipc_chan_put(struct fastipc_channel *ch)
 }
 
 /*
+ * A receiver asleep on an empty queue, on its own stack.  A sender that
+ * hands it a message does not touch it after setting @msg.
+ */
+struct fastipc_rx_waiter {
+	struct list_head node;		/* on ch->rx_waiters, under ch->lock */
+	struct task_struct *task;
+	bool map;			/* what the receive does with the */
+	u64 copy_max;			/* message: fastipc_chan_deliver() */
+	bool done;			/* set before @msg */
+	struct fastipc_msg *msg;	/* handed over: stored last, release */
+};
+
+/*
  * Destroy the queue: free every queued message and fail every later
  * operation with EIDRM.  Used when the namespace goes away and on the last
  * reference.
  */
 u32 fastipc_chan_kill(struct fastipc_channel *ch)
 {
+	struct fastipc_rx_waiter *w, *wtmp;
 	struct fastipc_msg *msg, *tmp;
 	LIST_HEAD(doomed);
 	u64 bytes = 0;
@@ -126,6 +145,11 @@ u32 fastipc_chan_kill(struct fastipc_channel *ch)
 
 	spin_lock(&ch->lock);
 	ch->dead = true;
+	/* Each waiter takes ch->lock before it leaves: it is still there. */
+	list_for_each_entry_safe(w, wtmp, &ch->rx_waiters, node) {
+		list_del_init(&w->node);
+		wake_up_process(w->task);
+	}
 	for (p = 0; p < FASTIPC_NR_PRIO; p++)
 		list_splice_init(&ch->queue[p], &doomed);
 	ch->prio_mask = 0;
@@ -175,11 +199,6 @@ static bool fastipc_can_send(struct fastipc_channel *ch, size_t len)
 	return fastipc_chan_room(ch, len) || READ_ONCE(ch->dead);
 }
 
-static bool fastipc_can_recv(struct fastipc_channel *ch)
-{
-	return READ_ONCE(ch->nr_queued) || READ_ONCE(ch->dead);
-}
-
 /* The wait_event*() result as an errno: 0, -EINTR or -ETIMEDOUT. */
 static int fastipc_wait_result(long ret)
 {
@@ -210,21 +229,6 @@ static int fastipc_wait_room(struct fastipc_channel *ch, size_t len,
 							 fastipc_can_send(ch, len),
 							 left);
 	atomic_dec(&ch->wait_senders);
-	return fastipc_wait_result(ret);
-}
-
-/* Sleep until a message is queued, a signal or @deadline. */
-static int fastipc_wait_msg(struct fastipc_channel *ch, ktime_t deadline)
-{
-	ktime_t left = fastipc_left(deadline);
-	long ret = -ETIME;
-
-	atomic_inc(&ch->wait_receivers);
-	if (left > 0)
-		ret = wait_event_interruptible_hrtimeout(ch->recv_wq,
-							 fastipc_can_recv(ch),
-							 left);
-	atomic_dec(&ch->wait_receivers);
 	return fastipc_wait_result(ret);
 }
 
@@ -283,20 +287,78 @@ void fastipc_chan_unreserve(struct fastipc_channel *ch, size_t len)
 }
 
 /*
+ * @msg leaves the queue for a receive that maps page messages (@map) or
+ * copies into a buffer of @copy_max bytes.  One that will copy it out
+ * inline into a buffer that holds it is counted as done now, saving a
+ * lock round trip per message.  Caller holds ch->lock.  Returns done.
+ */
+static bool fastipc_chan_deliver(struct fastipc_channel *ch,
+				 struct fastipc_msg *msg, bool map,
+				 u64 copy_max)
+{
+	lockdep_assert_held(&ch->lock);
+	if ((map && msg->pages) || msg->len > copy_max)
+		return false;
+	fastipc_chan_release_room(ch, msg->len);
+	ch->recv_msgs++;
+	ch->recv_bytes += msg->len;
+	ch->copied_bytes += msg->len;
+	return true;
+}
+
+/* After fastipc_chan_deliver(), unlocked: the global counts, senders. */
+static void fastipc_chan_delivered(struct fastipc_channel *ch,
+				   struct fastipc_msg *msg, bool done)
+{
+	fastipc_count(&fastipc_counters.bytes_queued, -(s64)msg->len);
+	if (done) {
+		fastipc_count(&fastipc_counters.copied_bytes, msg->len);
+		fastipc_wake_senders(ch);
+	}
+}
+
+/*
+ * Give @msg to the receiver that has waited longest, if one waits: the
+ * queue is empty then.  Returns its task, referenced, to be woken once
+ * ch->lock is dropped (waking it under the lock would have it run while
+ * the sender still holds it); NULL if no receiver waits.
+ */
+static struct task_struct *fastipc_chan_handoff(struct fastipc_channel *ch,
+						struct fastipc_msg *msg)
+{
+	struct fastipc_rx_waiter *w;
+	struct task_struct *task;
+
+	lockdep_assert_held(&ch->lock);
+	w = list_first_entry_or_null(&ch->rx_waiters,
+				     struct fastipc_rx_waiter, node);
+	if (!w)
+		return NULL;
+	list_del_init(&w->node);
+	w->done = fastipc_chan_deliver(ch, msg, w->map, w->copy_max);
+	task = get_task_struct(w->task);
+	/*
+	 * Last: pairs with the acquire in fastipc_wait_handoff(), which may
+	 * return at once, and @w with it.
+	 */
+	smp_store_release(&w->msg, msg);
+	return task;
+}
+
+/*
  * Put @msg on its priority list, at the tail (@head false) or the head,
- * in room already counted.  Caller holds ch->lock and has checked that
- * the channel is alive.  Returns whether the channel is now full.
+ * in room already counted, or hand it to a waiting receiver (*@woken
+ * set).  Caller holds ch->lock and has checked that the channel is alive.
+ * Returns whether the channel is now full.
  */
 static bool __fastipc_chan_enqueue(struct fastipc_channel *ch,
 				   struct fastipc_msg *msg, bool head,
-				   size_t copied)
+				   size_t copied, struct task_struct **woken)
 {
 	lockdep_assert_held(&ch->lock);
 	if (head) {
-		list_add(&msg->node, &ch->queue[msg->prio]);
 		ch->errors++;
 	} else {
-		list_add_tail(&msg->node, &ch->queue[msg->prio]);
 		ch->sent_msgs++;
 		ch->sent_bytes += msg->len;
 		ch->copied_bytes += copied;
@@ -305,6 +367,13 @@ static bool __fastipc_chan_enqueue(struct fastipc_channel *ch,
 			ch->page_bytes += msg->len;
 		}
 	}
+	*woken = fastipc_chan_handoff(ch, msg);
+	if (*woken)
+		return false;
+	if (head)
+		list_add(&msg->node, &ch->queue[msg->prio]);
+	else
+		list_add_tail(&msg->node, &ch->queue[msg->prio]);
 	ch->prio_mask |= BIT(msg->prio);
 	ch->nr_queued++;
 	ch->queued_bytes += msg->len;
@@ -312,17 +381,23 @@ static bool __fastipc_chan_enqueue(struct fastipc_channel *ch,
 }
 
 /*
- * After __fastipc_chan_enqueue(), unlocked: count, wake a receiver, and
- * tell monitors when this message filled the queue.  The message itself
- * may already be taken and freed: only its @len is used.
+ * After __fastipc_chan_enqueue(), unlocked: count, wake the receiver it
+ * was handed to or the pollers, and tell monitors when this message
+ * filled the queue.  The message itself may already be taken and freed:
+ * only its @len is used.
  */
 static void fastipc_chan_enqueued(struct fastipc_channel *ch, size_t len,
-				  size_t copied, bool full)
+				  size_t copied, bool full,
+				  struct task_struct *woken)
 {
 	fastipc_count(&fastipc_counters.bytes_queued, len);
 	fastipc_count(&fastipc_counters.copied_bytes, copied);
-	if (wq_has_sleeper(&ch->recv_wq))
+	if (woken) {
+		wake_up_process(woken);
+		put_task_struct(woken);
+	} else if (wq_has_sleeper(&ch->recv_wq)) {
 		wake_up_interruptible_poll(&ch->recv_wq, EPOLLIN | EPOLLRDNORM);
+	}
 	if (full)
 		fastipc_nl_notify_current(ch, FASTIPC_CMD_EVENT_QUEUE_FULL);
 }
@@ -336,6 +411,7 @@ static bool fastipc_chan_enqueue(struct fastipc_channel *ch,
 				 size_t copied)
 {
 	size_t len = msg->len;	/* msg may be taken and freed after unlock */
+	struct task_struct *woken;
 	bool full;
 
 	spin_lock(&ch->lock);
@@ -345,9 +421,9 @@ static bool fastipc_chan_enqueue(struct fastipc_channel *ch,
 		fastipc_msg_free(msg);
 		return false;
 	}
-	full = __fastipc_chan_enqueue(ch, msg, head, copied);
+	full = __fastipc_chan_enqueue(ch, msg, head, copied, &woken);
 	spin_unlock(&ch->lock);
-	fastipc_chan_enqueued(ch, len, copied, full);
+	fastipc_chan_enqueued(ch, len, copied, full, woken);
 	return true;
 }
 
@@ -360,6 +436,7 @@ static int fastipc_chan_admit(struct fastipc_channel *ch, size_t len,
 			      bool nonblock, s64 timeout_ns)
 {
 	ktime_t deadline = fastipc_deadline(timeout_ns);
+	struct task_struct *woken;
 	bool full;
 	int ret;
 
@@ -367,9 +444,10 @@ static int fastipc_chan_admit(struct fastipc_channel *ch, size_t len,
 		spin_lock(&ch->lock);
 		ret = fastipc_chan_try_reserve(ch, len);
 		if (!ret && msg) {
-			full = __fastipc_chan_enqueue(ch, msg, false, copied);
+			full = __fastipc_chan_enqueue(ch, msg, false, copied,
+						      &woken);
 			spin_unlock(&ch->lock);
-			fastipc_chan_enqueued(ch, len, copied, full);
+			fastipc_chan_enqueued(ch, len, copied, full, woken);
 			return 0;
 		}
 		spin_unlock(&ch->lock);
@@ -425,6 +503,54 @@ static struct fastipc_msg *fastipc_chan_dequeue(struct fastipc_channel *ch)
 }
 
 /*
+ * Sleep until a sender hands @w a message, the channel dies, a signal or
+ * @deadline.  Returns the message; NULL if the channel died; or an
+ * ERR_PTR.  A message handed over meanwhile wins over a signal or the
+ * deadline: it is this receiver's.
+ */
+static struct fastipc_msg *fastipc_wait_handoff(struct fastipc_channel *ch,
+						struct fastipc_rx_waiter *w,
+						ktime_t deadline)
+{
+	struct fastipc_msg *msg;
+	int ret = 0;
+
+	atomic_inc(&ch->wait_receivers);
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		/* Pairs with fastipc_chan_handoff(): the message is whole. */
+		msg = smp_load_acquire(&w->msg);
+		if (msg || READ_ONCE(ch->dead))
+			break;
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		if (deadline == KTIME_MAX) {
+			schedule();
+		} else if (!schedule_hrtimeout_range(&deadline,
+						     current->timer_slack_ns,
+						     HRTIMER_MODE_ABS)) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+	}
+	__set_current_state(TASK_RUNNING);
+	atomic_dec(&ch->wait_receivers);
+
+	if (msg)
+		return msg;
+	/* Leave the list, unless a sender has just taken us off it. */
+	spin_lock(&ch->lock);
+	list_del_init(&w->node);
+	msg = w->msg;
+	spin_unlock(&ch->lock);
+	if (msg)
+		return msg;
+	return ret ? ERR_PTR(ret) : NULL;
+}
+
+/*
  * Take the first message of the highest priority, waiting for one unless
  * @nonblock.  A receive that will copy the message out, inline (@map
  * false or no pages) into a buffer of @copy_max bytes that holds it, is
@@ -438,9 +564,12 @@ struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 				      bool map, u64 copy_max, bool *done)
 {
 	ktime_t deadline = fastipc_deadline(timeout_ns);
+	struct fastipc_rx_waiter w = {
+		.task = current,
+		.map = map,
+		.copy_max = copy_max,
+	};
 	struct fastipc_msg *msg;
-	size_t len;
-	int ret;
 
 	for (;;) {
 		spin_lock(&ch->lock);
@@ -449,33 +578,28 @@ struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 			return ERR_PTR(-EIDRM);
 		}
 		msg = fastipc_chan_dequeue(ch);
-		*done = msg && !(map && msg->pages) && msg->len <= copy_max;
-		if (*done) {
-			len = msg->len;
-			fastipc_chan_release_room(ch, len);
-			ch->recv_msgs++;
-			ch->recv_bytes += len;
-			ch->copied_bytes += len;
-		}
+		if (msg)
+			*done = fastipc_chan_deliver(ch, msg, map, copy_max);
+		else if (!nonblock)
+			list_add_tail(&w.node, &ch->rx_waiters);
 		spin_unlock(&ch->lock);
 		if (msg) {
-			fastipc_count(&fastipc_counters.bytes_queued,
-				      -(s64)msg->len);
-			if (*done) {
-				fastipc_count(&fastipc_counters.copied_bytes,
-					      len);
-				fastipc_wake_senders(ch);
-			}
+			fastipc_chan_delivered(ch, msg, *done);
 			return msg;
 		}
-
 		if (nonblock)
 			return ERR_PTR(-EAGAIN);
-		ret = fastipc_wait_msg(ch, deadline);
-		if (ret == -ETIMEDOUT)
+
+		msg = fastipc_wait_handoff(ch, &w, deadline);
+		if (msg == ERR_PTR(-ETIMEDOUT))
 			fastipc_chan_count_timeout(ch);
-		if (ret)
-			return ERR_PTR(ret);
+		if (IS_ERR(msg))
+			return msg;
+		if (msg) {
+			*done = w.done;
+			fastipc_chan_delivered(ch, msg, *done);
+			return msg;
+		}
 	}
 }
 
@@ -497,6 +621,7 @@ void fastipc_chan_undeliver(struct fastipc_channel *ch,
 			    struct fastipc_msg *msg)
 {
 	size_t len = msg->len;	/* msg may be taken and freed after unlock */
+	struct task_struct *woken;
 
 	/* Not copied after all, whether or not it can be queued again. */
 	fastipc_count(&fastipc_counters.copied_bytes, -(s64)len);
@@ -511,9 +636,9 @@ void fastipc_chan_undeliver(struct fastipc_channel *ch,
 	ch->recv_msgs--;
 	ch->recv_bytes -= len;
 	ch->copied_bytes -= len;
-	__fastipc_chan_enqueue(ch, msg, true, 0);
+	__fastipc_chan_enqueue(ch, msg, true, 0, &woken);
 	spin_unlock(&ch->lock);
-	fastipc_chan_enqueued(ch, len, 0, false);
+	fastipc_chan_enqueued(ch, len, 0, false, woken);
 }
 
 /* A taken message of @len bytes was delivered: free its room. */

@@ -218,11 +218,18 @@ struct fastipc_channel {
 	u32 nr_msgs;
 	u64 nr_bytes;
 	bool dead;			/* namespace gone: EIDRM */
+	/*
+	 * Receivers asleep on an empty queue, oldest first (struct
+	 * fastipc_rx_waiter): a sender hands its message to the first one
+	 * instead of queueing it, so while this list is not empty the
+	 * queue is empty.
+	 */
+	struct list_head rx_waiters;
 	u64 sent_msgs, sent_bytes, recv_msgs, recv_bytes;
 	u64 page_msgs, page_bytes, copied_bytes, mapped_pages;
 	u64 drops, timeouts, errors;
 
-	wait_queue_head_t recv_wq;	/* receivers and EPOLLIN pollers */
+	wait_queue_head_t recv_wq;	/* EPOLLIN pollers */
 	wait_queue_head_t send_wq;	/* senders and EPOLLOUT pollers */
 };
 

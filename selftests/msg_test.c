@@ -7,7 +7,9 @@
  * EFAULT, ETIMEDOUT and EINTR (and that none of them loses or duplicates a
  * message); poll and epoll; many senders and receivers (threads and
  * processes) with exactly-once delivery and per-sender FIFO order; killed
- * receivers and senders; close while a receive is blocked; the counters.
+ * receivers and senders; close while a receive is blocked; blocked
+ * receivers served oldest first, a message they cannot take passed on;
+ * the counters.
  * Documentation/uapi.md is the contract these tests check.
  *
  * The VM is emulated and slow: data sizes are a few MiB at most, and no
@@ -1474,9 +1476,11 @@ TEST_F(msg, sender_killed_messages_remain)
 
 struct receiver {
 	int fd;
+	uint64_t size;		/* of buf to offer; 0: all of it */
 	char buf[16];
 	uint64_t len;
 	int err;
+	pid_t tid;
 	int done;
 };
 
@@ -1484,10 +1488,82 @@ static void *receiver_fn(void *arg)
 {
 	struct receiver *r = arg;
 
-	r->len = sizeof(r->buf);
+	r->len = r->size ? r->size : sizeof(r->buf);
+	__atomic_store_n(&r->tid, gettid(), __ATOMIC_SEQ_CST);
 	r->err = fipc_recv(r->fd, r->buf, &r->len, NULL, 0, -1);
 	__atomic_store_n(&r->done, 1, __ATOMIC_SEQ_CST);
 	return NULL;
+}
+
+/* Start a receiver thread and wait until it is blocked in its receive. */
+static bool start_blocked_receiver(struct receiver *r, pthread_t *t)
+{
+	int i;
+
+	if (pthread_create(t, NULL, receiver_fn, r))
+		return false;
+	for (i = 0; i < 500 && !__atomic_load_n(&r->tid, __ATOMIC_SEQ_CST); i++)
+		fipc_sleep_ms(10);
+	return __atomic_load_n(&r->tid, __ATOMIC_SEQ_CST) &&
+	       wait_sleeping(r->tid);
+}
+
+/* Join @t if it ends within 10 s: a receiver that got nothing never does. */
+static bool joined(pthread_t t)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 10;
+	return pthread_timedjoin_np(t, NULL, &ts) == 0;
+}
+
+/* Receivers blocked on an empty channel are served oldest first. */
+TEST_F(msg, blocked_receivers_served_in_order)
+{
+	struct receiver r[3] = {};
+	pthread_t t[3];
+	char m[2] = "0";
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		r[i].fd = self->fd;
+		ASSERT_TRUE(start_blocked_receiver(&r[i], &t[i]));
+	}
+	for (i = 0; i < 3; i++) {
+		m[0] = (char)('0' + i);
+		ASSERT_EQ(0, fipc_send(self->fd, m, 1, 0, 0, -1));
+		ASSERT_TRUE(joined(t[i])) TH_LOG("receiver %d got nothing", i);
+		ASSERT_EQ(0, r[i].err) TH_LOG("receiver %d: %s", i, strerror(-r[i].err));
+		ASSERT_EQ(1, r[i].len);
+		ASSERT_EQ('0' + i, r[i].buf[0]) TH_LOG("receiver %d got message %c", i, r[i].buf[0]);
+	}
+	ASSERT_EQ(0, info_of(self->fd).queued_msgs);
+	ASSERT_EQ(3, info_of(self->fd).recv_msgs);
+}
+
+/*
+ * A message handed to a blocked receiver whose buffer is too small goes
+ * on to the next blocked receiver; the first one learns its size.
+ */
+TEST_F(msg, handed_message_too_big_goes_to_next_receiver)
+{
+	struct receiver small = { .fd = self->fd, .size = 4 };
+	struct receiver big = { .fd = self->fd };
+	pthread_t ts, tb;
+
+	ASSERT_TRUE(start_blocked_receiver(&small, &ts));
+	ASSERT_TRUE(start_blocked_receiver(&big, &tb));
+	ASSERT_EQ(0, fipc_send(self->fd, "0123456789", 10, 0, 0, -1));
+	ASSERT_TRUE(joined(ts)) TH_LOG("the first receiver got nothing");
+	ASSERT_TRUE(joined(tb)) TH_LOG("the second receiver got nothing");
+	ASSERT_EQ(-EMSGSIZE, small.err);
+	ASSERT_EQ(10, small.len);
+	ASSERT_EQ(0, big.err) TH_LOG("receive: %s", strerror(-big.err));
+	ASSERT_EQ(10, big.len);
+	ASSERT_EQ(0, memcmp(big.buf, "0123456789", 10));
+	ASSERT_EQ(0, info_of(self->fd).queued_msgs);
+	ASSERT_EQ(1, info_of(self->fd).recv_msgs);
 }
 
 /* close() while another thread is blocked in a receive on the same handle. */
