@@ -584,6 +584,18 @@ static bool fastipc_cmd_is(unsigned int cmd, unsigned int ref)
 	return _IOC_NR(cmd) == _IOC_NR(ref) && _IOC_DIR(cmd) == _IOC_DIR(ref);
 }
 
+/* The handle's channel; EBADFD while unbound, EIDRM once it died. */
+static struct fastipc_channel *fastipc_live_chan(struct fastipc_handle *h)
+{
+	struct fastipc_channel *ch = fastipc_handle_chan(h);
+
+	if (!ch)
+		return ERR_PTR(-EBADFD);
+	if (READ_ONCE(ch->dead))
+		return ERR_PTR(-EIDRM);
+	return ch;
+}
+
 static long fastipc_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
@@ -609,11 +621,9 @@ static long fastipc_ioctl(struct file *file, unsigned int cmd,
 	    !fastipc_cmd_is(cmd, FASTIPC_IOC_INFO) &&
 	    !fastipc_cmd_is(cmd, FASTIPC_IOC_SET_ATTR))
 		return -ENOTTY;
-	ch = fastipc_handle_chan(h);
-	if (!ch)
-		return -EBADFD;
-	if (READ_ONCE(ch->dead))
-		return -EIDRM;
+	ch = fastipc_live_chan(h);
+	if (IS_ERR(ch))
+		return PTR_ERR(ch);
 
 	if (fastipc_cmd_is(cmd, FASTIPC_IOC_SEND))
 		return fastipc_ioc_send(file, h, ch, cmd, arg);
@@ -634,13 +644,9 @@ static long fastipc_ioctl(struct file *file, unsigned int cmd,
 static struct fastipc_channel *fastipc_rw_chan(struct fastipc_handle *h,
 					       u32 access)
 {
-	struct fastipc_channel *ch = fastipc_handle_chan(h);
+	struct fastipc_channel *ch = fastipc_live_chan(h);
 
-	if (!ch)
-		return ERR_PTR(-EBADFD);
-	if (READ_ONCE(ch->dead))
-		return ERR_PTR(-EIDRM);
-	if (!(h->access & access))
+	if (!IS_ERR(ch) && !(h->access & access))
 		return ERR_PTR(-EBADF);
 	return ch;
 }
