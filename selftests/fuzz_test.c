@@ -8,6 +8,7 @@
  * invalid operations on them: open/bind with random flags, modes, limits
  * and names; send and receive with random lengths, pointers (valid,
  * NULL, kernel, unmapped, read-only), flags, priorities and timeouts;
+ * read(2) and write(2) of the same;
  * BUF_ALLOC, BUF_FREE and SEND_BUF of real and made-up addresses; mmap,
  * munmap, mremap, mprotect and madvise of the windows; poll and epoll;
  * unlink; INFO, STATS and SET_ATTR; raw ioctls with random numbers and
@@ -17,7 +18,8 @@
  *
  * Success: no crash (of the kernel or of this program), no kernel report
  * (selftests/run.sh checks the log), no errno outside the documented
- * ones, no buffer handed out outside its window, and STATS (channels,
+ * ones, no buffer handed out outside its window, no read(2) longer than
+ * asked for, and STATS (channels,
  * handles, pages_held, bytes_queued) back at the baseline once
  * everything is closed.
  *
@@ -63,7 +65,7 @@ static struct {
 	char *region;			/* NSLOTS * SLOT_SZ, reserved */
 	char *ro_page;			/* read-only */
 	char *none_page;		/* PROT_NONE */
-	atomic_ulong ops, bad_errno, escapes, children;
+	atomic_ulong ops, bad_errno, escapes, overruns, rw_moved, children;
 	atomic_bool all_started;
 	int last_bad_errno, last_bad_op;
 	pthread_t threads[MAX_THREADS];
@@ -642,6 +644,47 @@ static void op_netlink(struct fzt *t)
 	}
 }
 
+/*
+ * read(2) and write(2), on a file of their own bound to one of the names:
+ * a slot's fd may be any other file by the time it is used, and a
+ * blocking read could wait for ever once the other threads stop, so this
+ * file is O_NONBLOCK.  Sometimes unbound or bound for one direction only.
+ */
+static void op_rw(struct fzt *t, int s)
+{
+	struct fastipc_open op = { .flags = FASTIPC_O_SEND | FASTIPC_O_RECV };
+	const char *n = fz.names[rnd(t, NNAMES)];
+	size_t len;
+	ssize_t r;
+	int fd, i;
+
+	fd = open(FASTIPC_DEVICE, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		check_errno(10, errno);
+		return;
+	}
+	memcpy(op.name, n, strlen(n));
+	if (chance(t, 4))
+		op.flags = chance(t, 2) ? FASTIPC_O_SEND : FASTIPC_O_RECV;
+	if (!chance(t, 8))
+		check_errno(10, fipc_ioctl(fd, FASTIPC_IOC_OPEN, &op));
+	for (i = 0; i < 4; i++) {
+		len = (size_t)rnd_len(t);
+		if (chance(t, 2)) {
+			r = write(fd, (void *)(uintptr_t)rnd_src(t, s), len);
+		} else {
+			r = read(fd, (void *)(uintptr_t)rnd_dst(t), len);
+			if (r > 0 && (size_t)r > len)
+				atomic_fetch_add(&fz.overruns, 1);
+		}
+		if (r < 0)
+			check_errno(10, errno);
+		else
+			atomic_fetch_add(&fz.rw_moved, 1);
+	}
+	close(fd);
+}
+
 /* A child that does a few things and is killed at a random moment. */
 static void op_fork(struct fzt *t, int s)
 {
@@ -705,8 +748,10 @@ static void *fuzz_thread(void *arg)
 			op_protect(t, s);
 		else if (op < 850)
 			op_poll(t, s);
-		else if (op < 950)
+		else if (op < 930)
 			op_misc(t, s);
+		else if (op < 950)
+			op_rw(t, s);
 		else if (op < 985)
 			op_netlink(t);
 		else if (op < 995 && atomic_load(&fz.all_started))
@@ -801,10 +846,16 @@ static int fuzz_run(uint64_t seed, long secs, long nthreads)
 	}
 	for (i = 0; i < NNAMES; i++)
 		fipc_unlink(fz.names[i]);
-	printf("# %lu operations\n", (unsigned long)fz.ops);
+	printf("# %lu operations; %lu read(2)/write(2) calls moved a message\n",
+	       (unsigned long)fz.ops, (unsigned long)fz.rw_moved);
 	if (fz.escapes) {
 		printf("# the kernel handed out memory outside the window %lu times\n",
 		       (unsigned long)fz.escapes);
+		bad = 1;
+	}
+	if (fz.overruns) {
+		printf("# read(2) returned more than asked for %lu times\n",
+		       (unsigned long)fz.overruns);
 		bad = 1;
 	}
 	if (fz.bad_errno) {
