@@ -59,22 +59,6 @@ int fastipc_chan_check_attr(struct fastipc_attr *attr, bool create)
 	return 0;
 }
 
-/* Caller holds fastipc_quota_lock (fastipc_quota_resize_channel()). */
-void fastipc_chan_apply_attr(struct fastipc_channel *ch,
-			     const struct fastipc_attr *attr)
-{
-	spin_lock(&ch->lock);
-	if (attr->max_msgs)
-		ch->attr.max_msgs = attr->max_msgs;
-	if (attr->max_bytes)
-		ch->attr.max_bytes = attr->max_bytes;
-	if (attr->max_msg_size)
-		ch->attr.max_msg_size = attr->max_msg_size;
-	if (attr->zc_threshold)
-		ch->attr.zc_threshold = attr->zc_threshold;
-	spin_unlock(&ch->lock);
-}
-
 /* Change @ch's limits; -ENOSPC past its creator's queue ceiling. */
 int fastipc_chan_set_attr(struct fastipc_channel *ch,
 			  const struct fastipc_attr *attr)
@@ -129,6 +113,76 @@ struct fastipc_rx_waiter {
 	struct fastipc_msg *msg;	/* handed over: stored last, release */
 };
 
+enum {
+	FASTIPC_TXW_WAITING,
+	FASTIPC_TXW_GRANTED,		/* its room is reserved */
+	FASTIPC_TXW_RETRY,		/* the channel died or its limits changed */
+};
+
+/*
+ * A sender asleep for room, on its own stack; see fastipc_chan_grant().
+ * Whoever wakes it does not touch it after setting @state.
+ */
+struct fastipc_tx_waiter {
+	struct list_head node;		/* on ch->tx_waiters, under ch->lock */
+	struct task_struct *task;
+	size_t len;			/* the room it waits for */
+	int state;			/* FASTIPC_TXW_*: stored last, release */
+};
+
+/* Take @w off the list and wake it with @state.  Caller holds ch->lock. */
+static void fastipc_tx_waiter_wake(struct fastipc_tx_waiter *w, int state)
+{
+	struct task_struct *task = w->task;
+
+	list_del_init(&w->node);
+	/* Once it returns, its task_struct lives until a grace period ends. */
+	rcu_read_lock();
+	/* Pairs with fastipc_wait_grant(): @w may be gone after this. */
+	smp_store_release(&w->state, state);
+	wake_up_process(task);
+	rcu_read_unlock();
+}
+
+/* Every waiting sender tries to reserve again.  Caller holds ch->lock. */
+static void fastipc_chan_retry_senders(struct fastipc_channel *ch)
+{
+	struct fastipc_tx_waiter *w, *tmp;
+
+	lockdep_assert_held(&ch->lock);
+	list_for_each_entry_safe(w, tmp, &ch->tx_waiters, node)
+		fastipc_tx_waiter_wake(w, FASTIPC_TXW_RETRY);
+}
+
+/* Caller holds fastipc_quota_lock (fastipc_quota_resize_channel()). */
+void fastipc_chan_apply_attr(struct fastipc_channel *ch,
+			     const struct fastipc_attr *attr)
+{
+	spin_lock(&ch->lock);
+	if (attr->max_msgs)
+		ch->attr.max_msgs = attr->max_msgs;
+	if (attr->max_bytes)
+		ch->attr.max_bytes = attr->max_bytes;
+	if (attr->max_msg_size)
+		ch->attr.max_msg_size = attr->max_msg_size;
+	if (attr->zc_threshold)
+		ch->attr.zc_threshold = attr->zc_threshold;
+	/* A waiting sender may now fit, or be too big (EMSGSIZE). */
+	fastipc_chan_retry_senders(ch);
+	spin_unlock(&ch->lock);
+}
+
+/* Sleep, the task state set, until woken or @deadline: false once past. */
+static bool fastipc_sleep_until(ktime_t deadline)
+{
+	if (deadline == KTIME_MAX) {
+		schedule();
+		return true;
+	}
+	return schedule_hrtimeout_range(&deadline, current->timer_slack_ns,
+					HRTIMER_MODE_ABS) != 0;
+}
+
 /*
  * Destroy the queue: free every queued message and fail every later
  * operation with EIDRM.  Used when the namespace goes away and on the last
@@ -150,6 +204,7 @@ u32 fastipc_chan_kill(struct fastipc_channel *ch)
 		list_del_init(&w->node);
 		wake_up_process(w->task);
 	}
+	fastipc_chan_retry_senders(ch);
 	for (p = 0; p < FASTIPC_NR_PRIO; p++)
 		list_splice_init(&ch->queue[p], &doomed);
 	ch->prio_mask = 0;
@@ -194,42 +249,75 @@ static ktime_t fastipc_deadline(s64 timeout_ns)
 	       ktime_add_safe(ktime_get(), ns_to_ktime(timeout_ns));
 }
 
-static bool fastipc_can_send(struct fastipc_channel *ch, size_t len)
+static void fastipc_chan_take_room(struct fastipc_channel *ch, size_t len)
 {
-	return fastipc_chan_room(ch, len) || READ_ONCE(ch->dead);
+	ch->nr_msgs++;
+	ch->nr_bytes += len;
 }
 
-/* The wait_event*() result as an errno: 0, -EINTR or -ETIMEDOUT. */
-static int fastipc_wait_result(long ret)
+/*
+ * Room was freed: reserve it for the senders waiting for room, oldest
+ * first, and wake them.  It stops at the first one whose message does
+ * not fit, so that a big message is not passed over for ever by small
+ * ones behind it.  Caller holds ch->lock.
+ */
+static void fastipc_chan_grant(struct fastipc_channel *ch)
 {
-	if (ret == -ERESTARTSYS)
-		return -EINTR;
-	if (ret == -ETIME)
-		return -ETIMEDOUT;
-	return 0;
+	struct fastipc_tx_waiter *w, *tmp;
+
+	lockdep_assert_held(&ch->lock);
+	list_for_each_entry_safe(w, tmp, &ch->tx_waiters, node) {
+		if (!fastipc_chan_room(ch, w->len))
+			break;
+		fastipc_chan_take_room(ch, w->len);
+		fastipc_tx_waiter_wake(w, FASTIPC_TXW_GRANTED);
+	}
 }
 
-/* Time left until @deadline; KTIME_MAX stays "no timeout". */
-static ktime_t fastipc_left(ktime_t deadline)
+/*
+ * Sleep until room is granted (0, room reserved), the waiter is told to
+ * try again (1: the channel died or its limits changed), a signal or
+ * @deadline.  Room granted as the wait ends is kept: the send goes on.
+ */
+static int fastipc_wait_grant(struct fastipc_channel *ch,
+			      struct fastipc_tx_waiter *w, ktime_t deadline)
 {
-	return deadline == KTIME_MAX ? KTIME_MAX :
-	       ktime_sub(deadline, ktime_get());
-}
-
-/* Sleep until a message of @len bytes may fit, a signal or @deadline. */
-static int fastipc_wait_room(struct fastipc_channel *ch, size_t len,
-			     ktime_t deadline)
-{
-	ktime_t left = fastipc_left(deadline);
-	long ret = -ETIME;
+	int state, ret = 0;
 
 	atomic_inc(&ch->wait_senders);
-	if (left > 0)
-		ret = wait_event_interruptible_hrtimeout(ch->send_wq,
-							 fastipc_can_send(ch, len),
-							 left);
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		/* Pairs with fastipc_tx_waiter_wake(). */
+		state = smp_load_acquire(&w->state);
+		if (state != FASTIPC_TXW_WAITING)
+			break;
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		if (!fastipc_sleep_until(deadline)) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+	}
+	__set_current_state(TASK_RUNNING);
 	atomic_dec(&ch->wait_senders);
-	return fastipc_wait_result(ret);
+
+	if (state == FASTIPC_TXW_WAITING) {
+		spin_lock(&ch->lock);
+		state = w->state;
+		if (state == FASTIPC_TXW_WAITING) {
+			list_del_init(&w->node);
+			/* It may have held back the ones behind it. */
+			fastipc_chan_grant(ch);
+		}
+		spin_unlock(&ch->lock);
+	}
+	if (state == FASTIPC_TXW_GRANTED)
+		return 0;
+	if (state == FASTIPC_TXW_RETRY)
+		return 1;
+	return ret;
 }
 
 /*
@@ -246,31 +334,19 @@ static int fastipc_chan_try_reserve(struct fastipc_channel *ch, size_t len)
 		return -EMSGSIZE;
 	if (!fastipc_chan_room(ch, len))
 		return -EAGAIN;
-	ch->nr_msgs++;
-	ch->nr_bytes += len;
+	fastipc_chan_take_room(ch, len);
 	return 0;
 }
 
-/* No room: fail a non-blocking send, or wait for room; 0 to try again. */
-static int fastipc_chan_no_room(struct fastipc_channel *ch, size_t len,
-				bool nonblock, ktime_t deadline)
-{
-	int ret;
-
-	if (nonblock)
-		return -EAGAIN;
-	ret = fastipc_wait_room(ch, len, deadline);
-	if (ret == -ETIMEDOUT)
-		fastipc_chan_count_timeout(ch);
-	return ret;
-}
-
+/* Room freed: give it to the senders waiting for it.  Under ch->lock. */
 static void fastipc_chan_release_room(struct fastipc_channel *ch, size_t len)
 {
 	ch->nr_msgs--;
 	ch->nr_bytes -= len;
+	fastipc_chan_grant(ch);
 }
 
+/* Room was freed: wake the EPOLLOUT pollers (senders get it granted). */
 static void fastipc_wake_senders(struct fastipc_channel *ch)
 {
 	if (wq_has_sleeper(&ch->send_wq))
@@ -403,6 +479,24 @@ static void fastipc_chan_enqueued(struct fastipc_channel *ch, size_t len,
 }
 
 /*
+ * Queue @msg (__fastipc_chan_enqueue()) in room counted for it, drop
+ * ch->lock, then wake whoever it concerns.
+ */
+static void fastipc_chan_queue_unlock(struct fastipc_channel *ch,
+				      struct fastipc_msg *msg, bool head,
+				      size_t copied)
+	__releases(&ch->lock)
+{
+	size_t len = msg->len;	/* msg may be taken and freed after unlock */
+	struct task_struct *woken;
+	bool full;
+
+	full = __fastipc_chan_enqueue(ch, msg, head, copied, &woken);
+	spin_unlock(&ch->lock);
+	fastipc_chan_enqueued(ch, len, copied, full, woken);
+}
+
+/*
  * Put @msg on its priority list, at the tail (@head false) or the head.
  * Returns false, having freed it, if the channel died meanwhile.
  */
@@ -410,20 +504,14 @@ static bool fastipc_chan_enqueue(struct fastipc_channel *ch,
 				 struct fastipc_msg *msg, bool head,
 				 size_t copied)
 {
-	size_t len = msg->len;	/* msg may be taken and freed after unlock */
-	struct task_struct *woken;
-	bool full;
-
 	spin_lock(&ch->lock);
 	if (ch->dead) {
-		fastipc_chan_release_room(ch, len);
+		fastipc_chan_release_room(ch, msg->len);
 		spin_unlock(&ch->lock);
 		fastipc_msg_free(msg);
 		return false;
 	}
-	full = __fastipc_chan_enqueue(ch, msg, head, copied, &woken);
-	spin_unlock(&ch->lock);
-	fastipc_chan_enqueued(ch, len, copied, full, woken);
+	fastipc_chan_queue_unlock(ch, msg, head, copied);
 	return true;
 }
 
@@ -436,26 +524,41 @@ static int fastipc_chan_admit(struct fastipc_channel *ch, size_t len,
 			      bool nonblock, s64 timeout_ns)
 {
 	ktime_t deadline = fastipc_deadline(timeout_ns);
-	struct task_struct *woken;
-	bool full;
+	struct fastipc_tx_waiter w = { .task = current, .len = len };
 	int ret;
 
-	do {
+	for (;;) {
 		spin_lock(&ch->lock);
 		ret = fastipc_chan_try_reserve(ch, len);
 		if (!ret && msg) {
-			full = __fastipc_chan_enqueue(ch, msg, false, copied,
-						      &woken);
-			spin_unlock(&ch->lock);
-			fastipc_chan_enqueued(ch, len, copied, full, woken);
+			fastipc_chan_queue_unlock(ch, msg, false, copied);
 			return 0;
 		}
+		if (ret == -EAGAIN && !nonblock) {
+			w.state = FASTIPC_TXW_WAITING;
+			list_add_tail(&w.node, &ch->tx_waiters);
+		}
 		spin_unlock(&ch->lock);
-		if (ret != -EAGAIN)
-			return ret;
-		ret = fastipc_chan_no_room(ch, len, nonblock, deadline);
-	} while (!ret);
-	return ret;
+		if (ret != -EAGAIN || nonblock)
+			break;
+		ret = fastipc_wait_grant(ch, &w, deadline);
+		if (ret == -ETIMEDOUT)
+			fastipc_chan_count_timeout(ch);
+		if (ret <= 0)
+			break;
+	}
+	if (ret || !msg)
+		return ret;
+
+	/* Room was granted while waiting: queue @msg in it. */
+	spin_lock(&ch->lock);
+	if (ch->dead) {
+		fastipc_chan_release_room(ch, len);
+		spin_unlock(&ch->lock);
+		return -EIDRM;
+	}
+	fastipc_chan_queue_unlock(ch, msg, false, copied);
+	return 0;
 }
 
 /* Reserve room for a message of @len bytes, to be committed or undone. */
@@ -526,11 +629,7 @@ static struct fastipc_msg *fastipc_wait_handoff(struct fastipc_channel *ch,
 			ret = -EINTR;
 			break;
 		}
-		if (deadline == KTIME_MAX) {
-			schedule();
-		} else if (!schedule_hrtimeout_range(&deadline,
-						     current->timer_slack_ns,
-						     HRTIMER_MODE_ABS)) {
+		if (!fastipc_sleep_until(deadline)) {
 			ret = -ETIMEDOUT;
 			break;
 		}
@@ -620,8 +719,7 @@ void fastipc_chan_putback(struct fastipc_channel *ch, struct fastipc_msg *msg)
 void fastipc_chan_undeliver(struct fastipc_channel *ch,
 			    struct fastipc_msg *msg)
 {
-	size_t len = msg->len;	/* msg may be taken and freed after unlock */
-	struct task_struct *woken;
+	size_t len = msg->len;
 
 	/* Not copied after all, whether or not it can be queued again. */
 	fastipc_count(&fastipc_counters.copied_bytes, -(s64)len);
@@ -631,14 +729,11 @@ void fastipc_chan_undeliver(struct fastipc_channel *ch,
 		fastipc_msg_free(msg);
 		return;
 	}
-	ch->nr_msgs++;
-	ch->nr_bytes += len;
+	fastipc_chan_take_room(ch, len);
 	ch->recv_msgs--;
 	ch->recv_bytes -= len;
 	ch->copied_bytes -= len;
-	__fastipc_chan_enqueue(ch, msg, true, 0, &woken);
-	spin_unlock(&ch->lock);
-	fastipc_chan_enqueued(ch, len, 0, false, woken);
+	fastipc_chan_queue_unlock(ch, msg, true, 0);
 }
 
 /* A taken message of @len bytes was delivered: free its room. */

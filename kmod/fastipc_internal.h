@@ -225,12 +225,17 @@ struct fastipc_channel {
 	 * queue is empty.
 	 */
 	struct list_head rx_waiters;
+	/*
+	 * Senders asleep for room, oldest first (struct fastipc_tx_waiter):
+	 * room freed goes to them in that order (fastipc_chan_grant()).
+	 */
+	struct list_head tx_waiters;
 	u64 sent_msgs, sent_bytes, recv_msgs, recv_bytes;
 	u64 page_msgs, page_bytes, copied_bytes, mapped_pages;
 	u64 drops, timeouts, errors;
 
 	wait_queue_head_t recv_wq;	/* EPOLLIN pollers */
-	wait_queue_head_t send_wq;	/* senders and EPOLLOUT pollers */
+	wait_queue_head_t send_wq;	/* EPOLLOUT pollers */
 };
 
 struct fastipc_channel *fastipc_chan_open(struct fastipc_ns *ns,

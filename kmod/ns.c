@@ -83,6 +83,7 @@ static struct fastipc_channel *fastipc_chan_new(struct fastipc_ns *ns,
 	for (p = 0; p < FASTIPC_NR_PRIO; p++)
 		INIT_LIST_HEAD(&ch->queue[p]);
 	INIT_LIST_HEAD(&ch->rx_waiters);
+	INIT_LIST_HEAD(&ch->tx_waiters);
 	init_waitqueue_head(&ch->recv_wq);
 	init_waitqueue_head(&ch->send_wq);
 	return ch;

@@ -8,8 +8,8 @@
  * message); poll and epoll; many senders and receivers (threads and
  * processes) with exactly-once delivery and per-sender FIFO order; killed
  * receivers and senders; close while a receive is blocked; blocked
- * receivers served oldest first, a message they cannot take passed on;
- * the counters.
+ * receivers and senders served oldest first (a message a receiver cannot
+ * take passed on, a big send not passed over); the counters.
  * Documentation/uapi.md is the contract these tests check.
  *
  * The VM is emulated and slow: data sizes are a few MiB at most, and no
@@ -97,6 +97,32 @@ static uint8_t *half_bad(void)
 		return NULL;
 	}
 	return p;
+}
+
+/* Wait until @pid sleeps (state S), i.e. is blocked in the call. */
+static bool wait_sleeping(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (i = 0; i < 400; i++) {
+		FILE *f = fopen(path, "r");
+		size_t n;
+
+		if (!f)
+			return false;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		p = strrchr(buf, ')');
+		if (p && p[1] == ' ' && p[2] == 'S') {
+			fipc_sleep_ms(50);
+			return true;
+		}
+		fipc_sleep_ms(10);
+	}
+	return false;
 }
 
 /* ---- round trips on each path ------------------------------------------------ */
@@ -409,6 +435,7 @@ struct sender {
 	uint32_t prio;
 	int64_t timeout_ns;
 	int err;
+	pid_t tid;
 	int done;
 	int64_t t_end;
 };
@@ -417,6 +444,7 @@ static void *sender_fn(void *arg)
 {
 	struct sender *s = arg;
 
+	__atomic_store_n(&s->tid, gettid(), __ATOMIC_SEQ_CST);
 	s->err = fipc_send(s->fd, s->buf, s->len, s->prio, 0, s->timeout_ns);
 	s->t_end = fipc_now_ns();
 	__atomic_store_n(&s->done, 1, __ATOMIC_SEQ_CST);
@@ -488,6 +516,138 @@ TEST_F(msg, blocking_send_waits_for_bytes)
 	close(fd);
 	free(big);
 	free(rx);
+}
+
+/* Start a sender thread and wait until it is blocked in its send. */
+static bool start_blocked_sender(struct sender *s, pthread_t *t)
+{
+	int i;
+
+	if (pthread_create(t, NULL, sender_fn, s))
+		return false;
+	for (i = 0; i < 500 && !__atomic_load_n(&s->tid, __ATOMIC_SEQ_CST); i++)
+		fipc_sleep_ms(10);
+	return __atomic_load_n(&s->tid, __ATOMIC_SEQ_CST) &&
+	       wait_sleeping(s->tid);
+}
+
+/* Senders blocked on a full channel get room in the order they began to wait. */
+TEST_F(msg, blocked_senders_served_in_order)
+{
+	int fd = limited(self, 1, 0, 0), i;
+	struct sender s[3] = {};
+	const char *m[3] = { "1", "2", "3" };
+	char buf[8];
+	uint64_t len;
+	pthread_t t[3];
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fipc_send(fd, "0", 1, 0, 0, -1));
+	for (i = 0; i < 3; i++) {
+		s[i] = (struct sender){ .fd = fd, .buf = m[i], .len = 1,
+					.timeout_ns = 20000 * FIPC_MS };
+		ASSERT_TRUE(start_blocked_sender(&s[i], &t[i]));
+	}
+	for (i = 0; i < 4; i++) {
+		len = sizeof(buf);
+		ASSERT_EQ(0, fipc_recv(fd, buf, &len, NULL, 0, 10000 * FIPC_MS));
+		ASSERT_EQ(1, len);
+		ASSERT_EQ('0' + i, buf[0]) TH_LOG("message %d was %c", i, buf[0]);
+	}
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, pthread_join(t[i], NULL));
+		ASSERT_EQ(0, s[i].err);
+	}
+	close(fd);
+}
+
+/*
+ * A blocked sender whose message does not fit yet is not passed over by
+ * a smaller one that blocked after it: room goes in order.
+ */
+TEST_F(msg, blocked_big_sender_not_passed_over)
+{
+	int fd = limited(self, 0, 100, 0);
+	uint8_t big[90], small[10], rx[100];
+	struct sender sb = { .fd = fd, .buf = big, .len = sizeof(big),
+			     .timeout_ns = 20000 * FIPC_MS };
+	struct sender ss = { .fd = fd, .buf = small, .len = sizeof(small),
+			     .timeout_ns = 20000 * FIPC_MS };
+	uint64_t len;
+	pthread_t tb, ts;
+	int i, got_big = 0, got_small = 0;
+
+	ASSERT_LE(0, fd);
+	memset(big, 'b', sizeof(big));
+	memset(small, 's', sizeof(small));
+	memset(rx, 'q', 50);
+	ASSERT_EQ(0, fipc_send(fd, rx, 50, 0, 0, -1));
+	ASSERT_EQ(0, fipc_send(fd, rx, 50, 0, 0, -1));
+	ASSERT_TRUE(start_blocked_sender(&sb, &tb));
+	ASSERT_TRUE(start_blocked_sender(&ss, &ts));
+
+	/* 50 bytes free: the 10-byte message would fit, but waits its turn. */
+	len = sizeof(rx);
+	ASSERT_EQ(0, fipc_recv(fd, rx, &len, NULL, 0, -1));
+	ASSERT_EQ(50, len);
+	fipc_sleep_ms(300);
+	ASSERT_EQ(0, done(&ss)) TH_LOG("the small message passed the big one");
+	ASSERT_EQ(0, done(&sb));
+	ASSERT_EQ(1, info_of(fd).queued_msgs);
+
+	/* 100 bytes free: both go. */
+	len = sizeof(rx);
+	ASSERT_EQ(0, fipc_recv(fd, rx, &len, NULL, 0, -1));
+	ASSERT_EQ(50, len);
+	ASSERT_EQ(0, pthread_join(tb, NULL));
+	ASSERT_EQ(0, pthread_join(ts, NULL));
+	ASSERT_EQ(0, sb.err);
+	ASSERT_EQ(0, ss.err);
+	for (i = 0; i < 2; i++) {
+		len = sizeof(rx);
+		ASSERT_EQ(0, fipc_recv(fd, rx, &len, NULL, FASTIPC_NONBLOCK, -1));
+		if (len == sizeof(big) && rx[0] == 'b')
+			got_big++;
+		if (len == sizeof(small) && rx[0] == 's')
+			got_small++;
+	}
+	ASSERT_EQ(1, got_big);
+	ASSERT_EQ(1, got_small);
+	close(fd);
+}
+
+/* A sender that gives up at the head of the line lets the next one in. */
+TEST_F(msg, blocked_sender_timing_out_lets_next_in)
+{
+	int fd = limited(self, 0, 100, 0);
+	uint8_t big[90], small[10], rx[100];
+	struct sender sb = { .fd = fd, .buf = big, .len = sizeof(big),
+			     .timeout_ns = 500 * FIPC_MS };
+	struct sender ss = { .fd = fd, .buf = small, .len = sizeof(small),
+			     .timeout_ns = 20000 * FIPC_MS };
+	uint64_t len;
+	pthread_t tb, ts;
+
+	ASSERT_LE(0, fd);
+	memset(big, 'b', sizeof(big));
+	memset(small, 's', sizeof(small));
+	memset(rx, 'q', 60);
+	ASSERT_EQ(0, fipc_send(fd, rx, 60, 0, 0, -1));
+	ASSERT_EQ(0, fipc_send(fd, rx, 40, 0, 0, -1));
+	ASSERT_TRUE(start_blocked_sender(&sb, &tb));
+	ASSERT_TRUE(start_blocked_sender(&ss, &ts));
+	/* 40 bytes free: not enough for the head of the line. */
+	len = sizeof(rx);
+	ASSERT_EQ(0, fipc_recv(fd, rx, &len, NULL, 0, -1));
+	ASSERT_EQ(60, len);
+	/* When the big one times out, the small one behind it gets in. */
+	ASSERT_EQ(0, pthread_join(tb, NULL));
+	ASSERT_EQ(-ETIMEDOUT, sb.err);
+	ASSERT_EQ(0, pthread_join(ts, NULL));
+	ASSERT_EQ(0, ss.err);
+	ASSERT_EQ(2, info_of(fd).queued_msgs);
+	ASSERT_EQ(50, info_of(fd).queued_bytes);
+	close(fd);
 }
 
 /* ---- EMSGSIZE ------------------------------------------------------------------------ */
@@ -1354,32 +1514,6 @@ TEST_F_TIMEOUT(msg, many_processes_exactly_once, 240)
 }
 
 /* ---- processes that die ------------------------------------------------------------------ */
-
-/* Wait until @pid sleeps (state S), i.e. is blocked in the call. */
-static bool wait_sleeping(pid_t pid)
-{
-	char path[64], buf[256], *p;
-	int i;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	for (i = 0; i < 400; i++) {
-		FILE *f = fopen(path, "r");
-		size_t n;
-
-		if (!f)
-			return false;
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		buf[n] = '\0';
-		p = strrchr(buf, ')');
-		if (p && p[1] == ' ' && p[2] == 'S') {
-			fipc_sleep_ms(50);
-			return true;
-		}
-		fipc_sleep_ms(10);
-	}
-	return false;
-}
 
 TEST_F(msg, receiver_killed_while_blocked)
 {
