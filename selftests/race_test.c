@@ -14,7 +14,8 @@
  * msg_test and zerocopy_test already run many senders and receivers on a
  * quiet window; here the window is unmapped and mapped again, handles are
  * closed under blocked callers, names are unlinked and created under
- * open/dump, and epoll sets watch files that go away.
+ * open/dump, epoll sets watch files that go away, and waits for a message
+ * or for room are cut short by timeouts and signals as they are served.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -545,6 +546,135 @@ TEST_F_TIMEOUT(race, tiny_messages_taken_at_once, 120)
 	drain_tiny(self->r, self->holder);
 	check_exactly_once(_metadata, self->r);
 	ASSERT_EQ(self->base.bytes_queued, adv_stats().bytes_queued);
+}
+
+/* ---- 1a'. waits cut short: timeouts and signals against hand-offs and grants ---------------- */
+
+/*
+ * Receivers and senders on a channel of three messages wait with
+ * timeouts of 0 to 2 ms while a thread interrupts them with signals: a
+ * message handed to a receiver, or room granted to a sender, just as its
+ * wait ends must be delivered or queued exactly once, and a call that
+ * reports failure must have taken or queued nothing.
+ */
+static const int64_t short_waits[] = { 0, 20000, 200000, 2 * FIPC_MS };
+static pthread_t wait_threads[8];
+static atomic_int nwait_threads;
+static atomic_uint cut_by_timeout, cut_by_signal;
+
+static void count_cut(int err)
+{
+	if (err == -ETIMEDOUT)
+		atomic_fetch_add(&cut_by_timeout, 1);
+	else if (err == -EINTR)
+		atomic_fetch_add(&cut_by_signal, 1);
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+static void register_wait_thread(void)
+{
+	int i = atomic_fetch_add(&nwait_threads, 1);
+
+	if (i < 8)
+		wait_threads[i] = pthread_self();
+}
+
+static void *short_wait_sender(void *arg)
+{
+	struct race *r = arg;
+	int fd = fipc_open(r->name2, FASTIPC_O_SEND, 0, NULL), err;
+	unsigned int n = 0;
+
+	if (fd < 0)
+		abort();
+	register_wait_thread();
+	while (!atomic_load(&r->stop)) {
+		uint32_t id = atomic_fetch_add(&r->next_id, 1);
+
+		if (id >= MAX_IDS)
+			break;
+		err = fipc_send(fd, &id, sizeof(id), 0, FASTIPC_SEND_COPY,
+				short_waits[n++ % 4]);
+		if (!err)
+			atomic_store(&r->sent[id], 1);
+		else if (!send_errno_ok(err))
+			race_errno(r, -err);
+		count_cut(err);
+		atomic_fetch_add(&r->ops, 1);
+	}
+	close(fd);
+	return NULL;
+}
+
+static void *short_wait_receiver(void *arg)
+{
+	struct race *r = arg;
+	int fd = fipc_open(r->name2, FASTIPC_O_RECV, 0, NULL), err;
+	unsigned int n = 0;
+	uint32_t id;
+	uint64_t len;
+
+	if (fd < 0)
+		abort();
+	register_wait_thread();
+	while (!atomic_load(&r->stop)) {
+		len = sizeof(id);
+		err = fipc_recv(fd, &id, &len, NULL, 0, short_waits[n++ % 4]);
+		if (!err && len == sizeof(id))
+			mark_received(r, id);
+		else if (!err)
+			atomic_fetch_add(&r->corrupt, 1);
+		else if (!recv_errno_ok(err))
+			race_errno(r, -err);
+		count_cut(err);
+		atomic_fetch_add(&r->ops, 1);
+	}
+	close(fd);
+	return NULL;
+}
+
+static void *interrupter(void *arg)
+{
+	struct race *r = arg;
+	unsigned int n = 0;
+
+	while (!atomic_load(&r->stop)) {
+		int k = atomic_load(&nwait_threads);
+
+		if (k > 8)
+			k = 8;
+		if (k)
+			pthread_kill(wait_threads[n++ % k], SIGUSR1);
+		usleep(50 + n % 200);
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(race, waits_cut_short_by_timeouts_and_signals, 120)
+{
+	void *(*fns[])(void *) = {
+		short_wait_sender, short_wait_sender, short_wait_receiver,
+		short_wait_receiver, short_wait_receiver, interrupter,
+	};
+	struct fastipc_attr attr = { .max_msgs = 3 };
+	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
+	int fd = fipc_create(self->r->name2, &attr);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	race_run(self->r, 6, fns, race_ms());
+	drain_tiny(self->r, fd);
+	check_exactly_once(_metadata, self->r);
+	printf("# waits cut short: %u by the timeout, %u by a signal\n",
+	       atomic_load(&cut_by_timeout), atomic_load(&cut_by_signal));
+	EXPECT_LT(0, atomic_load(&cut_by_timeout) + atomic_load(&cut_by_signal))
+		TH_LOG("no wait was cut short: the race tested nothing");
+	ASSERT_EQ(0, adv_info(fd).queued_msgs);
+	close(fd);
 }
 
 /* ---- 1b. receives that fail and put back, against receives that take ------------------------ */
