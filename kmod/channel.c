@@ -91,6 +91,7 @@ static void fastipc_chan_release(struct kref *ref)
 	fastipc_chan_kill(ch);
 	fastipc_quota_del_channel(ch->cuid, ch->attr.max_bytes);
 	put_user_ns(ch->user_ns);
+	fastipc_msg_free(ch->spare_msg);
 	atomic_long_dec(&fastipc_counters.channels);
 	kfree(ch);
 }

@@ -164,15 +164,20 @@ int fastipc_pages_copy_out(void __user *dst, struct fastipc_pages *pg,
 			   size_t len);
 
 /* A message.  pages == NULL: the bytes are in data[] (copy path). */
+struct fastipc_channel;
+
 struct fastipc_msg {
 	struct list_head node;		/* in fastipc_channel.queue[prio] */
 	size_t len;
 	u32 prio;
+	u32 cap;			/* inline: room in data[], else 0 */
 	struct fastipc_pages *pages;
 	u8 data[];
 };
 
-struct fastipc_msg *fastipc_msg_alloc_inline(size_t len);
+struct fastipc_msg *fastipc_msg_alloc_inline(struct fastipc_channel *ch,
+					     size_t len);
+void fastipc_msg_recycle(struct fastipc_channel *ch, struct fastipc_msg *msg);
 struct fastipc_msg *fastipc_msg_alloc_pages(struct fastipc_pages *pg);
 void fastipc_msg_free(struct fastipc_msg *msg);
 int fastipc_msg_copy_out(void __user *dst, u64 size,
@@ -197,6 +202,14 @@ struct fastipc_channel {
 	atomic_t nr_handles;
 	atomic_t wait_senders;		/* tasks sleeping in a send */
 	atomic_t wait_receivers;	/* tasks sleeping in a receive */
+
+	/*
+	 * A small inline message that was received and freed, kept for the
+	 * next small send: no lock, whoever xchg()s it out owns it
+	 * (fastipc_msg_alloc_inline(), fastipc_msg_recycle()).  Freed with
+	 * the channel.
+	 */
+	struct fastipc_msg *spare_msg;
 
 	/*
 	 * Protected by this lock; attr.max_bytes, charged to the creator's

@@ -275,7 +275,7 @@ static int fastipc_send_inline(struct fastipc_channel *ch,
 	}
 
 	err = -ENOMEM;
-	msg = fastipc_msg_alloc_inline(sd->len);
+	msg = fastipc_msg_alloc_inline(ch, sd->len);
 	if (!msg)
 		goto err_unreserve;
 	err = -EFAULT;
@@ -465,7 +465,7 @@ static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
 
 	if (!done)
 		fastipc_chan_done(ch, len, copied, mapped);
-	fastipc_msg_free(msg);
+	fastipc_msg_recycle(ch, msg);
 	return 0;
 
 err_unmap:
@@ -709,7 +709,7 @@ static ssize_t fastipc_read(struct file *file, char __user *buf, size_t size,
 	/* A message that fits was counted as delivered when taken. */
 	if (WARN_ON_ONCE(!done))
 		fastipc_chan_done(ch, len, len, 0);
-	fastipc_msg_free(msg);
+	fastipc_msg_recycle(ch, msg);
 	return len;
 }
 

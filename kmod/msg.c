@@ -184,16 +184,55 @@ int fastipc_msg_copy_out(void __user *dst, u64 size,
 	return copy_to_user(dst, msg->data, msg->len) ? -EFAULT : 0;
 }
 
-struct fastipc_msg *fastipc_msg_alloc_inline(size_t len)
-{
-	struct fastipc_msg *msg;
+/*
+ * Inline messages of up to this many payload bytes are worth keeping as a
+ * channel's spare: a stream of small messages then allocates and frees
+ * none.  At most one object of this size is kept per channel.
+ */
+#define FASTIPC_SPARE_MSG_MAX	1024
 
-	msg = kvmalloc(struct_size(msg, data, len), GFP_KERNEL_ACCOUNT);
+/*
+ * A message for @len bytes copied inline: @ch's spare if it is big
+ * enough (@ch may be NULL), else a new one, sized up to the whole object
+ * the allocator gives so that a later, bigger message may reuse it.
+ */
+struct fastipc_msg *fastipc_msg_alloc_inline(struct fastipc_channel *ch,
+					     size_t len)
+{
+	struct fastipc_msg *msg = NULL;
+	size_t size;
+
+	if (ch && len <= FASTIPC_SPARE_MSG_MAX && READ_ONCE(ch->spare_msg))
+		msg = xchg(&ch->spare_msg, NULL);
+	if (msg && msg->cap >= len)
+		goto init;
+	/* Too small for this one: a new spare grows from it. */
+	fastipc_msg_free(msg);
+
+	size = struct_size(msg, data, len);
+	if (len <= FASTIPC_SPARE_MSG_MAX)
+		size = kmalloc_size_roundup(size);
+	msg = kvmalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!msg)
 		return NULL;
+	msg->cap = len <= FASTIPC_SPARE_MSG_MAX ?
+		   size - offsetof(struct fastipc_msg, data) : 0;
+init:
 	msg->len = len;
 	msg->pages = NULL;
 	return msg;
+}
+
+/*
+ * Done with @msg, received from @ch: keep it as the spare if it is a
+ * small inline one and there is none yet, else free it.
+ */
+void fastipc_msg_recycle(struct fastipc_channel *ch, struct fastipc_msg *msg)
+{
+	if (msg && !msg->pages && msg->cap && !READ_ONCE(ch->spare_msg) &&
+	    !cmpxchg(&ch->spare_msg, NULL, msg))
+		return;
+	fastipc_msg_free(msg);
 }
 
 /* A message that will carry @pg (may be NULL: attached later). */
@@ -205,6 +244,7 @@ struct fastipc_msg *fastipc_msg_alloc_pages(struct fastipc_pages *pg)
 	if (!msg)
 		return NULL;
 	msg->len = 0;
+	msg->cap = 0;
 	msg->pages = pg;
 	return msg;
 }

@@ -292,6 +292,51 @@ TEST_F(msg, zc_threshold_chooses_path)
 	free(buf);
 }
 
+/*
+ * A received small message is kept for the channel's next small send: a
+ * bigger message must not be squeezed into it, and no byte of an earlier
+ * message may show in a later one.  Sizes grow and shrink across the
+ * object sizes of the allocator; each message is sent and received alone
+ * (the kept one is reused) and then two at a time (it is not).
+ */
+TEST_F(msg, small_messages_reused_whole)
+{
+	static const uint64_t sizes[] = { 64, 1, 1024, 17, 1000, 0, 200, 512,
+					  513, 1023, 8, 1024, 4096, 96 };
+	const size_t n = sizeof(sizes) / sizeof(sizes[0]);
+	uint8_t out[4096], in[4096 + 1];
+	uint64_t len;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		fipc_fill(out, sizes[i], (uint32_t)i + 1);
+		ASSERT_EQ(0, fipc_send(self->fd, out, sizes[i], 0,
+				       FASTIPC_SEND_COPY, -1));
+		memset(in, 0xa5, sizeof(in));
+		len = sizeof(in);
+		ASSERT_EQ(0, fipc_recv(self->fd, in, &len, NULL, 0, -1));
+		ASSERT_EQ(sizes[i], len);
+		ASSERT_EQ(-1, fipc_check(in, len, (uint32_t)i + 1))
+			TH_LOG("message %zu (%llu B)", i,
+			       (unsigned long long)sizes[i]);
+		ASSERT_EQ(0xa5, in[len]);
+	}
+	for (i = 0; i + 1 < n; i += 2) {
+		fipc_fill(out, sizes[i], (uint32_t)i + 100);
+		ASSERT_EQ(0, fipc_send(self->fd, out, sizes[i], 0, 0, -1));
+		fipc_fill(out, sizes[i + 1], (uint32_t)i + 101);
+		ASSERT_EQ(0, fipc_send(self->fd, out, sizes[i + 1], 0, 0, -1));
+		len = sizeof(in);
+		ASSERT_EQ(0, fipc_recv(self->fd, in, &len, NULL, 0, -1));
+		ASSERT_EQ(sizes[i], len);
+		ASSERT_EQ(-1, fipc_check(in, len, (uint32_t)i + 100));
+		len = sizeof(in);
+		ASSERT_EQ(0, fipc_recv(self->fd, in, &len, NULL, 0, -1));
+		ASSERT_EQ(sizes[i + 1], len);
+		ASSERT_EQ(-1, fipc_check(in, len, (uint32_t)i + 101));
+	}
+}
+
 /* ---- priorities ---------------------------------------------------------------- */
 
 TEST_F(msg, priority_order)
