@@ -64,6 +64,13 @@ struct fastipc_chan {
 
 	/* A heap buffer fastipc_msg_alloc() may hand out again, or NULL. */
 	void *_Atomic send_spare;
+
+	/*
+	 * The last heap buffer fastipc_msg_alloc() handed out, until it is
+	 * sent or freed: fastipc_buf_send() knows it for a heap buffer
+	 * without looking through the registry of windows.
+	 */
+	void *_Atomic send_heap;
 };
 
 /* Heap buffers up to this size are kept for the next message. */

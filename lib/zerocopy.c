@@ -50,16 +50,26 @@ static int heap_alloc(struct fastipc_chan *ch, size_t len, void **bufp)
 	void *p = atomic_exchange_explicit(&ch->send_spare, NULL,
 					   memory_order_acquire);
 
-	if (p && malloc_usable_size(p) >= len) {
-		*bufp = p;
-		return 0;
+	if (!p || malloc_usable_size(p) < len) {
+		free(p);
+		p = malloc(len ? len : 1);
+		if (!p)
+			return -ENOMEM;
 	}
-	free(p);
-	p = malloc(len ? len : 1);
-	if (!p)
-		return -ENOMEM;
+	atomic_store_explicit(&ch->send_heap, p, memory_order_relaxed);
 	*bufp = p;
 	return 0;
+}
+
+/* Was @buf the heap buffer last handed out?  Then it is no longer. */
+static bool heap_taken_back(struct fastipc_chan *ch, void *buf)
+{
+	void *expected = buf;
+
+	return buf && atomic_compare_exchange_strong_explicit(&ch->send_heap,
+							      &expected, NULL,
+							      memory_order_relaxed,
+							      memory_order_relaxed);
 }
 
 /* A heap buffer that was sent: keep a small one for the next message. */
@@ -125,7 +135,8 @@ int fastipc_buf_send(struct fastipc_chan *ch, void *buf, size_t len,
 	if (!ch)
 		return -EINVAL;
 
-	switch (fipc_window_owner(ch, buf)) {
+	switch (heap_taken_back(ch, buf) ? FIPC_HEAP :
+		fipc_window_owner(ch, buf)) {
 	case FIPC_HEAP:
 		ret = fastipc_timedsend(ch, buf, len, prio, flags, timeout_ns);
 		if (ret == 0 && fipc_lent_back(ch, buf))
@@ -165,7 +176,8 @@ int fastipc_buf_free(struct fastipc_chan *ch, void *buf)
 		return -EINVAL;
 	if (!buf)
 		return 0;
-	switch (fipc_window_owner(ch, buf)) {
+	switch (heap_taken_back(ch, buf) ? FIPC_HEAP :
+		fipc_window_owner(ch, buf)) {
 	case FIPC_OWN_WINDOW:
 		return window_free(ch, buf);
 	case FIPC_OTHER_WINDOW:
