@@ -30,5 +30,11 @@ $(O)/selftests/%_test: selftests/%_test.c $(SELFTEST_HDRS) \
 		$(KSFT_DIR)/kselftest_harness.h | $(O)/selftests
 	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR) -o $@ $< $(SELFTEST_LDLIBS)
 
+# The benchmark's payload code, tested on its own.
+$(O)/selftests/payload_test: selftests/payload_test.c tools/bench/payload.c \
+		tools/bench/bench.h $(KSFT_DIR)/kselftest_harness.h | $(O)/selftests
+	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR) -Itools/bench -o $@ $< \
+		tools/bench/payload.c
+
 $(O)/selftests/fipc_util: selftests/fipc_util.c kmod/uapi/fastipc.h | $(O)/selftests
 	$(CC) $(USER_CFLAGS) -o $@ $<

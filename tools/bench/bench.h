@@ -203,6 +203,8 @@ _Atomic uint64_t *ring_sender_word(struct ring *r, int i);
 void payload_fill(void *buf, size_t len, uint64_t seq);
 /* Read every byte; true if it is a whole message, its number in *seq. */
 bool payload_check(const void *buf, size_t len, uint64_t *seq);
+/* Use AVX2 where the CPU has it (default true; same results either way). */
+extern bool payload_wide;
 /* The sequence number of a reply to request @seq. */
 static inline uint64_t reply_seq(uint64_t seq)
 {
