@@ -163,9 +163,9 @@ int fastipc_pages_copy_in(struct fastipc_pages *pg, const void __user *src,
 int fastipc_pages_copy_out(void __user *dst, struct fastipc_pages *pg,
 			   size_t len);
 
-/* A message.  pages == NULL: the bytes are in data[] (copy path). */
 struct fastipc_channel;
 
+/* A message.  pages == NULL: the bytes are in data[] (copy path). */
 struct fastipc_msg {
 	struct list_head node;		/* in fastipc_channel.queue[prio] */
 	size_t len;
