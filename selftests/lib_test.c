@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libfastipc itself, linked statically: the copy API, and the message
+ * API's bookkeeping that the kernel never sees (heap or window buffer,
+ * which handle's window, the receive buffer lent to a copied message and
+ * taken back).  The other suites drive the ioctls directly.
+ */
+#include "fastipc.h"
+#include "fipc_selftest.h"
+
+#define SMALL	64
+#define BIG	(64 * 1024)	/* above the default zc_threshold of 16 KiB */
+
+FIXTURE(lib) {
+	char name[FASTIPC_NAME_LEN];
+	struct fastipc_chan *tx, *rx;
+};
+
+FIXTURE_SETUP(lib)
+{
+	struct fastipc_attr attr = { .zc_threshold = 16 * 1024 };
+	int err;
+
+	fipc_name(self->name, "lib");
+	err = fastipc_open(self->name, FASTIPC_O_SEND | FASTIPC_O_CREAT |
+			   FASTIPC_O_EXCL, 0600, &attr, &self->tx);
+	ASSERT_EQ(0, err) TH_LOG("create: %s", strerror(-err));
+	err = fastipc_open(self->name, FASTIPC_O_RECV, 0, NULL, &self->rx);
+	ASSERT_EQ(0, err) TH_LOG("open: %s", strerror(-err));
+}
+
+FIXTURE_TEARDOWN(lib)
+{
+	fastipc_close(self->tx);
+	fastipc_close(self->rx);
+	fastipc_unlink(self->name);
+}
+
+/* Is @p inside @ch's window? */
+static bool in_window(struct fastipc_chan *ch, const void *p)
+{
+	void *base;
+	size_t size;
+
+	if (fastipc_window(ch, &base, &size))
+		return false;
+	return (const char *)p >= (char *)base &&
+	       (const char *)p < (char *)base + size;
+}
+
+/* Receive one message with the message API and check it is @seed's. */
+static int take(struct fastipc_chan *rx, size_t len, uint32_t seed,
+		unsigned int want_flags)
+{
+	struct fastipc_msg msg;
+	int err = fastipc_recv_msg(rx, &msg, FASTIPC_NONBLOCK, -1);
+
+	if (err)
+		return err;
+	if (msg.len != len || msg.flags != want_flags ||
+	    fipc_check(msg.data, len, seed) != -1) {
+		fastipc_msg_release(rx, &msg);
+		return -EBADMSG;
+	}
+	err = fastipc_msg_release(rx, &msg);
+	if (!err && (msg.data || msg.len))
+		return -EUCLEAN;	/* release must clear the message */
+	return err;
+}
+
+TEST_F(lib, copy_api_too_small_keeps_message)
+{
+	uint8_t out[100], in[200];
+	unsigned int prio = 0;
+
+	fipc_fill(out, sizeof(out), 1);
+	ASSERT_EQ(0, fastipc_send(self->tx, out, sizeof(out), 3, 0));
+	ASSERT_EQ(-EMSGSIZE, fastipc_recv(self->rx, in, 10, &prio,
+					  FASTIPC_NONBLOCK));
+	ASSERT_EQ((ssize_t)sizeof(out),
+		  fastipc_recv(self->rx, in, sizeof(in), &prio,
+			       FASTIPC_NONBLOCK));
+	ASSERT_EQ(3, prio);
+	ASSERT_EQ(-1, fipc_check(in, sizeof(out), 1));
+	ASSERT_EQ(-EAGAIN, fastipc_recv(self->rx, in, sizeof(in), NULL,
+					FASTIPC_NONBLOCK));
+}
+
+TEST_F(lib, small_message_from_the_heap_arrives_copied)
+{
+	void *buf;
+
+	ASSERT_EQ(0, fastipc_msg_alloc(self->tx, SMALL, 0, &buf));
+	ASSERT_FALSE(in_window(self->tx, buf));
+	fipc_fill(buf, SMALL, 2);
+	ASSERT_EQ(0, fastipc_buf_send(self->tx, buf, SMALL, 0, 0, -1));
+	ASSERT_EQ(0, take(self->rx, SMALL, 2, 0));
+}
+
+TEST_F(lib, big_message_from_the_window_arrives_mapped)
+{
+	struct fastipc_msg msg;
+	void *buf;
+
+	ASSERT_EQ(0, fastipc_msg_alloc(self->tx, BIG, 0, &buf));
+	ASSERT_TRUE(in_window(self->tx, buf));
+	fipc_fill(buf, BIG, 3);
+	ASSERT_EQ(0, fastipc_buf_send(self->tx, buf, BIG, 0, 0, -1));
+	ASSERT_EQ(0, fastipc_recv_msg(self->rx, &msg, FASTIPC_NONBLOCK, -1));
+	ASSERT_EQ(BIG, msg.len);
+	ASSERT_EQ(FASTIPC_MSG_PAGES | FASTIPC_MSG_MAPPED, msg.flags);
+	ASSERT_TRUE(in_window(self->rx, msg.data));
+	ASSERT_EQ(-1, fipc_check(msg.data, BIG, 3));
+	ASSERT_EQ(0, fastipc_msg_release(self->rx, &msg));
+	ASSERT_EQ(NULL, msg.data);
+}
+
+/* Heap buffers sent in another order than they were handed out. */
+TEST_F(lib, heap_buffers_sent_out_of_order)
+{
+	void *a, *b, *c;
+
+	ASSERT_EQ(0, fastipc_msg_alloc(self->tx, SMALL, 0, &a));
+	ASSERT_EQ(0, fastipc_msg_alloc(self->tx, SMALL, 0, &b));
+	ASSERT_EQ(0, fastipc_msg_alloc(self->tx, 200, FASTIPC_ALLOC_HEAP, &c));
+	fipc_fill(a, SMALL, 10);
+	fipc_fill(b, SMALL, 11);
+	fipc_fill(c, 200, 12);
+	ASSERT_EQ(0, fastipc_buf_send(self->tx, b, SMALL, 0, 0, -1));
+	ASSERT_EQ(0, fastipc_buf_send(self->tx, c, 200, 0, 0, -1));
+	ASSERT_EQ(0, fastipc_buf_send(self->tx, a, SMALL, 0, 0, -1));
+	ASSERT_EQ(0, take(self->rx, SMALL, 11, 0));
+	ASSERT_EQ(0, take(self->rx, 200, 12, 0));
+	ASSERT_EQ(0, take(self->rx, SMALL, 10, 0));
+}
+
+TEST_F(lib, unsent_buffers_freed)
+{
+	void *heap, *win;
+
+	ASSERT_EQ(0, fastipc_msg_alloc(self->tx, SMALL, 0, &heap));
+	ASSERT_EQ(0, fastipc_msg_alloc(self->tx, BIG, 0, &win));
+	ASSERT_TRUE(in_window(self->tx, win));
+	ASSERT_EQ(0, fastipc_buf_free(self->tx, heap));
+	ASSERT_EQ(0, fastipc_buf_free(self->tx, win));
+	ASSERT_EQ(-EINVAL, fastipc_buf_free(self->tx, win));	/* gone */
+	ASSERT_EQ(0, fastipc_buf_free(self->tx, NULL));
+	/* The handle goes on as before. */
+	ASSERT_EQ(0, fastipc_msg_alloc(self->tx, SMALL, 0, &heap));
+	fipc_fill(heap, SMALL, 20);
+	ASSERT_EQ(0, fastipc_buf_send(self->tx, heap, SMALL, 0, 0, -1));
+	ASSERT_EQ(0, take(self->rx, SMALL, 20, 0));
+}
+
+/* A buffer of another handle's window is refused, not taken for heap. */
+TEST_F(lib, other_handles_window_buffer_refused)
+{
+	struct fastipc_chan *other;
+	void *buf;
+
+	ASSERT_EQ(0, fastipc_open(self->name, FASTIPC_O_SEND, 0, NULL,
+				  &other));
+	ASSERT_EQ(0, fastipc_msg_alloc(other, BIG, FASTIPC_ALLOC_WINDOW,
+				       &buf));
+	fipc_fill(buf, BIG, 30);
+	ASSERT_EQ(-EINVAL, fastipc_buf_send(self->tx, buf, BIG, 0, 0, -1));
+	ASSERT_EQ(-EINVAL, fastipc_buf_free(self->tx, buf));
+	ASSERT_EQ(0, fastipc_buf_send(other, buf, BIG, 0, 0, -1));
+	ASSERT_EQ(0, take(self->rx, BIG, 30,
+			  FASTIPC_MSG_PAGES | FASTIPC_MSG_MAPPED));
+	fastipc_close(other);
+}
+
+/*
+ * A copied message lent the handle's receive buffer, forwarded on the
+ * same handle, then one released: the buffer goes back each time, and
+ * the next messages still arrive whole.
+ */
+TEST_F(lib, copied_message_forwarded_and_released)
+{
+	struct fastipc_chan *rw;
+	struct fastipc_msg msg;
+	void *buf;
+	int i;
+
+	ASSERT_EQ(0, fastipc_open(self->name, FASTIPC_O_RDWR, 0, NULL, &rw));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, fastipc_msg_alloc(self->tx, 300, 0, &buf));
+		fipc_fill(buf, 300, 40 + i);
+		ASSERT_EQ(0, fastipc_buf_send(self->tx, buf, 300, 0, 0, -1));
+
+		ASSERT_EQ(0, fastipc_recv_msg(rw, &msg, FASTIPC_NONBLOCK, -1));
+		ASSERT_EQ(0, msg.flags);
+		ASSERT_EQ(-1, fipc_check(msg.data, 300, 40 + i));
+		ASSERT_EQ(0, fastipc_buf_send(rw, msg.data, msg.len, 0, 0,
+					      -1));
+		ASSERT_EQ(0, take(rw, 300, 40 + i, 0));
+	}
+	fastipc_close(rw);
+}
+
+TEST_F(lib, recv_alloc_gives_a_buffer_of_its_own)
+{
+	uint8_t out[3000];
+	unsigned int prio = 9;
+	void *buf = NULL;
+
+	fipc_fill(out, sizeof(out), 50);
+	ASSERT_EQ(0, fastipc_send(self->tx, out, sizeof(out), 0, 0));
+	ASSERT_EQ((ssize_t)sizeof(out),
+		  fastipc_recv_alloc(self->rx, &buf, &prio, FASTIPC_NONBLOCK,
+				     -1));
+	ASSERT_EQ(0, prio);
+	ASSERT_EQ(-1, fipc_check(buf, sizeof(out), 50));
+	free(buf);
+}
+
+TEST_F(lib, bad_arguments)
+{
+	struct fastipc_msg msg;
+	void *buf;
+
+	ASSERT_EQ(-EINVAL, fastipc_msg_alloc(self->tx, SMALL,
+					     FASTIPC_ALLOC_WINDOW |
+					     FASTIPC_ALLOC_HEAP, &buf));
+	ASSERT_EQ(-EINVAL, fastipc_msg_alloc(NULL, SMALL, 0, &buf));
+	ASSERT_EQ(-EINVAL, fastipc_recv_msg(self->rx, &msg, 0x80, -1));
+	ASSERT_EQ(-EAGAIN, fastipc_recv_msg(self->rx, &msg, FASTIPC_NONBLOCK,
+					    -1));
+	ASSERT_EQ(-ETIMEDOUT, fastipc_recv_msg(self->rx, &msg, 0,
+					       10 * FIPC_MS));
+	ASSERT_EQ(-EBADF, fastipc_recv_msg(self->tx, &msg, FASTIPC_NONBLOCK,
+					   -1));
+}
+
+FIPC_TEST_MAIN
