@@ -108,10 +108,14 @@ void fastipc_chan_put(struct fastipc_channel *ch)
 struct fastipc_rx_waiter {
 	struct list_head node;		/* on ch->rx_waiters, under ch->lock */
 	struct task_struct *task;
-	bool map;			/* what the receive does with the */
+	enum fastipc_take how;		/* what the receive does with the */
 	u64 copy_max;			/* message: fastipc_chan_deliver() */
 	bool done;			/* set before @msg */
-	struct fastipc_msg *msg;	/* handed over: stored last, release */
+	/*
+	 * Handed over, or ERR_PTR(-EMSGSIZE) for a plain receive that the
+	 * message does not suit: stored last, release.
+	 */
+	struct fastipc_msg *msg;
 };
 
 enum {
@@ -363,18 +367,24 @@ void fastipc_chan_unreserve(struct fastipc_channel *ch, size_t len)
 	fastipc_wake_senders(ch);
 }
 
+/* Would a FASTIPC_TAKE_PLAIN receive into @copy_max bytes take @msg? */
+static bool fastipc_msg_plain(const struct fastipc_msg *msg, u64 copy_max)
+{
+	return !msg->pages && !msg->prio && msg->len <= copy_max;
+}
+
 /*
- * @msg leaves the queue for a receive that maps page messages (@map) or
- * copies into a buffer of @copy_max bytes.  One that will copy it out
+ * @msg leaves the queue for a receive that maps page messages or copies
+ * into a buffer of @copy_max bytes (@how).  One that will copy it out
  * inline into a buffer that holds it is counted as done now, saving a
  * lock round trip per message.  Caller holds ch->lock.  Returns done.
  */
 static bool fastipc_chan_deliver(struct fastipc_channel *ch,
-				 struct fastipc_msg *msg, bool map,
+				 struct fastipc_msg *msg, enum fastipc_take how,
 				 u64 copy_max)
 {
 	lockdep_assert_held(&ch->lock);
-	if ((map && msg->pages) || msg->len > copy_max)
+	if ((how == FASTIPC_TAKE_MAP && msg->pages) || msg->len > copy_max)
 		return false;
 	fastipc_chan_release_room(ch, msg->len);
 	ch->recv_msgs++;
@@ -396,30 +406,40 @@ static void fastipc_chan_delivered(struct fastipc_channel *ch,
 
 /*
  * Give @msg to the receiver that has waited longest, if one waits: the
- * queue is empty then.  Returns its task, referenced, to be woken once
- * ch->lock is dropped (waking it under the lock would have it run while
- * the sender still holds it); NULL if no receiver waits.
+ * queue is empty then.  Plain receives that @msg does not suit, met on
+ * the way, are sent back with EMSGSIZE (rare: the library stops reading
+ * plainly once a message was not plain).  Returns the task @msg went to,
+ * referenced, to be woken once ch->lock is dropped (waking it under the
+ * lock would have it run while the sender still holds it); NULL if no
+ * receiver waits.
  */
 static struct task_struct *fastipc_chan_handoff(struct fastipc_channel *ch,
 						struct fastipc_msg *msg)
 {
-	struct fastipc_rx_waiter *w;
+	struct fastipc_rx_waiter *w, *tmp;
 	struct task_struct *task;
+	bool refuse;
 
 	lockdep_assert_held(&ch->lock);
-	w = list_first_entry_or_null(&ch->rx_waiters,
-				     struct fastipc_rx_waiter, node);
-	if (!w)
-		return NULL;
-	list_del_init(&w->node);
-	w->done = fastipc_chan_deliver(ch, msg, w->map, w->copy_max);
-	task = get_task_struct(w->task);
-	/*
-	 * Last: pairs with the acquire in fastipc_wait_handoff(), which may
-	 * return at once, and @w with it.
-	 */
-	smp_store_release(&w->msg, msg);
-	return task;
+	list_for_each_entry_safe(w, tmp, &ch->rx_waiters, node) {
+		list_del_init(&w->node);
+		refuse = w->how == FASTIPC_TAKE_PLAIN &&
+			 !fastipc_msg_plain(msg, w->copy_max);
+		if (!refuse)
+			w->done = fastipc_chan_deliver(ch, msg, w->how,
+						       w->copy_max);
+		task = get_task_struct(w->task);
+		/*
+		 * Last: pairs with the acquire in fastipc_wait_handoff(),
+		 * which may return at once, and @w with it.
+		 */
+		smp_store_release(&w->msg, refuse ? ERR_PTR(-EMSGSIZE) : msg);
+		if (!refuse)
+			return task;
+		wake_up_process(task);
+		put_task_struct(task);
+	}
+	return NULL;
 }
 
 /*
@@ -589,15 +609,23 @@ void fastipc_chan_commit(struct fastipc_channel *ch, struct fastipc_msg *msg,
 	fastipc_chan_enqueue(ch, msg, false, copied);
 }
 
-static struct fastipc_msg *fastipc_chan_dequeue(struct fastipc_channel *ch)
+/* The first message of the highest priority, or NULL.  Under ch->lock. */
+static struct fastipc_msg *fastipc_chan_first(struct fastipc_channel *ch)
 {
-	struct fastipc_msg *msg;
-	int p;
-
 	if (!ch->prio_mask)
 		return NULL;
-	p = fls(ch->prio_mask) - 1;
-	msg = list_first_entry(&ch->queue[p], struct fastipc_msg, node);
+	return list_first_entry(&ch->queue[fls(ch->prio_mask) - 1],
+				struct fastipc_msg, node);
+}
+
+static struct fastipc_msg *fastipc_chan_dequeue(struct fastipc_channel *ch)
+{
+	struct fastipc_msg *msg = fastipc_chan_first(ch);
+	int p;
+
+	if (!msg)
+		return NULL;
+	p = msg->prio;
 	list_del(&msg->node);
 	if (list_empty(&ch->queue[p]))
 		ch->prio_mask &= ~BIT(p);
@@ -609,8 +637,9 @@ static struct fastipc_msg *fastipc_chan_dequeue(struct fastipc_channel *ch)
 /*
  * Sleep until a sender hands @w a message, the channel dies, a signal or
  * @deadline.  Returns the message; NULL if the channel died; or an
- * ERR_PTR.  A message handed over meanwhile wins over a signal or the
- * deadline: it is this receiver's.
+ * ERR_PTR (EMSGSIZE: the message was not plain, for a plain receive).  A
+ * message handed over meanwhile wins over a signal or the deadline: it
+ * is this receiver's.
  */
 static struct fastipc_msg *fastipc_wait_handoff(struct fastipc_channel *ch,
 						struct fastipc_rx_waiter *w,
@@ -652,21 +681,23 @@ static struct fastipc_msg *fastipc_wait_handoff(struct fastipc_channel *ch,
 
 /*
  * Take the first message of the highest priority, waiting for one unless
- * @nonblock.  A receive that will copy the message out, inline (@map
- * false or no pages) into a buffer of @copy_max bytes that holds it, is
- * counted as done at once (*@done), saving a lock round trip per message;
- * if its copy then fails it puts the message back with
- * fastipc_chan_undeliver().  Otherwise the message keeps its room until
- * fastipc_chan_done() or fastipc_chan_putback().
+ * @nonblock.  A receive that will copy the message out, inline (not
+ * mapped) into a buffer of @copy_max bytes that holds it, is counted as
+ * done at once (*@done), saving a lock round trip per message; if its
+ * copy then fails it puts the message back with fastipc_chan_undeliver().
+ * Otherwise the message keeps its room until fastipc_chan_done() or
+ * fastipc_chan_putback().  A FASTIPC_TAKE_PLAIN receive fails with
+ * EMSGSIZE, leaving the message queued, unless it is plain and fits.
  */
 struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 				      bool nonblock, s64 timeout_ns,
-				      bool map, u64 copy_max, bool *done)
+				      enum fastipc_take how, u64 copy_max,
+				      bool *done)
 {
 	ktime_t deadline = fastipc_deadline(timeout_ns);
 	struct fastipc_rx_waiter w = {
 		.task = current,
-		.map = map,
+		.how = how,
 		.copy_max = copy_max,
 	};
 	struct fastipc_msg *msg;
@@ -677,9 +708,15 @@ struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 			spin_unlock(&ch->lock);
 			return ERR_PTR(-EIDRM);
 		}
+		msg = fastipc_chan_first(ch);
+		if (msg && how == FASTIPC_TAKE_PLAIN &&
+		    !fastipc_msg_plain(msg, copy_max)) {
+			spin_unlock(&ch->lock);
+			return ERR_PTR(-EMSGSIZE);
+		}
 		msg = fastipc_chan_dequeue(ch);
 		if (msg)
-			*done = fastipc_chan_deliver(ch, msg, map, copy_max);
+			*done = fastipc_chan_deliver(ch, msg, how, copy_max);
 		else if (!nonblock)
 			list_add_tail(&w.node, &ch->rx_waiters);
 		spin_unlock(&ch->lock);

@@ -272,9 +272,17 @@ int fastipc_chan_send(struct fastipc_channel *ch, struct fastipc_msg *msg,
 		      size_t copied, bool nonblock, s64 timeout_ns);
 void fastipc_chan_commit(struct fastipc_channel *ch, struct fastipc_msg *msg,
 			 size_t copied);
+/* What a receive does with the message it takes. */
+enum fastipc_take {
+	FASTIPC_TAKE_COPY,	/* copies any message out */
+	FASTIPC_TAKE_MAP,	/* maps a page message, copies the others */
+	FASTIPC_TAKE_PLAIN,	/* copies a plain one, leaves the others */
+};
+
 struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 				      bool nonblock, s64 timeout_ns,
-				      bool map, u64 copy_max, bool *done);
+				      enum fastipc_take how, u64 copy_max,
+				      bool *done);
 void fastipc_chan_undeliver(struct fastipc_channel *ch,
 			    struct fastipc_msg *msg);
 void fastipc_chan_putback(struct fastipc_channel *ch, struct fastipc_msg *msg);
@@ -304,6 +312,7 @@ struct fastipc_handle {
 	struct mutex bind_lock;		/* serialises FASTIPC_IOC_OPEN */
 	struct fastipc_channel *chan;	/* set once, read with acquire */
 	u32 access;			/* FASTIPC_O_RECV | FASTIPC_O_SEND */
+	bool read_plain;		/* FASTIPC_O_READ_PLAIN */
 	struct mm_struct *mm;		/* the binder's mm, mmgrab()ed */
 	/* Our own f_mapping, so unmap_mapping_range() finds the window. */
 	struct address_space mapping;

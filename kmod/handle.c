@@ -175,6 +175,7 @@ static int fastipc_ioc_open(struct fastipc_handle *h, unsigned int cmd,
 	if (err)
 		goto err_put;
 	h->access = access;
+	h->read_plain = op.flags & FASTIPC_O_READ_PLAIN;
 	mmgrab(current->mm);
 	h->mm = current->mm;
 	atomic_inc(&ch->nr_handles);
@@ -424,7 +425,8 @@ static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
 	nonblock = (rv.flags & FASTIPC_NONBLOCK) ||
 		   (file->f_flags & O_NONBLOCK);
 	msg = fastipc_chan_take(ch, nonblock, rv.timeout_ns,
-				rv.flags & FASTIPC_RECV_MAP, rv.len, &done);
+				rv.flags & FASTIPC_RECV_MAP ? FASTIPC_TAKE_MAP :
+				FASTIPC_TAKE_COPY, rv.len, &done);
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
 
@@ -538,7 +540,8 @@ static int fastipc_ioc_info(struct fastipc_handle *h,
 		return -EINVAL;
 	if (READ_ONCE(ch->ns))
 		strscpy(info.name, ch->name, sizeof(info.name));
-	info.handle_flags = h->access;
+	info.handle_flags = h->access |
+			    (h->read_plain ? FASTIPC_O_READ_PLAIN : 0);
 	fastipc_chan_fill_info(ch, &info);
 	mutex_lock(&h->win.lock);
 	info.window_size = (u64)h->win.nr_pages << PAGE_SHIFT;
@@ -678,7 +681,10 @@ static ssize_t fastipc_write(struct file *file, const char __user *buf,
  * read(2) takes the first message of the highest priority and copies it
  * into @buf, whichever path it travelled, as RECV without flags and
  * timeout does; it returns the message's length.  A message longer than
- * @size fails with EMSGSIZE and stays queued (RECV says its length).
+ * @size fails with EMSGSIZE and stays queued (RECV says its length).  On
+ * a FASTIPC_O_READ_PLAIN handle so does a message with a priority or
+ * pages, which the length alone would not describe: the library reads
+ * small messages and leaves the others to RECV, which can map them.
  */
 static ssize_t fastipc_read(struct file *file, char __user *buf, size_t size,
 			    loff_t *ppos)
@@ -693,7 +699,9 @@ static ssize_t fastipc_read(struct file *file, char __user *buf, size_t size,
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
 	msg = fastipc_chan_take(ch, file->f_flags & O_NONBLOCK,
-				FASTIPC_TIMEOUT_NONE, false, size, &done);
+				FASTIPC_TIMEOUT_NONE, h->read_plain ?
+				FASTIPC_TAKE_PLAIN : FASTIPC_TAKE_COPY, size,
+				&done);
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
 

@@ -229,6 +229,154 @@ TEST_F(rw, access_and_state_errors)
 	close(u);
 }
 
+/*
+ * FASTIPC_O_READ_PLAIN: read(2) takes a message only when its length says
+ * all about it (priority 0, copy path, fits); the first message of the
+ * highest priority otherwise stays queued, read fails with EMSGSIZE and
+ * RECV takes it.  The handle's own INFO says the flag.
+ */
+TEST_F(rw, read_plain_leaves_others_queued)
+{
+	int r = fipc_open(self->name, FASTIPC_O_RECV | FASTIPC_O_READ_PLAIN,
+			  0, NULL);
+	uint8_t *tx = malloc(64 * KiB), *rx = malloc(64 * KiB);
+	uint32_t prio, msg_flags;
+	uint64_t len;
+
+	ASSERT_LE(0, r);
+	ASSERT_NE(NULL, tx);
+	ASSERT_NE(NULL, rx);
+	ASSERT_EQ(FASTIPC_O_RECV | FASTIPC_O_READ_PLAIN,
+		  info_of(r).handle_flags);
+	ASSERT_EQ(FASTIPC_O_RDWR, info_of(self->fd).handle_flags);
+
+	/* Plain: read takes it, as on any handle. */
+	ASSERT_EQ(5, wr(self->fd, "plain", 5));
+	ASSERT_EQ(5, rd(r, rx, 64 * KiB));
+	ASSERT_EQ(0, memcmp(rx, "plain", 5));
+
+	/* A priority: refused, kept, and RECV says it. */
+	ASSERT_EQ(0, fipc_send(self->fd, "urgent", 6, 3, 0, -1));
+	ASSERT_EQ(-EMSGSIZE, rd(r, rx, 64 * KiB));
+	ASSERT_EQ(1, info_of(r).queued_msgs);
+	len = 64 * KiB;
+	ASSERT_EQ(0, fipc_recv(r, rx, &len, &prio, 0, -1));
+	ASSERT_EQ(6, len);
+	ASSERT_EQ(3, prio);
+	ASSERT_EQ(0, memcmp(rx, "urgent", 6));
+
+	/* Pages, forced or by size: refused even where they would fit. */
+	fipc_fill(tx, 64 * KiB, 70);
+	ASSERT_EQ(0, fipc_send(self->fd, tx, 100, 0, FASTIPC_SEND_PAGES, -1));
+	ASSERT_EQ((ssize_t)(64 * KiB), wr(self->fd, tx, 64 * KiB));
+	for (int i = 0; i < 2; i++) {
+		uint64_t want = i ? 64 * KiB : 100;
+
+		ASSERT_EQ(-EMSGSIZE, rd(r, rx, 64 * KiB));
+		ASSERT_EQ(2 - i, info_of(r).queued_msgs);
+		len = 64 * KiB;
+		ASSERT_EQ(0, fipc_recv_full(r, rx, &len, NULL, &msg_flags, 0,
+					    -1));
+		ASSERT_EQ(want, len);
+		ASSERT_EQ(FASTIPC_MSG_PAGES, msg_flags);
+		ASSERT_EQ(-1, fipc_check(rx, len, 70));
+	}
+
+	/* A plain message behind a priority waits its turn. */
+	ASSERT_EQ(1, wr(self->fd, "p", 1));
+	ASSERT_EQ(0, fipc_send(self->fd, "q", 1, 1, 0, -1));
+	ASSERT_EQ(-EMSGSIZE, rd(r, rx, 64 * KiB));
+	len = 64 * KiB;
+	ASSERT_EQ(0, fipc_recv(r, rx, &len, &prio, 0, -1));
+	ASSERT_EQ(1, prio);
+	ASSERT_EQ('q', rx[0]);
+	ASSERT_EQ(1, rd(r, rx, 64 * KiB));
+	ASSERT_EQ('p', rx[0]);
+
+	/* Too long for the buffer: EMSGSIZE as ever. */
+	ASSERT_EQ(100, wr(self->fd, tx, 100));
+	ASSERT_EQ(-EMSGSIZE, rd(r, rx, 99));
+	ASSERT_EQ(100, rd(r, rx, 100));
+	ASSERT_EQ(0, info_of(r).queued_msgs);
+	close(r);
+	free(tx);
+	free(rx);
+}
+
+struct waiting_rx {
+	int fd;
+	bool plain;		/* read(2), else a blocking RECV */
+	ssize_t ret;		/* length or -errno */
+	uint32_t prio;
+};
+
+static void *wait_rx(void *arg)
+{
+	struct waiting_rx *w = arg;
+	uint64_t len = 64;
+	char buf[64];
+
+	if (w->plain) {
+		w->ret = rd(w->fd, buf, sizeof(buf));
+		return NULL;
+	}
+	w->ret = fipc_recv(w->fd, buf, &len, &w->prio, 0, -1);
+	if (!w->ret)
+		w->ret = (ssize_t)len;
+	return NULL;
+}
+
+/*
+ * A plain read(2) already waiting when a message it may not take arrives
+ * returns EMSGSIZE; the message goes to a RECV waiting behind it, or
+ * stays queued for the next one.
+ */
+TEST_F(rw, waiting_plain_read_refuses_handoff)
+{
+	int p = fipc_open(self->name, FASTIPC_O_RECV | FASTIPC_O_READ_PLAIN,
+			  0, NULL);
+	int q = fipc_open(self->name, FASTIPC_O_RECV, 0, NULL);
+	struct waiting_rx plain = { .fd = p, .plain = true };
+	struct waiting_rx recv = { .fd = q };
+	pthread_t tp, tq;
+
+	ASSERT_LE(0, p);
+	ASSERT_LE(0, q);
+
+	/* Alone: refused, the message stays. */
+	ASSERT_EQ(0, pthread_create(&tp, NULL, wait_rx, &plain));
+	fipc_sleep_ms(100);
+	ASSERT_EQ(0, fipc_send(self->fd, "hi", 2, 5, 0, -1));
+	ASSERT_EQ(0, pthread_join(tp, NULL));
+	ASSERT_EQ(-EMSGSIZE, plain.ret);
+	ASSERT_EQ(1, info_of(p).queued_msgs);
+	wait_rx(&recv);
+	ASSERT_EQ(2, recv.ret);
+	ASSERT_EQ(5, recv.prio);
+
+	/* In front of a RECV: refused, the RECV gets it. */
+	ASSERT_EQ(0, pthread_create(&tp, NULL, wait_rx, &plain));
+	fipc_sleep_ms(50);
+	ASSERT_EQ(0, pthread_create(&tq, NULL, wait_rx, &recv));
+	fipc_sleep_ms(100);
+	ASSERT_EQ(0, fipc_send(self->fd, "yo", 2, 2, 0, -1));
+	ASSERT_EQ(0, pthread_join(tp, NULL));
+	ASSERT_EQ(0, pthread_join(tq, NULL));
+	ASSERT_EQ(-EMSGSIZE, plain.ret);
+	ASSERT_EQ(2, recv.ret);
+	ASSERT_EQ(2, recv.prio);
+	ASSERT_EQ(0, info_of(p).queued_msgs);
+
+	/* And a plain message is the plain reader's. */
+	ASSERT_EQ(0, pthread_create(&tp, NULL, wait_rx, &plain));
+	fipc_sleep_ms(100);
+	ASSERT_EQ(3, wr(self->fd, "abc", 3));
+	ASSERT_EQ(0, pthread_join(tp, NULL));
+	ASSERT_EQ(3, plain.ret);
+	close(p);
+	close(q);
+}
+
 static void *late_writer(void *arg)
 {
 	int fd = *(int *)arg;

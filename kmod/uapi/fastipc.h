@@ -48,8 +48,14 @@ struct fastipc_attr {
 #define FASTIPC_O_RDWR		(FASTIPC_O_RECV | FASTIPC_O_SEND)
 #define FASTIPC_O_CREAT		0x00000004U	/* create if it does not exist */
 #define FASTIPC_O_EXCL		0x00000008U	/* with CREAT: fail if it exists */
+/*
+ * read(2) on this handle takes only messages its result describes whole:
+ * priority 0, copy path, at most the buffer's size.  Any other first
+ * message stays queued and read fails with EMSGSIZE, for RECV to take.
+ */
+#define FASTIPC_O_READ_PLAIN	0x00000010U
 #define FASTIPC_O_ALL		(FASTIPC_O_RDWR | FASTIPC_O_CREAT | \
-				 FASTIPC_O_EXCL)
+				 FASTIPC_O_EXCL | FASTIPC_O_READ_PLAIN)
 
 /*
  * FASTIPC_IOC_OPEN: bind this file to a channel.  One file is one handle on
@@ -157,7 +163,7 @@ struct fastipc_info {
 	__u32 uid;		/* owner, in the caller's user namespace */
 	__u32 gid;
 	__u32 mode;
-	__u32 handle_flags;	/* FASTIPC_O_RECV / FASTIPC_O_SEND of this handle */
+	__u32 handle_flags;	/* this handle's FASTIPC_O_RDWR, _READ_PLAIN bits */
 	struct fastipc_attr attr;
 	__u64 queued_msgs;
 	__u64 queued_bytes;
