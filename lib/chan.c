@@ -74,7 +74,12 @@ int fastipc_open(const char *name, unsigned int flags, unsigned int mode,
 	ret = copy_name(op.name, name);
 	if (ret)
 		return ret;
-	op.flags = flags;
+	/*
+	 * A receiving handle reads plain messages with read(2), which skips
+	 * the ioctl's argument structure and security hook, and leaves the
+	 * others (priorities, pages to map) to FASTIPC_IOC_RECV.
+	 */
+	op.flags = flags | (flags & FASTIPC_O_RECV ? FASTIPC_O_READ_PLAIN : 0);
 	op.mode = mode;
 	if (attr)
 		op.attr = *attr;

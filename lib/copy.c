@@ -70,6 +70,28 @@ int fastipc_send(struct fastipc_chan *ch, const void *buf, size_t len,
 				 FASTIPC_TIMEOUT_NONE);
 }
 
+/*
+ * After a FASTIPC_IOC_RECV that delivered @r: would read(2) into @size
+ * bytes have taken that message?  If not, the next receive skips it.
+ */
+static void note_recv(struct fastipc_chan *ch, const struct fastipc_recv *r,
+		      size_t size)
+{
+	bool by_ioctl = r->prio || (r->msg_flags & FASTIPC_MSG_PAGES) ||
+			r->len > size;
+
+	if (atomic_load_explicit(&ch->rx_by_ioctl, memory_order_relaxed) !=
+	    by_ioctl)
+		atomic_store_explicit(&ch->rx_by_ioctl, by_ioctl,
+				      memory_order_relaxed);
+}
+
+/* Should a receive without flags or timeout try read(2) first? */
+static bool read_first(struct fastipc_chan *ch)
+{
+	return !atomic_load_explicit(&ch->rx_by_ioctl, memory_order_relaxed);
+}
+
 FASTIPC_EXPORT
 ssize_t fastipc_timedrecv(struct fastipc_chan *ch, void *buf, size_t size,
 			  unsigned int *prio, unsigned int flags,
@@ -81,11 +103,19 @@ ssize_t fastipc_timedrecv(struct fastipc_chan *ch, void *buf, size_t size,
 
 	if (!ch)
 		return -EINVAL;
-	/* Likewise read(2), when nobody asks for the priority. */
+	/*
+	 * Likewise read(2), when nobody asks for the priority.  The handle
+	 * is FASTIPC_O_READ_PLAIN: a message with a priority or pages stays
+	 * queued (EMSGSIZE, as one too long does), and RECV below copies it
+	 * or says how long it is.
+	 */
 	if (!prio && !flags && timeout_ns < 0 &&
-	    size <= FASTIPC_MSG_SIZE_LIMIT) {
+	    size <= FASTIPC_MSG_SIZE_LIMIT && read_first(ch)) {
 		n = read(ch->fd, buf, size);
-		return n < 0 ? -errno : n;
+		if (n >= 0)
+			return n;
+		if (errno != EMSGSIZE)
+			return -errno;
 	}
 	memset(&r, 0, sizeof(r));
 	r.buf = fipc_ptr(buf);
@@ -95,6 +125,7 @@ ssize_t fastipc_timedrecv(struct fastipc_chan *ch, void *buf, size_t size,
 	ret = fipc_ioctl(ch->fd, FASTIPC_IOC_RECV, &r);
 	if (ret)
 		return ret;
+	note_recv(ch, &r, size);
 	if (prio)
 		*prio = r.prio;
 	return (ssize_t)r.len;
@@ -151,10 +182,12 @@ bool fipc_lent_back(struct fastipc_chan *ch, void *buf)
  * Receive one message with kernel flags @kflags (FASTIPC_NONBLOCK and
  * maybe FASTIPC_RECV_MAP) until @deadline.  A copied message ends in a
  * malloc'd buffer of its size, stored in *bufp; a mapped one leaves *bufp
- * NULL and r->addr set.  On EMSGSIZE the kernel has said the length:
+ * NULL and r->addr set.  A blocking receive without deadline tries
+ * read(2) first, which takes a plain message that fits the spare buffer
+ * and leaves any other for RECV.  On EMSGSIZE RECV has said the length:
  * retry with that much (another receiver may have taken the message
  * meanwhile, so this loops).  Returns 0 or -errno; *r is the kernel's
- * answer.
+ * answer (for a read, a plain message: just the length).
  *
  * With @may_lend (fastipc_recv_msg, whose messages go back through the
  * library), a copied message may be left in the spare buffer itself,
@@ -169,18 +202,37 @@ int fipc_recv_heap(struct fastipc_chan *ch, unsigned int kflags,
 	size_t size = ch->recv_guess;
 	void *buf = fipc_spare_get(ch);
 	bool spare = true;	/* buf is recv_guess bytes, may go back */
+	bool by_read = !(kflags & FASTIPC_NONBLOCK) && deadline < 0 &&
+		       read_first(ch);
 	void *none = NULL;
+	ssize_t n;
 	int ret;
 
 	for (;;) {
 		if (!buf)
 			return -ENOMEM;
+		if (by_read) {
+			by_read = false;
+			memset(r, 0, sizeof(*r));
+			n = read(ch->fd, buf, size);
+			if (n >= 0) {
+				r->len = (uint64_t)n;
+				ret = 0;
+				break;
+			}
+			ret = -errno;
+			if (ret != -EMSGSIZE)
+				break;
+			continue;	/* not plain, or too long: RECV */
+		}
 		memset(r, 0, sizeof(*r));
 		r->buf = fipc_ptr(buf);
 		r->len = size;
 		r->timeout_ns = fipc_remaining(deadline);
 		r->flags = kflags;
 		ret = fipc_ioctl(ch->fd, FASTIPC_IOC_RECV, r);
+		if (!ret)
+			note_recv(ch, r, ch->recv_guess);
 		if (ret != -EMSGSIZE)
 			break;
 		if (r->len <= size || r->len > SIZE_MAX) {

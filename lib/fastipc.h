@@ -119,7 +119,9 @@ struct fastipc_msg {
  *         cached in the handle (fastipc_get_attr).
  * @chp:   out: the new handle
  *
- * Opens /dev/fastipc (O_CLOEXEC) and binds it to the channel.
+ * Opens /dev/fastipc (O_CLOEXEC) and binds it to the channel; a handle
+ * that receives is bound FASTIPC_O_READ_PLAIN (the library reads plain
+ * messages with read(2), libfastipc.md).
  *
  * Returns 0.  Errors: -ENODEV (module not loaded), -ENOENT (no such
  * channel and no FASTIPC_O_CREAT), -EEXIST (CREAT|EXCL and it exists),

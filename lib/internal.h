@@ -51,6 +51,14 @@ struct fastipc_chan {
 	pthread_mutex_t win_lock;
 	struct fastipc_chan *win_next;	/* registry of mapped windows */
 
+	/*
+	 * The last message received was one read(2) would have refused on
+	 * this FASTIPC_O_READ_PLAIN handle (a priority, pages, longer than
+	 * the buffer): receive the next one with FASTIPC_IOC_RECV at once
+	 * rather than try read(2) first.  A hint; threads may race on it.
+	 */
+	_Atomic bool rx_by_ioctl;
+
 	/* A spare receive buffer of recv_guess bytes, or NULL. */
 	void *_Atomic recv_spare;
 	size_t recv_guess;

@@ -199,6 +199,64 @@ TEST_F(lib, copied_message_forwarded_and_released)
 	fastipc_close(rw);
 }
 
+/*
+ * Plain messages are read(2) and the others left to RECV (the library's
+ * handles are FASTIPC_O_READ_PLAIN): in a stream that switches between
+ * them, blocking receives still give every message whole, with its
+ * priority, mapped when it travelled in pages.
+ */
+TEST_F(lib, mixed_stream_arrives_as_sent)
+{
+	static const struct {
+		size_t len;
+		unsigned int prio, send_flags;
+	} seq[] = {
+		{ SMALL, 0, 0 }, { SMALL, 4, 0 }, { SMALL, 0, 0 },
+		{ SMALL, 0, FASTIPC_SEND_PAGES }, { SMALL, 0, 0 },
+		{ BIG, 0, 0 }, { BIG, 2, 0 }, { 0, 0, 0 }, { BIG, 0, 0 },
+		{ SMALL, 0, 0 }, { SMALL, 1, FASTIPC_SEND_PAGES },
+		{ SMALL, 0, 0 },
+	};
+	static uint8_t out[BIG], in[BIG];
+	struct fastipc_msg msg;
+	unsigned int i, round, prio;
+	bool pages;
+	ssize_t n;
+
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+			pages = seq[i].len >= BIG || seq[i].send_flags;
+			fipc_fill(out, seq[i].len, 10 * round + i);
+			ASSERT_EQ(0, fastipc_send(self->tx, out, seq[i].len,
+						  seq[i].prio,
+						  seq[i].send_flags));
+			if (round == 0) {
+				/* The message API, blocking. */
+				ASSERT_EQ(0, fastipc_recv_msg(self->rx, &msg,
+							      0, -1));
+				ASSERT_EQ(seq[i].len, msg.len);
+				ASSERT_EQ(seq[i].prio, msg.prio);
+				ASSERT_EQ(pages ? FASTIPC_MSG_PAGES |
+					  FASTIPC_MSG_MAPPED : 0, msg.flags)
+					TH_LOG("message %u", i);
+				ASSERT_EQ(-1, fipc_check(msg.data, msg.len,
+							 i));
+				ASSERT_EQ(0, fastipc_msg_release(self->rx,
+								 &msg));
+				continue;
+			}
+			/* The copy API, without (1) and with (2) priority. */
+			prio = 99;
+			n = fastipc_recv(self->rx, in, sizeof(in),
+					 round == 2 ? &prio : NULL, 0);
+			ASSERT_EQ((ssize_t)seq[i].len, n) TH_LOG("message %u", i);
+			ASSERT_EQ(-1, fipc_check(in, seq[i].len, 10 * round + i));
+			if (round == 2)
+				ASSERT_EQ(seq[i].prio, prio);
+		}
+	}
+}
+
 TEST_F(lib, recv_alloc_gives_a_buffer_of_its_own)
 {
 	uint8_t out[3000];
