@@ -172,10 +172,18 @@ bool fipc_lent_back(struct fastipc_chan *ch, void *buf)
 {
 	void *expected = buf;
 
-	return buf && atomic_compare_exchange_strong_explicit(&ch->recv_lent,
-							      &expected, NULL,
-							      memory_order_acq_rel,
-							      memory_order_relaxed);
+	/*
+	 * Whoever holds a lent buffer got it from the receive that lent it,
+	 * after it was lent: a plain load sees it.  Most buffers sent or
+	 * freed were never lent, and need no locked instruction.
+	 */
+	if (!buf || atomic_load_explicit(&ch->recv_lent,
+					 memory_order_relaxed) != buf)
+		return false;
+	return atomic_compare_exchange_strong_explicit(&ch->recv_lent,
+						       &expected, NULL,
+						       memory_order_acq_rel,
+						       memory_order_relaxed);
 }
 
 /*
