@@ -639,7 +639,7 @@ const struct cli_cmd cmd_bench = {
 	"\n"
 	"  -q, --quick            a few sizes, short windows: seconds\n"
 	"  -F, --full             every workload at every size, longer windows\n"
-	"                         (default: about 7 minutes in the test VM)\n"
+	"                         (default: about 8 minutes in the test VM)\n"
 	"  -o, --out DIR          write results.csv, floors.csv, results.json,\n"
 	"                         charts (PNG, SVG) and report.md into DIR\n"
 	"  -m, --mechanisms LIST  comma-separated names or families (default\n"

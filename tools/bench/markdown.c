@@ -28,7 +28,9 @@ static const char method_text[] =
 "buffers keep their larger defaults). Limits are raised to carry the "
 "tested sizes, and printed; a size a mechanism cannot carry is shown as "
 "n/a with the reason.\n"
-"- **Warm-up, then repetitions.** After a warm-up, the receiver measures "
+"- **Warm-up, then repetitions.** After a warm-up that fills the link's "
+"buffering twice (so that buffers that circulate, such as a zero-copy "
+"sender's page pool, reach their steady number), the receiver measures "
 "consecutive windows (each at least a minimum time and number of "
 "messages). The whole plan runs in several passes, minutes apart; each "
 "measurement reports the median window of its best pass (a shared host "
@@ -187,7 +189,8 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 		   "| fastipc module | %s, zc_threshold %lu |\n"
 		   "| placement | receiver on CPU %d, senders on CPU %d |\n"
 		   "| windows | %u passes of %u windows of at least %.0f ms "
-		   "and %u messages, after %.0f ms of warm-up; the best "
+		   "and %u messages, after %.0f ms and 2 x (depth + 1) "
+		   "messages of warm-up; the best "
 		   "pass's median |\n| duration | %.0f s |\n",
 		s->cpu_model, s->cpus_online, s->kernel, s->virt,
 		s->mem_total_kb / 1024, s->mem_avail_kb / 1024,

@@ -16,7 +16,7 @@
 VM_OUT ?= $(O)/vm/out
 VM_FLAGS ?=
 CHECK_TIMEOUT ?= 1800
-# The comparison benchmark (Documentation/benchmarks.md): about 7 minutes
+# The comparison benchmark (Documentation/benchmarks.md): about 8 minutes
 # under emulation; tables on the terminal, files in $(VM_OUT)/bench.
 DEMO_CMD ?= build/tools/fastipc bench --out $(VM_OUT)/bench
 DEMO_TIMEOUT ?= 1200
