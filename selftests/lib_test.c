@@ -11,6 +11,20 @@
 #define SMALL	64
 #define BIG	(64 * 1024)	/* above the default zc_threshold of 16 KiB */
 
+/*
+ * The library's read(2) calls, counted: this program is linked with
+ * -Wl,--wrap=read, so libfastipc's calls to read() come here first.
+ */
+static unsigned long reads;
+ssize_t __real_read(int fd, void *buf, size_t count);
+ssize_t __wrap_read(int fd, void *buf, size_t count);
+
+ssize_t __wrap_read(int fd, void *buf, size_t count)
+{
+	reads++;
+	return __real_read(fd, buf, count);
+}
+
 FIXTURE(lib) {
 	char name[FASTIPC_NAME_LEN];
 	struct fastipc_chan *tx, *rx;
@@ -255,6 +269,56 @@ TEST_F(lib, mixed_stream_arrives_as_sent)
 				ASSERT_EQ(seq[i].prio, prio);
 		}
 	}
+}
+
+/*
+ * How many system calls a stream costs: plain messages are read(2) one
+ * each; in a stream of page or priority messages only the first read is
+ * refused, after which the library goes to RECV at once; and the first
+ * plain message after them brings read(2) back.
+ */
+TEST_F(lib, refused_read_not_repeated)
+{
+	static uint8_t out[BIG], in[BIG];
+	struct fastipc_msg msg;
+	unsigned long before;
+	int i;
+
+	fipc_fill(out, BIG, 5);
+	before = reads;
+	for (i = 0; i < 10; i++) {
+		ASSERT_EQ(0, fastipc_send(self->tx, out, SMALL, 0, 0));
+		ASSERT_EQ(0, fastipc_recv_msg(self->rx, &msg, 0, -1));
+		ASSERT_EQ(0, msg.flags);
+		ASSERT_EQ(0, fastipc_msg_release(self->rx, &msg));
+	}
+	ASSERT_EQ(10, reads - before) TH_LOG("plain messages");
+
+	before = reads;
+	for (i = 0; i < 10; i++) {
+		ASSERT_EQ(0, fastipc_send(self->tx, out, BIG, 0, 0));
+		ASSERT_EQ(0, fastipc_recv_msg(self->rx, &msg, 0, -1));
+		ASSERT_EQ(FASTIPC_MSG_PAGES | FASTIPC_MSG_MAPPED, msg.flags);
+		ASSERT_EQ(-1, fipc_check(msg.data, BIG, 5));
+		ASSERT_EQ(0, fastipc_msg_release(self->rx, &msg));
+	}
+	ASSERT_EQ(1, reads - before) TH_LOG("page messages");
+
+	/* The first plain one goes through RECV, the others read(2). */
+	before = reads;
+	for (i = 0; i < 10; i++) {
+		ASSERT_EQ(0, fastipc_send(self->tx, out, SMALL, 0, 0));
+		ASSERT_EQ(SMALL, fastipc_recv(self->rx, in, sizeof(in), NULL, 0));
+	}
+	ASSERT_EQ(9, reads - before) TH_LOG("plain again");
+
+	before = reads;
+	for (i = 0; i < 10; i++) {
+		ASSERT_EQ(0, fastipc_send(self->tx, out, SMALL, 1, 0));
+		ASSERT_EQ(SMALL, fastipc_recv(self->rx, in, sizeof(in), NULL, 0));
+		ASSERT_EQ(-1, fipc_check(in, SMALL, 5));
+	}
+	ASSERT_EQ(1, reads - before) TH_LOG("priority messages");
 }
 
 TEST_F(lib, recv_alloc_gives_a_buffer_of_its_own)

@@ -30,11 +30,11 @@ $(O)/selftests/%_test: selftests/%_test.c $(SELFTEST_HDRS) \
 		$(KSFT_DIR)/kselftest_harness.h | $(O)/selftests
 	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR) -o $@ $< $(SELFTEST_LDLIBS)
 
-# libfastipc, linked statically.
+# libfastipc, linked statically; its read(2) calls counted (--wrap).
 $(O)/selftests/lib_test: selftests/lib_test.c $(SELFTEST_HDRS) lib/fastipc.h \
 		$(LIB_A) $(KSFT_DIR)/kselftest_harness.h | $(O)/selftests
 	$(CC) $(FASTIPC_CPPFLAGS) $(USER_CFLAGS) -isystem $(KSFT_DIR) -o $@ $< \
-		$(FASTIPC_LIBS)
+		-Wl,--wrap=read $(FASTIPC_LIBS)
 
 # The benchmark's payload code, tested on its own.
 $(O)/selftests/payload_test: selftests/payload_test.c tools/bench/payload.c \
