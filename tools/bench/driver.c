@@ -44,7 +44,6 @@
 #include "bench.h"
 
 #define STOP_BIT	(1ULL << 63)
-#define WARM_MIN_MSGS	2
 #define LAT_WARM_MIN	5
 
 struct child_result {
@@ -215,8 +214,7 @@ static int receiver(struct cellrun *x, struct link *l)
 	 * and must clear each fresh page) reach their steady number, so
 	 * that no window pays for the pool's growth.
 	 */
-	uint64_t warm_min = 2 * ((uint64_t)l->depth + 1) > WARM_MIN_MSGS ?
-			    2 * ((uint64_t)l->depth + 1) : WARM_MIN_MSGS;
+	uint64_t warm_min = 2 * ((uint64_t)l->depth + 1);
 	int64_t t0 = now_ns(), wstart = 0, now, last = t0, cpu0 = -1;
 	/* Read the clock every @stride messages, about every 0.25-2 ms: in
 	 * the VM clock_gettime() reads the HPET, which costs more than a
