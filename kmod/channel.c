@@ -367,10 +367,36 @@ void fastipc_chan_unreserve(struct fastipc_channel *ch, size_t len)
 	fastipc_wake_senders(ch);
 }
 
-/* Would a FASTIPC_TAKE_PLAIN receive into @copy_max bytes take @msg? */
-static bool fastipc_msg_plain(const struct fastipc_msg *msg, u64 copy_max)
+/*
+ * Does a receive of kind @how into @copy_max bytes leave @msg queued?  A
+ * plain one (read(2)) takes only copy-path messages of priority 0 that
+ * fit, a vector one (FASTIPC_IOC_RECV_VEC) copy-path messages that fit.
+ */
+static bool fastipc_take_refuses(enum fastipc_take how,
+				 const struct fastipc_msg *msg, u64 copy_max)
 {
-	return !msg->pages && !msg->prio && msg->len <= copy_max;
+	switch (how) {
+	case FASTIPC_TAKE_PLAIN:
+		return msg->pages || msg->prio || msg->len > copy_max;
+	case FASTIPC_TAKE_COPIED:
+		return msg->pages || msg->len > copy_max;
+	default:
+		return false;
+	}
+}
+
+/*
+ * A message of @len bytes leaves the queue's room for a receiver that
+ * copies it out: count it as delivered.  Caller holds ch->lock and
+ * grants the room.
+ */
+static void fastipc_chan_count_copied(struct fastipc_channel *ch, size_t len)
+{
+	ch->nr_msgs--;
+	ch->nr_bytes -= len;
+	ch->recv_msgs++;
+	ch->recv_bytes += len;
+	ch->copied_bytes += len;
 }
 
 /*
@@ -386,10 +412,8 @@ static bool fastipc_chan_deliver(struct fastipc_channel *ch,
 	lockdep_assert_held(&ch->lock);
 	if ((how == FASTIPC_TAKE_MAP && msg->pages) || msg->len > copy_max)
 		return false;
-	fastipc_chan_release_room(ch, msg->len);
-	ch->recv_msgs++;
-	ch->recv_bytes += msg->len;
-	ch->copied_bytes += msg->len;
+	fastipc_chan_count_copied(ch, msg->len);
+	fastipc_chan_grant(ch);
 	return true;
 }
 
@@ -406,9 +430,9 @@ static void fastipc_chan_delivered(struct fastipc_channel *ch,
 
 /*
  * Give @msg to the receiver that has waited longest, if one waits: the
- * queue is empty then.  Plain receives that @msg does not suit, met on
- * the way, are sent back with EMSGSIZE (rare: the library stops reading
- * plainly once a message was not plain).  Returns the task @msg went to,
+ * queue is empty then.  Plain and vector receives that @msg does not
+ * suit, met on the way, are sent back with EMSGSIZE (rare: the library
+ * stops reading plainly once a message was not plain).  Returns the task @msg went to,
  * referenced, to be woken once ch->lock is dropped (waking it under the
  * lock would have it run while the sender still holds it); NULL if no
  * receiver waits.
@@ -423,8 +447,7 @@ static struct task_struct *fastipc_chan_handoff(struct fastipc_channel *ch,
 	lockdep_assert_held(&ch->lock);
 	list_for_each_entry_safe(w, tmp, &ch->rx_waiters, node) {
 		list_del_init(&w->node);
-		refuse = w->how == FASTIPC_TAKE_PLAIN &&
-			 !fastipc_msg_plain(msg, w->copy_max);
+		refuse = fastipc_take_refuses(w->how, msg, w->copy_max);
 		if (!refuse)
 			w->done = fastipc_chan_deliver(ch, msg, w->how,
 						       w->copy_max);
@@ -686,8 +709,9 @@ static struct fastipc_msg *fastipc_wait_handoff(struct fastipc_channel *ch,
  * done at once (*@done), saving a lock round trip per message; if its
  * copy then fails it puts the message back with fastipc_chan_undeliver().
  * Otherwise the message keeps its room until fastipc_chan_done() or
- * fastipc_chan_putback().  A FASTIPC_TAKE_PLAIN receive fails with
- * EMSGSIZE, leaving the message queued, unless it is plain and fits.
+ * fastipc_chan_putback().  A FASTIPC_TAKE_PLAIN or FASTIPC_TAKE_COPIED
+ * receive fails with EMSGSIZE, leaving the message queued, when it does
+ * not take such a message (fastipc_take_refuses()).
  */
 struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 				      bool nonblock, s64 timeout_ns,
@@ -709,8 +733,7 @@ struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 			return ERR_PTR(-EIDRM);
 		}
 		msg = fastipc_chan_first(ch);
-		if (msg && how == FASTIPC_TAKE_PLAIN &&
-		    !fastipc_msg_plain(msg, copy_max)) {
+		if (msg && fastipc_take_refuses(how, msg, copy_max)) {
 			spin_unlock(&ch->lock);
 			return ERR_PTR(-EMSGSIZE);
 		}
@@ -738,6 +761,86 @@ struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 			return msg;
 		}
 	}
+}
+
+/*
+ * Take up to @n queued messages for a vector receive, the i-th for a
+ * buffer of @ent[i].len bytes, each counted as delivered; it stops
+ * before a message in pages or too big, and when the queue is empty.
+ * The room they free is granted once, at the end: a sender waiting for
+ * room is woken once per call, not once per message.  Returns how many
+ * it took; 0 if the queue is empty; -EMSGSIZE if the first queued
+ * message must stay; -EIDRM once the channel died.
+ */
+static int fastipc_chan_take_queued(struct fastipc_channel *ch,
+				    const struct fastipc_rvec *ent,
+				    struct fastipc_msg **msgs, unsigned int n)
+{
+	struct fastipc_msg *msg = NULL;
+	unsigned int i;
+	u64 bytes = 0;
+
+	spin_lock(&ch->lock);
+	if (ch->dead) {
+		spin_unlock(&ch->lock);
+		return -EIDRM;
+	}
+	for (i = 0; i < n; i++) {
+		msg = fastipc_chan_first(ch);
+		if (!msg ||
+		    fastipc_take_refuses(FASTIPC_TAKE_COPIED, msg, ent[i].len))
+			break;
+		fastipc_chan_dequeue(ch);
+		fastipc_chan_count_copied(ch, msg->len);
+		bytes += msg->len;
+		msgs[i] = msg;
+	}
+	if (i)
+		fastipc_chan_grant(ch);
+	spin_unlock(&ch->lock);
+
+	if (!i)
+		return msg ? -EMSGSIZE : 0;
+	fastipc_count(&fastipc_counters.bytes_queued, -(s64)bytes);
+	fastipc_count(&fastipc_counters.copied_bytes, bytes);
+	fastipc_wake_senders(ch);
+	return i;
+}
+
+/*
+ * FASTIPC_IOC_RECV_VEC: take up to @n copy-path messages, the i-th for a
+ * buffer of @ent[i].len bytes, each counted as delivered (a failed copy
+ * puts it back with fastipc_chan_undeliver()).  The first is waited for
+ * as fastipc_chan_take() does, unless @nonblock; the others are those
+ * already queued.  Returns how many were taken, at least one, or an
+ * errno: EMSGSIZE when the first message must stay queued.
+ */
+int fastipc_chan_take_vec(struct fastipc_channel *ch, bool nonblock,
+			  s64 timeout_ns, const struct fastipc_rvec *ent,
+			  struct fastipc_msg **msgs, unsigned int n)
+{
+	struct fastipc_msg *msg;
+	bool done;
+	int ret;
+
+	ret = fastipc_chan_take_queued(ch, ent, msgs, n);
+	if (ret)
+		return ret;
+	if (nonblock)
+		return -EAGAIN;
+	/*
+	 * Empty: wait for a hand-off.  Whatever arrives after it is left
+	 * for the next call; the receiver was the faster side just now.
+	 */
+	msg = fastipc_chan_take(ch, false, timeout_ns, FASTIPC_TAKE_COPIED,
+				ent[0].len, &done);
+	if (IS_ERR(msg))
+		return PTR_ERR(msg);
+	/* A copy-path message that fits is counted as delivered at take. */
+	if (WARN_ON_ONCE(!done))
+		fastipc_chan_done(ch, msg->len, msg->len, 0);
+	msgs[0] = msg;
+	return 1;
 }
 
 /*

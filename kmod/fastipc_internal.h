@@ -277,12 +277,19 @@ enum fastipc_take {
 	FASTIPC_TAKE_COPY,	/* copies any message out */
 	FASTIPC_TAKE_MAP,	/* maps a page message, copies the others */
 	FASTIPC_TAKE_PLAIN,	/* copies a plain one, leaves the others */
+	FASTIPC_TAKE_COPIED,	/* copies a copy-path one, leaves the others */
 };
+
+/* Messages one FASTIPC_IOC_RECV_VEC takes at most (its stack arrays). */
+#define FASTIPC_RECV_VEC_BATCH	16
 
 struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 				      bool nonblock, s64 timeout_ns,
 				      enum fastipc_take how, u64 copy_max,
 				      bool *done);
+int fastipc_chan_take_vec(struct fastipc_channel *ch, bool nonblock,
+			  s64 timeout_ns, const struct fastipc_rvec *ent,
+			  struct fastipc_msg **msgs, unsigned int n);
 void fastipc_chan_undeliver(struct fastipc_channel *ch,
 			    struct fastipc_msg *msg);
 void fastipc_chan_putback(struct fastipc_channel *ch, struct fastipc_msg *msg);

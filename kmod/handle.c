@@ -488,6 +488,74 @@ err_putback:
 	return err;
 }
 
+/*
+ * Copy each taken message out and report it: the entries, then their
+ * count.  What cannot be copied or reported goes back to the queue, in
+ * order, with every message after it (a receiver waiting meanwhile may
+ * be handed one of them: it finds the queue empty only then).
+ */
+static int fastipc_ioc_recv_vec(struct file *file, struct fastipc_handle *h,
+				struct fastipc_channel *ch, unsigned int cmd,
+				unsigned long arg)
+{
+	struct fastipc_msg *msgs[FASTIPC_RECV_VEC_BATCH];
+	struct fastipc_rvec ent[FASTIPC_RECV_VEC_BATCH];
+	struct fastipc_rvec __user *uvec;
+	struct fastipc_recv_vec rv;
+	unsigned int i, n, got;
+	bool nonblock;
+	int err;
+
+	err = fastipc_arg_in(&rv, sizeof(rv), FASTIPC_RECV_VEC_SIZE_VER0, cmd,
+			     arg);
+	if (err)
+		return err;
+	if ((rv.flags & ~FASTIPC_NONBLOCK) || !rv.count ||
+	    rv.count > FASTIPC_RECV_VEC_MAX ||
+	    memchr_inv(rv.__reserved, 0, sizeof(rv.__reserved)))
+		return -EINVAL;
+	if (!(h->access & FASTIPC_O_RECV))
+		return -EBADF;
+
+	/* Only the entries this call can fill are read. */
+	n = min_t(u32, rv.count, FASTIPC_RECV_VEC_BATCH);
+	uvec = u64_to_user_ptr(rv.vec);
+	if (copy_from_user(ent, uvec, n * sizeof(ent[0])))
+		return -EFAULT;
+	for (i = 0; i < n; i++)
+		if (ent[i].__reserved)
+			return -EINVAL;
+
+	nonblock = (rv.flags & FASTIPC_NONBLOCK) ||
+		   (file->f_flags & O_NONBLOCK);
+	err = fastipc_chan_take_vec(ch, nonblock, rv.timeout_ns, ent, msgs, n);
+	if (err < 0)
+		return err;
+	got = err;
+
+	for (i = 0; i < got; i++) {
+		err = fastipc_msg_copy_out(u64_to_user_ptr(ent[i].buf),
+					   ent[i].len, msgs[i]);
+		if (err)
+			break;
+		ent[i].len = msgs[i]->len;
+		ent[i].prio = msgs[i]->prio;
+	}
+	rv.count = i;
+	if (i && (copy_to_user(uvec, ent, i * sizeof(ent[0])) ||
+		  fastipc_arg_out(arg, &rv, sizeof(rv), cmd))) {
+		err = -EFAULT;
+		i = 0;
+	}
+
+	/* Back to the head of the queue, the last first. */
+	for (n = got; n > i; n--)
+		fastipc_chan_undeliver(ch, msgs[n - 1]);
+	for (n = 0; n < i; n++)
+		fastipc_msg_recycle(ch, msgs[n]);
+	return i ? 0 : err;
+}
+
 static int fastipc_ioc_buf_alloc(struct fastipc_handle *h,
 				 struct fastipc_channel *ch, unsigned int cmd,
 				 unsigned long arg)
@@ -622,7 +690,8 @@ static long fastipc_ioctl(struct file *file, unsigned int cmd,
 	    !fastipc_cmd_is(cmd, FASTIPC_IOC_BUF_ALLOC) &&
 	    !fastipc_cmd_is(cmd, FASTIPC_IOC_BUF_FREE) &&
 	    !fastipc_cmd_is(cmd, FASTIPC_IOC_INFO) &&
-	    !fastipc_cmd_is(cmd, FASTIPC_IOC_SET_ATTR))
+	    !fastipc_cmd_is(cmd, FASTIPC_IOC_SET_ATTR) &&
+	    !fastipc_cmd_is(cmd, FASTIPC_IOC_RECV_VEC))
 		return -ENOTTY;
 	ch = fastipc_live_chan(h);
 	if (IS_ERR(ch))
@@ -640,6 +709,8 @@ static long fastipc_ioctl(struct file *file, unsigned int cmd,
 		return fastipc_ioc_info(h, ch, cmd, arg);
 	if (fastipc_cmd_is(cmd, FASTIPC_IOC_SET_ATTR))
 		return fastipc_ioc_set_attr(ch, cmd, arg);
+	if (fastipc_cmd_is(cmd, FASTIPC_IOC_RECV_VEC))
+		return fastipc_ioc_recv_vec(file, h, ch, cmd, arg);
 	return -ENOTTY;
 }
 

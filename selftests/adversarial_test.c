@@ -124,6 +124,7 @@ static const struct ioc iocs[] = {
 	{ 6, _IOC_READ, FASTIPC_INFO_SIZE_VER0, false, true },
 	{ 7, _IOC_READ, FASTIPC_STATS_SIZE_VER0, false, false },
 	{ 8, _IOC_WRITE, sizeof(struct fastipc_attr), true, true },
+	{ 9, _IOC_READ | _IOC_WRITE, FASTIPC_RECV_VEC_SIZE_VER0, true, true },
 };
 
 #define NIOCS	(sizeof(iocs) / sizeof(iocs[0]))
@@ -144,6 +145,7 @@ static void invalid_arg(unsigned int nr, void *buf)
 	case 4: ((struct fastipc_buf *)buf)->flags = 0x80000000U; break;
 	case 5: ((struct fastipc_buf *)buf)->flags = 1; break;
 	case 8: ((struct fastipc_attr *)buf)->__pad = 1; break;
+	case 9: ((struct fastipc_recv_vec *)buf)->flags = 0x80000000U; break;
 	}
 }
 
@@ -217,7 +219,7 @@ TEST_F(adv, ioctl_number_direction_size_matrix)
 			}
 		}
 		/* Numbers past the last command, every direction. */
-		for (i = 9; i < 256; i += 7) {
+		for (i = 10; i < 256; i += 7) {
 			for (j = 0; j < 4; j++) {
 				unsigned long cmd = _IOC(dirs[j], FASTIPC_IOC_MAGIC, i, 64);
 				int got;
@@ -340,7 +342,7 @@ TEST_F(adv, kernel_and_noncanonical_pointers)
 	static const unsigned long cmds[] = {
 		FASTIPC_IOC_SEND, FASTIPC_IOC_RECV, FASTIPC_IOC_BUF_ALLOC,
 		FASTIPC_IOC_BUF_FREE, FASTIPC_IOC_INFO, FASTIPC_IOC_STATS,
-		FASTIPC_IOC_SET_ATTR,
+		FASTIPC_IOC_SET_ATTR, FASTIPC_IOC_RECV_VEC,
 	};
 	int unbound = fipc_dev();
 	uint8_t buf[256];
@@ -392,6 +394,8 @@ TEST_F(adv, structs_straddling_unmapped_page)
 	struct fastipc_recv *rv;
 	int unbound = fipc_dev();
 	char out[16];
+	struct fastipc_rvec ent = { .buf = (uintptr_t)out, .len = sizeof(out) };
+	struct fastipc_recv_vec *vr;
 
 	ASSERT_NE(MAP_FAILED, two);
 	ASSERT_LE(0, unbound);
@@ -410,6 +414,13 @@ TEST_F(adv, structs_straddling_unmapped_page)
 	rv->len = sizeof(out);
 	rv->flags = FASTIPC_NONBLOCK;
 	ASSERT_EQ(-EFAULT, fipc_ioctl(self->fd, FASTIPC_IOC_RECV, rv));
+
+	vr = (void *)(two + PG - sizeof(*vr) + 8);
+	memset(vr, 0, sizeof(*vr) - 8);
+	vr->vec = (uintptr_t)&ent;
+	vr->count = 1;
+	vr->flags = FASTIPC_NONBLOCK;
+	ASSERT_EQ(-EFAULT, fipc_ioctl(self->fd, FASTIPC_IOC_RECV_VEC, vr));
 
 	op = (void *)(two + PG - sizeof(*op) + 8);
 	memset(op, 0, sizeof(*op) - 8);

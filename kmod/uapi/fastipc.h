@@ -136,6 +136,39 @@ struct fastipc_recv {
 #define FASTIPC_RECV_SIZE_VER0	64
 
 /*
+ * FASTIPC_IOC_RECV_VEC: take several copy-path messages in one call, each
+ * into the buffer of one struct fastipc_rvec, in the order RECV would
+ * take them.  It waits for the first as RECV does (flags, timeout_ns);
+ * the others are those already queued, up to count (the module takes at
+ * most 16 per call).  It stops before a message that travelled in pages
+ * or does not fit the next buffer, which stays queued for RECV: if that
+ * is the first, it fails with EMSGSIZE.  On return count is the number
+ * of messages taken, each entry's len and prio describe its message.
+ * When copying out a message faults, that message and those after it
+ * stay queued, in order: the call returns those before it, or EFAULT if
+ * there are none.  Nothing is lost when writing count back faults: every
+ * message goes back.
+ */
+struct fastipc_rvec {
+	__u64 buf;		/* user buffer */
+	__u64 len;		/* in: size of buf; out: message length */
+	__u32 prio;		/* out: the message's priority */
+	__u32 __reserved;	/* must be zero */
+};
+
+struct fastipc_recv_vec {
+	__u64 vec;		/* user pointer: count struct fastipc_rvec */
+	__s64 timeout_ns;	/* for the first; relative, < 0: no timeout */
+	__u32 count;		/* in: entries, 1..FASTIPC_RECV_VEC_MAX; */
+				/* out: messages taken */
+	__u32 flags;		/* FASTIPC_NONBLOCK */
+	__u64 __reserved[2];
+};
+
+#define FASTIPC_RECV_VEC_SIZE_VER0	40
+#define FASTIPC_RECV_VEC_MAX		1024
+
+/*
  * FASTIPC_IOC_BUF_ALLOC: allocate kernel pages for a message of len bytes
  * and map them writable in this handle's window (see mmap in
  * Documentation/uapi.md).  They are zeroed, unless FASTIPC_BUF_NOZERO asks
@@ -213,6 +246,7 @@ struct fastipc_stats {
 #define FASTIPC_IOC_INFO	_IOR(FASTIPC_IOC_MAGIC, 0x06, struct fastipc_info)
 #define FASTIPC_IOC_STATS	_IOR(FASTIPC_IOC_MAGIC, 0x07, struct fastipc_stats)
 #define FASTIPC_IOC_SET_ATTR	_IOW(FASTIPC_IOC_MAGIC, 0x08, struct fastipc_attr)
+#define FASTIPC_IOC_RECV_VEC	_IOWR(FASTIPC_IOC_MAGIC, 0x09, struct fastipc_recv_vec)
 
 /*
  * The generic netlink control family (Documentation/netlink.md and
