@@ -48,7 +48,7 @@
 
 #include "uapi/fastipc.h"
 
-#define FASTIPC_VERSION		"0.1.0"
+#define FASTIPC_VERSION		"0.2.0"
 #define FASTIPC_NR_PRIO		(FASTIPC_PRIO_MAX + 1)
 
 /* Module parameters (main.c); read with READ_ONCE, they change at run time. */

@@ -517,11 +517,14 @@ static int fastipc_ioc_recv_vec(struct file *file, struct fastipc_handle *h,
 	if (!(h->access & FASTIPC_O_RECV))
 		return -EBADF;
 
-	/* Only the entries this call can fill are read. */
+	/* Only the entries this call can fill are read, word by word. */
+	BUILD_BUG_ON(sizeof(ent[0]) % sizeof(u64));
 	n = min_t(u32, rv.count, FASTIPC_RECV_VEC_BATCH);
 	uvec = u64_to_user_ptr(rv.vec);
-	if (copy_from_user(ent, uvec, n * sizeof(ent[0])))
-		return -EFAULT;
+	err = fastipc_words_in((u64 *)ent, (const u64 __user *)uvec,
+			       n * sizeof(ent[0]) / sizeof(u64));
+	if (err)
+		return err;
 	for (i = 0; i < n; i++)
 		if (ent[i].__reserved)
 			return -EINVAL;
@@ -542,7 +545,8 @@ static int fastipc_ioc_recv_vec(struct file *file, struct fastipc_handle *h,
 		ent[i].prio = msgs[i]->prio;
 	}
 	rv.count = i;
-	if (i && (copy_to_user(uvec, ent, i * sizeof(ent[0])) ||
+	if (i && (fastipc_words_out((u64 __user *)uvec, (const u64 *)ent,
+				    i * sizeof(ent[0]) / sizeof(u64)) ||
 		  fastipc_arg_out(arg, &rv, sizeof(rv), cmd))) {
 		err = -EFAULT;
 		i = 0;

@@ -139,6 +139,41 @@ ssize_t fastipc_recv(struct fastipc_chan *ch, void *buf, size_t size,
 				 FASTIPC_TIMEOUT_NONE);
 }
 
+FASTIPC_EXPORT
+int fastipc_recv_vec(struct fastipc_chan *ch, struct fastipc_rbuf *bufs,
+		     unsigned int count, unsigned int flags,
+		     int64_t timeout_ns)
+{
+	struct fastipc_rvec ent[RECV_VEC_CHUNK];
+	struct fastipc_recv_vec rv;
+	unsigned int i, n;
+	int ret;
+
+	if (!ch || !bufs || !count || count > FASTIPC_RECV_VEC_MAX ||
+	    (flags & ~FASTIPC_NONBLOCK))
+		return -EINVAL;
+	n = count < RECV_VEC_CHUNK ? count : RECV_VEC_CHUNK;
+	for (i = 0; i < n; i++) {
+		ent[i].buf = fipc_ptr(bufs[i].buf);
+		ent[i].len = bufs[i].size;
+		ent[i].prio = 0;
+		ent[i].__reserved = 0;
+	}
+	memset(&rv, 0, sizeof(rv));
+	rv.vec = fipc_ptr(ent);
+	rv.count = n;
+	rv.flags = flags;
+	rv.timeout_ns = timeout_ns < 0 ? FASTIPC_TIMEOUT_NONE : timeout_ns;
+	ret = fipc_ioctl(ch->fd, FASTIPC_IOC_RECV_VEC, &rv);
+	if (ret)
+		return ret;
+	for (i = 0; i < rv.count; i++) {
+		bufs[i].len = ent[i].len;
+		bufs[i].prio = ent[i].prio;
+	}
+	return (int)rv.count;
+}
+
 /*
  * The spare receive buffer: one per handle, recv_guess bytes, taken and
  * given back with atomic exchanges so that threads never share it.  A

@@ -65,7 +65,7 @@ extern "C" {
 #endif
 
 #define FASTIPC_LIB_VERSION_MAJOR	0
-#define FASTIPC_LIB_VERSION_MINOR	1
+#define FASTIPC_LIB_VERSION_MINOR	2
 
 /* The window fastipc_window_map() maps when given size 0, and the lazy one. */
 #define FASTIPC_WINDOW_DEFAULT_SIZE	(256UL << 20)
@@ -278,6 +278,45 @@ ssize_t fastipc_recv(struct fastipc_chan *ch, void *buf, size_t size,
 ssize_t fastipc_timedrecv(struct fastipc_chan *ch, void *buf, size_t size,
 			  unsigned int *prio, unsigned int flags,
 			  int64_t timeout_ns);
+
+/*
+ * One buffer of fastipc_recv_vec(): @buf and @size are the caller's, @len
+ * and @prio describe the message copied there.
+ */
+struct fastipc_rbuf {
+	void *buf;
+	size_t size;
+	size_t len;		/* out: the message's length */
+	unsigned int prio;	/* out: its priority */
+};
+
+/*
+ * fastipc_recv_vec - receive several copied messages in one call
+ * @ch:         a handle opened with FASTIPC_O_RECV
+ * @bufs:       @count buffers, filled in order
+ * @count:      1 to FASTIPC_RECV_VEC_MAX
+ * @flags:      FASTIPC_NONBLOCK or 0
+ * @timeout_ns: relative timeout for the first message; < 0 waits forever
+ *
+ * What recvmmsg(2) is to recv(2): one system call for the messages
+ * already queued, in the order fastipc_recv() would take them, each into
+ * its own buffer.  It waits for the first as fastipc_timedrecv() does.
+ * It takes copy-path messages only and stops before a message that
+ * travelled in pages or does not fit the next buffer, which stays
+ * queued; when that is the first, it returns -EMSGSIZE: take that one
+ * with fastipc_recv_msg() (which maps it) or fastipc_recv_alloc().  A
+ * receiver that falls behind a stream of small messages saves a system
+ * call per message and wakes a sender blocked on the full channel once
+ * per call.  The kernel takes at most 16 per call.
+ *
+ * Returns the number of messages received (>= 1).  Errors: -EMSGSIZE,
+ * -EAGAIN (empty, FASTIPC_NONBLOCK), -ETIMEDOUT, -EBADF (not opened for
+ * receiving), -EINTR, -EFAULT (the first buffer; a later one that faults
+ * ends the vector before it, its message stays queued), -EINVAL.
+ */
+int fastipc_recv_vec(struct fastipc_chan *ch, struct fastipc_rbuf *bufs,
+		     unsigned int count, unsigned int flags,
+		     int64_t timeout_ns);
 
 /*
  * fastipc_recv_alloc - receive one message into a buffer of its own size

@@ -26,6 +26,9 @@
 #define RECV_GUESS_MIN	256UL
 #define RECV_GUESS_MAX	(64UL << 10)
 
+/* The entries fastipc_recv_vec() passes per call: what the module takes. */
+#define RECV_VEC_CHUNK	16
+
 /* A copied message up to this size is copied out of the spare buffer. */
 #define RECV_COPY_OUT_MAX	(4UL << 10)
 

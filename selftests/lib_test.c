@@ -337,8 +337,70 @@ TEST_F(lib, recv_alloc_gives_a_buffer_of_its_own)
 	free(buf);
 }
 
+/*
+ * fastipc_recv_vec(): the queued copy-path messages in one call, each in
+ * its buffer with its length and priority; a page message stops it and
+ * is left to fastipc_recv_msg(); more than one call's worth takes two.
+ */
+TEST_F(lib, recv_vec_takes_copies_leaves_pages)
+{
+	static uint8_t bufs[20][SMALL];
+	struct fastipc_rbuf rb[20];
+	struct fastipc_msg msg;
+	uint8_t *big = malloc(BIG);
+	unsigned int i, got;
+	int n;
+
+	ASSERT_NE(NULL, big);
+	for (i = 0; i < 20; i++)
+		rb[i] = (struct fastipc_rbuf){ .buf = bufs[i], .size = SMALL };
+	for (i = 0; i < 3; i++) {
+		fipc_fill(big, SMALL - i, 10 + i);
+		ASSERT_EQ(0, fastipc_send(self->tx, big, SMALL - i, i, 0));
+	}
+	fipc_fill(big, BIG, 20);
+	ASSERT_EQ(0, fastipc_send(self->tx, big, BIG, 0, 0));	/* pages */
+	fipc_fill(big, SMALL, 21);
+	ASSERT_EQ(0, fastipc_send(self->tx, big, SMALL, 0, 0));
+
+	/* Priority order: 2, 1, then the 0s up to the page message. */
+	ASSERT_EQ(3, fastipc_recv_vec(self->rx, rb, 20, 0, -1));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(SMALL - (2 - i), rb[i].len);
+		ASSERT_EQ(2 - i, rb[i].prio);
+		ASSERT_EQ(-1, fipc_check(bufs[i], rb[i].len, 12 - i));
+	}
+	ASSERT_EQ(-EMSGSIZE, fastipc_recv_vec(self->rx, rb, 20, 0, -1));
+	ASSERT_EQ(0, fastipc_recv_msg(self->rx, &msg, FASTIPC_NONBLOCK, -1));
+	ASSERT_EQ(FASTIPC_MSG_PAGES | FASTIPC_MSG_MAPPED, msg.flags);
+	ASSERT_EQ(-1, fipc_check(msg.data, BIG, 20));
+	ASSERT_EQ(0, fastipc_msg_release(self->rx, &msg));
+	ASSERT_EQ(1, fastipc_recv_vec(self->rx, rb, 20, 0, -1));
+	ASSERT_EQ(-1, fipc_check(bufs[0], SMALL, 21));
+
+	/* Twenty queued: at most 16 per call, all in order. */
+	for (i = 0; i < 20; i++) {
+		fipc_fill(big, SMALL, 30 + i);
+		ASSERT_EQ(0, fastipc_send(self->tx, big, SMALL, 0, 0));
+	}
+	for (got = 0; got < 20; got += (unsigned int)n) {
+		n = fastipc_recv_vec(self->rx, rb, 20, FASTIPC_NONBLOCK, -1);
+		ASSERT_LT(0, n);
+		ASSERT_GE(16, n);
+		for (i = 0; i < (unsigned int)n; i++)
+			ASSERT_EQ(-1, fipc_check(bufs[i], SMALL, 30 + got + i));
+	}
+	ASSERT_EQ(-EAGAIN, fastipc_recv_vec(self->rx, rb, 20,
+					    FASTIPC_NONBLOCK, -1));
+	ASSERT_EQ(-ETIMEDOUT, fastipc_recv_vec(self->rx, rb, 20, 0,
+					       10 * FIPC_MS));
+	free(big);
+}
+
 TEST_F(lib, bad_arguments)
 {
+	char small[8];
+	struct fastipc_rbuf rb = { .buf = (void *)16, .size = sizeof(small) };
 	struct fastipc_msg msg;
 	void *buf;
 
@@ -353,6 +415,21 @@ TEST_F(lib, bad_arguments)
 					       10 * FIPC_MS));
 	ASSERT_EQ(-EBADF, fastipc_recv_msg(self->tx, &msg, FASTIPC_NONBLOCK,
 					   -1));
+	ASSERT_EQ(-EINVAL, fastipc_recv_vec(self->rx, &rb, 0, 0, -1));
+	ASSERT_EQ(-EINVAL, fastipc_recv_vec(self->rx, &rb,
+					    FASTIPC_RECV_VEC_MAX + 1, 0, -1));
+	ASSERT_EQ(-EINVAL, fastipc_recv_vec(self->rx, NULL, 1, 0, -1));
+	ASSERT_EQ(-EINVAL, fastipc_recv_vec(NULL, &rb, 1, 0, -1));
+	ASSERT_EQ(-EINVAL, fastipc_recv_vec(self->rx, &rb, 1, 0x80, -1));
+	ASSERT_EQ(-EBADF, fastipc_recv_vec(self->tx, &rb, 1, FASTIPC_NONBLOCK,
+					   -1));
+	/* A buffer that faults: the message stays. */
+	ASSERT_EQ(0, fastipc_send(self->tx, "kept", 4, 0, 0));
+	ASSERT_EQ(-EFAULT, fastipc_recv_vec(self->rx, &rb, 1, 0, -1));
+	rb.buf = small;
+	ASSERT_EQ(1, fastipc_recv_vec(self->rx, &rb, 1, 0, -1));
+	ASSERT_EQ(4, rb.len);
+	ASSERT_EQ(0, memcmp(small, "kept", 4));
 }
 
 FIPC_TEST_MAIN
