@@ -5,6 +5,10 @@
  * fastipc-copy  fastipc_send(FASTIPC_SEND_COPY) from the sender's buffer,
  *               fastipc_recv() into the receiver's: two copies, whatever
  *               the size (the kernel keeps the bytes in its own memory).
+ *               Below 64 KiB the receiver takes as many messages per call
+ *               as have arrived, up to 256 KiB of them (16 at most), with
+ *               fastipc_recv_vec() into buffers of its own, as the stream
+ *               readers of pipes and sockets do (util.c).
  * fastipc-zc    fastipc_msg_alloc(FASTIPC_ALLOC_WINDOW |
  *               FASTIPC_ALLOC_NOZERO) gives the sender pages in its window
  *               (recycled ones unzeroed: it overwrites every byte); it
@@ -18,7 +22,12 @@
  *               below the channel's zc_threshold (the kernel then copies),
  *               a window buffer at or above it; fastipc_buf_send(),
  *               fastipc_recv_msg(), fastipc_msg_release().  What an
- *               application that fills its messages would write.
+ *               application that fills its messages would write; below
+ *               64 KiB it receives as the copy mode does, with
+ *               fastipc_recv_vec(), and a message that call leaves (one
+ *               in pages, at or above zc_threshold) with
+ *               fastipc_recv_msg(), as it does every message after one
+ *               that came in pages, until one comes copied.
  *
  * The parent creates the channel with max_msgs = the link's depth,
  * max_bytes = that many messages, and the module's zc_threshold (unless
@@ -39,6 +48,11 @@ enum fipc_mode { FM_COPY, FM_ZC, FM_AUTO };
 /* calibrate.c: a zc_threshold for the run's channels (0: the module's). */
 unsigned long bench_zc_threshold;
 
+/* Vector receives: the stream readers' limits (util.c), in messages. */
+#define FIPC_VEC_MAX		16
+#define FIPC_VEC_BYTES		(256 * KiB)
+#define FIPC_VEC_BELOW		(64 * KiB)
+
 struct fipc_priv {
 	enum fipc_mode mode;
 	char name[FASTIPC_NAME_LEN];
@@ -46,6 +60,13 @@ struct fipc_priv {
 	struct fastipc_chan *ch;	/* a child's */
 	void *buf;			/* copy mode: the private buffer */
 	struct fastipc_msg msg;		/* the message being read */
+
+	/* Receiver, copy and automatic modes below FIPC_VEC_BELOW: */
+	struct fastipc_rbuf rb[FIPC_VEC_MAX];
+	unsigned int nvec;		/* buffers in rb[]; 0: no vectors */
+	unsigned int have, next;	/* messages in rb[], handed out */
+	bool by_msg;			/* the last one came in pages */
+	bool cur_msg;			/* the current one is in msg */
 };
 
 static int fipc_create(struct link *l, enum fipc_mode mode)
@@ -124,6 +145,43 @@ static int fipc_attach(struct link *l, int role)
 		if (!fp->buf)
 			return link_fail(l, -ENOMEM, "buffer");
 	}
+	if (role == ROLE_RX && fp->mode != FM_ZC && l->size < FIPC_VEC_BELOW) {
+		size_t n = FIPC_VEC_BYTES / (l->size ? l->size : 1);
+
+		fp->nvec = n > FIPC_VEC_MAX ? FIPC_VEC_MAX : (unsigned int)n;
+		for (unsigned int i = 0; i < fp->nvec; i++) {
+			fp->rb[i].buf = bench_alloc(l->size);
+			fp->rb[i].size = l->size;
+			if (!fp->rb[i].buf)
+				return link_fail(l, -ENOMEM, "buffers");
+		}
+	}
+	return 0;
+}
+
+/*
+ * The next message from the last vector, receiving one when it is used
+ * up: 0, 1 if the next message is one the vector leaves (pages), or an
+ * error.
+ */
+static int fipc_rx_vec(struct link *l, const void **data, size_t *len)
+{
+	struct fipc_priv *fp = l->priv;
+	int n;
+
+	if (fp->next == fp->have) {
+		n = fastipc_recv_vec(fp->ch, fp->rb, fp->nvec, 0,
+				     FASTIPC_TIMEOUT_NONE);
+		if (n == -EMSGSIZE && fp->mode == FM_AUTO)
+			return 1;
+		if (n < 0)
+			return link_fail(l, n, "fastipc_recv_vec");
+		fp->have = (unsigned int)n;
+		fp->next = 0;
+	}
+	*data = fp->rb[fp->next].buf;
+	*len = fp->rb[fp->next].len;
+	fp->next++;
 	return 0;
 }
 
@@ -174,6 +232,12 @@ static int fipc_rx_recv(struct link *l, const void **data, size_t *len)
 	ssize_t n;
 	int err;
 
+	fp->cur_msg = false;
+	if (fp->nvec && !fp->by_msg) {
+		err = fipc_rx_vec(l, data, len);
+		if (err <= 0)
+			return err;
+	}
 	if (fp->mode == FM_COPY) {
 		n = fastipc_recv(fp->ch, fp->buf, l->size, NULL, 0);
 		if (n < 0)
@@ -185,6 +249,8 @@ static int fipc_rx_recv(struct link *l, const void **data, size_t *len)
 	err = fastipc_recv_msg(fp->ch, &fp->msg, 0, FASTIPC_TIMEOUT_NONE);
 	if (err)
 		return link_fail(l, err, "fastipc_recv_msg");
+	fp->cur_msg = true;
+	fp->by_msg = fp->msg.flags & FASTIPC_MSG_PAGES;
 	if (fp->mode == FM_ZC && !(fp->msg.flags & FASTIPC_MSG_MAPPED)) {
 		fastipc_msg_release(fp->ch, &fp->msg);
 		return link_fail(l, -EPROTO, "zero-copy: a message arrived "
@@ -200,7 +266,7 @@ static int fipc_rx_done(struct link *l)
 	struct fipc_priv *fp = l->priv;
 	int err;
 
-	if (fp->mode == FM_COPY)
+	if (!fp->cur_msg)
 		return 0;
 	err = fastipc_msg_release(fp->ch, &fp->msg);
 	return err ? link_fail(l, err, "fastipc_msg_release") : 0;
