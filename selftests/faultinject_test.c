@@ -4,8 +4,8 @@
  *
  * For each operation (open of the device, OPEN with CREAT and of an
  * existing channel, SEND on the copy and the page path, BUF_ALLOC,
- * SEND_BUF, RECV of a copied and of a page message, RECV_MAP, BUF_FREE,
- * mmap and munmap of the window, UNLINK, close, and the netlink commands
+ * SEND_BUF, RECV of a copied and of a page message, RECV_MAP, RECV_VEC,
+ * BUF_FREE, mmap and munmap of the window, UNLINK, close, and the netlink commands
  * CHANNEL_GET, its dump and CONFIG_GET) the sweep writes N = 1, 2, 3...
  * to /proc/thread-self/fail-nth, runs the operation once and reads the
  * file back: 0 means the N-th fault-injection point of the call was
@@ -780,6 +780,78 @@ static void recv_sweep(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, after.queued_msgs);
 		ASSERT_EQ(before.recv_msgs + 1, after.recv_msgs);
 		ASSERT_EQ(self->base.pages_held, adv_stats().pages_held);
+		ASSERT_EQ(self->base.bytes_queued, adv_stats().bytes_queued);
+	}
+	SWEEP_DONE(n);
+	close(fd);
+	free(buf);
+	free(rbuf);
+}
+
+/* Vector receives: three messages, RECV_VEC for four, every step failed. */
+static int recv_vec4(int fd, struct fastipc_rvec *ent, uint8_t *rbuf, size_t sz)
+{
+	struct fastipc_recv_vec rv = { .vec = (uintptr_t)ent, .count = 4,
+				       .flags = FASTIPC_NONBLOCK };
+	int err;
+
+	for (int i = 0; i < 4; i++)
+		ent[i] = (struct fastipc_rvec){ .buf = (uintptr_t)(rbuf + i * sz),
+						.len = sz };
+	err = fipc_ioctl(fd, FASTIPC_IOC_RECV_VEC, &rv);
+	return err ? err : (int)rv.count;
+}
+
+TEST_F(fi, recv_vec)
+{
+	static const size_t lens[3] = { 100, 300, 5000 };
+	const char *name = fi_name(self, "firv");
+	struct fastipc_rvec ent[4];
+	struct fastipc_info before, after;
+	uint8_t *buf = malloc(8192), *rbuf = malloc(4 * 8192);
+	int n, fd, ret, got, k;
+	bool fired;
+
+	ASSERT_TRUE(buf && rbuf);
+	fd = fipc_create(name, NULL);
+	ASSERT_LE(0, fd);
+	SWEEP(self, n, fired) {
+		for (k = 0; k < 3; k++) {
+			fipc_fill(buf, lens[k], n * 3 + k);
+			ASSERT_EQ(0, fipc_send(fd, buf, lens[k], 0, FASTIPC_SEND_COPY, -1));
+		}
+		before = adv_info(fd);
+		ARM(self, n);
+		ret = recv_vec4(fd, ent, rbuf, 8192);
+		fired = FIRED(self);
+		fi_count(self, fired, ret < 0 ? ret : 0);
+		if (!fired)
+			ASSERT_EQ(3, ret);
+		if (ret < 0) {
+			ASSERT_TRUE(injected_errno(ret))
+				TH_LOG("step %d: RECV_VEC: %s", n, strerror(-ret));
+			ret = 0;
+		}
+		/* What it took is whole; the rest is queued, in order. */
+		after = adv_info(fd);
+		ASSERT_EQ(3 - ret, after.queued_msgs)
+			TH_LOG("step %d: took %d, left %llu", n, ret,
+			       (unsigned long long)after.queued_msgs);
+		ASSERT_EQ(before.recv_msgs + ret, after.recv_msgs);
+		for (k = 0; k < ret; k++) {
+			ASSERT_EQ(lens[k], ent[k].len);
+			ASSERT_EQ(-1, fipc_check(rbuf + k * 8192, lens[k], n * 3 + k));
+		}
+		for (got = ret; got < 3; got += ret) {
+			ret = recv_vec4(fd, ent, rbuf, 8192);
+			ASSERT_LT(0, ret) TH_LOG("step %d: %s", n, strerror(-ret));
+			for (k = 0; k < ret; k++) {
+				ASSERT_EQ(lens[got + k], ent[k].len);
+				ASSERT_EQ(-1, fipc_check(rbuf + k * 8192, lens[got + k],
+							 n * 3 + got + k));
+			}
+		}
+		ASSERT_EQ(0, adv_info(fd).queued_msgs);
 		ASSERT_EQ(self->base.bytes_queued, adv_stats().bytes_queued);
 	}
 	SWEEP_DONE(n);

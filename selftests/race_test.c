@@ -468,6 +468,73 @@ TEST_F_TIMEOUT(race, send_recv_close_exactly_once, 120)
 	ASSERT_EQ(1, adv_info(self->holder).handles);
 }
 
+/* ---- 1b. vector receives, some with a buffer that faults midway ------------------------------ */
+
+#define VEC_N	8
+
+/*
+ * RECV_VEC with VEC_N buffers; every fifth call one of them faults, so
+ * that the messages from it on go back to the queue while the other
+ * receivers take from it.  A page message first in line (EMSGSIZE) is
+ * taken with RECV.
+ */
+static void *vec_receiver(void *arg)
+{
+	struct race *r = arg;
+	size_t sz = 4 * PG + 64;
+	char *bufs = malloc(VEC_N * sz);
+	char *bad = mmap(NULL, PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int fd = fipc_open(r->name, FASTIPC_O_RECV, 0, NULL), err;
+	struct fastipc_rvec ent[VEC_N];
+	struct fastipc_recv_vec rv;
+	unsigned int n = 0, i;
+	uint64_t len;
+
+	if (fd < 0 || !bufs || bad == MAP_FAILED)
+		abort();
+	while (!atomic_load(&r->stop)) {
+		for (i = 0; i < VEC_N; i++)
+			ent[i] = (struct fastipc_rvec){
+				.buf = (uintptr_t)(bufs + i * sz), .len = sz };
+		if (++n % 5 == 0)
+			ent[n % VEC_N].buf = (uintptr_t)bad;
+		memset(&rv, 0, sizeof(rv));
+		rv.vec = (uintptr_t)ent;
+		rv.count = VEC_N;
+		rv.timeout_ns = 5 * FIPC_MS;
+		err = fipc_ioctl(fd, FASTIPC_IOC_RECV_VEC, &rv);
+		if (!err) {
+			for (i = 0; i < rv.count; i++)
+				msg_take(r, (void *)(uintptr_t)ent[i].buf,
+					 ent[i].len);
+		} else if (err == -EMSGSIZE) {
+			len = sz;
+			err = fipc_recv(fd, bufs, &len, NULL, FASTIPC_NONBLOCK, -1);
+			if (!err)
+				msg_take(r, bufs, len);
+		}
+		if (err && err != -EFAULT && !recv_errno_ok(err))
+			race_errno(r, -err);
+		atomic_fetch_add(&r->ops, 1);
+	}
+	close(fd);
+	munmap(bad, PG);
+	free(bufs);
+	return NULL;
+}
+
+TEST_F_TIMEOUT(race, vector_receives_exactly_once, 120)
+{
+	void *(*fns[])(void *) = {
+		sender, sender, sender, vec_receiver, vec_receiver, receiver,
+	};
+
+	race_run(self->r, 6, fns, race_ms());
+	drain(self->r, self->r->name);
+	check_exactly_once(_metadata, self->r);
+	ASSERT_EQ(0, adv_info(self->holder).queued_msgs);
+}
+
 /* ---- 1a. the smallest messages, taken the instant they are queued ------------------------------ */
 
 /*
