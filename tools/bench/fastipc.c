@@ -309,7 +309,8 @@ static void fipc_destroy(struct link *l)
 	}
 
 const struct mech mech_fastipc_copy = FIPC_MECH("fastipc-copy",
-	"fastipc_send(FASTIPC_SEND_COPY) / fastipc_recv(): two copies",
+	"fastipc_send(FASTIPC_SEND_COPY) / fastipc_recv_vec() below 64 KiB "
+	"(as many as have arrived), fastipc_recv() above: two copies",
 	copy_create);
 const struct mech mech_fastipc_zc = FIPC_MECH("fastipc-zc",
 	"fastipc_msg_alloc(WINDOW|NOZERO) + fastipc_buf_send() / "
@@ -317,4 +318,5 @@ const struct mech mech_fastipc_zc = FIPC_MECH("fastipc-zc",
 	zc_create);
 const struct mech mech_fastipc_auto = FIPC_MECH("fastipc-auto",
 	"fastipc_msg_alloc(NOZERO) (heap below zc_threshold, window above) + "
-	"fastipc_buf_send() / fastipc_recv_msg()", auto_create);
+	"fastipc_buf_send() / fastipc_recv_vec() below 64 KiB, "
+	"fastipc_recv_msg() for page messages", auto_create);
