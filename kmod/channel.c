@@ -432,10 +432,10 @@ static void fastipc_chan_delivered(struct fastipc_channel *ch,
  * Give @msg to the receiver that has waited longest, if one waits: the
  * queue is empty then.  Plain and vector receives that @msg does not
  * suit, met on the way, are sent back with EMSGSIZE (rare: the library
- * stops reading plainly once a message was not plain).  Returns the task @msg went to,
- * referenced, to be woken once ch->lock is dropped (waking it under the
- * lock would have it run while the sender still holds it); NULL if no
- * receiver waits.
+ * stops reading plainly once a message was not plain).  Returns the
+ * task @msg went to, referenced, to be woken once ch->lock is dropped
+ * (waking it under the lock would have it run while the sender still
+ * holds it); NULL if no receiver waits.
  */
 static struct task_struct *fastipc_chan_handoff(struct fastipc_channel *ch,
 						struct fastipc_msg *msg)

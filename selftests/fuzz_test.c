@@ -596,6 +596,10 @@ static void op_misc(struct fzt *t, int s)
 			w[2] = 0;
 			((uint32_t *)w)[7] |= FASTIPC_NONBLOCK;
 		}
+		if (_IOC_NR(cmd) == 9) {	/* RECV_VEC */
+			w[1] = 0;
+			((uint32_t *)w)[5] |= FASTIPC_NONBLOCK;
+		}
 		/* No channel with a random name that nobody would unlink. */
 		if (_IOC_NR(cmd) == 0)
 			((uint32_t *)w)[16] &= ~FASTIPC_O_CREAT;
