@@ -168,8 +168,8 @@ static void goal_auto(const struct run *r, struct goal *g)
 		       "of fastipc-copy and fastipc-zc (one-way throughput)";
 	for (int i = 0; i < r->opts.ntput; i++) {
 		size_t size = r->opts.tput_sizes[i];
-		const struct cell *a, *c, *z;
-		double best, q;
+		const struct cell *a, *c, *z, *b;
+		double q;
 
 		a = ok_cell(r, WL_THROUGHPUT, PL_SEPARATE, &mech_fastipc_auto,
 			    size);
@@ -179,15 +179,16 @@ static void goal_auto(const struct run *r, struct goal *g)
 			    size);
 		if (!a || (!c && !z))
 			continue;
-		best = c ? c->mps : 0;
-		if (z && z->mps > best)
-			best = z->mps;
-		q = a->mps / best;
+		b = c && (!z || c->mps >= z->mps) ? c : z;
+		q = a->mps / b->mps;
 		judged++;
 		if (q < 0.9) {
+			/* How far its windows were apart says how to read it. */
 			missed++;
-			add(g, "%s%s %.2fx (MISSES)", missed > 1 ? "; " : "",
-			    fmt_size(size, sz, sizeof(sz)), q);
+			add(g, "%s%s %.2fx of %s (MISSES; windows spread %.0f%% "
+			    "and %.0f%%)", missed > 1 ? "; " : "",
+			    fmt_size(size, sz, sizeof(sz)), q, b->mech->name,
+			    a->spread * 100, b->spread * 100);
 		}
 		if (q < worst) {
 			worst = q;
