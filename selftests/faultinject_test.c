@@ -791,15 +791,10 @@ static void recv_sweep(struct __test_metadata *_metadata,
 /* Vector receives: three messages, RECV_VEC for four, every step failed. */
 static int recv_vec4(int fd, struct fastipc_rvec *ent, uint8_t *rbuf, size_t sz)
 {
-	struct fastipc_recv_vec rv = { .vec = (uintptr_t)ent, .count = 4,
-				       .flags = FASTIPC_NONBLOCK };
-	int err;
-
 	for (int i = 0; i < 4; i++)
 		ent[i] = (struct fastipc_rvec){ .buf = (uintptr_t)(rbuf + i * sz),
 						.len = sz };
-	err = fipc_ioctl(fd, FASTIPC_IOC_RECV_VEC, &rv);
-	return err ? err : (int)rv.count;
+	return fipc_recv_vec(fd, ent, 4, FASTIPC_NONBLOCK, 0);
 }
 
 TEST_F(fi, recv_vec)

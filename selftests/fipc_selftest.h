@@ -169,6 +169,22 @@ static inline int fipc_recv(int fd, void *buf, uint64_t *len, uint32_t *prio,
 	return fipc_recv_full(fd, buf, len, prio, NULL, flags, timeout_ns);
 }
 
+/* FASTIPC_IOC_RECV_VEC: the number of messages taken, or -errno. */
+static inline int fipc_recv_vec(int fd, struct fastipc_rvec *ent,
+				uint32_t count, uint32_t flags,
+				int64_t timeout_ns)
+{
+	struct fastipc_recv_vec rv = {
+		.vec = (uintptr_t)ent,
+		.count = count,
+		.flags = flags,
+		.timeout_ns = timeout_ns,
+	};
+	int err = fipc_ioctl(fd, FASTIPC_IOC_RECV_VEC, &rv);
+
+	return err ? err : (int)rv.count;
+}
+
 static inline int fipc_info(int fd, struct fastipc_info *info)
 {
 	memset(info, 0, sizeof(*info));

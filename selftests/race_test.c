@@ -486,7 +486,6 @@ static void *vec_receiver(void *arg)
 	char *bad = mmap(NULL, PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	int fd = fipc_open(r->name, FASTIPC_O_RECV, 0, NULL), err;
 	struct fastipc_rvec ent[VEC_N];
-	struct fastipc_recv_vec rv;
 	unsigned int n = 0, i;
 	uint64_t len;
 
@@ -498,15 +497,12 @@ static void *vec_receiver(void *arg)
 				.buf = (uintptr_t)(bufs + i * sz), .len = sz };
 		if (++n % 5 == 0)
 			ent[n % VEC_N].buf = (uintptr_t)bad;
-		memset(&rv, 0, sizeof(rv));
-		rv.vec = (uintptr_t)ent;
-		rv.count = VEC_N;
-		rv.timeout_ns = 5 * FIPC_MS;
-		err = fipc_ioctl(fd, FASTIPC_IOC_RECV_VEC, &rv);
-		if (!err) {
-			for (i = 0; i < rv.count; i++)
+		err = fipc_recv_vec(fd, ent, VEC_N, 0, 5 * FIPC_MS);
+		if (err > 0) {
+			for (i = 0; i < (unsigned int)err; i++)
 				msg_take(r, (void *)(uintptr_t)ent[i].buf,
 					 ent[i].len);
+			err = 0;
 		} else if (err == -EMSGSIZE) {
 			len = sz;
 			err = fipc_recv(fd, bufs, &len, NULL, FASTIPC_NONBLOCK, -1);

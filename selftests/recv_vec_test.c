@@ -58,21 +58,6 @@ static struct fastipc_rvec *entries(struct _test_data_vec *self,
 	return self->ent;
 }
 
-/* RECV_VEC as the number of messages taken or -errno. */
-static int recv_vec(int fd, struct fastipc_rvec *ent, uint32_t count,
-		    uint32_t flags, int64_t timeout_ns)
-{
-	struct fastipc_recv_vec rv = {
-		.vec = (uintptr_t)ent,
-		.count = count,
-		.flags = flags,
-		.timeout_ns = timeout_ns,
-	};
-	int err = fipc_ioctl(fd, FASTIPC_IOC_RECV_VEC, &rv);
-
-	return err ? err : (int)rv.count;
-}
-
 static struct fastipc_info info_of(int fd)
 {
 	struct fastipc_info info;
@@ -117,7 +102,7 @@ TEST_F(vec, takes_queued_in_receive_order)
 
 	for (unsigned int i = 0; i < 5; i++)
 		ASSERT_EQ(0, send_nth(self->fd, i, prio[i]));
-	ASSERT_EQ(5, recv_vec(self->fd, e, 8, 0, -1));
+	ASSERT_EQ(5, fipc_recv_vec(self->fd, e, 8, 0, -1));
 	for (unsigned int i = 0; i < 5; i++) {
 		EXPECT_TRUE(is_nth(&e[i], order[i])) TH_LOG("entry %u", i);
 		EXPECT_EQ(prio[order[i]], e[i].prio);
@@ -136,19 +121,19 @@ TEST_F(vec, one_call_takes_at_most_sixteen)
 
 	for (unsigned int i = 0; i < NBUF; i++)
 		ASSERT_EQ(0, send_nth(self->fd, i, 0));
-	ASSERT_EQ(16, recv_vec(self->fd, e, NBUF, 0, -1));
+	ASSERT_EQ(16, fipc_recv_vec(self->fd, e, NBUF, 0, -1));
 	for (unsigned int i = 0; i < 16; i++) {
 		EXPECT_TRUE(is_nth(&e[i], i)) TH_LOG("entry %u", i);
 	}
 	e = entries(self, NBUF, BUFSZ);
-	ASSERT_EQ(NBUF - 16, recv_vec(self->fd, e, NBUF, FASTIPC_NONBLOCK, -1));
+	ASSERT_EQ(NBUF - 16, fipc_recv_vec(self->fd, e, NBUF, FASTIPC_NONBLOCK, -1));
 	for (unsigned int i = 0; i < NBUF - 16; i++) {
 		EXPECT_TRUE(is_nth(&e[i], 16 + i)) TH_LOG("entry %u", i);
 	}
 	/* count 1 takes one. */
 	ASSERT_EQ(0, send_nth(self->fd, 1, 0));
 	ASSERT_EQ(0, send_nth(self->fd, 2, 0));
-	ASSERT_EQ(1, recv_vec(self->fd, entries(self, 1, BUFSZ), 1, 0, -1));
+	ASSERT_EQ(1, fipc_recv_vec(self->fd, entries(self, 1, BUFSZ), 1, 0, -1));
 	EXPECT_EQ(1, info_of(self->fd).queued_msgs);
 }
 
@@ -173,13 +158,13 @@ TEST_F(vec, stops_before_pages_and_long_messages)
 	e = entries(self, 4, BUFSZ);
 	for (unsigned int i = 0; i < 4; i++)
 		e[i].len = 128 * KiB;	/* big enough: pages still stop it */
-	ASSERT_EQ(2, recv_vec(self->fd, e, 4, 0, -1));
+	ASSERT_EQ(2, fipc_recv_vec(self->fd, e, 4, 0, -1));
 	EXPECT_TRUE(is_nth(&e[0], 0));
 	EXPECT_TRUE(is_nth(&e[1], 1));
 	ASSERT_EQ(2, info_of(self->fd).queued_msgs);
-	ASSERT_EQ(-EMSGSIZE, recv_vec(self->fd, entries(self, 4, BUFSZ), 4,
+	ASSERT_EQ(-EMSGSIZE, fipc_recv_vec(self->fd, entries(self, 4, BUFSZ), 4,
 				      0, -1));
-	ASSERT_EQ(-EMSGSIZE, recv_vec(self->fd, entries(self, 4, BUFSZ), 4,
+	ASSERT_EQ(-EMSGSIZE, fipc_recv_vec(self->fd, entries(self, 4, BUFSZ), 4,
 				      FASTIPC_NONBLOCK, -1));
 	ASSERT_EQ(2, info_of(self->fd).queued_msgs);
 	ASSERT_EQ(0, fipc_recv(self->fd, rx, &len, NULL, 0, -1));
@@ -190,13 +175,13 @@ TEST_F(vec, stops_before_pages_and_long_messages)
 	ASSERT_EQ(0, send_nth(self->fd, 3, 0));		/* 6 bytes */
 	e = entries(self, 3, BUFSZ);
 	e[0].len = 4;
-	ASSERT_EQ(-EMSGSIZE, recv_vec(self->fd, e, 3, 0, -1));
+	ASSERT_EQ(-EMSGSIZE, fipc_recv_vec(self->fd, e, 3, 0, -1));
 	e[0].len = BUFSZ;
 	e[1].len = 5;
-	ASSERT_EQ(1, recv_vec(self->fd, e, 3, 0, -1));
+	ASSERT_EQ(1, fipc_recv_vec(self->fd, e, 3, 0, -1));
 	EXPECT_TRUE(is_nth(&e[0], 2));
 	EXPECT_EQ(5, e[1].len);
-	ASSERT_EQ(1, recv_vec(self->fd, entries(self, 3, BUFSZ), 3, 0, -1));
+	ASSERT_EQ(1, fipc_recv_vec(self->fd, entries(self, 3, BUFSZ), 3, 0, -1));
 	EXPECT_TRUE(is_nth(&self->ent[0], 3));
 	EXPECT_EQ(0, info_of(self->fd).queued_msgs);
 	free(big);
@@ -212,27 +197,27 @@ TEST_F(vec, bad_arguments)
 
 	ASSERT_LE(0, s);
 	ASSERT_EQ(0, send_nth(self->fd, 0, 0));
-	ASSERT_EQ(-EINVAL, recv_vec(self->fd, e, 0, 0, -1));
-	ASSERT_EQ(-EINVAL, recv_vec(self->fd, e, FASTIPC_RECV_VEC_MAX + 1,
+	ASSERT_EQ(-EINVAL, fipc_recv_vec(self->fd, e, 0, 0, -1));
+	ASSERT_EQ(-EINVAL, fipc_recv_vec(self->fd, e, FASTIPC_RECV_VEC_MAX + 1,
 				    0, -1));
-	ASSERT_EQ(-EINVAL, recv_vec(self->fd, e, 4, 0x2, -1));
-	ASSERT_EQ(-EINVAL, recv_vec(self->fd, e, 4, 0x80000000U, -1));
+	ASSERT_EQ(-EINVAL, fipc_recv_vec(self->fd, e, 4, 0x2, -1));
+	ASSERT_EQ(-EINVAL, fipc_recv_vec(self->fd, e, 4, 0x80000000U, -1));
 	e[2].__reserved = 1;
-	ASSERT_EQ(-EINVAL, recv_vec(self->fd, e, 4, 0, -1));
+	ASSERT_EQ(-EINVAL, fipc_recv_vec(self->fd, e, 4, 0, -1));
 	/* Only the entries one call can fill are read. */
-	ASSERT_EQ(-EINVAL, recv_vec(self->fd, e, 3, 0, -1));
+	ASSERT_EQ(-EINVAL, fipc_recv_vec(self->fd, e, 3, 0, -1));
 	e[2].__reserved = 0;
 	memset(&rv, 0, sizeof(rv));
 	rv.vec = (uintptr_t)e;
 	rv.count = 4;
 	rv.__reserved[1] = 1;
 	ASSERT_EQ(-EINVAL, fipc_ioctl(self->fd, FASTIPC_IOC_RECV_VEC, &rv));
-	ASSERT_EQ(-EFAULT, recv_vec(self->fd, NULL, 4, 0, -1));
-	ASSERT_EQ(-EFAULT, recv_vec(self->fd,
+	ASSERT_EQ(-EFAULT, fipc_recv_vec(self->fd, NULL, 4, 0, -1));
+	ASSERT_EQ(-EFAULT, fipc_recv_vec(self->fd,
 				    (void *)0xffff888000000000UL, 4, 0, -1));
-	ASSERT_EQ(-EBADF, recv_vec(s, e, 4, 0, -1));
+	ASSERT_EQ(-EBADF, fipc_recv_vec(s, e, 4, 0, -1));
 	ASSERT_EQ(1, info_of(self->fd).queued_msgs);
-	ASSERT_EQ(1, recv_vec(self->fd, e, 4, 0, -1));
+	ASSERT_EQ(1, fipc_recv_vec(self->fd, e, 4, 0, -1));
 	EXPECT_TRUE(is_nth(&e[0], 0));
 	close(s);
 }
@@ -245,13 +230,13 @@ TEST_F(vec, nonblocking_and_timeout)
 	int64_t t0;
 
 	ASSERT_LE(0, nb);
-	ASSERT_EQ(-EAGAIN, recv_vec(self->fd, e, 4, FASTIPC_NONBLOCK, -1));
+	ASSERT_EQ(-EAGAIN, fipc_recv_vec(self->fd, e, 4, FASTIPC_NONBLOCK, -1));
 	ASSERT_EQ(0, fcntl(nb, F_SETFL, O_NONBLOCK));
-	ASSERT_EQ(-EAGAIN, recv_vec(nb, e, 4, 0, -1));
+	ASSERT_EQ(-EAGAIN, fipc_recv_vec(nb, e, 4, 0, -1));
 	t0 = fipc_now_ns();
-	ASSERT_EQ(-ETIMEDOUT, recv_vec(self->fd, e, 4, 0, 50 * FIPC_MS));
+	ASSERT_EQ(-ETIMEDOUT, fipc_recv_vec(self->fd, e, 4, 0, 50 * FIPC_MS));
 	EXPECT_LE(50 * FIPC_MS, fipc_now_ns() - t0);
-	ASSERT_EQ(-ETIMEDOUT, recv_vec(self->fd, e, 4, 0, 0));
+	ASSERT_EQ(-ETIMEDOUT, fipc_recv_vec(self->fd, e, 4, 0, 0));
 	close(nb);
 }
 
@@ -278,7 +263,7 @@ TEST_F(vec, efault_loses_nothing)
 	e = entries(self, 4, BUFSZ);
 	ASSERT_EQ(0, mprotect(bad, page, PROT_NONE));
 	e[2].buf = (uintptr_t)bad;
-	ASSERT_EQ(2, recv_vec(self->fd, e, 4, 0, -1));
+	ASSERT_EQ(2, fipc_recv_vec(self->fd, e, 4, 0, -1));
 	EXPECT_TRUE(is_nth(&e[0], 0));
 	EXPECT_TRUE(is_nth(&e[1], 1));
 	EXPECT_EQ(2, info_of(self->fd).queued_msgs);
@@ -286,7 +271,7 @@ TEST_F(vec, efault_loses_nothing)
 	/* Entry 0 faults: EFAULT. */
 	e = entries(self, 4, BUFSZ);
 	e[0].buf = (uintptr_t)bad;
-	ASSERT_EQ(-EFAULT, recv_vec(self->fd, e, 4, 0, -1));
+	ASSERT_EQ(-EFAULT, fipc_recv_vec(self->fd, e, 4, 0, -1));
 	EXPECT_EQ(2, info_of(self->fd).queued_msgs);
 
 	/* The entries are read-only: the lengths cannot be reported. */
@@ -294,7 +279,7 @@ TEST_F(vec, efault_loses_nothing)
 	ro = (struct fastipc_rvec *)bad;
 	memcpy(ro, entries(self, 4, BUFSZ), 4 * sizeof(*ro));
 	ASSERT_EQ(0, mprotect(bad, page, PROT_READ));
-	ASSERT_EQ(-EFAULT, recv_vec(self->fd, ro, 4, 0, -1));
+	ASSERT_EQ(-EFAULT, fipc_recv_vec(self->fd, ro, 4, 0, -1));
 	EXPECT_EQ(2, info_of(self->fd).queued_msgs);
 
 	/* The argument is read-only: the count cannot be reported. */
@@ -310,7 +295,7 @@ TEST_F(vec, efault_loses_nothing)
 
 	/* And they come out in order. */
 	e = entries(self, 4, BUFSZ);
-	ASSERT_EQ(2, recv_vec(self->fd, e, 4, 0, -1));
+	ASSERT_EQ(2, fipc_recv_vec(self->fd, e, 4, 0, -1));
 	EXPECT_TRUE(is_nth(&e[0], 2));
 	EXPECT_TRUE(is_nth(&e[1], 3));
 	munmap(bad, 2 * page);
@@ -331,7 +316,7 @@ static void *wait_vec(void *arg)
 		w->ent[i].buf = (uintptr_t)w->buf[i];
 		w->ent[i].len = BUFSZ;
 	}
-	w->ret = recv_vec(w->fd, w->ent, 4, 0, -1);
+	w->ret = fipc_recv_vec(w->fd, w->ent, 4, 0, -1);
 	return NULL;
 }
 
@@ -396,7 +381,7 @@ TEST_F(vec, frees_room_for_waiting_senders)
 	ASSERT_EQ(4, b.sent);
 	while (got < 12) {
 		e = entries(self, NBUF, BUFSZ);
-		n = recv_vec(self->fd, e, NBUF, 0, 2000 * FIPC_MS);
+		n = fipc_recv_vec(self->fd, e, NBUF, 0, 2000 * FIPC_MS);
 		ASSERT_LT(0, n) TH_LOG("after %u: %s", got, strerror(-n));
 		ASSERT_GE(4, n);
 		for (int i = 0; i < n; i++)
