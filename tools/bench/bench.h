@@ -73,6 +73,7 @@ struct link {
 	size_t size;
 	unsigned int depth;
 	unsigned int nsenders;
+	bool round_trip;	/* one message in flight: request or reply */
 	int role;		/* after attach: ROLE_RX or the sender index */
 	char why[WHY_LEN];	/* n/a reason or error detail */
 	void *priv;

@@ -539,6 +539,7 @@ static int link_create(struct cellrun *x, struct link *l, unsigned int nsenders)
 	l->size = x->c->size;
 	l->depth = x->c->depth;
 	l->nsenders = nsenders;
+	l->round_trip = x->c->wl == WL_LATENCY;
 	l->role = ROLE_RX;
 	l->priv = calloc(1, m->priv_size ? m->priv_size : 1);
 	if (!l->priv)

@@ -29,6 +29,11 @@
  *               fastipc_recv_msg(), as it does every message after one
  *               that came in pages, until one comes copied.
  *
+ * Round trips have one message in flight each way, so their receivers
+ * take one message per call (fastipc_recv() or fastipc_recv_msg()), as a
+ * request/reply peer would: a vector there only reads entries it cannot
+ * fill.
+ *
  * The parent creates the channel with max_msgs = the link's depth,
  * max_bytes = that many messages, and the module's zc_threshold (unless
  * --calibrate could not set the module's and chose one for the run);
@@ -145,7 +150,8 @@ static int fipc_attach(struct link *l, int role)
 		if (!fp->buf)
 			return link_fail(l, -ENOMEM, "buffer");
 	}
-	if (role == ROLE_RX && fp->mode != FM_ZC && l->size < FIPC_VEC_BELOW) {
+	if (role == ROLE_RX && fp->mode != FM_ZC && !l->round_trip &&
+	    l->size < FIPC_VEC_BELOW) {
 		size_t n = FIPC_VEC_BYTES / (l->size ? l->size : 1);
 
 		fp->nvec = n > FIPC_VEC_MAX ? FIPC_VEC_MAX : (unsigned int)n;
@@ -309,8 +315,9 @@ static void fipc_destroy(struct link *l)
 	}
 
 const struct mech mech_fastipc_copy = FIPC_MECH("fastipc-copy",
-	"fastipc_send(FASTIPC_SEND_COPY) / fastipc_recv_vec() below 64 KiB "
-	"(as many as have arrived), fastipc_recv() above: two copies",
+	"fastipc_send(FASTIPC_SEND_COPY) / fastipc_recv_vec() for streams "
+	"below 64 KiB (as many as have arrived), else fastipc_recv(): "
+	"two copies",
 	copy_create);
 const struct mech mech_fastipc_zc = FIPC_MECH("fastipc-zc",
 	"fastipc_msg_alloc(WINDOW|NOZERO) + fastipc_buf_send() / "
@@ -318,5 +325,5 @@ const struct mech mech_fastipc_zc = FIPC_MECH("fastipc-zc",
 	zc_create);
 const struct mech mech_fastipc_auto = FIPC_MECH("fastipc-auto",
 	"fastipc_msg_alloc(NOZERO) (heap below zc_threshold, window above) + "
-	"fastipc_buf_send() / fastipc_recv_vec() below 64 KiB, "
-	"fastipc_recv_msg() for page messages", auto_create);
+	"fastipc_buf_send() / fastipc_recv_vec() for streams below 64 KiB, "
+	"else fastipc_recv_msg()", auto_create);
