@@ -21,7 +21,9 @@
 #include <linux/hrtimer.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/stat.h>
 #include <linux/sched/task.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/user_namespace.h>
 
@@ -703,8 +705,38 @@ static struct fastipc_msg *fastipc_wait_handoff(struct fastipc_channel *ch,
 }
 
 /*
- * Take the first message of the highest priority, waiting for one unless
- * @nonblock.  A receive that will copy the message out, inline (not
+ * Watch the queue for up to @usecs, or until @deadline, before the caller
+ * sleeps for a message: it spends the poller's CPU time instead of a
+ * wake-up on each side.  It stops early when another task could use this
+ * CPU (on a shared CPU the sender may be the one waiting for it) or a
+ * signal is pending.  Only a hint: the caller takes ch->lock next, and a
+ * message handed to a receiver asleep before it is not this one's.
+ */
+static void fastipc_busy_poll(struct fastipc_channel *ch, u32 usecs,
+			      ktime_t deadline)
+{
+	u64 span = (u64)usecs * NSEC_PER_USEC;
+	u64 end;
+
+	if (deadline != KTIME_MAX) {
+		s64 left = ktime_to_ns(ktime_sub(deadline, ktime_get()));
+
+		if (left <= 0)
+			return;
+		span = min_t(u64, span, left);
+	}
+	end = local_clock() + span;
+	while (!READ_ONCE(ch->prio_mask) && !READ_ONCE(ch->dead)) {
+		if (need_resched() || !single_task_running() ||
+		    signal_pending(current) || local_clock() >= end)
+			return;
+		cpu_relax();
+	}
+}
+
+/*
+ * Take the first message of the highest priority, waiting for one as
+ * @wait says (polling first if it asks to).  A receive that will copy the message out, inline (not
  * mapped) into a buffer of @copy_max bytes that holds it, is counted as
  * done at once (*@done), saving a lock round trip per message; if its
  * copy then fails it puts the message back with fastipc_chan_undeliver().
@@ -714,11 +746,12 @@ static struct fastipc_msg *fastipc_wait_handoff(struct fastipc_channel *ch,
  * not take such a message (fastipc_take_refuses()).
  */
 struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
-				      bool nonblock, s64 timeout_ns,
+				      const struct fastipc_wait *wait,
 				      enum fastipc_take how, u64 copy_max,
 				      bool *done)
 {
-	ktime_t deadline = fastipc_deadline(timeout_ns);
+	ktime_t deadline = fastipc_deadline(wait->timeout_ns);
+	bool nonblock = wait->nonblock;
 	struct fastipc_rx_waiter w = {
 		.task = current,
 		.how = how,
@@ -726,6 +759,8 @@ struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 	};
 	struct fastipc_msg *msg;
 
+	if (!nonblock && wait->busy_poll_us)
+		fastipc_busy_poll(ch, wait->busy_poll_us, deadline);
 	for (;;) {
 		spin_lock(&ch->lock);
 		if (ch->dead) {
@@ -811,12 +846,13 @@ static int fastipc_chan_take_queued(struct fastipc_channel *ch,
  * FASTIPC_IOC_RECV_VEC: take up to @n copy-path messages, the i-th for a
  * buffer of @ent[i].len bytes, each counted as delivered (a failed copy
  * puts it back with fastipc_chan_undeliver()).  The first is waited for
- * as fastipc_chan_take() does, unless @nonblock; the others are those
+ * as fastipc_chan_take() does, as @wait says; the others are those
  * already queued.  Returns how many were taken, at least one, or an
  * errno: EMSGSIZE when the first message must stay queued.
  */
-int fastipc_chan_take_vec(struct fastipc_channel *ch, bool nonblock,
-			  s64 timeout_ns, const struct fastipc_rvec *ent,
+int fastipc_chan_take_vec(struct fastipc_channel *ch,
+			  const struct fastipc_wait *wait,
+			  const struct fastipc_rvec *ent,
 			  struct fastipc_msg **msgs, unsigned int n)
 {
 	struct fastipc_msg *msg;
@@ -826,14 +862,14 @@ int fastipc_chan_take_vec(struct fastipc_channel *ch, bool nonblock,
 	ret = fastipc_chan_take_queued(ch, ent, msgs, n);
 	if (ret)
 		return ret;
-	if (nonblock)
+	if (wait->nonblock)
 		return -EAGAIN;
 	/*
 	 * Empty: wait for a hand-off.  Whatever arrives after it is left
 	 * for the next call; the receiver was the faster side just now.
 	 */
-	msg = fastipc_chan_take(ch, false, timeout_ns, FASTIPC_TAKE_COPIED,
-				ent[0].len, &done);
+	msg = fastipc_chan_take(ch, wait, FASTIPC_TAKE_COPIED, ent[0].len,
+				&done);
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
 	/* A copy-path message that fits is counted as delivered at take. */

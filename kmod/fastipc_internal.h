@@ -48,7 +48,7 @@
 
 #include "uapi/fastipc.h"
 
-#define FASTIPC_VERSION		"0.2.0"
+#define FASTIPC_VERSION		"0.3.0"
 #define FASTIPC_NR_PRIO		(FASTIPC_PRIO_MAX + 1)
 
 /* Module parameters (main.c); read with READ_ONCE, they change at run time. */
@@ -283,12 +283,20 @@ enum fastipc_take {
 /* Messages one FASTIPC_IOC_RECV_VEC takes at most (its stack arrays). */
 #define FASTIPC_RECV_VEC_BATCH	16
 
+/* How a receive waits for a message. */
+struct fastipc_wait {
+	bool nonblock;			/* not at all: EAGAIN */
+	s64 timeout_ns;			/* relative; < 0: no timeout */
+	u32 busy_poll_us;		/* poll this long before sleeping */
+};
+
 struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
-				      bool nonblock, s64 timeout_ns,
+				      const struct fastipc_wait *wait,
 				      enum fastipc_take how, u64 copy_max,
 				      bool *done);
-int fastipc_chan_take_vec(struct fastipc_channel *ch, bool nonblock,
-			  s64 timeout_ns, const struct fastipc_rvec *ent,
+int fastipc_chan_take_vec(struct fastipc_channel *ch,
+			  const struct fastipc_wait *wait,
+			  const struct fastipc_rvec *ent,
 			  struct fastipc_msg **msgs, unsigned int n);
 void fastipc_chan_undeliver(struct fastipc_channel *ch,
 			    struct fastipc_msg *msg);
@@ -320,6 +328,8 @@ struct fastipc_handle {
 	struct fastipc_channel *chan;	/* set once, read with acquire */
 	u32 access;			/* FASTIPC_O_RECV | FASTIPC_O_SEND */
 	bool read_plain;		/* FASTIPC_O_READ_PLAIN */
+	/* FASTIPC_IOC_SET_BUSY_POLL; written and read with *_ONCE. */
+	u32 busy_poll_us;
 	struct mm_struct *mm;		/* the binder's mm, mmgrab()ed */
 	/* Our own f_mapping, so unmap_mapping_range() finds the window. */
 	struct address_space mapping;

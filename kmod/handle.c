@@ -400,6 +400,17 @@ static int fastipc_ioc_send(struct file *file, struct fastipc_handle *h,
 	return fastipc_send_msg(file, h, ch, &sd);
 }
 
+/* A receive's wait: its flags and the file's, the handle's busy-poll. */
+static void fastipc_wait_init(struct fastipc_wait *wait, struct file *file,
+			      struct fastipc_handle *h, u32 flags,
+			      s64 timeout_ns)
+{
+	wait->nonblock = (flags & FASTIPC_NONBLOCK) ||
+			 (file->f_flags & O_NONBLOCK);
+	wait->timeout_ns = timeout_ns;
+	wait->busy_poll_us = READ_ONCE(h->busy_poll_us);
+}
+
 static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
 			    struct fastipc_channel *ch, unsigned int cmd,
 			    unsigned long arg)
@@ -408,8 +419,9 @@ static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
 	struct fastipc_recv rv;
 	struct fastipc_msg *msg;
 	size_t len, copied = 0;
+	struct fastipc_wait wait;
 	unsigned long mapped = 0;
-	bool nonblock, done;
+	bool done;
 	int err;
 
 	err = fastipc_arg_in(&rv, sizeof(rv), FASTIPC_RECV_SIZE_VER0, cmd, arg);
@@ -422,9 +434,8 @@ static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
 	if (!(h->access & FASTIPC_O_RECV))
 		return -EBADF;
 
-	nonblock = (rv.flags & FASTIPC_NONBLOCK) ||
-		   (file->f_flags & O_NONBLOCK);
-	msg = fastipc_chan_take(ch, nonblock, rv.timeout_ns,
+	fastipc_wait_init(&wait, file, h, rv.flags, rv.timeout_ns);
+	msg = fastipc_chan_take(ch, &wait,
 				rv.flags & FASTIPC_RECV_MAP ? FASTIPC_TAKE_MAP :
 				FASTIPC_TAKE_COPY, rv.len, &done);
 	if (IS_ERR(msg))
@@ -502,8 +513,8 @@ static int fastipc_ioc_recv_vec(struct file *file, struct fastipc_handle *h,
 	struct fastipc_rvec ent[FASTIPC_RECV_VEC_BATCH];
 	struct fastipc_rvec __user *uvec;
 	struct fastipc_recv_vec rv;
+	struct fastipc_wait wait;
 	unsigned int i, n, got;
-	bool nonblock;
 	int err;
 
 	err = fastipc_arg_in(&rv, sizeof(rv), FASTIPC_RECV_VEC_SIZE_VER0, cmd,
@@ -529,9 +540,8 @@ static int fastipc_ioc_recv_vec(struct file *file, struct fastipc_handle *h,
 		if (ent[i].__reserved)
 			return -EINVAL;
 
-	nonblock = (rv.flags & FASTIPC_NONBLOCK) ||
-		   (file->f_flags & O_NONBLOCK);
-	err = fastipc_chan_take_vec(ch, nonblock, rv.timeout_ns, ent, msgs, n);
+	fastipc_wait_init(&wait, file, h, rv.flags, rv.timeout_ns);
+	err = fastipc_chan_take_vec(ch, &wait, ent, msgs, n);
 	if (err < 0)
 		return err;
 	got = err;
@@ -614,6 +624,7 @@ static int fastipc_ioc_info(struct fastipc_handle *h,
 		strscpy(info.name, ch->name, sizeof(info.name));
 	info.handle_flags = h->access |
 			    (h->read_plain ? FASTIPC_O_READ_PLAIN : 0);
+	info.busy_poll_us = READ_ONCE(h->busy_poll_us);
 	fastipc_chan_fill_info(ch, &info);
 	mutex_lock(&h->win.lock);
 	info.window_size = (u64)h->win.nr_pages << PAGE_SHIFT;
@@ -650,6 +661,24 @@ static int fastipc_ioc_set_attr(struct fastipc_channel *ch, unsigned int cmd,
 	if (err)
 		return err;
 	fastipc_nl_notify_current(ch, FASTIPC_CMD_EVENT_CHANNEL_CHANGE);
+	return 0;
+}
+
+static int fastipc_ioc_set_busy_poll(struct fastipc_handle *h,
+				     unsigned int cmd, unsigned long arg)
+{
+	struct fastipc_busy_poll bp;
+	int err;
+
+	err = fastipc_arg_in(&bp, sizeof(bp), FASTIPC_BUSY_POLL_SIZE_VER0,
+			     cmd, arg);
+	if (err)
+		return err;
+	if (bp.__pad || bp.__reserved || bp.usecs > FASTIPC_BUSY_POLL_MAX_US)
+		return -EINVAL;
+	if (!(h->access & FASTIPC_O_RECV))
+		return -EBADF;
+	WRITE_ONCE(h->busy_poll_us, bp.usecs);
 	return 0;
 }
 
@@ -695,7 +724,8 @@ static long fastipc_ioctl(struct file *file, unsigned int cmd,
 	    !fastipc_cmd_is(cmd, FASTIPC_IOC_BUF_FREE) &&
 	    !fastipc_cmd_is(cmd, FASTIPC_IOC_INFO) &&
 	    !fastipc_cmd_is(cmd, FASTIPC_IOC_SET_ATTR) &&
-	    !fastipc_cmd_is(cmd, FASTIPC_IOC_RECV_VEC))
+	    !fastipc_cmd_is(cmd, FASTIPC_IOC_RECV_VEC) &&
+	    !fastipc_cmd_is(cmd, FASTIPC_IOC_SET_BUSY_POLL))
 		return -ENOTTY;
 	ch = fastipc_live_chan(h);
 	if (IS_ERR(ch))
@@ -715,6 +745,8 @@ static long fastipc_ioctl(struct file *file, unsigned int cmd,
 		return fastipc_ioc_set_attr(ch, cmd, arg);
 	if (fastipc_cmd_is(cmd, FASTIPC_IOC_RECV_VEC))
 		return fastipc_ioc_recv_vec(file, h, ch, cmd, arg);
+	if (fastipc_cmd_is(cmd, FASTIPC_IOC_SET_BUSY_POLL))
+		return fastipc_ioc_set_busy_poll(h, cmd, arg);
 	return -ENOTTY;
 }
 
@@ -766,6 +798,7 @@ static ssize_t fastipc_read(struct file *file, char __user *buf, size_t size,
 {
 	struct fastipc_handle *h = file->private_data;
 	struct fastipc_channel *ch = fastipc_rw_chan(h, FASTIPC_O_RECV);
+	struct fastipc_wait wait;
 	struct fastipc_msg *msg;
 	size_t len;
 	bool done;
@@ -773,8 +806,8 @@ static ssize_t fastipc_read(struct file *file, char __user *buf, size_t size,
 
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
-	msg = fastipc_chan_take(ch, file->f_flags & O_NONBLOCK,
-				FASTIPC_TIMEOUT_NONE, h->read_plain ?
+	fastipc_wait_init(&wait, file, h, 0, FASTIPC_TIMEOUT_NONE);
+	msg = fastipc_chan_take(ch, &wait, h->read_plain ?
 				FASTIPC_TAKE_PLAIN : FASTIPC_TAKE_COPY, size,
 				&done);
 	if (IS_ERR(msg))

@@ -125,6 +125,7 @@ static const struct ioc iocs[] = {
 	{ 7, _IOC_READ, FASTIPC_STATS_SIZE_VER0, false, false },
 	{ 8, _IOC_WRITE, sizeof(struct fastipc_attr), true, true },
 	{ 9, _IOC_READ | _IOC_WRITE, FASTIPC_RECV_VEC_SIZE_VER0, true, true },
+	{ 10, _IOC_WRITE, FASTIPC_BUSY_POLL_SIZE_VER0, true, true },
 };
 
 #define NIOCS	(sizeof(iocs) / sizeof(iocs[0]))
@@ -146,6 +147,7 @@ static void invalid_arg(unsigned int nr, void *buf)
 	case 5: ((struct fastipc_buf *)buf)->flags = 1; break;
 	case 8: ((struct fastipc_attr *)buf)->__pad = 1; break;
 	case 9: ((struct fastipc_recv_vec *)buf)->flags = 0x80000000U; break;
+	case 10: ((struct fastipc_busy_poll *)buf)->__pad = 1; break;
 	}
 }
 
@@ -219,7 +221,7 @@ TEST_F(adv, ioctl_number_direction_size_matrix)
 			}
 		}
 		/* Numbers past the last command, every direction. */
-		for (i = 10; i < 256; i += 7) {
+		for (i = NIOCS; i < 256; i += 7) {
 			for (j = 0; j < 4; j++) {
 				unsigned long cmd = _IOC(dirs[j], FASTIPC_IOC_MAGIC, i, 64);
 				int got;
@@ -343,6 +345,7 @@ TEST_F(adv, kernel_and_noncanonical_pointers)
 		FASTIPC_IOC_SEND, FASTIPC_IOC_RECV, FASTIPC_IOC_BUF_ALLOC,
 		FASTIPC_IOC_BUF_FREE, FASTIPC_IOC_INFO, FASTIPC_IOC_STATS,
 		FASTIPC_IOC_SET_ATTR, FASTIPC_IOC_RECV_VEC,
+		FASTIPC_IOC_SET_BUSY_POLL,
 	};
 	int unbound = fipc_dev();
 	uint8_t buf[256];

@@ -925,8 +925,8 @@ TEST(unknown_ioctl)
 	struct termios tio;
 	int unbound = fipc_dev(), fd, i;
 	const unsigned long cmds[] = {
-		_IO(FASTIPC_IOC_MAGIC, 0x0a),
-		_IOWR(FASTIPC_IOC_MAGIC, 0x0a, struct fastipc_send),
+		_IO(FASTIPC_IOC_MAGIC, 0x0b),
+		_IOWR(FASTIPC_IOC_MAGIC, 0x0b, struct fastipc_send),
 		_IOR(FASTIPC_IOC_MAGIC, 0x20, struct fastipc_info),
 		_IOWR(FASTIPC_IOC_MAGIC, 0xff, struct fastipc_recv),
 		_IOWR('f', 0x02, struct fastipc_send),	/* another magic */
@@ -940,6 +940,7 @@ TEST(unknown_ioctl)
 		_IOW(FASTIPC_IOC_MAGIC, 0x06, struct fastipc_info),
 		_IOR(FASTIPC_IOC_MAGIC, 0x08, struct fastipc_attr),
 		_IOW(FASTIPC_IOC_MAGIC, 0x09, struct fastipc_recv_vec),
+		_IOWR(FASTIPC_IOC_MAGIC, 0x0a, struct fastipc_busy_poll),
 	};
 
 	ASSERT_LE(0, unbound);
@@ -1278,7 +1279,7 @@ TEST_F(chan, info_fields)
 	ASSERT_EQ(0, info.window_size);
 	ASSERT_EQ(0, info.window_pages);
 	ASSERT_EQ(3, info.handles);
-	ASSERT_EQ(0, info.__pad);
+	ASSERT_EQ(0, info.busy_poll_us);
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, info.__reserved[i]);
 

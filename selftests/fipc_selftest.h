@@ -185,6 +185,14 @@ static inline int fipc_recv_vec(int fd, struct fastipc_rvec *ent,
 	return err ? err : (int)rv.count;
 }
 
+/* FASTIPC_IOC_SET_BUSY_POLL. */
+static inline int fipc_busy_poll(int fd, uint32_t usecs)
+{
+	struct fastipc_busy_poll bp = { .usecs = usecs };
+
+	return fipc_ioctl(fd, FASTIPC_IOC_SET_BUSY_POLL, &bp);
+}
+
 static inline int fipc_info(int fd, struct fastipc_info *info)
 {
 	memset(info, 0, sizeof(*info));

@@ -600,6 +600,8 @@ static void op_misc(struct fzt *t, int s)
 			w[1] = 0;
 			((uint32_t *)w)[5] |= FASTIPC_NONBLOCK;
 		}
+		if (_IOC_NR(cmd) == 10)		/* SET_BUSY_POLL: short polls */
+			((uint32_t *)w)[0] %= 2 * FASTIPC_BUSY_POLL_MAX_US / 100;
 		/* No channel with a random name that nobody would unlink. */
 		if (_IOC_NR(cmd) == 0)
 			((uint32_t *)w)[16] &= ~FASTIPC_O_CREAT;

@@ -301,6 +301,9 @@ static void *receiver(void *arg)
 			if (fd < 0)
 				abort();
 			win = (n & 2) ? adv_win(fd, 16 * PG, RW) : NULL;
+			/* Every other handle polls before it sleeps. */
+			if ((n / 7) % 2 && fipc_busy_poll(fd, 300))
+				abort();
 		}
 		if (win && (n & 1)) {
 			err = adv_recv_map(fd, buf, 4 * PG + 64, &rv);
@@ -621,6 +624,7 @@ TEST_F_TIMEOUT(race, tiny_messages_taken_at_once, 120)
  * reports failure must have taken or queued nothing.
  */
 static const int64_t short_waits[] = { 0, 20000, 200000, 2 * FIPC_MS };
+static atomic_uint short_wait_pollers;
 static pthread_t wait_threads[8];
 static atomic_int nwait_threads;
 static atomic_uint cut_by_timeout, cut_by_signal;
@@ -682,6 +686,10 @@ static void *short_wait_receiver(void *arg)
 	uint64_t len;
 
 	if (fd < 0)
+		abort();
+	/* One receiver polls longer than some of its waits last. */
+	if (atomic_fetch_add(&short_wait_pollers, 1) == 0 &&
+	    fipc_busy_poll(fd, 1000))
 		abort();
 	register_wait_thread();
 	while (!atomic_load(&r->stop)) {

@@ -210,11 +210,29 @@ struct fastipc_info {
 	__u64 window_size;	/* bytes of this handle's window, 0 if none */
 	__u64 window_pages;	/* pages this handle has mapped in its window */
 	__u32 handles;		/* open handles on the channel */
-	__u32 __pad;
+	__u32 busy_poll_us;	/* this handle's FASTIPC_IOC_SET_BUSY_POLL */
 	__u64 __reserved[4];
 };
 
 #define FASTIPC_INFO_SIZE_VER0	248
+
+/*
+ * FASTIPC_IOC_SET_BUSY_POLL: a blocking receive on this handle that finds
+ * the queue empty watches it for up to usecs microseconds before it
+ * sleeps (0, the default: it sleeps at once).  A message that arrives
+ * meanwhile is taken without a wake-up on either side, at the cost of
+ * this CPU's time; the poll ends early when another task wants this CPU,
+ * a signal is pending or the receive's timeout expires.  Needs a handle
+ * that may receive; lasts until changed or the handle is closed.
+ */
+struct fastipc_busy_poll {
+	__u32 usecs;		/* 0..FASTIPC_BUSY_POLL_MAX_US */
+	__u32 __pad;
+	__u64 __reserved;
+};
+
+#define FASTIPC_BUSY_POLL_SIZE_VER0	16
+#define FASTIPC_BUSY_POLL_MAX_US	10000
 
 /* FASTIPC_IOC_STATS: module-wide counters; works on any open file. */
 struct fastipc_stats {
@@ -247,6 +265,7 @@ struct fastipc_stats {
 #define FASTIPC_IOC_STATS	_IOR(FASTIPC_IOC_MAGIC, 0x07, struct fastipc_stats)
 #define FASTIPC_IOC_SET_ATTR	_IOW(FASTIPC_IOC_MAGIC, 0x08, struct fastipc_attr)
 #define FASTIPC_IOC_RECV_VEC	_IOWR(FASTIPC_IOC_MAGIC, 0x09, struct fastipc_recv_vec)
+#define FASTIPC_IOC_SET_BUSY_POLL _IOW(FASTIPC_IOC_MAGIC, 0x0a, struct fastipc_busy_poll)
 
 /*
  * The generic netlink control family (Documentation/netlink.md and
