@@ -191,6 +191,16 @@ int fastipc_set_attr(struct fastipc_chan *ch, const struct fastipc_attr *attr)
 }
 
 FASTIPC_EXPORT
+int fastipc_set_busy_poll(struct fastipc_chan *ch, unsigned int usecs)
+{
+	struct fastipc_busy_poll bp = { .usecs = usecs };
+
+	if (!ch || usecs > FASTIPC_BUSY_POLL_MAX_US)
+		return -EINVAL;
+	return fipc_ioctl(ch->fd, FASTIPC_IOC_SET_BUSY_POLL, &bp);
+}
+
+FASTIPC_EXPORT
 int fastipc_info(struct fastipc_chan *ch, struct fastipc_info *info)
 {
 	if (!ch || !info)

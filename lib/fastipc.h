@@ -65,7 +65,7 @@ extern "C" {
 #endif
 
 #define FASTIPC_LIB_VERSION_MAJOR	0
-#define FASTIPC_LIB_VERSION_MINOR	2
+#define FASTIPC_LIB_VERSION_MINOR	3
 
 /* The window fastipc_window_map() maps when given size 0, and the lazy one. */
 #define FASTIPC_WINDOW_DEFAULT_SIZE	(256UL << 20)
@@ -191,6 +191,24 @@ int fastipc_get_attr(const struct fastipc_chan *ch, struct fastipc_attr *attr);
  * module's range).
  */
 int fastipc_set_attr(struct fastipc_chan *ch, const struct fastipc_attr *attr);
+
+/*
+ * fastipc_set_busy_poll - poll before sleeping in a receive
+ * @ch:    a handle opened with FASTIPC_O_RECV
+ * @usecs: 0 (the default: sleep at once) to FASTIPC_BUSY_POLL_MAX_US
+ *
+ * A blocking receive on this handle that finds the channel empty watches
+ * it for up to @usecs microseconds before it sleeps.  A message sent
+ * meanwhile is taken without waking anyone: far lower latency for a
+ * request/reply peer whose partner answers within @usecs, paid for with
+ * this CPU's time (SO_BUSY_POLL is the sockets' equivalent).  The poll
+ * ends early when another task wants the CPU, a signal comes or the
+ * receive's timeout expires; FASTIPC_NONBLOCK receives never poll.
+ * fastipc_info() reports the setting (busy_poll_us).
+ *
+ * Returns 0.  Errors: -EBADF (not opened for receiving), -EINVAL.
+ */
+int fastipc_set_busy_poll(struct fastipc_chan *ch, unsigned int usecs);
 
 /*
  * fastipc_info - the channel's state and counters (FASTIPC_IOC_INFO)

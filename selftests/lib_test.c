@@ -397,6 +397,58 @@ TEST_F(lib, recv_vec_takes_copies_leaves_pages)
 	free(big);
 }
 
+/*
+ * fastipc_set_busy_poll(): the receiving handle's setting, shown by
+ * fastipc_info(); every receive path still takes what is queued, and one
+ * that waits gets a message sent while it polls.
+ */
+TEST_F(lib, busy_poll_setting_and_receives)
+{
+	struct fastipc_info info;
+	uint8_t buf[SMALL];
+	struct fastipc_rbuf rb = { .buf = buf, .size = sizeof(buf) };
+	struct fastipc_msg msg;
+	pid_t pid;
+
+	ASSERT_EQ(-EINVAL, fastipc_set_busy_poll(NULL, 10));
+	ASSERT_EQ(-EINVAL, fastipc_set_busy_poll(self->rx,
+						 FASTIPC_BUSY_POLL_MAX_US + 1));
+	ASSERT_EQ(-EBADF, fastipc_set_busy_poll(self->tx, 10));
+	ASSERT_EQ(0, fastipc_set_busy_poll(self->rx, 2000));
+	ASSERT_EQ(0, fastipc_info(self->rx, &info));
+	ASSERT_EQ(2000, info.busy_poll_us);
+	ASSERT_EQ(0, fastipc_info(self->tx, &info));
+	ASSERT_EQ(0, info.busy_poll_us);
+
+	fipc_fill(buf, SMALL, 60);
+	ASSERT_EQ(0, fastipc_send(self->tx, buf, SMALL, 0, 0));
+	ASSERT_EQ(SMALL, fastipc_recv(self->rx, buf, sizeof(buf), NULL, 0));
+	ASSERT_EQ(-1, fipc_check(buf, SMALL, 60));
+	ASSERT_EQ(0, fastipc_send(self->tx, buf, SMALL, 0, 0));
+	ASSERT_EQ(1, fastipc_recv_vec(self->rx, &rb, 1, 0, -1));
+	ASSERT_EQ(-EAGAIN, fastipc_recv_msg(self->rx, &msg, FASTIPC_NONBLOCK,
+					    -1));
+
+	/* Sent by another process while the receive waits. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		uint8_t out[SMALL];
+
+		usleep(1000);
+		fipc_fill(out, SMALL, 61);
+		_exit(fastipc_send(self->tx, out, SMALL, 0, 0) ? 1 : 0);
+	}
+	ASSERT_EQ(0, fastipc_recv_msg(self->rx, &msg, 0, -1));
+	ASSERT_EQ(SMALL, msg.len);
+	ASSERT_EQ(-1, fipc_check(msg.data, SMALL, 61));
+	ASSERT_EQ(0, fastipc_msg_release(self->rx, &msg));
+	ASSERT_EQ(0, fipc_wait_child(pid));
+	ASSERT_EQ(0, fastipc_set_busy_poll(self->rx, 0));
+	ASSERT_EQ(0, fastipc_info(self->rx, &info));
+	ASSERT_EQ(0, info.busy_poll_us);
+}
+
 TEST_F(lib, bad_arguments)
 {
 	char small[8];
