@@ -205,7 +205,22 @@ for row in csv.reader(open(sys.argv[1])):
 	[[ $(jq -r '.results[0].reason' <<<"$output") == *"16 MiB"* ]]
 }
 
+@test "--busy-poll: fastipc receivers poll, and every output says so" {
+	run -0 --separate-stderr "$FASTIPC" bench --quick -m fastipc-copy,fastipc-auto \
+		-s 64 -w latency --no-plot --json --busy-poll 200
+	[[ $(jq -r '.options.busy_poll_us' <<<"$output") == 200 ]]
+	[[ $(jq -r '[.results[] | select(.status == "ok" and .verified == .messages)]
+		| length' <<<"$output") == 2 ]]
+	run -0 --separate-stderr "$FASTIPC" bench --quick -m fastipc-copy -s 64 \
+		-w latency --busy-poll 200 --out "$BATS_TEST_TMPDIR/poll"
+	[[ $output == *"BUSY POLL: fastipc receivers poll an empty channel 200 us"* ]]
+	grep -q 'Busy poll.*200 us' "$BATS_TEST_TMPDIR/poll/report.md"
+	# The default run's options say 0.
+	[[ $(jq -r '.options.busy_poll_us' "$OUT/results.json") == 0 ]]
+}
+
 @test "usage errors exit 2" {
+	run -2 "$FASTIPC" bench --busy-poll 10001
 	run -2 "$FASTIPC" bench --mechanisms carrier-pigeon
 	[[ $output == *"unknown mechanism 'carrier-pigeon'"* ]]
 	run -2 "$FASTIPC" bench --sizes 4Q

@@ -136,6 +136,8 @@ commands() {
 		"recv $ch -n 1 --all"
 		"recv $ch --raw -p"
 		"recv $ch --timeout"
+		"recv $ch --busy-poll 10001"
+		"recv $ch --busy-poll fast"
 		"create"
 		"create $ch.x --mode 999"
 		"create $ch.x --max-msgs lots"
@@ -366,6 +368,23 @@ roundtrip() {
 	"$FASTIPC" send "$ch" here
 	run "$FASTIPC" recv "$ch" --timeout 0
 	[[ $status -eq 0 && $output == here ]]
+}
+
+@test "recv --busy-poll: takes queued and later messages, times out alike" {
+	local ch
+	mkch ch
+	"$FASTIPC" send "$ch" queued
+	run --separate-stderr "$FASTIPC" recv "$ch" --busy-poll 10000
+	[[ $status -eq 0 && $output == queued && -z $stderr ]]
+	# Sent while the receiver waits (and polls first).
+	( sleep 0.2; "$FASTIPC" send "$ch" later ) &
+	run --separate-stderr "$FASTIPC" recv "$ch" --busy-poll 5000 -n 1
+	wait
+	[[ $status -eq 0 && $output == later ]] || { echo "$status $output"; false; }
+	run --separate-stderr "$FASTIPC" recv "$ch" --busy-poll 10000 --timeout 50
+	[[ $status -eq 1 && $stderr == *"timed out"* ]]
+	run --separate-stderr "$FASTIPC" recv "$ch" --busy-poll 100 --nonblock
+	[[ $status -eq 1 && $stderr == *"temporarily unavailable"* ]]
 }
 
 @test "recv on an empty channel: --nonblock fails with EAGAIN, --all succeeds" {

@@ -280,6 +280,7 @@ struct opts {
 	bool json;			/* JSON on stdout instead of tables */
 	bool calibrate;
 	bool raise_limits;
+	unsigned int busy_poll_us;	/* fastipc receivers' poll, 0: none */
 	bool plot;
 	bool verbose;
 
@@ -443,6 +444,8 @@ unsigned long limit_read_ul(const char *path);
 void calibrate(struct run *r);
 /* fastipc.c: zc_threshold of the run's channels; 0 for the module's */
 extern unsigned long bench_zc_threshold;
+/* fastipc.c: --busy-poll, for every fastipc receiving handle. */
+extern unsigned int bench_busy_poll_us;
 
 /* sysinfo.c */
 void sysinfo_read(struct sysinfo *s);

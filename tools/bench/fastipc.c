@@ -29,6 +29,9 @@
  *               fastipc_recv_msg(), as it does every message after one
  *               that came in pages, until one comes copied.
  *
+ * With --busy-poll every receiving handle polls an empty channel that
+ * long before it sleeps (fastipc_set_busy_poll()); by default none does.
+ *
  * Round trips have one message in flight each way, so their receivers
  * take one message per call (fastipc_recv() or fastipc_recv_msg()), as a
  * request/reply peer would: a vector there only reads entries it cannot
@@ -52,6 +55,7 @@ enum fipc_mode { FM_COPY, FM_ZC, FM_AUTO };
 
 /* calibrate.c: a zc_threshold for the run's channels (0: the module's). */
 unsigned long bench_zc_threshold;
+unsigned int bench_busy_poll_us;
 
 /* Vector receives: the stream readers' limits (util.c), in messages. */
 #define FIPC_VEC_MAX		16
@@ -145,6 +149,11 @@ static int fipc_attach(struct link *l, int role)
 			   FASTIPC_O_SEND, 0, NULL, &fp->ch);
 	if (err)
 		return link_fail(l, err, "fastipc_open(%s)", fp->name);
+	if (role == ROLE_RX && bench_busy_poll_us) {
+		err = fastipc_set_busy_poll(fp->ch, bench_busy_poll_us);
+		if (err)
+			return link_fail(l, err, "fastipc_set_busy_poll");
+	}
 	if (fp->mode == FM_COPY) {
 		fp->buf = bench_alloc(l->size);
 		if (!fp->buf)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fastipc.h"
 #include "bench.h"
 #include "../fastipc/cli.h"
 
@@ -466,6 +467,7 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-plot", no_argument, NULL, 'P' },
 		{ "no-raise", no_argument, NULL, 'R' },
+		{ "busy-poll", required_argument, NULL, 'B' },
 		CLI_OPT_HELP,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -548,6 +550,16 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 		case 'R':
 			r->opts.raise_limits = false;
 			break;
+		case 'B': {
+			uint64_t us;
+
+			if (!cli_parse_u64(cmd, "--busy-poll", optarg,
+					   FASTIPC_BUSY_POLL_MAX_US, &us))
+				return EXIT_USAGE;
+			r->opts.busy_poll_us = (unsigned int)us;
+			bench_busy_poll_us = (unsigned int)us;
+			break;
+		}
 		case 'h':
 			free(r);
 			return cli_help(cmd);
@@ -663,6 +675,9 @@ const struct cli_cmd cmd_bench = {
 	"  -j, --json             JSON on stdout instead of tables\n"
 	"      --no-plot          no charts\n"
 	"      --no-raise         leave the system limits alone\n"
+	"      --busy-poll US     fastipc receivers poll an empty channel US\n"
+	"                         microseconds before sleeping (default 0:\n"
+	"                         they sleep at once, as the others do)\n"
 	"  -h, --help             this help\n"
 	"\n"
 	"Exit status: 0 if every message was verified and nothing failed, 1\n"

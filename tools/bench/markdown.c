@@ -198,6 +198,11 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 		s->zc_threshold, o->cpu_a, o->cpu_b, o->passes, o->reps,
 		(double)o->win_ns / NSEC_PER_MSEC, o->win_min_msgs,
 		(double)o->warm_ns / NSEC_PER_MSEC, r->elapsed_s);
+	if (o->busy_poll_us)
+		fprintf(f, "\n> **Busy poll.** fastipc's receivers polled an "
+			   "empty channel for %u us before sleeping "
+			   "(`--busy-poll`, not the default), spending CPU time "
+			   "the other mechanisms do not.\n", o->busy_poll_us);
 	if (s->emulated)
 		fprintf(f, "\n> **Software emulation.** These numbers come from "
 			   "a virtual machine without hardware acceleration: "

@@ -327,6 +327,11 @@ void report_tables(const struct run *r, FILE *f)
 	if (s->emulated)
 		fprintf(f, "SOFTWARE EMULATION: compare numbers only as "
 			   "ratios within this run.\n");
+	if (o->busy_poll_us)
+		fprintf(f, "BUSY POLL: fastipc receivers poll an empty channel "
+			   "%u us before sleeping (--busy-poll; not the "
+			   "default), spending CPU time the others do not.\n",
+			o->busy_poll_us);
 	if (r->nlimits) {
 		fprintf(f, "\nLimits raised for this run (restored at the "
 			   "end):\n");
@@ -624,12 +629,13 @@ int report_json(const struct run *r, FILE *f)
 		   "\"window_ms\":%.0f,\"warmup_ms\":%.0f,"
 		   "\"window_min_msgs\":%u,\"latency_ms\":%.0f,"
 		   "\"latency_min_samples\":%u,\"fanin_senders\":%u,"
+		   "\"busy_poll_us\":%u,"
 		   "\"throughput_sizes\":", o->cpu_a, o->cpu_b, o->passes,
 		o->reps,
 		(double)o->win_ns / NSEC_PER_MSEC,
 		(double)o->warm_ns / NSEC_PER_MSEC, o->win_min_msgs,
 		(double)o->lat_ns / NSEC_PER_MSEC, o->lat_min_samples,
-		o->fanin_senders);
+		o->fanin_senders, o->busy_poll_us);
 	json_sizes(f, o->tput_sizes, o->ntput);
 	fprintf(f, ",\"latency_sizes\":");
 	json_sizes(f, o->lat_sizes, o->nlat);
