@@ -20,10 +20,10 @@
 #include <linux/cred.h>
 #include <linux/hrtimer.h>
 #include <linux/poll.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/stat.h>
 #include <linux/sched/task.h>
-#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/user_namespace.h>
 
@@ -736,14 +736,15 @@ static void fastipc_busy_poll(struct fastipc_channel *ch, u32 usecs,
 
 /*
  * Take the first message of the highest priority, waiting for one as
- * @wait says (polling first if it asks to).  A receive that will copy the message out, inline (not
- * mapped) into a buffer of @copy_max bytes that holds it, is counted as
- * done at once (*@done), saving a lock round trip per message; if its
- * copy then fails it puts the message back with fastipc_chan_undeliver().
- * Otherwise the message keeps its room until fastipc_chan_done() or
- * fastipc_chan_putback().  A FASTIPC_TAKE_PLAIN or FASTIPC_TAKE_COPIED
- * receive fails with EMSGSIZE, leaving the message queued, when it does
- * not take such a message (fastipc_take_refuses()).
+ * @wait says (polling first if it asks to).  A receive that will copy
+ * the message out, inline (not mapped) into a buffer of @copy_max bytes
+ * that holds it, is counted as done at once (*@done), saving a lock
+ * round trip per message; if its copy then fails it puts the message
+ * back with fastipc_chan_undeliver().  Otherwise the message keeps its
+ * room until fastipc_chan_done() or fastipc_chan_putback().  A
+ * FASTIPC_TAKE_PLAIN or FASTIPC_TAKE_COPIED receive fails with EMSGSIZE,
+ * leaving the message queued, when it does not take such a message
+ * (fastipc_take_refuses()).
  */
 struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 				      const struct fastipc_wait *wait,

@@ -218,7 +218,11 @@ struct fastipc_channel {
 	 */
 	spinlock_t lock;
 	struct fastipc_attr attr;
-	/* Everything below: under lock only. */
+	/*
+	 * Everything below: under lock only, except that the busy poll
+	 * (fastipc_busy_poll()) reads prio_mask and dead with READ_ONCE()
+	 * as a hint, before it takes the lock.
+	 */
 	struct list_head queue[FASTIPC_NR_PRIO];
 	u32 prio_mask;			/* bit p set: queue[p] not empty */
 	u32 nr_queued;			/* messages on the lists */
