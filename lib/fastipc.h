@@ -195,7 +195,8 @@ int fastipc_set_attr(struct fastipc_chan *ch, const struct fastipc_attr *attr);
 /*
  * fastipc_set_busy_poll - poll before sleeping in a receive
  * @ch:    a handle opened with FASTIPC_O_RECV
- * @usecs: 0 (the default: sleep at once) to FASTIPC_BUSY_POLL_MAX_US
+ * @usecs: 0 (the default: sleep at once) to the module's maximum,
+ *         FASTIPC_BUSY_POLL_MAX_US in this header
  *
  * A blocking receive on this handle that finds the channel empty watches
  * it for up to @usecs microseconds before it sleeps.  A message sent
