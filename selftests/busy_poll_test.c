@@ -212,6 +212,7 @@ TEST_F(poll, message_taken_without_sleeping)
 	if (!pid) {
 		char c;
 
+		close(go[1]);	/* a parent that fails ends the child's read */
 		FIPC_CHILD_CHECK(pin(1) == 0);
 		for (i = 0; i < 2 * rounds; i++) {
 			FIPC_CHILD_CHECK(read(go[0], &c, 1) == 1);
@@ -222,6 +223,7 @@ TEST_F(poll, message_taken_without_sleeping)
 		}
 		_exit(0);
 	}
+	close(go[0]);
 
 	for (i = 0; i < rounds; i++) {
 		long sw = receive_from_other_cpu(self->fd, self->name, go);
@@ -246,7 +248,6 @@ TEST_F(poll, message_taken_without_sleeping)
 	       "slept: %d of %d polling\n", slept, rounds, polled, rounds);
 	fflush(stdout);
 	close(sfd);
-	close(go[0]);
 	close(go[1]);
 }
 
