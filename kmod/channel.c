@@ -20,9 +20,7 @@
 #include <linux/cred.h>
 #include <linux/hrtimer.h>
 #include <linux/poll.h>
-#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
-#include <linux/sched/stat.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/user_namespace.h>
@@ -623,15 +621,20 @@ int fastipc_chan_reserve(struct fastipc_channel *ch, size_t len,
 int fastipc_chan_send(struct fastipc_channel *ch, struct fastipc_msg *msg,
 		      size_t copied, bool nonblock, s64 timeout_ns)
 {
-	return fastipc_chan_admit(ch, msg->len, msg, copied, nonblock,
-				  timeout_ns);
+	int ret = fastipc_chan_admit(ch, msg->len, msg, copied, nonblock,
+				     timeout_ns);
+
+	if (!ret)
+		fastipc_poll_note_send();
+	return ret;
 }
 
 /* Queue @msg in the room reserved for it.  Frees it if the channel died. */
 void fastipc_chan_commit(struct fastipc_channel *ch, struct fastipc_msg *msg,
 			 size_t copied)
 {
-	fastipc_chan_enqueue(ch, msg, false, copied);
+	if (fastipc_chan_enqueue(ch, msg, false, copied))
+		fastipc_poll_note_send();
 }
 
 /* The first message of the highest priority, or NULL.  Under ch->lock. */
@@ -705,38 +708,8 @@ static struct fastipc_msg *fastipc_wait_handoff(struct fastipc_channel *ch,
 }
 
 /*
- * Watch the queue for up to @usecs, or until @deadline, before the caller
- * sleeps for a message: it spends the poller's CPU time instead of a
- * wake-up on each side.  It stops early when another task could use this
- * CPU (on a shared CPU the sender may be the one waiting for it) or a
- * signal is pending.  Only a hint: the caller takes ch->lock next, and a
- * message handed to a receiver asleep before it is not this one's.
- */
-static void fastipc_busy_poll(struct fastipc_channel *ch, u32 usecs,
-			      ktime_t deadline)
-{
-	u64 span = (u64)usecs * NSEC_PER_USEC;
-	u64 end;
-
-	if (deadline != KTIME_MAX) {
-		s64 left = ktime_to_ns(ktime_sub(deadline, ktime_get()));
-
-		if (left <= 0)
-			return;
-		span = min_t(u64, span, left);
-	}
-	end = local_clock() + span;
-	while (!READ_ONCE(ch->prio_mask) && !READ_ONCE(ch->dead)) {
-		if (need_resched() || !single_task_running() ||
-		    signal_pending(current) || local_clock() >= end)
-			return;
-		cpu_relax();
-	}
-}
-
-/*
  * Take the first message of the highest priority, waiting for one as
- * @wait says (polling first if it asks to).  A receive that will copy
+ * @wait says (polling first if the handle's busy poll says so).  A receive that will copy
  * the message out, inline (not mapped) into a buffer of @copy_max bytes
  * that holds it, is counted as done at once (*@done), saving a lock
  * round trip per message; if its copy then fails it puts the message
@@ -758,10 +731,22 @@ struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 		.how = how,
 		.copy_max = copy_max,
 	};
+	struct fastipc_poll *poll = nonblock ? NULL : wait->poll;
 	struct fastipc_msg *msg;
+	u64 since = 0;
 
-	if (!nonblock && wait->busy_poll_us)
-		fastipc_busy_poll(ch, wait->busy_poll_us, deadline);
+	if (poll) {
+		bool learn;
+		u64 span = fastipc_poll_begin(poll, &learn);
+
+		/* The clock only for an empty queue, whose wait it learns. */
+		if (!READ_ONCE(ch->prio_mask)) {
+			if (learn)
+				since = ktime_get_ns();
+			if (span)
+				fastipc_busy_poll(ch, span, deadline);
+		}
+	}
 	for (;;) {
 		spin_lock(&ch->lock);
 		if (ch->dead) {
@@ -787,6 +772,9 @@ struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 			return ERR_PTR(-EAGAIN);
 
 		msg = fastipc_wait_handoff(ch, &w, deadline);
+		if (since)
+			fastipc_poll_learn(poll, ktime_get_ns() - since,
+					   !IS_ERR_OR_NULL(msg));
 		if (msg == ERR_PTR(-ETIMEDOUT))
 			fastipc_chan_count_timeout(ch);
 		if (IS_ERR(msg))

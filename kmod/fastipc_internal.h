@@ -48,7 +48,7 @@
 
 #include "uapi/fastipc.h"
 
-#define FASTIPC_VERSION		"0.3.0"
+#define FASTIPC_VERSION		"0.4.0"
 #define FASTIPC_NR_PRIO		(FASTIPC_PRIO_MAX + 1)
 
 /* Module parameters (main.c); read with READ_ONCE, they change at run time. */
@@ -287,11 +287,35 @@ enum fastipc_take {
 /* Messages one FASTIPC_IOC_RECV_VEC takes at most (its stack arrays). */
 #define FASTIPC_RECV_VEC_BATCH	16
 
+/*
+ * A receiving handle's busy poll (busy_poll.c): FASTIPC_IOC_SET_BUSY_POLL
+ * or the module's default.  Every field is written and read with
+ * *_ONCE(): receives on one handle may run at once and adjust window_ns
+ * without a lock, since it is a guess and a lost update costs one poll;
+ * a receive that reads a new usecs with the old flags polls once as
+ * either setting would.
+ */
+struct fastipc_poll {
+	u32 usecs;		/* fixed length, or adaptive ceiling; 0: none */
+	u32 flags;		/* FASTIPC_BUSY_POLL_ADAPTIVE */
+	u32 window_ns;		/* adaptive: the length it polls now */
+};
+
+extern unsigned int fastipc_busy_poll_default_us;
+
+void fastipc_poll_set(struct fastipc_poll *p, u32 usecs, u32 flags);
+void fastipc_poll_set_default(struct fastipc_poll *p);
+void fastipc_poll_note_send(void);
+u64 fastipc_poll_begin(const struct fastipc_poll *p, bool *learn);
+void fastipc_poll_learn(struct fastipc_poll *p, u64 waited_ns, bool got);
+void fastipc_busy_poll(struct fastipc_channel *ch, u64 span_ns,
+		       ktime_t deadline);
+
 /* How a receive waits for a message. */
 struct fastipc_wait {
 	bool nonblock;			/* not at all: EAGAIN */
 	s64 timeout_ns;			/* relative; < 0: no timeout */
-	u32 busy_poll_us;		/* poll this long before sleeping */
+	struct fastipc_poll *poll;	/* the handle's busy poll */
 };
 
 struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
@@ -332,8 +356,7 @@ struct fastipc_handle {
 	struct fastipc_channel *chan;	/* set once, read with acquire */
 	u32 access;			/* FASTIPC_O_RECV | FASTIPC_O_SEND */
 	bool read_plain;		/* FASTIPC_O_READ_PLAIN */
-	/* FASTIPC_IOC_SET_BUSY_POLL; written and read with *_ONCE. */
-	u32 busy_poll_us;
+	struct fastipc_poll busy_poll;	/* used if access has RECV */
 	struct mm_struct *mm;		/* the binder's mm, mmgrab()ed */
 	/* Our own f_mapping, so unmap_mapping_range() finds the window. */
 	struct address_space mapping;

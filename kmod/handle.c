@@ -176,6 +176,8 @@ static int fastipc_ioc_open(struct fastipc_handle *h, unsigned int cmd,
 		goto err_put;
 	h->access = access;
 	h->read_plain = op.flags & FASTIPC_O_READ_PLAIN;
+	if (access & FASTIPC_O_RECV)
+		fastipc_poll_set_default(&h->busy_poll);
 	mmgrab(current->mm);
 	h->mm = current->mm;
 	atomic_inc(&ch->nr_handles);
@@ -408,7 +410,7 @@ static void fastipc_wait_init(struct fastipc_wait *wait, struct file *file,
 	wait->nonblock = (flags & FASTIPC_NONBLOCK) ||
 			 (file->f_flags & O_NONBLOCK);
 	wait->timeout_ns = timeout_ns;
-	wait->busy_poll_us = READ_ONCE(h->busy_poll_us);
+	wait->poll = &h->busy_poll;
 }
 
 static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
@@ -624,7 +626,9 @@ static int fastipc_ioc_info(struct fastipc_handle *h,
 		strscpy(info.name, ch->name, sizeof(info.name));
 	info.handle_flags = h->access |
 			    (h->read_plain ? FASTIPC_O_READ_PLAIN : 0);
-	info.busy_poll_us = READ_ONCE(h->busy_poll_us);
+	info.busy_poll_us = READ_ONCE(h->busy_poll.usecs);
+	info.busy_poll_flags = READ_ONCE(h->busy_poll.flags);
+	info.busy_poll_window_ns = READ_ONCE(h->busy_poll.window_ns);
 	fastipc_chan_fill_info(ch, &info);
 	mutex_lock(&h->win.lock);
 	info.window_size = (u64)h->win.nr_pages << PAGE_SHIFT;
@@ -674,11 +678,12 @@ static int fastipc_ioc_set_busy_poll(struct fastipc_handle *h,
 			     cmd, arg);
 	if (err)
 		return err;
-	if (bp.__pad || bp.__reserved || bp.usecs > FASTIPC_BUSY_POLL_MAX_US)
+	if ((bp.flags & ~FASTIPC_BUSY_POLL_ADAPTIVE) || bp.__reserved ||
+	    bp.usecs > FASTIPC_BUSY_POLL_MAX_US)
 		return -EINVAL;
 	if (!(h->access & FASTIPC_O_RECV))
 		return -EBADF;
-	WRITE_ONCE(h->busy_poll_us, bp.usecs);
+	fastipc_poll_set(&h->busy_poll, bp.usecs, bp.flags);
 	return 0;
 }
 

@@ -56,6 +56,10 @@ unsigned long fastipc_user_queue_floor = 1UL << 30;
 module_param_named(user_queue_floor, fastipc_user_queue_floor, ulong, 0644);
 MODULE_PARM_DESC(user_queue_floor, "Bytes of channel capacity (max_bytes) a user may create even when RLIMIT_MSGQUEUE is lower");
 
+unsigned int fastipc_busy_poll_default_us = 200;
+module_param_named(busy_poll_us, fastipc_busy_poll_default_us, uint, 0644);
+MODULE_PARM_DESC(busy_poll_us, "Adaptive busy-poll ceiling of a new receiving handle (us, up to 10000; 0: none)");
+
 unsigned long fastipc_pool_max = 256UL << 20;
 module_param_named(pool_max, fastipc_pool_max, ulong, 0644);
 MODULE_PARM_DESC(pool_max, "Bytes of recycled pages one handle may keep (0: no recycling; reclaimable)");

@@ -147,7 +147,7 @@ static void invalid_arg(unsigned int nr, void *buf)
 	case 5: ((struct fastipc_buf *)buf)->flags = 1; break;
 	case 8: ((struct fastipc_attr *)buf)->__pad = 1; break;
 	case 9: ((struct fastipc_recv_vec *)buf)->flags = 0x80000000U; break;
-	case 10: ((struct fastipc_busy_poll *)buf)->__pad = 1; break;
+	case 10: ((struct fastipc_busy_poll *)buf)->flags = 0x80000000U; break;
 	}
 }
 

@@ -2,10 +2,12 @@
 /*
  * FASTIPC_IOC_SET_BUSY_POLL: a handle's blocking receives watch an empty
  * channel for a while before they sleep (uapi.md).  The setting is the
- * handle's own; a message sent while a receiver polls is taken without
- * the receiver sleeping; polling never outlasts a signal, a timeout or
- * FASTIPC_NONBLOCK, and never takes a message from a receiver that was
- * already asleep.
+ * handle's own, a receiving handle starts adaptive under the module's
+ * ceiling; a message sent while a receiver polls is taken without the
+ * receiver sleeping; an adaptive poll grows while waits are short and
+ * goes to nothing when they are long; polling never outlasts a signal, a
+ * timeout or FASTIPC_NONBLOCK, and never takes a message from a receiver
+ * that was already asleep.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -18,7 +20,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "fipc_selftest.h"
+#include "adv_util.h"
 
 FIXTURE(poll) {
 	char name[FASTIPC_NAME_LEN];
@@ -48,6 +50,32 @@ static uint32_t poll_of(int fd)
 	return info.busy_poll_us;
 }
 
+static uint32_t poll_flags_of(int fd)
+{
+	struct fastipc_info info;
+
+	if (fipc_info(fd, &info))
+		return UINT32_MAX;
+	return info.busy_poll_flags;
+}
+
+static uint32_t window_of(int fd)
+{
+	struct fastipc_info info;
+
+	if (fipc_info(fd, &info))
+		return UINT32_MAX;
+	return info.busy_poll_window_ns;
+}
+
+/* The module parameter as a new receiving handle takes it. */
+static uint32_t default_poll(void)
+{
+	unsigned long long v = fipc_param("busy_poll_us", 200);
+
+	return v > FASTIPC_BUSY_POLL_MAX_US ? FASTIPC_BUSY_POLL_MAX_US : v;
+}
+
 TEST_F(poll, setting_is_the_handles_and_checked)
 {
 	struct fastipc_busy_poll bp = { .usecs = 10 };
@@ -58,29 +86,40 @@ TEST_F(poll, setting_is_the_handles_and_checked)
 	ASSERT_LE(0, rfd);
 	ASSERT_LE(0, sfd);
 	ASSERT_LE(0, unbound);
-	ASSERT_EQ(0, poll_of(self->fd));
+	/* Receiving handles start adaptive; a sending one has none. */
+	ASSERT_EQ(default_poll(), poll_of(self->fd));
+	ASSERT_EQ(default_poll() ? FASTIPC_BUSY_POLL_ADAPTIVE : 0,
+		  poll_flags_of(self->fd));
+	ASSERT_EQ(0, window_of(self->fd));
+	ASSERT_EQ(default_poll(), poll_of(rfd));
+	ASSERT_EQ(0, poll_of(sfd));
+	ASSERT_EQ(0, poll_flags_of(sfd));
 
 	ASSERT_EQ(0, fipc_busy_poll(rfd, 50));
 	ASSERT_EQ(50, poll_of(rfd));
-	ASSERT_EQ(0, poll_of(self->fd));	/* another handle: unchanged */
-	ASSERT_EQ(0, fipc_busy_poll(rfd, FASTIPC_BUSY_POLL_MAX_US));
+	ASSERT_EQ(0, poll_flags_of(rfd));		/* fixed */
+	ASSERT_EQ(default_poll(), poll_of(self->fd));	/* another handle */
+	ASSERT_EQ(0, fipc_busy_poll_flags(rfd, FASTIPC_BUSY_POLL_MAX_US,
+					  FASTIPC_BUSY_POLL_ADAPTIVE));
 	ASSERT_EQ(FASTIPC_BUSY_POLL_MAX_US, poll_of(rfd));
+	ASSERT_EQ(FASTIPC_BUSY_POLL_ADAPTIVE, poll_flags_of(rfd));
 
 	/* Refused calls change nothing. */
 	ASSERT_EQ(-EINVAL, fipc_busy_poll(rfd, FASTIPC_BUSY_POLL_MAX_US + 1));
 	ASSERT_EQ(-EINVAL, fipc_busy_poll(rfd, UINT32_MAX));
-	bp.__pad = 1;
-	ASSERT_EQ(-EINVAL, fipc_ioctl(rfd, FASTIPC_IOC_SET_BUSY_POLL, &bp));
-	bp.__pad = 0;
+	ASSERT_EQ(-EINVAL, fipc_busy_poll_flags(rfd, 10, 2));
+	ASSERT_EQ(-EINVAL, fipc_busy_poll_flags(rfd, 10, UINT32_MAX));
 	bp.__reserved = 1;
 	ASSERT_EQ(-EINVAL, fipc_ioctl(rfd, FASTIPC_IOC_SET_BUSY_POLL, &bp));
 	ASSERT_EQ(FASTIPC_BUSY_POLL_MAX_US, poll_of(rfd));
+	ASSERT_EQ(FASTIPC_BUSY_POLL_ADAPTIVE, poll_flags_of(rfd));
 	ASSERT_EQ(-EBADF, fipc_busy_poll(sfd, 10));	/* cannot receive */
 	ASSERT_EQ(0, poll_of(sfd));
 	ASSERT_EQ(-EBADFD, fipc_busy_poll(unbound, 10));
 
 	ASSERT_EQ(0, fipc_busy_poll(rfd, 0));
 	ASSERT_EQ(0, poll_of(rfd));
+	ASSERT_EQ(0, poll_flags_of(rfd));
 	close(unbound);
 	close(sfd);
 	close(rfd);
@@ -225,6 +264,7 @@ TEST_F(poll, message_taken_without_sleeping)
 	}
 	close(go[0]);
 
+	ASSERT_EQ(0, fipc_busy_poll(self->fd, 0));
 	for (i = 0; i < rounds; i++) {
 		long sw = receive_from_other_cpu(self->fd, self->name, go);
 
@@ -249,6 +289,162 @@ TEST_F(poll, message_taken_without_sleeping)
 	fflush(stdout);
 	close(sfd);
 	close(go[1]);
+}
+
+/*
+ * A request/reply peer on the other CPU, without a busy poll: it
+ * receives a request (a delay in microseconds) on @req, waits that long
+ * and replies on @name's channel; a request of UINT32_MAX ends it.
+ */
+static void replier(const char *req, const char *name)
+{
+	int rq = fipc_open(req, FASTIPC_O_RECV, 0, NULL);
+	int tx = fipc_open(name, FASTIPC_O_SEND, 0, NULL);
+	uint32_t delay;
+
+	/* It sleeps between requests: each reply costs it a wake-up. */
+	FIPC_CHILD_CHECK(rq >= 0 && tx >= 0 && pin(1) == 0 &&
+			 fipc_busy_poll(rq, 0) == 0);
+	while (read(rq, &delay, sizeof(delay)) == sizeof(delay)) {
+		if (delay == UINT32_MAX)
+			_exit(0);
+		if (delay)
+			usleep(delay);
+		FIPC_CHILD_CHECK(fipc_send(tx, name, strlen(name), 0, 0,
+					   -1) == 0);
+	}
+	_exit(1);
+}
+
+/*
+ * Ask for a reply @delay_us away and receive it: with @turn, right after
+ * the request (a request/reply turn); without, after a receive of a
+ * message queued before, which ends the turn.  Returns the receiver's
+ * voluntary context switches while it waited for the reply, or -1.
+ */
+static long ask(int fd, int rq, const char *name, uint32_t delay_us,
+		bool turn)
+{
+	char buf[64];
+	long before, after;
+	ssize_t n;
+
+	if (!turn && fipc_send(fd, "x", 1, 0, 0, -1))
+		return -1;
+	if (fipc_send(rq, &delay_us, sizeof(delay_us), 0, 0, -1))
+		return -1;
+	if (!turn && read(fd, buf, sizeof(buf)) != 1)
+		return -1;
+	before = voluntary_switches();
+	n = read(fd, buf, sizeof(buf));
+	after = voluntary_switches();
+	if (n != (ssize_t)strlen(name) || memcmp(buf, name, n))
+		return -1;
+	return after - before;
+}
+
+/*
+ * An adaptive poll starts at nothing and polls only for replies: in
+ * request/reply turns it grows while the replies come soon (here: as
+ * soon as the peer on the other CPU is woken) until those receives no
+ * longer sleep; a receive that does not follow the task's own send
+ * sleeps and leaves the length alone; once the replies come later than
+ * the ceiling, it shrinks back to nothing.  As above, polling must
+ * succeed in one attempt of the last ten, and not polling must sleep in
+ * half of them.
+ */
+TEST_F(poll, adaptive_poll_follows_the_replies)
+{
+	const uint32_t ceiling_us = 2000, slow_us = 20000, stop = UINT32_MAX;
+	const int fast = 30, rounds = 10, slow = 12;
+	int rq, i, polled = 0, slept = 0;
+	char req[FASTIPC_NAME_LEN];
+	uint32_t grown;
+	pid_t pid;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || pin(0))
+		SKIP(return, "needs two CPUs");
+	fipc_name(req, "pollreq");
+	rq = fipc_create(req, NULL);
+	ASSERT_LE(0, rq);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		replier(req, self->name);
+
+	ASSERT_EQ(0, fipc_busy_poll_flags(self->fd, ceiling_us,
+					  FASTIPC_BUSY_POLL_ADAPTIVE));
+	ASSERT_EQ(0, window_of(self->fd));
+	for (i = 0; i < fast; i++) {
+		long sw = ask(self->fd, rq, self->name, 0, true);
+
+		ASSERT_LE(0, sw);
+		if (i >= fast - rounds)
+			polled += sw == 0;
+	}
+	grown = window_of(self->fd);
+	EXPECT_LT(0, grown) TH_LOG("short waits did not grow the poll");
+	EXPECT_GE(ceiling_us * 1000, grown);
+	EXPECT_LT(0, polled) TH_LOG("the grown poll never took a reply "
+				    "without sleeping");
+
+	for (i = 0; i < rounds; i++) {
+		long sw = ask(self->fd, rq, self->name, 0, false);
+
+		ASSERT_LE(0, sw);
+		slept += sw > 0;
+	}
+	EXPECT_LE(rounds / 2, slept) TH_LOG("receives outside a turn polled");
+	EXPECT_EQ(grown, window_of(self->fd));
+
+	for (i = 0; i < slow; i++)
+		ASSERT_LE(0, ask(self->fd, rq, self->name, slow_us, true));
+	EXPECT_EQ(0, window_of(self->fd)) TH_LOG("waits past the ceiling "
+						 "left a poll of %u ns",
+						 window_of(self->fd));
+	printf("# adaptive poll: grew to %u ns; replies taken without "
+	       "sleeping: %d of %d; receives outside a turn that slept: "
+	       "%d of %d\n", grown, polled, rounds, slept, rounds);
+	fflush(stdout);
+	ASSERT_EQ(0, fipc_send(rq, &stop, sizeof(stop), 0, 0, -1));
+	ASSERT_EQ(0, fipc_wait_child(pid));
+	close(rq);
+	fipc_unlink(req);
+}
+
+/*
+ * The module parameter busy_poll_us is the ceiling a receiving handle
+ * starts with (0: no poll), up to FASTIPC_BUSY_POLL_MAX_US; handles open
+ * already keep theirs.
+ */
+TEST_F(poll, new_handles_take_the_module_default)
+{
+	struct adv_param param = {};
+	int off, on, capped;
+
+	if (geteuid())
+		SKIP(return, "needs root to set module parameters");
+	ASSERT_EQ(0, adv_param_set(&param, "busy_poll_us", 0));
+	off = fipc_open(self->name, FASTIPC_O_RECV, 0, NULL);
+	ASSERT_EQ(0, adv_param_set(&param, "busy_poll_us", 75));
+	on = fipc_open(self->name, FASTIPC_O_RECV, 0, NULL);
+	ASSERT_EQ(0, adv_param_set(&param, "busy_poll_us",
+				   FASTIPC_BUSY_POLL_MAX_US + 5));
+	capped = fipc_open(self->name, FASTIPC_O_RECV, 0, NULL);
+	ASSERT_EQ(0, adv_param_restore(&param));
+	ASSERT_LE(0, off);
+	ASSERT_LE(0, on);
+	ASSERT_LE(0, capped);
+
+	EXPECT_EQ(0, poll_of(off));
+	EXPECT_EQ(0, poll_flags_of(off));
+	EXPECT_EQ(75, poll_of(on));
+	EXPECT_EQ(FASTIPC_BUSY_POLL_ADAPTIVE, poll_flags_of(on));
+	EXPECT_EQ(FASTIPC_BUSY_POLL_MAX_US, poll_of(capped));
+	EXPECT_EQ(FASTIPC_BUSY_POLL_ADAPTIVE, poll_flags_of(capped));
+	close(off);
+	close(on);
+	close(capped);
 }
 
 struct sleeper {

@@ -1279,14 +1279,20 @@ TEST_F(chan, info_fields)
 	ASSERT_EQ(0, info.window_size);
 	ASSERT_EQ(0, info.window_pages);
 	ASSERT_EQ(3, info.handles);
-	ASSERT_EQ(0, info.busy_poll_us);
-	for (i = 0; i < 4; i++)
+	/* A receiving handle starts with the module's adaptive poll. */
+	ASSERT_EQ(fipc_param("busy_poll_us", 200), info.busy_poll_us);
+	ASSERT_EQ(info.busy_poll_us ? FASTIPC_BUSY_POLL_ADAPTIVE : 0,
+		  info.busy_poll_flags);
+	ASSERT_EQ(0, info.busy_poll_window_ns);
+	for (i = 0; i < 3; i++)
 		ASSERT_EQ(0, info.__reserved[i]);
 
 	ASSERT_EQ(0, fipc_info(rfd, &info));
 	ASSERT_EQ(FASTIPC_O_RECV, info.handle_flags);
 	ASSERT_EQ(0, fipc_info(sfd, &info));
 	ASSERT_EQ(FASTIPC_O_SEND, info.handle_flags);
+	ASSERT_EQ(0, info.busy_poll_us);	/* never receives */
+	ASSERT_EQ(0, info.busy_poll_flags);
 	close(rfd);
 	ASSERT_EQ(0, fipc_info(sfd, &info));
 	ASSERT_EQ(2, info.handles);

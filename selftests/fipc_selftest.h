@@ -185,12 +185,17 @@ static inline int fipc_recv_vec(int fd, struct fastipc_rvec *ent,
 	return err ? err : (int)rv.count;
 }
 
-/* FASTIPC_IOC_SET_BUSY_POLL. */
-static inline int fipc_busy_poll(int fd, uint32_t usecs)
+/* FASTIPC_IOC_SET_BUSY_POLL: a fixed length, or with flags. */
+static inline int fipc_busy_poll_flags(int fd, uint32_t usecs, uint32_t flags)
 {
-	struct fastipc_busy_poll bp = { .usecs = usecs };
+	struct fastipc_busy_poll bp = { .usecs = usecs, .flags = flags };
 
 	return fipc_ioctl(fd, FASTIPC_IOC_SET_BUSY_POLL, &bp);
+}
+
+static inline int fipc_busy_poll(int fd, uint32_t usecs)
+{
+	return fipc_busy_poll_flags(fd, usecs, 0);
 }
 
 static inline int fipc_info(int fd, struct fastipc_info *info)

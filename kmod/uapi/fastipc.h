@@ -210,27 +210,37 @@ struct fastipc_info {
 	__u64 window_size;	/* bytes of this handle's window, 0 if none */
 	__u64 window_pages;	/* pages this handle has mapped in its window */
 	__u32 handles;		/* open handles on the channel */
-	__u32 busy_poll_us;	/* this handle's FASTIPC_IOC_SET_BUSY_POLL */
-	__u64 __reserved[4];
+	__u32 busy_poll_us;	/* this handle's busy poll: length or ceiling */
+	__u32 busy_poll_flags;	/* FASTIPC_BUSY_POLL_ADAPTIVE */
+	__u32 busy_poll_window_ns; /* adaptive: the length it polls now */
+	__u64 __reserved[3];
 };
 
 #define FASTIPC_INFO_SIZE_VER0	248
 
 /*
  * FASTIPC_IOC_SET_BUSY_POLL: a blocking receive on this handle that finds
- * the queue empty watches it for up to usecs microseconds before it
- * sleeps (0, the default: it sleeps at once).  A message that arrives
- * meanwhile is taken without a wake-up on either side, at the cost of
- * this CPU's time; the poll ends early when another task wants this CPU,
- * a signal is pending or the receive's timeout expires.  Needs a handle
+ * the queue empty watches it for a while before it sleeps.  A message
+ * that arrives meanwhile is taken without a wake-up on either side, at
+ * the cost of this CPU's time; the poll ends early when another task
+ * wants this CPU, a signal is pending or the receive's timeout expires.
+ *
+ * With flags 0 it polls usecs microseconds every time (0: never).  With
+ * FASTIPC_BUSY_POLL_ADAPTIVE, usecs is a ceiling and the handle learns
+ * the length from its own waits: a wait that ended within the ceiling
+ * after the poll gave up doubles it, a wait longer than the ceiling
+ * halves it, so a receiver whose messages come seconds apart soon stops
+ * polling.  A new receiving handle starts adaptive, with the module
+ * parameter busy_poll_us as its ceiling (0: no polling).  Needs a handle
  * that may receive; lasts until changed or the handle is closed.
  */
 struct fastipc_busy_poll {
 	__u32 usecs;		/* 0..FASTIPC_BUSY_POLL_MAX_US */
-	__u32 __pad;
+	__u32 flags;		/* FASTIPC_BUSY_POLL_ADAPTIVE or 0 */
 	__u64 __reserved;
 };
 
+#define FASTIPC_BUSY_POLL_ADAPTIVE	0x00000001U	/* usecs is a ceiling */
 #define FASTIPC_BUSY_POLL_SIZE_VER0	16
 #define FASTIPC_BUSY_POLL_MAX_US	10000
 
