@@ -202,6 +202,20 @@ int fastipc_set_busy_poll(struct fastipc_chan *ch, unsigned int usecs)
 }
 
 FASTIPC_EXPORT
+int fastipc_set_busy_poll_adaptive(struct fastipc_chan *ch,
+				   unsigned int max_usecs)
+{
+	struct fastipc_busy_poll bp = {
+		.usecs = max_usecs,
+		.flags = FASTIPC_BUSY_POLL_ADAPTIVE,
+	};
+
+	if (!ch)
+		return -EINVAL;
+	return fipc_ioctl(ch->fd, FASTIPC_IOC_SET_BUSY_POLL, &bp);
+}
+
+FASTIPC_EXPORT
 int fastipc_info(struct fastipc_chan *ch, struct fastipc_info *info)
 {
 	if (!ch || !info)

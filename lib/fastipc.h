@@ -65,7 +65,7 @@ extern "C" {
 #endif
 
 #define FASTIPC_LIB_VERSION_MAJOR	0
-#define FASTIPC_LIB_VERSION_MINOR	3
+#define FASTIPC_LIB_VERSION_MINOR	4
 
 /* The window fastipc_window_map() maps when given size 0, and the lazy one. */
 #define FASTIPC_WINDOW_DEFAULT_SIZE	(256UL << 20)
@@ -193,23 +193,46 @@ int fastipc_get_attr(const struct fastipc_chan *ch, struct fastipc_attr *attr);
 int fastipc_set_attr(struct fastipc_chan *ch, const struct fastipc_attr *attr);
 
 /*
- * fastipc_set_busy_poll - poll before sleeping in a receive
+ * fastipc_set_busy_poll - poll a fixed time before sleeping in a receive
  * @ch:    a handle opened with FASTIPC_O_RECV
- * @usecs: 0 (the default: sleep at once) to the module's maximum,
+ * @usecs: 0 (sleep at once) to the module's maximum,
  *         FASTIPC_BUSY_POLL_MAX_US in this header
  *
- * A blocking receive on this handle that finds the channel empty watches
- * it for up to @usecs microseconds before it sleeps.  A message sent
- * meanwhile is taken without waking anyone: far lower latency for a
- * request/reply peer whose partner answers within @usecs, paid for with
- * this CPU's time (SO_BUSY_POLL is the sockets' equivalent).  The poll
- * ends early when another task wants the CPU, a signal comes or the
- * receive's timeout expires; FASTIPC_NONBLOCK receives never poll.
- * fastipc_info() reports the setting (busy_poll_us).
+ * Every blocking receive on this handle that finds the channel empty
+ * watches it for up to @usecs microseconds before it sleeps.  A message
+ * sent meanwhile is taken without waking anyone: far lower latency when
+ * the partner answers within @usecs, paid for with this CPU's time
+ * (SO_BUSY_POLL is the sockets' equivalent).  The poll ends early when
+ * another task wants the CPU, a signal comes or the receive's timeout
+ * expires; FASTIPC_NONBLOCK receives never poll.  It replaces the
+ * adaptive poll a receiving handle starts with
+ * (fastipc_set_busy_poll_adaptive()); fastipc_info() reports the setting
+ * (busy_poll_us, busy_poll_flags 0).
  *
  * Returns 0.  Errors: -EBADF (not opened for receiving), -EINVAL.
  */
 int fastipc_set_busy_poll(struct fastipc_chan *ch, unsigned int usecs);
+
+/*
+ * fastipc_set_busy_poll_adaptive - poll for replies, as long as they take
+ * @ch:        a handle opened with FASTIPC_O_RECV
+ * @max_usecs: the ceiling, 0 (never poll) to FASTIPC_BUSY_POLL_MAX_US
+ *
+ * What a receiving handle starts with, under the module parameter
+ * busy_poll_us (200 us unless changed): a blocking receive that follows
+ * the same thread's send, and finds the channel empty, polls for a time
+ * that this handle learns from those waits (doubled after a short wait
+ * the poll missed, halved after one longer than @max_usecs).  Receives
+ * that do not follow a send never poll, so a one-way receiver sleeps as
+ * it would without.  Setting it starts the learning again.
+ * fastipc_info() reports busy_poll_us (the ceiling), busy_poll_flags
+ * (FASTIPC_BUSY_POLL_ADAPTIVE) and busy_poll_window_ns (the time it
+ * polls now).
+ *
+ * Returns 0.  Errors: -EBADF (not opened for receiving), -EINVAL.
+ */
+int fastipc_set_busy_poll_adaptive(struct fastipc_chan *ch,
+				   unsigned int max_usecs);
 
 /*
  * fastipc_info - the channel's state and counters (FASTIPC_IOC_INFO)

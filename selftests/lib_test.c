@@ -398,9 +398,10 @@ TEST_F(lib, recv_vec_takes_copies_leaves_pages)
 }
 
 /*
- * fastipc_set_busy_poll(): the receiving handle's setting, shown by
- * fastipc_info(); every receive path still takes what is queued, and one
- * that waits gets a message sent while it polls.
+ * fastipc_set_busy_poll() and fastipc_set_busy_poll_adaptive(): the
+ * receiving handle's setting, shown by fastipc_info(); every receive path
+ * still takes what is queued, and one that waits gets a message sent
+ * while it polls.
  */
 TEST_F(lib, busy_poll_setting_and_receives)
 {
@@ -414,11 +415,28 @@ TEST_F(lib, busy_poll_setting_and_receives)
 	ASSERT_EQ(-EINVAL, fastipc_set_busy_poll(self->rx,
 						 FASTIPC_BUSY_POLL_MAX_US + 1));
 	ASSERT_EQ(-EBADF, fastipc_set_busy_poll(self->tx, 10));
+	ASSERT_EQ(-EINVAL, fastipc_set_busy_poll_adaptive(NULL, 10));
+	ASSERT_EQ(-EINVAL, fastipc_set_busy_poll_adaptive(
+		self->rx, FASTIPC_BUSY_POLL_MAX_US + 1));
+	ASSERT_EQ(-EBADF, fastipc_set_busy_poll_adaptive(self->tx, 10));
+
+	/* A receiving handle starts adaptive, a sending one without. */
+	ASSERT_EQ(0, fastipc_info(self->rx, &info));
+	ASSERT_EQ(fipc_param("busy_poll_us", 200) ?
+		  FASTIPC_BUSY_POLL_ADAPTIVE : 0, info.busy_poll_flags);
+	ASSERT_EQ(0, fastipc_set_busy_poll_adaptive(self->rx, 300));
+	ASSERT_EQ(0, fastipc_info(self->rx, &info));
+	ASSERT_EQ(300, info.busy_poll_us);
+	ASSERT_EQ(FASTIPC_BUSY_POLL_ADAPTIVE, info.busy_poll_flags);
+	ASSERT_EQ(0, info.busy_poll_window_ns);
+
 	ASSERT_EQ(0, fastipc_set_busy_poll(self->rx, 2000));
 	ASSERT_EQ(0, fastipc_info(self->rx, &info));
 	ASSERT_EQ(2000, info.busy_poll_us);
+	ASSERT_EQ(0, info.busy_poll_flags);
 	ASSERT_EQ(0, fastipc_info(self->tx, &info));
 	ASSERT_EQ(0, info.busy_poll_us);
+	ASSERT_EQ(0, info.busy_poll_flags);
 
 	fipc_fill(buf, SMALL, 60);
 	ASSERT_EQ(0, fastipc_send(self->tx, buf, SMALL, 0, 0));
