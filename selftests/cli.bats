@@ -385,6 +385,10 @@ roundtrip() {
 	[[ $status -eq 1 && $stderr == *"timed out"* ]]
 	run --separate-stderr "$FASTIPC" recv "$ch" --busy-poll 100 --nonblock
 	[[ $status -eq 1 && $stderr == *"temporarily unavailable"* ]]
+	# 0 switches the default adaptive poll off; receives work alike.
+	"$FASTIPC" send "$ch" unpolled
+	run --separate-stderr "$FASTIPC" recv "$ch" --busy-poll 0
+	[[ $status -eq 0 && $output == unpolled && -z $stderr ]]
 }
 
 @test "recv on an empty channel: --nonblock fails with EAGAIN, --all succeeds" {

@@ -271,6 +271,7 @@ static int recv_run(const struct cli_cmd *cmd, int argc, char **argv)
 	struct recv_opts ro = { 0 };
 	int64_t timeout_ns = FASTIPC_TIMEOUT_NONE;
 	bool all = false, count_given = false, zero_copy = false;
+	bool busy_poll_given = false;
 	unsigned int flags = 0;
 	struct fastipc_chan *ch;
 	uint64_t count = 1, busy_poll = 0;
@@ -300,6 +301,7 @@ static int recv_run(const struct cli_cmd *cmd, int argc, char **argv)
 					   FASTIPC_BUSY_POLL_MAX_US,
 					   &busy_poll))
 				return EXIT_USAGE;
+			busy_poll_given = true;
 			break;
 		case 'p':
 			ro.print_prio = true;
@@ -337,7 +339,7 @@ static int recv_run(const struct cli_cmd *cmd, int argc, char **argv)
 	ret = fastipc_open(name, FASTIPC_O_RECV, 0, NULL, &ch);
 	if (ret)
 		return cli_fail("recv", name, ret);
-	if (busy_poll) {
+	if (busy_poll_given) {
 		ret = fastipc_set_busy_poll(ch, (unsigned int)busy_poll);
 		if (ret) {
 			fastipc_close(ch);
@@ -402,8 +404,10 @@ const struct cli_cmd cmd_recv = {
 	"  -t, --timeout MS    wait at most MS milliseconds per message\n"
 	"      --nonblock      fail instead of waiting when it is empty\n"
 	"      --busy-poll US  poll an empty channel US microseconds (at\n"
-	"                      most 10000) before sleeping: lower latency\n"
-	"                      for this CPU's time\n"
+	"                      most 10000; 0: never) before sleeping, in\n"
+	"                      every receive: lower latency for this CPU's\n"
+	"                      time (default: the module's adaptive poll,\n"
+	"                      which polls only for replies)\n"
 	"  -p, --prio          print each message's priority and a tab "
 	"first\n"
 	"  -r, --raw           write the bytes only (binary-safe)\n"
