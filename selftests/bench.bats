@@ -205,18 +205,30 @@ for row in csv.reader(open(sys.argv[1])):
 	[[ $(jq -r '.results[0].reason' <<<"$output") == *"16 MiB"* ]]
 }
 
-@test "--busy-poll: fastipc receivers poll, and every output says so" {
+@test "--busy-poll: fastipc receivers poll as told, and every output says how" {
+	local param
+	param=$(cat /sys/module/fastipc/parameters/busy_poll_us)
 	run -0 --separate-stderr "$FASTIPC" bench --quick -m fastipc-copy,fastipc-auto \
 		-s 64 -w latency --no-plot --json --busy-poll 200
-	[[ $(jq -r '.options.busy_poll_us' <<<"$output") == 200 ]]
+	[[ $(jq -c '.options.busy_poll' <<<"$output") == '{"mode":"fixed","us":200}' ]]
 	[[ $(jq -r '[.results[] | select(.status == "ok" and .verified == .messages)]
 		| length' <<<"$output") == 2 ]]
 	run -0 --separate-stderr "$FASTIPC" bench --quick -m fastipc-copy -s 64 \
 		-w latency --busy-poll 200 --out "$BATS_TEST_TMPDIR/poll"
 	[[ $output == *"BUSY POLL: fastipc receivers poll an empty channel 200 us"* ]]
-	grep -q 'Busy poll.*200 us' "$BATS_TEST_TMPDIR/poll/report.md"
-	# The default run's options say 0.
-	[[ $(jq -r '.options.busy_poll_us' "$OUT/results.json") == 0 ]]
+	grep -q 'Busy poll.*polled an empty channel for 200 us' \
+		"$BATS_TEST_TMPDIR/poll/report.md"
+	run -0 --separate-stderr "$FASTIPC" bench --quick -m fastipc-copy -s 64 \
+		-w latency --busy-poll 0 --out "$BATS_TEST_TMPDIR/off"
+	[[ $output == *"BUSY POLL: off"* ]]
+	[[ $(jq -c '.options.busy_poll' "$BATS_TEST_TMPDIR/off/results.json") == \
+		'{"mode":"off","us":0}' ]]
+	# The default run keeps the module's adaptive poll, and says so.
+	[[ $(jq -r '.machine.busy_poll_us' "$OUT/results.json") == "$param" ]]
+	[[ $(jq -c '.options.busy_poll' "$OUT/results.json") == \
+		"{\"mode\":\"adaptive\",\"us\":$param}" ]]
+	grep -q "Busy poll.*adaptive poll of an empty channel up to $param us" \
+		"$OUT/report.md"
 }
 
 @test "usage errors exit 2" {

@@ -280,7 +280,8 @@ struct opts {
 	bool json;			/* JSON on stdout instead of tables */
 	bool calibrate;
 	bool raise_limits;
-	unsigned int busy_poll_us;	/* fastipc receivers' poll, 0: none */
+	int busy_poll_us;		/* fastipc receivers' fixed poll; -1: the
+				 * module's default (adaptive) */
 	bool plot;
 	bool verbose;
 
@@ -409,6 +410,7 @@ struct sysinfo {
 	unsigned long mem_avail_kb;
 	char fastipc_version[32];
 	unsigned long zc_threshold;	/* module parameter, 0 if unknown */
+	long busy_poll_us;		/* module parameter, -1 if unknown */
 };
 
 struct run {
@@ -445,7 +447,7 @@ void calibrate(struct run *r);
 /* fastipc.c: zc_threshold of the run's channels; 0 for the module's */
 extern unsigned long bench_zc_threshold;
 /* fastipc.c: --busy-poll, for every fastipc receiving handle. */
-extern unsigned int bench_busy_poll_us;
+extern int bench_busy_poll_us;
 
 /* sysinfo.c */
 void sysinfo_read(struct sysinfo *s);
@@ -455,6 +457,11 @@ const struct cell *find_cell(const struct run *r, enum workload wl,
 			     enum placement pl, const struct mech *m,
 			     size_t size);
 void report_tables(const struct run *r, FILE *f);
+
+/* How fastipc's receivers polled in this run (report.c). */
+enum poll_mode { POLL_UNKNOWN, POLL_OFF, POLL_FIXED, POLL_ADAPTIVE };
+enum poll_mode bench_poll_mode(const struct run *r, unsigned int *us);
+extern const char *const poll_mode_names[];
 int report_csv(const struct run *r, const char *path);
 int report_json(const struct run *r, FILE *f);
 

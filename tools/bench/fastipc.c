@@ -29,8 +29,11 @@
  *               fastipc_recv_msg(), as it does every message after one
  *               that came in pages, until one comes copied.
  *
- * With --busy-poll every receiving handle polls an empty channel that
- * long before it sleeps (fastipc_set_busy_poll()); by default none does.
+ * By default every receiving handle keeps the module's busy poll: an
+ * adaptive one, which grows while its waits are short (a round trip's
+ * reply, the next request) and vanishes when they are long.  With
+ * --busy-poll US each polls a fixed US instead (fastipc_set_busy_poll();
+ * 0: none, it sleeps at once as the other mechanisms do).
  *
  * Round trips have one message in flight each way, so their receivers
  * take one message per call (fastipc_recv() or fastipc_recv_msg()), as a
@@ -55,7 +58,7 @@ enum fipc_mode { FM_COPY, FM_ZC, FM_AUTO };
 
 /* calibrate.c: a zc_threshold for the run's channels (0: the module's). */
 unsigned long bench_zc_threshold;
-unsigned int bench_busy_poll_us;
+int bench_busy_poll_us = -1;
 
 /* Vector receives: the stream readers' limits (util.c), in messages. */
 #define FIPC_VEC_MAX		16
@@ -149,8 +152,9 @@ static int fipc_attach(struct link *l, int role)
 			   FASTIPC_O_SEND, 0, NULL, &fp->ch);
 	if (err)
 		return link_fail(l, err, "fastipc_open(%s)", fp->name);
-	if (role == ROLE_RX && bench_busy_poll_us) {
-		err = fastipc_set_busy_poll(fp->ch, bench_busy_poll_us);
+	if (role == ROLE_RX && bench_busy_poll_us >= 0) {
+		err = fastipc_set_busy_poll(fp->ch,
+					    (unsigned int)bench_busy_poll_us);
 		if (err)
 			return link_fail(l, err, "fastipc_set_busy_poll");
 	}

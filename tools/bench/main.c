@@ -481,6 +481,7 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 	if (!r)
 		return cli_fail("bench", NULL, -ENOMEM);
 	r->opts.plot = true;
+	r->opts.busy_poll_us = -1;
 	r->opts.raise_limits = true;
 
 	while ((c = cli_getopt(cmd, argc, argv, "qFo:m:s:w:n:r:p:c:t:Cjh",
@@ -556,8 +557,8 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 			if (!cli_parse_u64(cmd, "--busy-poll", optarg,
 					   FASTIPC_BUSY_POLL_MAX_US, &us))
 				return EXIT_USAGE;
-			r->opts.busy_poll_us = (unsigned int)us;
-			bench_busy_poll_us = (unsigned int)us;
+			r->opts.busy_poll_us = (int)us;
+			bench_busy_poll_us = (int)us;
 			break;
 		}
 		case 'h':
@@ -675,9 +676,10 @@ const struct cli_cmd cmd_bench = {
 	"  -j, --json             JSON on stdout instead of tables\n"
 	"      --no-plot          no charts\n"
 	"      --no-raise         leave the system limits alone\n"
-	"      --busy-poll US     fastipc receivers poll an empty channel US\n"
-	"                         microseconds before sleeping (default 0:\n"
-	"                         they sleep at once, as the others do)\n"
+	"      --busy-poll US     fastipc receivers poll an empty channel a\n"
+	"                         fixed US microseconds before sleeping (0:\n"
+	"                         they sleep at once, as the others do);\n"
+	"                         default: the module's adaptive poll\n"
 	"  -h, --help             this help\n"
 	"\n"
 	"Exit status: 0 if every message was verified and nothing failed, 1\n"

@@ -178,6 +178,7 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 	const struct floors *fl = &r->floors;
 	struct goal g[NR_GOALS];
 	char t[200], sz[16];
+	unsigned int poll_us;
 	FILE *f = fopen(path, "we");
 
 	if (!f)
@@ -198,11 +199,31 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 		s->zc_threshold, o->cpu_a, o->cpu_b, o->passes, o->reps,
 		(double)o->win_ns / NSEC_PER_MSEC, o->win_min_msgs,
 		(double)o->warm_ns / NSEC_PER_MSEC, r->elapsed_s);
-	if (o->busy_poll_us)
+	switch (bench_poll_mode(r, &poll_us)) {
+	case POLL_ADAPTIVE:
+		fprintf(f, "\n> **Busy poll.** fastipc's receivers kept the "
+			   "module's default, an adaptive poll of an empty "
+			   "channel up to %u us before sleeping: it grows while "
+			   "messages come soon after a receive begins to wait "
+			   "(round trips) and vanishes when they do not.  Where "
+			   "it polls it spends CPU time the other mechanisms do "
+			   "not; the CPU columns show it.  `--busy-poll 0` "
+			   "measures fastipc without it.\n", poll_us);
+		break;
+	case POLL_FIXED:
 		fprintf(f, "\n> **Busy poll.** fastipc's receivers polled an "
 			   "empty channel for %u us before sleeping "
-			   "(`--busy-poll`, not the default), spending CPU time "
-			   "the other mechanisms do not.\n", o->busy_poll_us);
+			   "(`--busy-poll`), spending CPU time the other "
+			   "mechanisms do not.\n", poll_us);
+		break;
+	case POLL_OFF:
+		fprintf(f, "\n> **Busy poll.** Off: fastipc's receivers slept "
+			   "at once on an empty channel, as the other "
+			   "mechanisms do.\n");
+		break;
+	case POLL_UNKNOWN:
+		break;
+	}
 	if (s->emulated)
 		fprintf(f, "\n> **Software emulation.** These numbers come from "
 			   "a virtual machine without hardware acceleration: "

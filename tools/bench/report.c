@@ -309,6 +309,57 @@ static void table_floors(const struct run *r, FILE *f)
 			fmt_us(fl->map_ns[i] / 1e3, c, sizeof(c)));
 }
 
+const char *const poll_mode_names[] = {
+	[POLL_UNKNOWN] = "unknown", [POLL_OFF] = "off",
+	[POLL_FIXED] = "fixed", [POLL_ADAPTIVE] = "adaptive",
+};
+
+/*
+ * --busy-poll US sets a fixed poll (0: none) on every fastipc receiving
+ * handle; without it they keep the module's default, an adaptive poll up
+ * to the parameter busy_poll_us (0: none).
+ */
+enum poll_mode bench_poll_mode(const struct run *r, unsigned int *us)
+{
+	int opt = r->opts.busy_poll_us;
+
+	*us = 0;
+	if (opt >= 0) {
+		*us = (unsigned int)opt;
+		return opt ? POLL_FIXED : POLL_OFF;
+	}
+	if (r->sys.busy_poll_us < 0)
+		return POLL_UNKNOWN;
+	*us = (unsigned int)r->sys.busy_poll_us;
+	return *us ? POLL_ADAPTIVE : POLL_OFF;
+}
+
+static void print_poll(const struct run *r, FILE *f)
+{
+	unsigned int us;
+
+	switch (bench_poll_mode(r, &us)) {
+	case POLL_ADAPTIVE:
+		fprintf(f, "BUSY POLL: fastipc receivers poll an empty channel "
+			   "adaptively, up to %u us (the module's default; "
+			   "--busy-poll 0 turns it off): where they poll they "
+			   "spend CPU time the others do not (CPU us/msg).\n",
+			us);
+		break;
+	case POLL_FIXED:
+		fprintf(f, "BUSY POLL: fastipc receivers poll an empty channel "
+			   "%u us before sleeping (--busy-poll), spending CPU "
+			   "time the others do not.\n", us);
+		break;
+	case POLL_OFF:
+		fprintf(f, "BUSY POLL: off: fastipc receivers sleep at once, "
+			   "as the others do.\n");
+		break;
+	case POLL_UNKNOWN:
+		break;
+	}
+}
+
 void report_tables(const struct run *r, FILE *f)
 {
 	const struct opts *o = &r->opts;
@@ -327,11 +378,7 @@ void report_tables(const struct run *r, FILE *f)
 	if (s->emulated)
 		fprintf(f, "SOFTWARE EMULATION: compare numbers only as "
 			   "ratios within this run.\n");
-	if (o->busy_poll_us)
-		fprintf(f, "BUSY POLL: fastipc receivers poll an empty channel "
-			   "%u us before sleeping (--busy-poll; not the "
-			   "default), spending CPU time the others do not.\n",
-			o->busy_poll_us);
+	print_poll(r, f);
 	if (r->nlimits) {
 		fprintf(f, "\nLimits raised for this run (restored at the "
 			   "end):\n");
@@ -598,6 +645,8 @@ int report_json(const struct run *r, FILE *f)
 				       &mech_fastipc_auto };
 	struct goal g[NR_GOALS];
 	bool first = true, any;
+	unsigned int poll_us;
+	enum poll_mode poll = bench_poll_mode(r, &poll_us);
 
 	fputc('{', f);
 	jkey(f, &first, "tool");
@@ -621,7 +670,8 @@ int report_json(const struct run *r, FILE *f)
 		   "\"fastipc_module_version\":", s->mem_total_kb,
 		s->mem_avail_kb);
 	js(f, s->fastipc_version);
-	fprintf(f, ",\"zc_threshold\":%lu}", s->zc_threshold);
+	fprintf(f, ",\"zc_threshold\":%lu,\"busy_poll_us\":%ld}",
+		s->zc_threshold, s->busy_poll_us);
 
 	jkey(f, &first, "options");
 	fprintf(f, "{\"receiver_cpu\":%d,\"sender_cpu\":%d,\"passes\":%u,"
@@ -629,13 +679,13 @@ int report_json(const struct run *r, FILE *f)
 		   "\"window_ms\":%.0f,\"warmup_ms\":%.0f,"
 		   "\"window_min_msgs\":%u,\"latency_ms\":%.0f,"
 		   "\"latency_min_samples\":%u,\"fanin_senders\":%u,"
-		   "\"busy_poll_us\":%u,"
+		   "\"busy_poll\":{\"mode\":\"%s\",\"us\":%u},"
 		   "\"throughput_sizes\":", o->cpu_a, o->cpu_b, o->passes,
 		o->reps,
 		(double)o->win_ns / NSEC_PER_MSEC,
 		(double)o->warm_ns / NSEC_PER_MSEC, o->win_min_msgs,
 		(double)o->lat_ns / NSEC_PER_MSEC, o->lat_min_samples,
-		o->fanin_senders, o->busy_poll_us);
+		o->fanin_senders, poll_mode_names[poll], poll_us);
 	json_sizes(f, o->tput_sizes, o->ntput);
 	fprintf(f, ",\"latency_sizes\":");
 	json_sizes(f, o->lat_sizes, o->nlat);

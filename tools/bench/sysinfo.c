@@ -146,4 +146,7 @@ void sysinfo_read(struct sysinfo *s)
 	read_line("/sys/module/fastipc/version", s->fastipc_version,
 		  sizeof(s->fastipc_version));
 	s->zc_threshold = limit_read_ul("/sys/module/fastipc/parameters/zc_threshold");
+	s->busy_poll_us = -1;
+	if (!access("/sys/module/fastipc/parameters/busy_poll_us", R_OK))
+		s->busy_poll_us = (long)limit_read_ul("/sys/module/fastipc/parameters/busy_poll_us");
 }
