@@ -74,6 +74,8 @@ static const struct nla_policy fastipc_nl_policy[FASTIPC_A_MAX + 1] = {
 	[FASTIPC_A_CFG_USER_PAGES_FLOOR] = { .type = NLA_U64 },
 	[FASTIPC_A_CFG_POOL_MAX] = { .type = NLA_U64 },
 	[FASTIPC_A_CFG_USER_QUEUE_FLOOR] = { .type = NLA_U64 },
+	[FASTIPC_A_CFG_BUSY_POLL_US] =
+		NLA_POLICY_MAX(NLA_U32, FASTIPC_BUSY_POLL_MAX_US),
 };
 
 static int fastipc_nl_put_u64(struct sk_buff *skb, int type, u64 value)
@@ -401,7 +403,9 @@ static int fastipc_nl_config_get(struct sk_buff *skb, struct genl_info *info)
 	    fastipc_nl_put_u64(reply, FASTIPC_A_CFG_POOL_MAX,
 			       READ_ONCE(fastipc_pool_max)) ||
 	    fastipc_nl_put_u64(reply, FASTIPC_A_CFG_USER_QUEUE_FLOOR,
-			       READ_ONCE(fastipc_user_queue_floor))) {
+			       READ_ONCE(fastipc_user_queue_floor)) ||
+	    nla_put_u32(reply, FASTIPC_A_CFG_BUSY_POLL_US,
+			READ_ONCE(fastipc_busy_poll_default_us))) {
 		nlmsg_free(reply);
 		return -EMSGSIZE;
 	}
@@ -466,6 +470,9 @@ static int fastipc_nl_config_set_locked(struct genl_info *info)
 	if (a[FASTIPC_A_CFG_USER_QUEUE_FLOOR])
 		WRITE_ONCE(fastipc_user_queue_floor,
 			   nla_get_u64(a[FASTIPC_A_CFG_USER_QUEUE_FLOOR]));
+	if (a[FASTIPC_A_CFG_BUSY_POLL_US])
+		WRITE_ONCE(fastipc_busy_poll_default_us,
+			   nla_get_u32(a[FASTIPC_A_CFG_BUSY_POLL_US]));
 	return 0;
 }
 

@@ -22,7 +22,7 @@ CH_KEYS="name id uid gid mode ctime ctime_ns max_msgs max_bytes max_msg_size\
  mapped_pages drops timeouts errors"
 CFG_KEYS="max_msg_size default_max_msgs max_msgs_limit default_max_bytes\
  max_bytes_limit zc_threshold max_window max_channels max_user_channels\
- user_pages_floor pool_max user_queue_floor"
+ user_pages_floor pool_max user_queue_floor busy_poll_us"
 
 setup() {
 	FASTIPC=${FASTIPC:-$BATS_TEST_DIRNAME/../build/tools/fastipc}

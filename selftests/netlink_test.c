@@ -430,7 +430,8 @@ static bool cfg_is_u32(int attr)
 	return attr == FASTIPC_A_CFG_DEFAULT_MAX_MSGS ||
 	       attr == FASTIPC_A_CFG_MAX_MSGS_LIMIT ||
 	       attr == FASTIPC_A_CFG_MAX_CHANNELS ||
-	       attr == FASTIPC_A_CFG_MAX_USER_CHANNELS;
+	       attr == FASTIPC_A_CFG_MAX_USER_CHANNELS ||
+	       attr == FASTIPC_A_CFG_BUSY_POLL_US;
 }
 
 static void req_cfg(struct req *r, int attr, uint64_t v)
@@ -1020,6 +1021,7 @@ static const struct { int attr; const char *param; } cfg_params[] = {
 	{ FASTIPC_A_CFG_USER_PAGES_FLOOR, "user_pages_floor" },
 	{ FASTIPC_A_CFG_POOL_MAX, "pool_max" },
 	{ FASTIPC_A_CFG_USER_QUEUE_FLOOR, "user_queue_floor" },
+	{ FASTIPC_A_CFG_BUSY_POLL_US, "busy_poll_us" },
 };
 
 TEST_F(nl, config_get_set)
@@ -1056,6 +1058,26 @@ TEST_F(nl, config_get_set)
 	ASSERT_LE(0, mk(self, name, &attr, 0600));
 	EXPECT_EQ(zc, attr.zc_threshold);
 	EXPECT_EQ(defmsgs, attr.max_msgs);
+
+	/* The busy-poll ceiling: receiving handles bound afterwards. */
+	freq(&self->g, &r, FASTIPC_CMD_CONFIG_SET, 0);
+	req_u32(&r, FASTIPC_A_CFG_BUSY_POLL_US, 55);
+	ASSERT_EQ(0, gnl_do(&self->g, &r, NULL, NULL));
+	EXPECT_EQ(55, fipc_param("busy_poll_us", 0));
+	{
+		struct fastipc_info info;
+		int fd = fipc_open(name, FASTIPC_O_RECV, 0, NULL);
+
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, fipc_info(fd, &info));
+		EXPECT_EQ(55, info.busy_poll_us);
+		EXPECT_EQ(FASTIPC_BUSY_POLL_ADAPTIVE, info.busy_poll_flags);
+		close(fd);
+	}
+	freq(&self->g, &r, FASTIPC_CMD_CONFIG_SET, 0);
+	req_u32(&r, FASTIPC_A_CFG_BUSY_POLL_US, FASTIPC_BUSY_POLL_MAX_US + 1);
+	EXPECT_EQ(-ERANGE, gnl_do(&self->g, &r, NULL, NULL));
+	EXPECT_EQ(55, fipc_param("busy_poll_us", 0));
 
 	/* A default above its limit: refused as a whole, with a reason. */
 	freq(&self->g, &r, FASTIPC_CMD_CONFIG_SET, 0);

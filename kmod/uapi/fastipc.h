@@ -355,6 +355,7 @@ enum fastipc_genl_attr {
 	FASTIPC_A_ST_PAGES_POOLED,	/* u64, kept for recycling */
 	FASTIPC_A_CFG_POOL_MAX,		/* u64 */
 	FASTIPC_A_CFG_USER_QUEUE_FLOOR,	/* u64 */
+	FASTIPC_A_CFG_BUSY_POLL_US,	/* u32, new handles' adaptive ceiling */
 
 	__FASTIPC_A_MAX,
 	FASTIPC_A_MAX = __FASTIPC_A_MAX - 1

@@ -673,6 +673,8 @@ const struct cli_cmd cmd_config = {
 	"  user_pages_floor SIZE    page bytes a user may always hold\n"
 	"  pool_max SIZE            recycled page bytes a handle may keep\n"
 	"  user_queue_floor SIZE    channel capacity a user may always create\n"
+	"  busy_poll_us N           adaptive busy-poll ceiling of new\n"
+	"                           receiving handles (us, 0: none)\n"
 	"\n"
 	"  -j, --json    JSON output\n"
 	"  -s, --human   sizes as 64K, 1.5M (text output only)\n"

@@ -52,6 +52,7 @@ const struct fipc_nl_cfg_desc fipc_nl_cfg_keys[FIPC_CFG_NKEYS] = {
 	[FIPC_CFG_USER_PAGES_FLOOR]	= { "user_pages_floor", false },
 	[FIPC_CFG_POOL_MAX]		= { "pool_max", false },
 	[FIPC_CFG_USER_QUEUE_FLOOR]	= { "user_queue_floor", false },
+	[FIPC_CFG_BUSY_POLL_US]		= { "busy_poll_us", true },
 };
 
 /* The attribute of each tunable, in enum fipc_nl_cfg_key order. */
@@ -68,6 +69,7 @@ static const int cfg_attr[FIPC_CFG_NKEYS] = {
 	[FIPC_CFG_USER_PAGES_FLOOR]	= FASTIPC_A_CFG_USER_PAGES_FLOOR,
 	[FIPC_CFG_POOL_MAX]		= FASTIPC_A_CFG_POOL_MAX,
 	[FIPC_CFG_USER_QUEUE_FLOOR]	= FASTIPC_A_CFG_USER_QUEUE_FLOOR,
+	[FIPC_CFG_BUSY_POLL_US]		= FASTIPC_A_CFG_BUSY_POLL_US,
 };
 
 const char *fipc_nl_event_name(enum fipc_nl_event_type type)
