@@ -203,11 +203,13 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 	case POLL_ADAPTIVE:
 		fprintf(f, "\n> **Busy poll.** fastipc's receivers kept the "
 			   "module's default, an adaptive poll of an empty "
-			   "channel up to %u us before sleeping: it grows while "
-			   "messages come soon after a receive begins to wait "
-			   "(round trips) and vanishes when they do not.  Where "
+			   "channel up to %u us before sleeping, only in a "
+			   "receive that follows the same process's send (the "
+			   "round trips' turns; one-way receivers never poll), "
+			   "as long as such replies recently took.  Where "
 			   "it polls it spends CPU time the other mechanisms do "
-			   "not; the CPU columns show it.  `--busy-poll 0` "
+			   "not (`cpu_us_per_msg` in the CSV and JSON).  "
+			   "`--busy-poll 0` "
 			   "measures fastipc without it.\n", poll_us);
 		break;
 	case POLL_FIXED:

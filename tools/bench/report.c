@@ -343,7 +343,8 @@ static void print_poll(const struct run *r, FILE *f)
 		fprintf(f, "BUSY POLL: fastipc receivers poll an empty channel "
 			   "adaptively, up to %u us (the module's default; "
 			   "--busy-poll 0 turns it off): where they poll they "
-			   "spend CPU time the others do not (CPU us/msg).\n",
+			   "spend CPU time the others do not (cpu_us_per_msg "
+			   "in the CSV and JSON).\n",
 			us);
 		break;
 	case POLL_FIXED:
