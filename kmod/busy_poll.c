@@ -12,9 +12,9 @@
  * A fixed poll is what the program asked for: every blocking receive
  * that finds the queue empty polls that long.
  *
- * An adaptive poll is for replies: it polls only in a receive that
- * follows the same task's send, on the same CPU, with no receive in
- * between (a request/reply turn, on either side), because that is where
+ * An adaptive poll is for replies: it polls only in the first blocking
+ * receive after the same task's send, on the same CPU (a request/reply
+ * turn, on either side), because that is where
  * an answer is likely to come soon.  A one-way receiver that only
  * receives never polls: it sleeps, and takes what queued meanwhile in
  * one go, as it should.  Its length follows those receives' waits, as
@@ -48,6 +48,19 @@ void fastipc_poll_note_send(void)
 	this_cpu_write(fastipc_last_sender, current);
 }
 
+/* Is this the first blocking receive since current's send?  Forgets it. */
+static bool fastipc_poll_turn(void)
+{
+	return this_cpu_cmpxchg(fastipc_last_sender, current, NULL) ==
+	       current;
+}
+
+/* A blocking receive took a queued message without fastipc_poll_begin(). */
+void fastipc_poll_end_turn(void)
+{
+	fastipc_poll_turn();
+}
+
 /* (Re)set @p: a fixed length, or an adaptive ceiling starting at 0. */
 void fastipc_poll_set(struct fastipc_poll *p, u32 usecs, u32 flags)
 {
@@ -73,8 +86,7 @@ void fastipc_poll_set_default(struct fastipc_poll *p)
  */
 u64 fastipc_poll_begin(const struct fastipc_poll *p, bool *learn)
 {
-	bool after_send =
-		this_cpu_xchg(fastipc_last_sender, NULL) == current;
+	bool after_send = fastipc_poll_turn();
 
 	*learn = false;
 	if (!(READ_ONCE(p->flags) & FASTIPC_BUSY_POLL_ADAPTIVE))

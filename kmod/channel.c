@@ -709,10 +709,11 @@ static struct fastipc_msg *fastipc_wait_handoff(struct fastipc_channel *ch,
 
 /*
  * Take the first message of the highest priority, waiting for one as
- * @wait says (polling first if the handle's busy poll says so).  A receive that will copy
- * the message out, inline (not mapped) into a buffer of @copy_max bytes
- * that holds it, is counted as done at once (*@done), saving a lock
- * round trip per message; if its copy then fails it puts the message
+ * @wait says (polling first if the handle's busy poll says so).  A
+ * receive that will copy the message out, inline (not mapped) into a
+ * buffer of @copy_max bytes that holds it, is counted as done at once
+ * (*@done), saving a lock round trip per message; if its copy then fails
+ * it puts the message
  * back with fastipc_chan_undeliver().  Otherwise the message keeps its
  * room until fastipc_chan_done() or fastipc_chan_putback().  A
  * FASTIPC_TAKE_PLAIN or FASTIPC_TAKE_COPIED receive fails with EMSGSIZE,
@@ -849,6 +850,8 @@ int fastipc_chan_take_vec(struct fastipc_channel *ch,
 	int ret;
 
 	ret = fastipc_chan_take_queued(ch, ent, msgs, n);
+	if (ret > 0 && !wait->nonblock)
+		fastipc_poll_end_turn();	/* a blocking receive, done */
 	if (ret)
 		return ret;
 	if (wait->nonblock)

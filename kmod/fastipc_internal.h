@@ -306,6 +306,7 @@ extern unsigned int fastipc_busy_poll_default_us;
 void fastipc_poll_set(struct fastipc_poll *p, u32 usecs, u32 flags);
 void fastipc_poll_set_default(struct fastipc_poll *p);
 void fastipc_poll_note_send(void);
+void fastipc_poll_end_turn(void);
 u64 fastipc_poll_begin(const struct fastipc_poll *p, bool *learn);
 void fastipc_poll_learn(struct fastipc_poll *p, u64 waited_ns, bool got);
 void fastipc_busy_poll(struct fastipc_channel *ch, u64 span_ns,

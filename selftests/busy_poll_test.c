@@ -316,24 +316,35 @@ static void replier(const char *req, const char *name)
 	_exit(1);
 }
 
+enum turn {
+	IN_TURN,	/* the reply is the next receive after the request */
+	AFTER_READ,	/* a read(2) of a queued message comes between */
+	AFTER_VEC,	/* a RECV_VEC of a queued message comes between */
+};
+
 /*
- * Ask for a reply @delay_us away and receive it: with @turn, right after
- * the request (a request/reply turn); without, after a receive of a
- * message queued before, which ends the turn.  Returns the receiver's
- * voluntary context switches while it waited for the reply, or -1.
+ * Ask for a reply @delay_us away and receive it: right after the request
+ * (a request/reply turn), or after a blocking receive of a message queued
+ * before, which ends the turn.  Returns the receiver's voluntary context
+ * switches while it waited for the reply, or -1.
  */
 static long ask(int fd, int rq, const char *name, uint32_t delay_us,
-		bool turn)
+		enum turn turn)
 {
+	struct fastipc_rvec ent;
 	char buf[64];
 	long before, after;
 	ssize_t n;
 
-	if (!turn && fipc_send(fd, "x", 1, 0, 0, -1))
+	if (turn != IN_TURN && fipc_send(fd, "x", 1, 0, 0, -1))
 		return -1;
 	if (fipc_send(rq, &delay_us, sizeof(delay_us), 0, 0, -1))
 		return -1;
-	if (!turn && read(fd, buf, sizeof(buf)) != 1)
+	ent = (struct fastipc_rvec){ .buf = (uintptr_t)buf, .len = sizeof(buf) };
+	if (turn == AFTER_READ && read(fd, buf, sizeof(buf)) != 1)
+		return -1;
+	if (turn == AFTER_VEC && (fipc_recv_vec(fd, &ent, 1, 0, -1) != 1 ||
+				  ent.len != 1))
 		return -1;
 	before = voluntary_switches();
 	n = read(fd, buf, sizeof(buf));
@@ -347,8 +358,9 @@ static long ask(int fd, int rq, const char *name, uint32_t delay_us,
  * An adaptive poll starts at nothing and polls only for replies: in
  * request/reply turns it grows while the replies come soon (here: as
  * soon as the peer on the other CPU is woken) until those receives no
- * longer sleep; a receive that does not follow the task's own send
- * sleeps and leaves the length alone; once the replies come later than
+ * longer sleep; a receive after another blocking one (read(2) or
+ * RECV_VEC of a queued message) ends the turn, sleeps and leaves the
+ * length alone; once the replies come later than
  * the ceiling, it shrinks back to nothing.  As above, polling must
  * succeed in one attempt of the last ten, and not polling must sleep in
  * half of them.
@@ -357,7 +369,7 @@ TEST_F(poll, adaptive_poll_follows_the_replies)
 {
 	const uint32_t ceiling_us = 2000, slow_us = 20000, stop = UINT32_MAX;
 	const int fast = 30, rounds = 10, slow = 12;
-	int rq, i, polled = 0, slept = 0;
+	int rq, i, polled = 0, slept[2] = { 0, 0 };
 	char req[FASTIPC_NAME_LEN];
 	uint32_t grown;
 	pid_t pid;
@@ -376,7 +388,7 @@ TEST_F(poll, adaptive_poll_follows_the_replies)
 					  FASTIPC_BUSY_POLL_ADAPTIVE));
 	ASSERT_EQ(0, window_of(self->fd));
 	for (i = 0; i < fast; i++) {
-		long sw = ask(self->fd, rq, self->name, 0, true);
+		long sw = ask(self->fd, rq, self->name, 0, IN_TURN);
 
 		ASSERT_LE(0, sw);
 		if (i >= fast - rounds)
@@ -388,23 +400,27 @@ TEST_F(poll, adaptive_poll_follows_the_replies)
 	EXPECT_LT(0, polled) TH_LOG("the grown poll never took a reply "
 				    "without sleeping");
 
-	for (i = 0; i < rounds; i++) {
-		long sw = ask(self->fd, rq, self->name, 0, false);
+	for (i = 0; i < 2 * rounds; i++) {
+		long sw = ask(self->fd, rq, self->name, 0,
+			      i % 2 ? AFTER_VEC : AFTER_READ);
 
 		ASSERT_LE(0, sw);
-		slept += sw > 0;
+		slept[i % 2] += sw > 0;
 	}
-	EXPECT_LE(rounds / 2, slept) TH_LOG("receives outside a turn polled");
+	EXPECT_LE(rounds / 2, slept[0]) TH_LOG("receives after a read polled");
+	EXPECT_LE(rounds / 2, slept[1]) TH_LOG("receives after a RECV_VEC "
+					       "polled");
 	EXPECT_EQ(grown, window_of(self->fd));
 
 	for (i = 0; i < slow; i++)
-		ASSERT_LE(0, ask(self->fd, rq, self->name, slow_us, true));
+		ASSERT_LE(0, ask(self->fd, rq, self->name, slow_us, IN_TURN));
 	EXPECT_EQ(0, window_of(self->fd)) TH_LOG("waits past the ceiling "
 						 "left a poll of %u ns",
 						 window_of(self->fd));
 	printf("# adaptive poll: grew to %u ns; replies taken without "
 	       "sleeping: %d of %d; receives outside a turn that slept: "
-	       "%d of %d\n", grown, polled, rounds, slept, rounds);
+	       "%d of %d after a read, %d of %d after a RECV_VEC\n", grown,
+	       polled, rounds, slept[0], rounds, slept[1], rounds);
 	fflush(stdout);
 	ASSERT_EQ(0, fipc_send(rq, &stop, sizeof(stop), 0, 0, -1));
 	ASSERT_EQ(0, fipc_wait_child(pid));
