@@ -197,6 +197,22 @@ static long voluntary_switches(void)
 	return ru.ru_nvcsw;
 }
 
+/*
+ * read(2) one message, which must be @name: returns the voluntary context
+ * switches the receive took (0: it never slept), or -1.
+ */
+static long read_switches(int fd, const char *name)
+{
+	char buf[64];
+	long before = voluntary_switches(), after;
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	after = voluntary_switches();
+	if (n != (ssize_t)strlen(name) || memcmp(buf, name, n))
+		return -1;
+	return after - before;
+}
+
 static int pin(int cpu)
 {
 	cpu_set_t set;
@@ -213,18 +229,11 @@ static int pin(int cpu)
  */
 static long receive_from_other_cpu(int fd, const char *name, int go[2])
 {
-	char buf[64], c = 'g';
-	long before, after;
-	ssize_t n;
+	char c = 'g';
 
 	if (write(go[1], &c, 1) != 1)
 		return -1;
-	before = voluntary_switches();
-	n = read(fd, buf, sizeof(buf));
-	after = voluntary_switches();
-	if (n != (ssize_t)strlen(name) || memcmp(buf, name, n))
-		return -1;
-	return after - before;
+	return read_switches(fd, name);
 }
 
 /*
@@ -333,8 +342,6 @@ static long ask(int fd, int rq, const char *name, uint32_t delay_us,
 {
 	struct fastipc_rvec ent;
 	char buf[64];
-	long before, after;
-	ssize_t n;
 
 	if (turn != IN_TURN && fipc_send(fd, "x", 1, 0, 0, -1))
 		return -1;
@@ -346,12 +353,7 @@ static long ask(int fd, int rq, const char *name, uint32_t delay_us,
 	if (turn == AFTER_VEC && (fipc_recv_vec(fd, &ent, 1, 0, -1) != 1 ||
 				  ent.len != 1))
 		return -1;
-	before = voluntary_switches();
-	n = read(fd, buf, sizeof(buf));
-	after = voluntary_switches();
-	if (n != (ssize_t)strlen(name) || memcmp(buf, name, n))
-		return -1;
-	return after - before;
+	return read_switches(fd, name);
 }
 
 /*
@@ -360,10 +362,9 @@ static long ask(int fd, int rq, const char *name, uint32_t delay_us,
  * soon as the peer on the other CPU is woken) until those receives no
  * longer sleep; a receive after another blocking one (read(2) or
  * RECV_VEC of a queued message) ends the turn, sleeps and leaves the
- * length alone; once the replies come later than
- * the ceiling, it shrinks back to nothing.  As above, polling must
- * succeed in one attempt of the last ten, and not polling must sleep in
- * half of them.
+ * length alone; once the replies come later than the ceiling, it shrinks
+ * back to nothing.  As above, polling must succeed in one attempt of the
+ * last ten, and not polling must sleep in half of them.
  */
 TEST_F(poll, adaptive_poll_follows_the_replies)
 {
