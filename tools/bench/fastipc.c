@@ -30,10 +30,12 @@
  *               that came in pages, until one comes copied.
  *
  * By default every receiving handle keeps the module's busy poll: an
- * adaptive one, which grows while its waits are short (a round trip's
- * reply, the next request) and vanishes when they are long.  With
- * --busy-poll US each polls a fixed US instead (fastipc_set_busy_poll();
- * 0: none, it sleeps at once as the other mechanisms do).
+ * adaptive one, which polls only in the first receive after the
+ * process's own send (a round trip's reply, the server's next request),
+ * so stream receivers never poll, and for as long as such waits recently
+ * took.  With --busy-poll US each polls a fixed US instead
+ * (fastipc_set_busy_poll(); 0: none, it sleeps at once as the other
+ * mechanisms do).
  *
  * Round trips have one message in flight each way, so their receivers
  * take one message per call (fastipc_recv() or fastipc_recv_msg()), as a
