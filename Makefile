@@ -2,11 +2,25 @@
 # fastipc: top-level build.  `make` builds the module, libfastipc, the CLI
 # and the tests; `make help` lists the other targets.
 
-# The kernel the module is built for: the newest one whose headers are
-# installed, never `uname -r` (the host kernel is not the test VM's).
-KDIR ?= $(lastword $(sort $(wildcard /lib/modules/*/build)))
-KVER = $(notdir $(patsubst %/build,%,$(KDIR)))
+# The kernel the module is built for:
+#   make                 the running kernel, as any out-of-tree driver
+#   make KERNEL=NAME     one of the test VM's kernels (tools/vm/kernel
+#                        names); the test and demo targets name theirs
+#   make KDIR=DIR        any other kernel build tree
+# The test VM targets boot Debian 12's 6.1 unless KERNEL says otherwise.
+ifneq ($(filter check demo vm-shell,$(MAKECMDGOALS)),)
+KERNEL ?= 6.1
+endif
 O := $(CURDIR)/build
+ifdef KERNEL
+KDIR := $(shell tools/vm/kernel kdir $(KERNEL))
+# A copy of the sources per kernel, so builds never overwrite each
+# other's fastipc.ko.
+MOD_DIR := $(O)/mod-$(KERNEL)
+else
+KDIR ?= /lib/modules/$(shell uname -r)/build
+MOD_DIR := $(CURDIR)
+endif
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -17,15 +31,19 @@ USER_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(CFLAGS) \
 all: module lib tools selftests
 
 # The README's test command (and .ci/run): lint, then every test in the
-# test VM on the stock and on the debug kernel; ends "N passed, N failed".
+# test VM on each kernel of the matrix; ends "N passed, N failed".
 test:
 	@tools/vm/test-all
 
-# Where kbuild builds the module: in the tree for the default kernel, in a
-# copy of the sources for another one (KERNEL=debug), so that the two
-# builds never overwrite each other's fastipc.ko.
-MOD_DIR ?= $(CURDIR)
-module: | deps-check
+module:
+ifdef KERNEL
+	@tools/vm/kernel prepare $(KERNEL)
+endif
+	@if [ ! -d "$(KDIR)" ]; then \
+		echo "module: no kernel build tree at $(KDIR)" >&2; \
+		echo "module: install the headers of the running kernel (Debian: apt install linux-headers-$$(uname -r))," >&2; \
+		echo "module: or build for another one: make KDIR=/lib/modules/VERSION/build, or make KERNEL=NAME (tools/vm/kernel names)" >&2; \
+		exit 1; fi
 	@if [ "$(MOD_DIR)" != "$(CURDIR)" ]; then \
 		mkdir -p $(MOD_DIR) && cp -ru Kbuild kmod $(MOD_DIR)/; fi
 	$(MAKE) -C $(KDIR) M=$(MOD_DIR) modules
@@ -42,11 +60,13 @@ clean:
 	rm -rf $(O)
 
 help:
-	@echo 'make              module, library, CLI and tests'
-	@echo 'make deps         install missing Debian packages (root)'
-	@echo 'make demo         main job: boot the test VM, load the module, run the demo/benchmark'
-	@echo 'make check        every test in the test VM; ends with "N passed, N failed"'
+	@echo 'make              module (for the running kernel), library, CLI and tests'
+	@echo 'make deps         install what the tests and the test VM need (root)'
+	@echo 'make demo         main job: boot the test VM, load the module, run the benchmark'
+	@echo 'make test         lint, then every test on every kernel; ends "N passed, N failed"'
+	@echo 'make check        every test in the test VM on one kernel (KERNEL=6.1 by default)'
 	@echo 'make vm-shell     interactive shell in the test VM with the module loaded'
-	@echo 'make lint         checkpatch --strict, W=1 C=1 module build, -Werror userspace'
+	@echo 'make lint         checkpatch --strict, W=1 C=1 module builds, -Werror userspace'
 	@echo 'make install      install library, headers, CLI and man pages (PREFIX=/usr/local)'
+	@echo 'KERNEL=<name>     the test VM kernel to build for and boot: tools/vm/kernel names'
 	@echo 'KDIR=<dir>        build the module against another kernel tree'
