@@ -38,6 +38,7 @@
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "fastipc_internal.h"
 
 struct fastipc_pool {
@@ -235,18 +236,17 @@ static unsigned long fastipc_pool_scan(struct shrinker *shrinker,
 	return freed ? freed : SHRINK_STOP;
 }
 
-static struct shrinker fastipc_pool_shrinker = {
-	.count_objects = fastipc_pool_count,
-	.scan_objects = fastipc_pool_scan,
-	.seeks = DEFAULT_SEEKS,
-};
+static struct shrinker *fastipc_pool_shrinker;
 
 int fastipc_pool_register(void)
 {
-	return register_shrinker(&fastipc_pool_shrinker, "fastipc-pool");
+	fastipc_pool_shrinker =
+		fastipc_shrinker_create("fastipc-pool", 0, fastipc_pool_count,
+					fastipc_pool_scan);
+	return fastipc_pool_shrinker ? 0 : -ENOMEM;
 }
 
 void fastipc_pool_unregister(void)
 {
-	unregister_shrinker(&fastipc_pool_shrinker);
+	fastipc_shrinker_destroy(fastipc_pool_shrinker);
 }

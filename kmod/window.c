@@ -29,6 +29,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "fastipc_internal.h"
 
 /* A buffer in the window: @pg mapped at page index @pgoff. */
@@ -142,11 +143,9 @@ int fastipc_window_mmap(struct fastipc_handle *h, struct vm_area_struct *vma)
 	win->writable = vma->vm_flags & VM_WRITE;
 	win->nr_vmas = 1;
 
-	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTCOPY | VM_DONTEXPAND |
-			 VM_DONTDUMP;
-	vma->vm_flags &= ~VM_MAYEXEC;
-	if (!win->writable)
-		vma->vm_flags &= ~VM_MAYWRITE;
+	fastipc_vma_flags_mod(vma, VM_PFNMAP | VM_IO | VM_DONTCOPY |
+			      VM_DONTEXPAND | VM_DONTDUMP,
+			      VM_MAYEXEC | (win->writable ? 0 : VM_MAYWRITE));
 	vma->vm_ops = &fastipc_vm_ops;
 	vma->vm_private_data = h;
 out:
@@ -190,7 +189,7 @@ static int fastipc_fill_pte(pte_t *pte, unsigned long addr, void *data)
 	struct page *page = fill->pages[fill->done];
 
 	/* The bitmap said this range was free: it must hold nothing. */
-	if (WARN_ON_ONCE(!pte_none(*pte)))
+	if (WARN_ON_ONCE(!pte_none(ptep_get(pte))))
 		return -EBUSY;
 	set_pte_at(fill->mm, addr, pte,
 		   pte_mkspecial(mk_pte(page, fill->prot)));
