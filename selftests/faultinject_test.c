@@ -1319,12 +1319,6 @@ TEST_F(fi, nl_config_get)
 }
 
 /* Skip the whole program, before the plan, where fault injection is missing. */
-static void __attribute__((constructor)) __constructor_order_last(void)
-{
-	if (!__constructor_order)
-		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
-}
-
 int main(int argc, char **argv)
 {
 	unsigned int i;
@@ -1346,5 +1340,5 @@ int main(int argc, char **argv)
 				       fi_knobs[i][0]);
 		}
 	}
-	return test_harness_run(argc, argv);
+	return fipc_harness_run(argc, argv);
 }

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "../kmod/uapi/fastipc.h"
-#include "kselftest_harness.h"
+#include "fipc_harness.h"
 
 /* Documented module defaults (Documentation/uapi.md), used when sysfs is not readable. */
 #define FIPC_DEF_MAX_MSGS	256
@@ -326,12 +326,6 @@ static inline int fipc_wait_child(pid_t pid)
  * when the module is not loaded, else run the harness.
  */
 #define FIPC_TEST_MAIN							\
-	static void __attribute__((constructor))			\
-	__constructor_order_last(void)					\
-	{								\
-		if (!__constructor_order)				\
-			__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD; \
-	}								\
 	int main(int argc, char **argv)					\
 	{								\
 		if (access(FASTIPC_DEVICE, F_OK)) {			\
@@ -339,7 +333,7 @@ static inline int fipc_wait_child(pid_t pid)
 			ksft_exit_skip("%s does not exist: the fastipc module is not loaded\n", \
 				       FASTIPC_DEVICE);			\
 		}							\
-		return test_harness_run(argc, argv);			\
+		return fipc_harness_run(argc, argv);			\
 	}
 
 #endif /* FIPC_SELFTEST_H */

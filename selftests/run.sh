@@ -9,8 +9,16 @@
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")/.."
-# Per program: the kselftest harness has its own 30 s per test, bats none.
-timeout_s=${SELFTEST_TIMEOUT:-300}
+# Time limits catch hangs; a slow kernel or a busy machine must not trip
+# them.  FASTIPC_TIME_SCALE (tools/vm/check sets it: 4 on debug kernels)
+# multiplies each: the kselftest harness's per test (30 s unless a test
+# says otherwise; fipc_harness_run()), bats's per test, and this
+# runner's per program.
+scale=${FASTIPC_TIME_SCALE:-1}
+[[ $scale =~ ^[1-9][0-9]*$ ]] || scale=1
+export FASTIPC_TIME_SCALE=$scale
+export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-$((120 * scale))}
+timeout_s=${SELFTEST_TIMEOUT:-$((900 * scale))}
 patterns=$(grep -Ev '^(#|$)' tools/vm/dmesg-patterns)
 
 passed=0 failed=0 skipped=0 kernel=0 seq=0
@@ -51,7 +59,15 @@ count() {
 
 	if ((rc == 124 || rc == 137)); then
 		notok=$((notok + 1))
-		recap+=("FAIL: $label: timed out after $timeout_s s (SELFTEST_TIMEOUT)")
+		# The harness prints "#  RUN name" as a test starts; bats
+		# prints a test's line when it ends, so the next one ran.
+		line=$(grep -E '^#  RUN |^(not )?ok [0-9]+ ' "$log" | tail -n1)
+		case $line in
+		"#  RUN"*) line="while running ${line#'#  RUN '}" ;;
+		?*) line="after: $line" ;;
+		*) line="before any test reported" ;;
+		esac
+		recap+=("FAIL: $label: timed out after $timeout_s s (SELFTEST_TIMEOUT), $line")
 	fi
 	if [[ -n $plan ]] && ((plan > ok + notok + skip)); then
 		# Crashed or stopped early: what never ran did not pass.

@@ -45,7 +45,7 @@
 #include <unistd.h>
 
 #include "../kmod/uapi/fastipc.h"
-#include "kselftest_harness.h"
+#include "fipc_harness.h"
 
 #define KiB	((size_t)1024)
 #define MiB	(1024 * KiB)
@@ -2765,16 +2765,10 @@ TEST_F(zc, recycle_off_with_pool_max_zero)
 	fclose(f);
 }
 
-static void __attribute__((constructor)) __constructor_order_last(void)
-{
-	if (!__constructor_order)
-		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
-}
-
 int main(int argc, char **argv)
 {
 	if (access(FASTIPC_DEVICE, R_OK | W_OK))
 		ksft_exit_skip("%s: %s (is fastipc.ko loaded?)\n",
 			       FASTIPC_DEVICE, strerror(errno));
-	return test_harness_run(argc, argv);
+	return fipc_harness_run(argc, argv);
 }
