@@ -125,13 +125,14 @@ void fastipc_poll_learn(struct fastipc_poll *p, u64 waited_ns, bool got)
 
 /*
  * Watch @ch's queue for up to @span_ns, or until @deadline, before the
- * caller sleeps for a message.  It stops early when another task could
- * use this CPU (on a shared CPU the sender may be the one waiting for it)
- * or a signal is pending.  Only a hint: the caller takes ch->lock next,
- * and a message handed to a receiver asleep before it is not this one's.
+ * caller sleeps for a message; @p, the handle's poll, counts it.  It
+ * stops early when another task could use this CPU (on a shared CPU the
+ * sender may be the one waiting for it) or a signal is pending.  Only a
+ * hint: the caller takes ch->lock next, and a message handed to a
+ * receiver asleep before it is not this one's.
  */
-void fastipc_busy_poll(struct fastipc_channel *ch, u64 span_ns,
-		       ktime_t deadline)
+void fastipc_busy_poll(struct fastipc_channel *ch, struct fastipc_poll *p,
+		       u64 span_ns, ktime_t deadline)
 {
 	u64 end;
 
@@ -142,6 +143,7 @@ void fastipc_busy_poll(struct fastipc_channel *ch, u64 span_ns,
 			return;
 		span_ns = min_t(u64, span_ns, left);
 	}
+	atomic64_inc(&p->polls);
 	end = local_clock() + span_ns;
 	while (!READ_ONCE(ch->prio_mask) && !READ_ONCE(ch->dead)) {
 		if (need_resched() || !single_task_running() ||
@@ -149,4 +151,6 @@ void fastipc_busy_poll(struct fastipc_channel *ch, u64 span_ns,
 			return;
 		cpu_relax();
 	}
+	if (READ_ONCE(ch->prio_mask))
+		atomic64_inc(&p->hits);
 }

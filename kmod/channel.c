@@ -745,7 +745,7 @@ struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 			if (learn)
 				since = ktime_get_ns();
 			if (span)
-				fastipc_busy_poll(ch, span, deadline);
+				fastipc_busy_poll(ch, poll, span, deadline);
 		}
 	}
 	for (;;) {

@@ -299,6 +299,9 @@ struct fastipc_poll {
 	u32 usecs;		/* fixed length, or adaptive ceiling; 0: none */
 	u32 flags;		/* FASTIPC_BUSY_POLL_ADAPTIVE */
 	u32 window_ns;		/* adaptive: the length it polls now */
+	/* What the receives did, for INFO; atomic: they count exactly. */
+	atomic64_t polls;	/* found the queue empty and polled */
+	atomic64_t hits;	/* of those, saw a message come */
 };
 
 extern unsigned int fastipc_busy_poll_default_us;
@@ -309,8 +312,8 @@ void fastipc_poll_note_send(void);
 void fastipc_poll_end_turn(void);
 u64 fastipc_poll_begin(const struct fastipc_poll *p, bool *learn);
 void fastipc_poll_learn(struct fastipc_poll *p, u64 waited_ns, bool got);
-void fastipc_busy_poll(struct fastipc_channel *ch, u64 span_ns,
-		       ktime_t deadline);
+void fastipc_busy_poll(struct fastipc_channel *ch, struct fastipc_poll *p,
+		       u64 span_ns, ktime_t deadline);
 
 /* How a receive waits for a message. */
 struct fastipc_wait {

@@ -629,6 +629,8 @@ static int fastipc_ioc_info(struct fastipc_handle *h,
 	info.busy_poll_us = READ_ONCE(h->busy_poll.usecs);
 	info.busy_poll_flags = READ_ONCE(h->busy_poll.flags);
 	info.busy_poll_window_ns = READ_ONCE(h->busy_poll.window_ns);
+	info.busy_polls = atomic64_read(&h->busy_poll.polls);
+	info.busy_poll_hits = atomic64_read(&h->busy_poll.hits);
 	fastipc_chan_fill_info(ch, &info);
 	mutex_lock(&h->win.lock);
 	info.window_size = (u64)h->win.nr_pages << PAGE_SHIFT;

@@ -1250,7 +1250,6 @@ TEST_F(chan, info_fields)
 {
 	struct fastipc_info info;
 	int rfd, sfd;
-	unsigned int i;
 
 	rfd = fipc_open(self->name, FASTIPC_O_RECV, 0, NULL);
 	ASSERT_LE(0, rfd);
@@ -1284,8 +1283,9 @@ TEST_F(chan, info_fields)
 	ASSERT_EQ(info.busy_poll_us ? FASTIPC_BUSY_POLL_ADAPTIVE : 0,
 		  info.busy_poll_flags);
 	ASSERT_EQ(0, info.busy_poll_window_ns);
-	for (i = 0; i < 3; i++)
-		ASSERT_EQ(0, info.__reserved[i]);
+	ASSERT_EQ(0, info.busy_polls);
+	ASSERT_EQ(0, info.busy_poll_hits);
+	ASSERT_EQ(0, info.__reserved[0]);
 
 	ASSERT_EQ(0, fipc_info(rfd, &info));
 	ASSERT_EQ(FASTIPC_O_RECV, info.handle_flags);

@@ -213,7 +213,9 @@ struct fastipc_info {
 	__u32 busy_poll_us;	/* this handle's busy poll: length or ceiling */
 	__u32 busy_poll_flags;	/* FASTIPC_BUSY_POLL_ADAPTIVE */
 	__u32 busy_poll_window_ns; /* adaptive: the length it polls now */
-	__u64 __reserved[3];
+	__u64 busy_polls;	/* this handle's receives that busy-polled */
+	__u64 busy_poll_hits;	/* of those, the ones a message ended */
+	__u64 __reserved[1];
 };
 
 #define FASTIPC_INFO_SIZE_VER0	248
