@@ -378,8 +378,10 @@ roundtrip() {
 	[[ $status -eq 0 && $output == queued && -z $stderr ]]
 	# Sent while the receiver waits (and polls first).
 	( sleep 0.2; "$FASTIPC" send "$ch" later ) &
+	local sender=$!
 	run --separate-stderr "$FASTIPC" recv "$ch" --busy-poll 5000 -n 1
-	wait
+	# Not a bare wait: bats's own per-test timer is a background job too.
+	wait "$sender"
 	[[ $status -eq 0 && $output == later ]] || { echo "$status $output"; false; }
 	run --separate-stderr "$FASTIPC" recv "$ch" --busy-poll 10000 --timeout 50
 	[[ $status -eq 1 && $stderr == *"timed out"* ]]
