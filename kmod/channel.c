@@ -165,13 +165,13 @@ void fastipc_chan_apply_attr(struct fastipc_channel *ch,
 {
 	spin_lock(&ch->lock);
 	if (attr->max_msgs)
-		ch->attr.max_msgs = attr->max_msgs;
+		WRITE_ONCE(ch->attr.max_msgs, attr->max_msgs);
 	if (attr->max_bytes)
-		ch->attr.max_bytes = attr->max_bytes;
+		WRITE_ONCE(ch->attr.max_bytes, attr->max_bytes);
 	if (attr->max_msg_size)
-		ch->attr.max_msg_size = attr->max_msg_size;
+		WRITE_ONCE(ch->attr.max_msg_size, attr->max_msg_size);
 	if (attr->zc_threshold)
-		ch->attr.zc_threshold = attr->zc_threshold;
+		WRITE_ONCE(ch->attr.zc_threshold, attr->zc_threshold);
 	/* A waiting sender may now fit, or be too big (EMSGSIZE). */
 	fastipc_chan_retry_senders(ch);
 	spin_unlock(&ch->lock);
@@ -203,7 +203,7 @@ u32 fastipc_chan_kill(struct fastipc_channel *ch)
 	int p;
 
 	spin_lock(&ch->lock);
-	ch->dead = true;
+	WRITE_ONCE(ch->dead, true);
 	/* Each waiter takes ch->lock before it leaves: it is still there. */
 	list_for_each_entry_safe(w, wtmp, &ch->rx_waiters, node) {
 		list_del_init(&w->node);
@@ -212,16 +212,18 @@ u32 fastipc_chan_kill(struct fastipc_channel *ch)
 	fastipc_chan_retry_senders(ch);
 	for (p = 0; p < FASTIPC_NR_PRIO; p++)
 		list_splice_init(&ch->queue[p], &doomed);
-	ch->prio_mask = 0;
+	WRITE_ONCE(ch->prio_mask, 0);
 	drops = ch->nr_queued;
 	ch->drops += drops;
-	ch->nr_queued = 0;
+	WRITE_ONCE(ch->nr_queued, 0);
 	ch->queued_bytes = 0;
 	spin_unlock(&ch->lock);
 
+	/* Up to max_msgs_limit messages, each maybe a page set: yield. */
 	list_for_each_entry_safe(msg, tmp, &doomed, node) {
 		bytes += msg->len;
 		fastipc_msg_free(msg);
+		cond_resched();
 	}
 	fastipc_count(&fastipc_counters.bytes_queued, -(s64)bytes);
 	wake_up_interruptible_poll(&ch->recv_wq, EPOLLERR | EPOLLHUP);
@@ -256,8 +258,20 @@ static ktime_t fastipc_deadline(s64 timeout_ns)
 
 static void fastipc_chan_take_room(struct fastipc_channel *ch, size_t len)
 {
-	ch->nr_msgs++;
-	ch->nr_bytes += len;
+	WRITE_ONCE(ch->nr_msgs, ch->nr_msgs + 1);
+	WRITE_ONCE(ch->nr_bytes, ch->nr_bytes + len);
+}
+
+/*
+ * The queue has drained to half its limits since it last reported being
+ * full: the next time it fills is worth an event again.  Caller holds
+ * ch->lock.
+ */
+static void fastipc_chan_note_drain(struct fastipc_channel *ch)
+{
+	if (ch->full_reported && ch->nr_msgs <= ch->attr.max_msgs / 2 &&
+	    ch->nr_bytes <= ch->attr.max_bytes / 2)
+		ch->full_reported = false;
 }
 
 /*
@@ -337,7 +351,12 @@ static int fastipc_chan_try_reserve(struct fastipc_channel *ch, size_t len)
 		return -EIDRM;
 	if (len > ch->attr.max_msg_size || len > ch->attr.max_bytes)
 		return -EMSGSIZE;
-	if (!fastipc_chan_room(ch, len))
+	/*
+	 * Senders that wait for room get it first, in order: one that
+	 * arrives meanwhile does not overtake them, however small its
+	 * message, or a big one could wait for ever.
+	 */
+	if (!list_empty(&ch->tx_waiters) || !fastipc_chan_room(ch, len))
 		return -EAGAIN;
 	fastipc_chan_take_room(ch, len);
 	return 0;
@@ -346,8 +365,9 @@ static int fastipc_chan_try_reserve(struct fastipc_channel *ch, size_t len)
 /* Room freed: give it to the senders waiting for it.  Under ch->lock. */
 static void fastipc_chan_release_room(struct fastipc_channel *ch, size_t len)
 {
-	ch->nr_msgs--;
-	ch->nr_bytes -= len;
+	WRITE_ONCE(ch->nr_msgs, ch->nr_msgs - 1);
+	WRITE_ONCE(ch->nr_bytes, ch->nr_bytes - len);
+	fastipc_chan_note_drain(ch);
 	fastipc_chan_grant(ch);
 }
 
@@ -392,8 +412,9 @@ static bool fastipc_take_refuses(enum fastipc_take how,
  */
 static void fastipc_chan_count_copied(struct fastipc_channel *ch, size_t len)
 {
-	ch->nr_msgs--;
-	ch->nr_bytes -= len;
+	WRITE_ONCE(ch->nr_msgs, ch->nr_msgs - 1);
+	WRITE_ONCE(ch->nr_bytes, ch->nr_bytes - len);
+	fastipc_chan_note_drain(ch);
 	ch->recv_msgs++;
 	ch->recv_bytes += len;
 	ch->copied_bytes += len;
@@ -469,7 +490,8 @@ static struct task_struct *fastipc_chan_handoff(struct fastipc_channel *ch,
  * Put @msg on its priority list, at the tail (@head false) or the head,
  * in room already counted, or hand it to a waiting receiver (*@woken
  * set).  Caller holds ch->lock and has checked that the channel is alive.
- * Returns whether the channel is now full.
+ * Returns whether the channel has just become full, which monitors are
+ * told once until it drains to half its limits (fastipc_chan_note_drain()).
  */
 static bool __fastipc_chan_enqueue(struct fastipc_channel *ch,
 				   struct fastipc_msg *msg, bool head,
@@ -494,10 +516,14 @@ static bool __fastipc_chan_enqueue(struct fastipc_channel *ch,
 		list_add(&msg->node, &ch->queue[msg->prio]);
 	else
 		list_add_tail(&msg->node, &ch->queue[msg->prio]);
-	ch->prio_mask |= BIT(msg->prio);
-	ch->nr_queued++;
+	WRITE_ONCE(ch->prio_mask, ch->prio_mask | BIT(msg->prio));
+	WRITE_ONCE(ch->nr_queued, ch->nr_queued + 1);
 	ch->queued_bytes += msg->len;
-	return !head && !fastipc_chan_room(ch, 0);
+	/* Full: tell monitors once, until it has drained to half. */
+	if (head || ch->full_reported || fastipc_chan_room(ch, 0))
+		return false;
+	ch->full_reported = true;
+	return true;
 }
 
 /*
@@ -656,8 +682,8 @@ static struct fastipc_msg *fastipc_chan_dequeue(struct fastipc_channel *ch)
 	p = msg->prio;
 	list_del(&msg->node);
 	if (list_empty(&ch->queue[p]))
-		ch->prio_mask &= ~BIT(p);
-	ch->nr_queued--;
+		WRITE_ONCE(ch->prio_mask, ch->prio_mask & ~BIT(p));
+	WRITE_ONCE(ch->nr_queued, ch->nr_queued - 1);
 	ch->queued_bytes -= msg->len;
 	return msg;
 }
@@ -922,8 +948,14 @@ void fastipc_chan_done(struct fastipc_channel *ch, size_t len, size_t copied,
 	fastipc_wake_senders(ch);
 }
 
+/*
+ * EPOLLOUT says what a send would do: room now, no sender waiting ahead
+ * of it, and for the size of the send the handle last had refused for
+ * want of room (@want; 0 until one was), so that a sender polling for a
+ * large message is not woken for room it cannot use.
+ */
 __poll_t fastipc_chan_poll(struct fastipc_channel *ch, struct file *file,
-			   poll_table *wait, u32 access)
+			   poll_table *wait, u32 access, size_t want)
 {
 	__poll_t mask = 0;
 
@@ -936,7 +968,8 @@ __poll_t fastipc_chan_poll(struct fastipc_channel *ch, struct file *file,
 		return EPOLLERR | EPOLLHUP;
 	if ((access & FASTIPC_O_RECV) && READ_ONCE(ch->nr_queued))
 		mask |= EPOLLIN | EPOLLRDNORM;
-	if ((access & FASTIPC_O_SEND) && fastipc_chan_room(ch, 0))
+	if ((access & FASTIPC_O_SEND) && fastipc_chan_room(ch, want) &&
+	    list_empty_careful(&ch->tx_waiters))
 		mask |= EPOLLOUT | EPOLLWRNORM;
 	return mask;
 }

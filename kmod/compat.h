@@ -10,6 +10,7 @@
 #ifndef _FASTIPC_COMPAT_H
 #define _FASTIPC_COMPAT_H
 
+#include <linux/list_lru.h>
 #include <linux/mm.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
@@ -34,10 +35,12 @@ static inline void fastipc_vma_flags_mod(struct vm_area_struct *vma,
  * 6.7 replaced register_shrinker() on a caller's struct shrinker with
  * shrinker_alloc(), shrinker_register() and shrinker_free(), the
  * shrinker being the kernel's, freed after an RCU grace period (a
- * shrinker may then run without the global shrinker lock).  Before, the
- * caller owned the structure; here it is allocated in both cases, so
- * the module has one shape.  @flags: SHRINKER_MEMCG_AWARE,
- * SHRINKER_NUMA_AWARE.
+ * shrinker may then run without the global shrinker lock).  Here it is
+ * allocated in both cases, so the module has one shape: create it (its
+ * id is known from then on, for a memcg-aware list_lru), then start it.
+ * Before 6.7 only register_shrinker() assigns the id, so create starts
+ * it already: its callbacks must cope with running before start.
+ * @flags: SHRINKER_MEMCG_AWARE, SHRINKER_NUMA_AWARE.
  */
 static inline struct shrinker *
 fastipc_shrinker_create(const char *name, unsigned int flags,
@@ -54,7 +57,6 @@ fastipc_shrinker_create(const char *name, unsigned int flags,
 		return NULL;
 	shrinker->count_objects = count;
 	shrinker->scan_objects = scan;
-	shrinker_register(shrinker);
 #else
 	shrinker = kzalloc(sizeof(*shrinker), GFP_KERNEL);
 	if (!shrinker)
@@ -71,6 +73,13 @@ fastipc_shrinker_create(const char *name, unsigned int flags,
 	return shrinker;
 }
 
+static inline void fastipc_shrinker_start(struct shrinker *shrinker)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	shrinker_register(shrinker);
+#endif
+}
+
 static inline void fastipc_shrinker_destroy(struct shrinker *shrinker)
 {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
@@ -80,5 +89,49 @@ static inline void fastipc_shrinker_destroy(struct shrinker *shrinker)
 	kfree(shrinker);
 #endif
 }
+
+/*
+ * A memcg-aware list_lru that @shrinker walks.  Items are slab objects
+ * allocated with kmem_cache_alloc_lru() (which makes sure the lru has a
+ * list for the object's cgroup): 6.8 renamed the calls that file such an
+ * object under its own cgroup and node list_lru_add_obj() and
+ * list_lru_del_obj(), list_lru_add() now taking them explicitly.
+ */
+static inline int fastipc_lru_init_memcg(struct list_lru *lru,
+					 struct shrinker *shrinker)
+{
+	return list_lru_init_memcg(lru, shrinker);
+}
+
+static inline bool fastipc_lru_add_obj(struct list_lru *lru,
+				       struct list_head *item)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	return list_lru_add_obj(lru, item);
+#else
+	return list_lru_add(lru, item);
+#endif
+}
+
+static inline bool fastipc_lru_del_obj(struct list_lru *lru,
+				       struct list_head *item)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	return list_lru_del_obj(lru, item);
+#else
+	return list_lru_del(lru, item);
+#endif
+}
+
+/*
+ * A list_lru walk callback is fn(item, list, FASTIPC_LRU_CB_LOCK_ARG arg):
+ * 6.13 dropped the list's spinlock from its arguments (a callback that
+ * drops the lock now returns LRU_RETRY or LRU_STOP).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define FASTIPC_LRU_CB_LOCK_ARG
+#else
+#define FASTIPC_LRU_CB_LOCK_ARG	spinlock_t *lock __always_unused,
+#endif
 
 #endif /* _FASTIPC_COMPAT_H */

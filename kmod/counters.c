@@ -10,6 +10,7 @@
  * others change once per channel, handle or page set and stay atomic.
  */
 #include <linux/percpu_counter.h>
+#include <linux/sched.h>
 
 #include "fastipc_internal.h"
 
@@ -52,12 +53,43 @@ void fastipc_counters_destroy(void)
 	percpu_counter_destroy(&c->bytes_queued);
 }
 
-/* A snapshot of every counter; each is exact, together they may race. */
-void fastipc_counters_read(struct fastipc_stats *st)
+/* @ns's own figures: its channels', summed under its lock. */
+static void fastipc_counters_read_ns(struct fastipc_stats *st,
+				     struct fastipc_ns *ns)
+{
+	struct fastipc_channel *ch;
+	unsigned long id;
+
+	st->scope = FASTIPC_STATS_NETNS;
+	mutex_lock(&ns->lock);
+	st->channels = ns->nr_channels;
+	xa_for_each(&ns->ids, id, ch) {
+		st->handles += atomic_read(&ch->nr_handles);
+		spin_lock(&ch->lock);
+		st->bytes_queued += ch->queued_bytes;
+		st->copied_bytes += ch->copied_bytes;
+		st->mapped_pages += ch->mapped_pages;
+		spin_unlock(&ch->lock);
+		cond_resched();
+	}
+	mutex_unlock(&ns->lock);
+}
+
+/*
+ * A snapshot of the counters a reader in @ns may see: the module's
+ * (@global: the initial namespace, or CAP_SYS_ADMIN), else the
+ * namespace's own.  Each is exact, together they may race.
+ */
+void fastipc_counters_read(struct fastipc_stats *st, struct fastipc_ns *ns,
+			   bool global)
 {
 	struct fastipc_counters *c = &fastipc_counters;
 
 	memset(st, 0, sizeof(*st));
+	if (!global) {
+		fastipc_counters_read_ns(st, ns);
+		return;
+	}
 	st->pages_held = atomic_long_read(&c->pages_held);
 	st->bytes_queued = percpu_counter_sum_positive(&c->bytes_queued);
 	st->channels = atomic_long_read(&c->channels);

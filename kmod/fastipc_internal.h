@@ -15,6 +15,8 @@
  *                   receiver that took it.
  *  fastipc_pages    a set of order-0 pages; owned by exactly one of: a
  *                   message, a window buffer, or the code moving it.
+ *                   Holds one reference per page; mappings and pins
+ *                   may hold others (pages.c).
  *
  * Lock order (outermost first):
  *   fastipc_handle.bind_lock
@@ -25,8 +27,9 @@
  *   fastipc_quota_lock (quota.c)
  *   fastipc_channel.lock (a spinlock: never held across a sleep or a user
  *                         access)
- *   fastipc_pools_lock (pool.c)
  *   fastipc_pool.lock (a spinlock; never taken with fastipc_channel.lock)
+ *   the pools' list_lru lock (pool.c; the shrinker, which holds it, only
+ *                             trylocks a pool)
  */
 #ifndef _FASTIPC_INTERNAL_H
 #define _FASTIPC_INTERNAL_H
@@ -48,7 +51,7 @@
 
 #include "uapi/fastipc.h"
 
-#define FASTIPC_VERSION		"0.4.0"
+#define FASTIPC_VERSION		"0.5.0"
 #define FASTIPC_NR_PRIO		(FASTIPC_PRIO_MAX + 1)
 
 /* Module parameters (main.c); read with READ_ONCE, they change at run time. */
@@ -88,7 +91,9 @@ static inline void fastipc_count(struct percpu_counter *counter, s64 n)
 
 int fastipc_counters_init(void);
 void fastipc_counters_destroy(void);
-void fastipc_counters_read(struct fastipc_stats *st);
+struct fastipc_ns;
+void fastipc_counters_read(struct fastipc_stats *st, struct fastipc_ns *ns,
+			   bool global);
 
 /* Per network namespace: the channel names. */
 struct fastipc_ns {
@@ -104,24 +109,31 @@ struct fastipc_ns *fastipc_ns_of(struct net *net);
 struct fastipc_channel *fastipc_ns_find(struct fastipc_ns *ns,
 					const char *name, u64 id);
 int fastipc_chan_delete(struct fastipc_ns *ns, struct fastipc_channel *ch);
+void fastipc_chan_delete_unused(struct fastipc_ns *ns,
+				struct fastipc_channel *ch);
 int fastipc_ns_register(void);
 void fastipc_ns_unregister(void);
 
 /* Per-user ceilings (quota.c). */
+struct fastipc_user;
+
 int fastipc_quota_add_channel(kuid_t uid, u64 max_bytes);
 void fastipc_quota_del_channel(kuid_t uid, u64 max_bytes);
 int fastipc_quota_resize_channel(struct fastipc_channel *ch,
 				 const struct fastipc_attr *attr);
 unsigned long fastipc_quota_page_limit(unsigned long memlock);
-unsigned long fastipc_quota_try_charge(struct user_struct *user,
-				       unsigned long nr, unsigned long limit,
-				       bool partial);
-struct user_struct *fastipc_quota_charge_pages(unsigned long nr);
-void fastipc_quota_uncharge_pages(struct user_struct *user, unsigned long nr);
-void fastipc_quota_put_user(struct user_struct *user);
+struct fastipc_user *fastipc_user_get(void);
+void fastipc_user_put(struct fastipc_user *u);
+unsigned long fastipc_user_try_charge(struct fastipc_user *u,
+				      unsigned long nr, unsigned long limit,
+				      bool partial);
+void fastipc_user_uncharge(struct fastipc_user *u, unsigned long nr);
+struct fastipc_user *fastipc_quota_charge_pages(unsigned long nr);
+void fastipc_quota_release_pages(struct fastipc_user *u, unsigned long nr);
 
-/* Recycled pages, one pool per handle (pool.c). */
+/* Recycled pages, one pool per bound handle (pool.c). */
 struct fastipc_pool;
+struct mem_cgroup;
 
 extern unsigned long fastipc_pool_max;
 int fastipc_pool_register(void);
@@ -130,16 +142,24 @@ struct fastipc_pool *fastipc_pool_new(void);
 struct fastipc_pool *fastipc_pool_get(struct fastipc_pool *pool);
 void fastipc_pool_put(struct fastipc_pool *pool);
 void fastipc_pool_close(struct fastipc_pool *pool);
+struct mem_cgroup *fastipc_pool_charge_begin(struct fastipc_pool *pool);
+void fastipc_pool_charge_end(struct mem_cgroup *old);
+bool fastipc_pool_same_memcg(const struct fastipc_pool *pool,
+			     const struct fastipc_pool *charged);
 unsigned long fastipc_pool_take(struct fastipc_pool *pool,
 				struct page **pages, unsigned long nr);
-void fastipc_pool_give(struct fastipc_pool *pool, struct page **pages,
-		       unsigned long nr);
+void fastipc_pool_give(struct fastipc_pool *pool, bool recycle,
+		       struct page **pages, unsigned long nr);
 
-/* A set of order-0 pages holding one message or one buffer. */
+/* A set of order-0 pages holding one message or one buffer (pages.c). */
 struct fastipc_pages {
 	unsigned long nr;
-	struct user_struct *user;	/* charged for them, or NULL */
-	/* The pool of the handle whose process may have written them. */
+	struct fastipc_user *user;	/* charged for them */
+	/*
+	 * The pool of the process that may have written their bytes,
+	 * referenced, where they recycle; it is always one whose memory
+	 * cgroup they are charged to.  NULL: they recycle nowhere.
+	 */
 	struct fastipc_pool *origin;
 	struct page *pages[];
 };
@@ -158,6 +178,7 @@ void fastipc_pages_free(struct fastipc_pages *pg);
 void fastipc_pages_set_origin(struct fastipc_pages *pg,
 			      struct fastipc_pool *pool);
 void fastipc_pages_trim(struct fastipc_pages *pg, size_t len);
+long fastipc_pages_isolate(struct fastipc_pages *pg);
 int fastipc_pages_copy_in(struct fastipc_pages *pg, const void __user *src,
 			  size_t len);
 int fastipc_pages_copy_out(void __user *dst, struct fastipc_pages *pg,
@@ -180,6 +201,7 @@ struct fastipc_msg *fastipc_msg_alloc_inline(struct fastipc_channel *ch,
 void fastipc_msg_recycle(struct fastipc_channel *ch, struct fastipc_msg *msg);
 struct fastipc_msg *fastipc_msg_alloc_pages(struct fastipc_pages *pg);
 void fastipc_msg_free(struct fastipc_msg *msg);
+int fastipc_copy_in(void *dst, const void __user *src, size_t len);
 int fastipc_msg_copy_out(void __user *dst, u64 size,
 			 const struct fastipc_msg *msg);
 
@@ -247,6 +269,7 @@ struct fastipc_channel {
 	 * room freed goes to them in that order (fastipc_chan_grant()).
 	 */
 	struct list_head tx_waiters;
+	bool full_reported;		/* QUEUE_FULL sent, not drained since */
 	u64 sent_msgs, sent_bytes, recv_msgs, recv_bytes;
 	u64 page_msgs, page_bytes, copied_bytes, mapped_pages;
 	u64 drops, timeouts, errors;
@@ -336,7 +359,7 @@ void fastipc_chan_putback(struct fastipc_channel *ch, struct fastipc_msg *msg);
 void fastipc_chan_done(struct fastipc_channel *ch, size_t len, size_t copied,
 		       unsigned long mapped);
 __poll_t fastipc_chan_poll(struct fastipc_channel *ch, struct file *file,
-			   poll_table *wait, u32 access);
+			   poll_table *wait, u32 access, size_t want);
 void fastipc_chan_fill_info(struct fastipc_channel *ch,
 			    struct fastipc_info *info);
 
@@ -350,9 +373,17 @@ struct fastipc_window {
 	unsigned long nr_pages;
 	bool writable;
 	unsigned int nr_vmas;	/* transient copies during a failed mremap */
-	unsigned long *used;	/* one bit per window page */
+	unsigned long *used;	/* one bit per window page: buffer or claim */
 	struct xarray bufs;	/* first page index -> struct fastipc_wbuf */
 	unsigned long pages_mapped;
+	u64 gen;		/* counts the windows cleared: claims' epoch */
+};
+
+/* A range claimed for a received message before it is mapped. */
+struct fastipc_claim {
+	unsigned long pgoff, nr;
+	u64 gen;
+	u64 addr;		/* where it will be */
 };
 
 struct fastipc_handle {
@@ -361,12 +392,29 @@ struct fastipc_handle {
 	u32 access;			/* FASTIPC_O_RECV | FASTIPC_O_SEND */
 	bool read_plain;		/* FASTIPC_O_READ_PLAIN */
 	struct fastipc_poll busy_poll;	/* used if access has RECV */
+	/*
+	 * The length of the last send refused for want of room, until a
+	 * send succeeds: what EPOLLOUT waits for.  *_ONCE: a hint that the
+	 * handle's senders share.
+	 */
+	size_t tx_want;
 	struct mm_struct *mm;		/* the binder's mm, mmgrab()ed */
 	/* Our own f_mapping, so unmap_mapping_range() finds the window. */
 	struct address_space mapping;
 	struct fastipc_window win;
-	struct fastipc_pool *pool;	/* pages this handle's process wrote */
+	/* Pages @mm's process wrote (pool.c); set at bind, like @mm. */
+	struct fastipc_pool *pool;
 };
+
+/*
+ * The pool the current task may take pages from and recycle pages into
+ * through @h: the handle's, for the process that bound it; none for any
+ * other holder of the file, whose bytes must not reach that process.
+ */
+static inline struct fastipc_pool *fastipc_handle_pool(struct fastipc_handle *h)
+{
+	return current->mm == h->mm ? h->pool : NULL;
+}
 
 void fastipc_window_init(struct fastipc_window *win);
 void fastipc_window_destroy(struct fastipc_window *win);
@@ -375,9 +423,13 @@ int fastipc_window_alloc(struct fastipc_handle *h, size_t len,
 			 enum fastipc_fill fill, u64 *addr, u64 *mapped);
 int fastipc_window_free(struct fastipc_handle *h, u64 addr);
 struct fastipc_pages *fastipc_window_take(struct fastipc_handle *h, u64 addr,
-					  size_t len);
-int fastipc_window_map(struct fastipc_handle *h, struct fastipc_pages *pg,
-		       size_t len, u64 *addr);
+					  size_t len, unsigned long *copied);
+int fastipc_window_claim_for(struct fastipc_handle *h, unsigned long nr,
+			     struct fastipc_claim *claim);
+void fastipc_window_unclaim(struct fastipc_handle *h,
+			    const struct fastipc_claim *claim);
+int fastipc_window_place(struct fastipc_handle *h, struct fastipc_pages *pg,
+			 const struct fastipc_claim *claim, bool *exposed);
 
 extern const struct file_operations fastipc_fops;
 

@@ -7,12 +7,16 @@
  * is checked against that access, not against the caller's credentials
  * of the moment (like a file descriptor).
  */
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/nsproxy.h>
 #include <linux/poll.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+
+#include <net/net_namespace.h>
 
 #include "fastipc_internal.h"
 
@@ -35,11 +39,6 @@ static int fastipc_open(struct inode *inode, struct file *file)
 	h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
 	if (!h)
 		return -ENOMEM;
-	h->pool = fastipc_pool_new();
-	if (!h->pool) {
-		kfree(h);
-		return -ENOMEM;
-	}
 	mutex_init(&h->bind_lock);
 	address_space_init_once(&h->mapping);
 	h->mapping.a_ops = &fastipc_aops;
@@ -60,8 +59,8 @@ static int fastipc_release(struct inode *inode, struct file *file)
 
 	/* Buffers still in the window go to the pool, which goes last. */
 	fastipc_window_destroy(&h->win);
-	fastipc_pool_close(h->pool);
 	if (ch) {
+		fastipc_pool_close(h->pool);
 		atomic_dec(&ch->nr_handles);
 		atomic_long_dec(&fastipc_counters.handles);
 		fastipc_chan_put(ch);
@@ -143,6 +142,7 @@ static int fastipc_ioc_open(struct fastipc_handle *h, unsigned int cmd,
 {
 	struct fastipc_ns *ns = fastipc_ns_current();
 	struct fastipc_channel *ch;
+	struct fastipc_pool *pool;
 	struct fastipc_open op;
 	bool created;
 	u32 access;
@@ -154,6 +154,7 @@ static int fastipc_ioc_open(struct fastipc_handle *h, unsigned int cmd,
 	access = op.flags & FASTIPC_O_RDWR;
 	if ((op.flags & ~FASTIPC_O_ALL) || !access ||
 	    ((op.flags & FASTIPC_O_EXCL) && !(op.flags & FASTIPC_O_CREAT)) ||
+	    ((op.flags & FASTIPC_O_CREAT) && (op.mode & ~0777)) ||
 	    memchr_inv(op.__reserved, 0, sizeof(op.__reserved)))
 		return -EINVAL;
 	/* mmap of the window and zero-copy calls are tied to this mm. */
@@ -165,15 +166,28 @@ static int fastipc_ioc_open(struct fastipc_handle *h, unsigned int cmd,
 		err = -EBUSY;
 		goto out;
 	}
+	/*
+	 * The result must be writable before anything is created: a create
+	 * that others may already use is not undone for a fault.
+	 */
+	err = fastipc_arg_out(arg, &op, sizeof(op), cmd);
+	if (err)
+		goto out;
+	pool = fastipc_pool_new();
+	if (!pool) {
+		err = -ENOMEM;
+		goto out;
+	}
 	ch = fastipc_chan_open(ns, &op, &op.attr, &created);
 	if (IS_ERR(ch)) {
 		err = PTR_ERR(ch);
-		goto out;
+		goto err_pool;
 	}
 	op.id = ch->id;
 	err = fastipc_arg_out(arg, &op, sizeof(op), cmd);
 	if (err)
 		goto err_put;
+	h->pool = pool;
 	h->access = access;
 	h->read_plain = op.flags & FASTIPC_O_READ_PLAIN;
 	if (access & FASTIPC_O_RECV)
@@ -189,12 +203,16 @@ static int fastipc_ioc_open(struct fastipc_handle *h, unsigned int cmd,
 
 err_put:
 	/*
-	 * The caller never learnt of the channel: a create that fails must
-	 * not leave it behind, or a retry with O_EXCL gets EEXIST.
+	 * The caller never learnt of the channel (another thread unmapped
+	 * the result meanwhile): a create that fails must not leave it
+	 * behind, or a retry with O_EXCL gets EEXIST; but one that others
+	 * have opened already is theirs too, and stays.
 	 */
 	if (created)
-		fastipc_chan_delete(ns, ch);
+		fastipc_chan_delete_unused(ns, ch);
 	fastipc_chan_put(ch);
+err_pool:
+	fastipc_pool_close(pool);
 out:
 	mutex_unlock(&h->bind_lock);
 	return err;
@@ -219,6 +237,7 @@ static int fastipc_send_buf(struct fastipc_handle *h,
 			    struct fastipc_channel *ch,
 			    const struct fastipc_send *sd, bool nonblock)
 {
+	unsigned long copied = 0;
 	struct fastipc_pages *pg;
 	struct fastipc_msg *msg;
 	int err;
@@ -229,7 +248,7 @@ static int fastipc_send_buf(struct fastipc_handle *h,
 	err = fastipc_chan_reserve(ch, sd->len, nonblock, sd->timeout_ns);
 	if (err)
 		goto err_free;
-	pg = fastipc_window_take(h, sd->buf, sd->len);
+	pg = fastipc_window_take(h, sd->buf, sd->len, &copied);
 	if (IS_ERR(pg)) {
 		err = PTR_ERR(pg);
 		goto err_unreserve;
@@ -237,7 +256,9 @@ static int fastipc_send_buf(struct fastipc_handle *h,
 	msg->pages = pg;
 	msg->len = sd->len;
 	msg->prio = sd->prio;
-	fastipc_chan_commit(ch, msg, 0);
+	/* Pages that others still held were copied (pages.c). */
+	fastipc_chan_commit(ch, msg, min_t(size_t, copied << PAGE_SHIFT,
+					   sd->len));
 	return 0;
 
 err_unreserve:
@@ -281,8 +302,8 @@ static int fastipc_send_inline(struct fastipc_channel *ch,
 	msg = fastipc_msg_alloc_inline(ch, sd->len);
 	if (!msg)
 		goto err_unreserve;
-	err = -EFAULT;
-	if (copy_from_user(msg->data, src, sd->len))
+	err = fastipc_copy_in(msg->data, src, sd->len);
+	if (err)
 		goto err_free;
 	msg->prio = sd->prio;
 
@@ -320,11 +341,12 @@ static int fastipc_send_pages(struct fastipc_handle *h,
 	if (err)
 		return err;
 
-	err = -ENOMEM;
 	pg = fastipc_pages_alloc(DIV_ROUND_UP(sd->len, PAGE_SIZE),
-				 FASTIPC_FILL_OVERWRITE, h->pool);
-	if (!pg)
+				 FASTIPC_FILL_OVERWRITE, fastipc_handle_pool(h));
+	if (!pg) {
+		err = fatal_signal_pending(current) ? -EINTR : -ENOMEM;
 		goto err_unreserve;
+	}
 	msg = fastipc_msg_alloc_pages(pg);
 	if (!msg)
 		goto err_free_pages;
@@ -358,6 +380,7 @@ static int fastipc_send_msg(struct file *file, struct fastipc_handle *h,
 			    const struct fastipc_send *sd)
 {
 	bool nonblock, pages;
+	int err;
 
 	if (!(h->access & FASTIPC_O_SEND))
 		return -EBADF;
@@ -366,8 +389,10 @@ static int fastipc_send_msg(struct file *file, struct fastipc_handle *h,
 
 	nonblock = (sd->flags & FASTIPC_NONBLOCK) ||
 		   (file->f_flags & O_NONBLOCK);
-	if (sd->flags & FASTIPC_SEND_BUF)
-		return fastipc_send_buf(h, ch, sd, nonblock);
+	if (sd->flags & FASTIPC_SEND_BUF) {
+		err = fastipc_send_buf(h, ch, sd, nonblock);
+		goto out;
+	}
 
 	/* An empty message has no page to carry it. */
 	if (!sd->len)
@@ -379,8 +404,16 @@ static int fastipc_send_msg(struct file *file, struct fastipc_handle *h,
 	else
 		pages = sd->len >= READ_ONCE(ch->attr.zc_threshold);
 	if (pages)
-		return fastipc_send_pages(h, ch, sd, nonblock);
-	return fastipc_send_inline(ch, sd, nonblock);
+		err = fastipc_send_pages(h, ch, sd, nonblock);
+	else
+		err = fastipc_send_inline(ch, sd, nonblock);
+out:
+	/* What poll's EPOLLOUT waits for (fastipc_chan_poll()). */
+	if (err == -EAGAIN)
+		WRITE_ONCE(h->tx_want, sd->len);
+	else if (!err && READ_ONCE(h->tx_want))
+		WRITE_ONCE(h->tx_want, 0);
+	return err;
 }
 
 static int fastipc_ioc_send(struct file *file, struct fastipc_handle *h,
@@ -413,16 +446,55 @@ static void fastipc_wait_init(struct fastipc_wait *wait, struct file *file,
 	wait->poll = &h->busy_poll;
 }
 
+/*
+ * Map a received page message into the window, or say why not.  The
+ * receiver learns where it is before the pages are mapped: once a page
+ * has been reachable through the receiver's mapping (writable, on a
+ * handle that may send) the message can never go back to the queue, and
+ * reporting it is the one step here that can fault.  So: claim a range
+ * (its page tables made), report, then map.  Returns 1 if the message is
+ * this receiver's now, whether or not mapping it succeeded (the window
+ * owns the pages on success; *@err says; a failure there means the
+ * receiver undid its own window after a page was mapped), 0 with *@err
+ * if it is not and goes back to the queue.
+ */
+static int fastipc_recv_map(struct fastipc_handle *h, struct fastipc_msg *msg,
+			    struct fastipc_recv *rv, unsigned int cmd,
+			    unsigned long arg, int *err)
+{
+	struct fastipc_claim claim;
+	bool exposed;
+
+	*err = fastipc_window_claim_for(h, msg->pages->nr, &claim);
+	if (*err) {
+		/* ENOSPC, ENXIO: the caller can receive it another way. */
+		if ((*err == -ENOSPC || *err == -ENXIO) &&
+		    fastipc_arg_out(arg, rv, sizeof(*rv), cmd))
+			*err = -EFAULT;
+		return 0;
+	}
+	rv->addr = claim.addr;
+	rv->msg_flags |= FASTIPC_MSG_MAPPED;
+	if (fastipc_arg_out(arg, rv, sizeof(*rv), cmd)) {
+		fastipc_window_unclaim(h, &claim);
+		*err = -EFAULT;
+		return 0;
+	}
+	*err = fastipc_window_place(h, msg->pages, &claim, &exposed);
+	if (!*err)
+		msg->pages = NULL;	/* the window owns them now */
+	return !*err || exposed;
+}
+
 static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
 			    struct fastipc_channel *ch, unsigned int cmd,
 			    unsigned long arg)
 {
-	void __user *dst;
 	struct fastipc_recv rv;
 	struct fastipc_msg *msg;
-	size_t len, copied = 0;
 	struct fastipc_wait wait;
-	unsigned long mapped = 0;
+	unsigned long mapped;
+	size_t len;
 	bool done;
 	int err;
 
@@ -444,55 +516,44 @@ static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
 		return PTR_ERR(msg);
 
 	len = msg->len;
-	dst = u64_to_user_ptr(rv.buf);
 	rv.prio = msg->prio;
 	rv.addr = 0;
 	rv.msg_flags = msg->pages ? FASTIPC_MSG_PAGES : 0;
 	if (msg->pages && (rv.flags & FASTIPC_RECV_MAP)) {
 		/* Once mapped, a munmap may free the pages: count them now. */
 		mapped = msg->pages->nr;
-		err = fastipc_window_map(h, msg->pages, len, &rv.addr);
-		if (!err) {
-			msg->pages = NULL;	/* the window owns them now */
-			rv.msg_flags |= FASTIPC_MSG_MAPPED;
-		}
-	} else {
-		err = fastipc_msg_copy_out(dst, rv.len, msg);
-		copied = len;
-	}
-
-	rv.len = len;
-	/*
-	 * Errors the caller can act on get the message's length and flags
-	 * back: a bigger buffer, or a plain receive instead of a mapping.
-	 */
-	if (err && err != -EMSGSIZE && err != -ENOSPC && err != -ENXIO)
-		goto err_putback;
-	/* Report the result; if that faults, the message is not lost. */
-	if (fastipc_arg_out(arg, &rv, sizeof(rv), cmd)) {
-		err = -EFAULT;
-		if (rv.msg_flags & FASTIPC_MSG_MAPPED)
-			goto err_unmap;
-		goto err_putback;
-	}
-	if (err)
-		goto err_putback;
-
-	if (!done)
-		fastipc_chan_done(ch, len, copied, mapped);
-	fastipc_msg_recycle(ch, msg);
-	return 0;
-
-err_unmap:
-	/* Take the pages back out of the window and requeue them. */
-	msg->pages = fastipc_window_take(h, rv.addr, len);
-	if (IS_ERR(msg->pages)) {
-		/* munmap raced with us: the window freed them. */
-		msg->pages = NULL;
-		fastipc_chan_done(ch, len, 0, 0);
+		rv.len = len;
+		if (!fastipc_recv_map(h, msg, &rv, cmd, arg, &err))
+			goto err_putback;
+		/* Delivered, even if the receiver's window failed it. */
+		fastipc_chan_done(ch, len, 0, err ? 0 : mapped);
 		fastipc_msg_free(msg);
 		return err;
 	}
+
+	/*
+	 * Copied: the result first, so that a fault reporting it leaves
+	 * the message queued without the receiver having seen a byte of
+	 * it (then a fault copying it puts it back too).
+	 */
+	if (rv.len < len) {
+		err = -EMSGSIZE;
+		rv.len = len;
+		if (fastipc_arg_out(arg, &rv, sizeof(rv), cmd))
+			err = -EFAULT;
+		goto err_putback;
+	}
+	rv.len = len;
+	err = fastipc_arg_out(arg, &rv, sizeof(rv), cmd);
+	if (!err)
+		err = fastipc_msg_copy_out(u64_to_user_ptr(rv.buf), len, msg);
+	if (err)
+		goto err_putback;
+	if (!done)
+		fastipc_chan_done(ch, len, len, 0);
+	fastipc_msg_recycle(ch, msg);
+	return 0;
+
 err_putback:
 	if (done)
 		fastipc_chan_undeliver(ch, msg);
@@ -541,6 +602,16 @@ static int fastipc_ioc_recv_vec(struct file *file, struct fastipc_handle *h,
 	for (i = 0; i < n; i++)
 		if (ent[i].__reserved)
 			return -EINVAL;
+	/*
+	 * What the results go to must be writable before a message is
+	 * taken: copied messages whose report then faults are not put back
+	 * (the receiver has their bytes), which only a thread unmapping
+	 * them meanwhile can cause.
+	 */
+	if (fastipc_words_out((u64 __user *)uvec, (const u64 *)ent,
+			      n * sizeof(ent[0]) / sizeof(u64)) ||
+	    fastipc_arg_out(arg, &rv, sizeof(rv), cmd))
+		return -EFAULT;
 
 	fastipc_wait_init(&wait, file, h, rv.flags, rv.timeout_ns);
 	err = fastipc_chan_take_vec(ch, &wait, ent, msgs, n);
@@ -557,19 +628,18 @@ static int fastipc_ioc_recv_vec(struct file *file, struct fastipc_handle *h,
 		ent[i].prio = msgs[i]->prio;
 	}
 	rv.count = i;
-	if (i && (fastipc_words_out((u64 __user *)uvec, (const u64 *)ent,
-				    i * sizeof(ent[0]) / sizeof(u64)) ||
-		  fastipc_arg_out(arg, &rv, sizeof(rv), cmd))) {
-		err = -EFAULT;
-		i = 0;
-	}
-
 	/* Back to the head of the queue, the last first. */
 	for (n = got; n > i; n--)
 		fastipc_chan_undeliver(ch, msgs[n - 1]);
 	for (n = 0; n < i; n++)
 		fastipc_msg_recycle(ch, msgs[n]);
-	return i ? 0 : err;
+	if (!i)
+		return err;
+	if (fastipc_words_out((u64 __user *)uvec, (const u64 *)ent,
+			      i * sizeof(ent[0]) / sizeof(u64)) ||
+	    fastipc_arg_out(arg, &rv, sizeof(rv), cmd))
+		return -EFAULT;
+	return 0;
 }
 
 static int fastipc_ioc_buf_alloc(struct fastipc_handle *h,
@@ -585,6 +655,9 @@ static int fastipc_ioc_buf_alloc(struct fastipc_handle *h,
 	if (bf.addr || (bf.flags & ~FASTIPC_BUF_NOZERO) || bf.__pad ||
 	    !bf.len || memchr_inv(bf.__reserved, 0, sizeof(bf.__reserved)))
 		return -EINVAL;
+	/* A buffer is for sending: a receive-only handle has none. */
+	if (!(h->access & FASTIPC_O_SEND))
+		return -EBADF;
 	if (bf.len > READ_ONCE(ch->attr.max_msg_size))
 		return -EMSGSIZE;
 	err = fastipc_window_alloc(h, bf.len,
@@ -645,7 +718,9 @@ static int fastipc_ioc_stats(unsigned int cmd, unsigned long arg)
 
 	if (_IOC_SIZE(cmd) < FASTIPC_STATS_SIZE_VER0)
 		return -EINVAL;
-	fastipc_counters_read(&st);
+	fastipc_counters_read(&st, fastipc_ns_current(),
+			      current->nsproxy->net_ns == &init_net ||
+			      capable(CAP_SYS_ADMIN));
 	return fastipc_arg_out(arg, &st, sizeof(st), cmd);
 }
 
@@ -843,7 +918,8 @@ static __poll_t fastipc_poll(struct file *file, poll_table *wait)
 
 	if (!ch)
 		return 0;
-	return fastipc_chan_poll(ch, file, wait, h->access);
+	return fastipc_chan_poll(ch, file, wait, h->access,
+				 READ_ONCE(h->tx_want));
 }
 
 static int fastipc_mmap(struct file *file, struct vm_area_struct *vma)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fastipc: messages and the page sets that carry large ones.
+ * fastipc: messages.  A small message carries its bytes inline, a large
+ * one a page set (pages.c).
  *
  * Every allocation made here is on behalf of the calling user and is
  * charged to its memory cgroup (__GFP_ACCOUNT).
@@ -15,159 +16,50 @@
 
 #include "fastipc_internal.h"
 
-#define FASTIPC_GFP_PAGE	(GFP_HIGHUSER | __GFP_ACCOUNT | __GFP_NOWARN)
-
 /*
- * Allocate @nr order-0 pages, recycled from @pool where it has some.
- * Fresh pages come from the page allocator and may hold anybody's old
- * data: they are zeroed unless the caller overwrites every byte
- * (FASTIPC_FILL_OVERWRITE).  Recycled pages hold @pool's own process's
- * bytes: they are zeroed only for FASTIPC_FILL_ZERO.
+ * An inline message may be as large as max_msg_size (up to 1 GiB, with
+ * FASTIPC_SEND_COPY): its bytes are copied this much at a time, yielding
+ * in between, and a killed task stops there (-EINTR).
  */
-struct fastipc_pages *fastipc_pages_alloc(unsigned long nr,
-					  enum fastipc_fill fill,
-					  struct fastipc_pool *pool)
+#define FASTIPC_COPY_CHUNK	SZ_64K
+
+/* Copy @len bytes of a message in from user memory. */
+int fastipc_copy_in(void *dst, const void __user *src, size_t len)
 {
-	bool zero = fill == FASTIPC_FILL_ZERO;
-	gfp_t gfp = FASTIPC_GFP_PAGE |
-		    (fill == FASTIPC_FILL_OVERWRITE ? 0 : __GFP_ZERO);
-	struct fastipc_pages *pg;
-	struct user_struct *user;
-	unsigned long i, reused;
+	size_t n;
 
-	pg = kvmalloc(struct_size(pg, pages, nr), GFP_KERNEL_ACCOUNT);
-	if (!pg)
-		return NULL;
-	/* Pool pages first: their charge moves to this allocation. */
-	reused = fastipc_pool_take(pool, pg->pages, nr);
-	user = fastipc_quota_charge_pages(nr);
-	if (IS_ERR(user)) {
-		fastipc_pool_give(pool, pg->pages, reused);
-		kvfree(pg);
-		return NULL;
-	}
-
-	for (i = 0; zero && i < reused; i++)
-		clear_highpage(pg->pages[i]);
-	for (i = reused; i < nr; i++) {
-		pg->pages[i] = alloc_page(gfp);
-		if (!pg->pages[i])
-			goto err_free;
-		if (fatal_signal_pending(current)) {
-			i++;
-			goto err_free;
-		}
-		cond_resched();
-	}
-	atomic_long_add(nr - reused, &fastipc_counters.pages_held);
-	pg->nr = nr;
-	pg->user = user;
-	pg->origin = fastipc_pool_get(pool);
-	return pg;
-
-err_free:
-	atomic_long_add(i - reused, &fastipc_counters.pages_held);
-	fastipc_quota_uncharge_pages(user, nr);
-	fastipc_quota_put_user(user);
-	/* Unzeroed fresh pages may hold others' old data: never pool them. */
-	fastipc_pool_give(pool, pg->pages, reused);
-	fastipc_pool_give(fill == FASTIPC_FILL_OVERWRITE ? NULL : pool,
-			  pg->pages + reused, i - reused);
-	kvfree(pg);
-	return NULL;
-}
-
-/*
- * Done with @pg: its pages, unmapped everywhere, go back to the pool of
- * their origin, or to the page allocator.
- */
-void fastipc_pages_free(struct fastipc_pages *pg)
-{
-	if (!pg)
-		return;
-	/* Uncharged first, so that the pool's user has room for them. */
-	fastipc_quota_uncharge_pages(pg->user, pg->nr);
-	fastipc_quota_put_user(pg->user);
-	fastipc_pool_give(pg->origin, pg->pages, pg->nr);
-	fastipc_pool_put(pg->origin);
-	kvfree(pg);
-}
-
-/* @pool's process may now write @pg: recycle it there from now on. */
-void fastipc_pages_set_origin(struct fastipc_pages *pg,
-			      struct fastipc_pool *pool)
-{
-	if (pg->origin == pool)
-		return;
-	fastipc_pool_put(pg->origin);
-	pg->origin = fastipc_pool_get(pool);
-}
-
-/*
- * Make @pg hold exactly @len bytes: free whole pages past the end and zero
- * the tail of the last page, so the receiver never sees bytes past the
- * message that the sender wrote into its buffer.
- */
-void fastipc_pages_trim(struct fastipc_pages *pg, size_t len)
-{
-	unsigned long keep = DIV_ROUND_UP(len, PAGE_SIZE);
-	size_t tail = offset_in_page(len);
-
-	if (pg->nr > keep) {
-		fastipc_quota_uncharge_pages(pg->user, pg->nr - keep);
-		fastipc_pool_give(pg->origin, pg->pages + keep, pg->nr - keep);
-		pg->nr = keep;
-	}
-	if (tail && keep)
-		memzero_page(pg->pages[keep - 1], tail, PAGE_SIZE - tail);
-}
-
-int fastipc_pages_copy_in(struct fastipc_pages *pg, const void __user *src,
-			  size_t len)
-{
-	unsigned long i;
-
-	for (i = 0; len; i++) {
-		size_t n = min_t(size_t, len, PAGE_SIZE);
-		void *kaddr = kmap_local_page(pg->pages[i]);
-		unsigned long left = copy_from_user(kaddr, src, n);
-
-		if (!left && n < PAGE_SIZE)
-			memset(kaddr + n, 0, PAGE_SIZE - n);
-		kunmap_local(kaddr);
-		if (left)
+	for (;;) {
+		n = min_t(size_t, len, FASTIPC_COPY_CHUNK);
+		if (copy_from_user(dst, src, n))
 			return -EFAULT;
-		src += n;
 		len -= n;
-		/* A killed sender stops here: nothing is queued. */
-		if (len && fatal_signal_pending(current))
-			return -EINTR;
-		cond_resched();
-	}
-	return 0;
-}
-
-int fastipc_pages_copy_out(void __user *dst, struct fastipc_pages *pg,
-			   size_t len)
-{
-	unsigned long i;
-
-	for (i = 0; len; i++) {
-		size_t n = min_t(size_t, len, PAGE_SIZE);
-		void *kaddr = kmap_local_page(pg->pages[i]);
-		unsigned long left = copy_to_user(dst, kaddr, n);
-
-		kunmap_local(kaddr);
-		if (left)
-			return -EFAULT;
+		if (!len)
+			return 0;
 		dst += n;
-		len -= n;
-		/* A killed receiver stops here: the message stays queued. */
-		if (len && fatal_signal_pending(current))
-			return -EINTR;
+		src += n;
 		cond_resched();
+		if (fatal_signal_pending(current))
+			return -EINTR;
 	}
-	return 0;
+}
+
+static int fastipc_copy_out(void __user *dst, const void *src, size_t len)
+{
+	size_t n;
+
+	for (;;) {
+		n = min_t(size_t, len, FASTIPC_COPY_CHUNK);
+		if (copy_to_user(dst, src, n))
+			return -EFAULT;
+		len -= n;
+		if (!len)
+			return 0;
+		dst += n;
+		src += n;
+		cond_resched();
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
 }
 
 /*
@@ -181,7 +73,7 @@ int fastipc_msg_copy_out(void __user *dst, u64 size,
 		return -EMSGSIZE;
 	if (msg->pages)
 		return fastipc_pages_copy_out(dst, msg->pages, msg->len);
-	return copy_to_user(dst, msg->data, msg->len) ? -EFAULT : 0;
+	return fastipc_copy_out(dst, msg->data, msg->len);
 }
 
 /*

@@ -83,11 +83,14 @@ static int fastipc_nl_put_u64(struct sk_buff *skb, int type, u64 value)
 	return nla_put_u64_64bit(skb, type, value, FASTIPC_A_PAD);
 }
 
-/* A channel's attributes; -EMSGSIZE when @skb is full. */
+/*
+ * A channel's attributes, its owner's ids as @user_ns sees them;
+ * -EMSGSIZE when @skb is full.
+ */
 static int fastipc_nl_fill_channel(struct sk_buff *skb,
-				   struct fastipc_channel *ch)
+				   struct fastipc_channel *ch,
+				   struct user_namespace *user_ns)
 {
-	struct user_namespace *user_ns = current_user_ns();
 	struct fastipc_attr attr;
 	u64 c[12];
 	u32 queued;
@@ -146,8 +149,12 @@ static int fastipc_nl_fill_channel(struct sk_buff *skb,
 	return 0;
 }
 
-/* Start a reply or event carrying one channel; NULL when out of memory. */
+/*
+ * Start a reply or event carrying one channel, for readers in @user_ns;
+ * NULL when out of memory.
+ */
 static struct sk_buff *fastipc_nl_channel_msg(struct fastipc_channel *ch,
+					      struct user_namespace *user_ns,
 					      u32 portid, u32 seq, u8 cmd)
 {
 	struct sk_buff *skb;
@@ -157,7 +164,7 @@ static struct sk_buff *fastipc_nl_channel_msg(struct fastipc_channel *ch,
 	if (!skb)
 		return NULL;
 	hdr = genlmsg_put(skb, portid, seq, &fastipc_genl_family, 0, cmd);
-	if (!hdr || fastipc_nl_fill_channel(skb, ch)) {
+	if (!hdr || fastipc_nl_fill_channel(skb, ch, user_ns)) {
 		nlmsg_free(skb);
 		return NULL;
 	}
@@ -165,7 +172,12 @@ static struct sk_buff *fastipc_nl_channel_msg(struct fastipc_channel *ch,
 	return skb;
 }
 
-/* Send a channel event to the "events" group of @net. */
+/*
+ * Send a channel event to the "events" group of @net.  One message goes
+ * to every listener, whoever caused the event: ids are those of the
+ * namespace's own user namespace, the one its owner and its listeners
+ * (unless they made their own) share.
+ */
 void fastipc_nl_notify(struct fastipc_channel *ch, struct net *net, u8 cmd)
 {
 	struct sk_buff *skb;
@@ -173,7 +185,7 @@ void fastipc_nl_notify(struct fastipc_channel *ch, struct net *net, u8 cmd)
 	if (!genl_has_listeners(&fastipc_genl_family, net,
 				FASTIPC_NL_GROUP_EVENTS))
 		return;
-	skb = fastipc_nl_channel_msg(ch, 0, 0, cmd);
+	skb = fastipc_nl_channel_msg(ch, net->user_ns, 0, 0, cmd);
 	if (skb)
 		genlmsg_multicast_netns(&fastipc_genl_family, net, skb, 0,
 					FASTIPC_NL_GROUP_EVENTS, GFP_KERNEL);
@@ -187,6 +199,24 @@ void fastipc_nl_notify_current(struct fastipc_channel *ch, u8 cmd)
 {
 	if (READ_ONCE(ch->ns) == fastipc_ns_current())
 		fastipc_nl_notify(ch, current->nsproxy->net_ns, cmd);
+}
+
+/*
+ * May the sender of @skb change or delete @ch?  Both the task that writes
+ * the request and the one that opened the socket must be allowed: a
+ * socket handed to a more privileged program (a setuid one that writes
+ * what it is given) confers nothing on its opener.
+ */
+static bool fastipc_nl_may_admin(struct sk_buff *skb,
+				 struct fastipc_channel *ch)
+{
+	const struct file *file = NETLINK_CB(skb).sk->sk_socket->file;
+	kuid_t euid = file->f_cred->euid;
+
+	if (!fastipc_chan_may_admin(ch))
+		return false;
+	return uid_eq(euid, ch->uid) || uid_eq(euid, ch->cuid) ||
+	       file_ns_capable(file, ch->user_ns, CAP_SYS_ADMIN);
 }
 
 /* The channel a request names, with a reference, or an errno. */
@@ -225,7 +255,9 @@ static int fastipc_nl_channel_get(struct sk_buff *skb, struct genl_info *info)
 	ch = fastipc_nl_find(info);
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
-	reply = fastipc_nl_channel_msg(ch, info->snd_portid, info->snd_seq,
+	/* Ids as the requesting socket's opener sees them. */
+	reply = fastipc_nl_channel_msg(ch, sk_user_ns(NETLINK_CB(skb).sk),
+				       info->snd_portid, info->snd_seq,
 				       FASTIPC_CMD_CHANNEL_GET);
 	fastipc_chan_put(ch);
 	if (!reply)
@@ -253,7 +285,8 @@ static int fastipc_nl_channel_dump(struct sk_buff *skb,
 			err = -EMSGSIZE;
 			break;
 		}
-		if (fastipc_nl_fill_channel(skb, ch)) {
+		if (fastipc_nl_fill_channel(skb, ch,
+					    sk_user_ns(NETLINK_CB(cb->skb).sk))) {
 			genlmsg_cancel(skb, hdr);
 			err = -EMSGSIZE;
 			break;
@@ -292,7 +325,7 @@ static int fastipc_nl_channel_set(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
 	err = -EPERM;
-	if (!fastipc_chan_may_admin(ch)) {
+	if (!fastipc_nl_may_admin(skb, ch)) {
 		GENL_SET_ERR_MSG(info, "only the channel's owner or an admin may change it");
 		goto out;
 	}
@@ -321,7 +354,7 @@ static int fastipc_nl_channel_del(struct sk_buff *skb, struct genl_info *info)
 	ch = fastipc_nl_find(info);
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
-	if (!fastipc_chan_may_admin(ch)) {
+	if (!fastipc_nl_may_admin(skb, ch)) {
 		GENL_SET_ERR_MSG(info, "only the channel's owner or an admin may delete it");
 		err = -EPERM;
 		goto out;
@@ -340,7 +373,9 @@ static int fastipc_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *reply;
 	void *hdr;
 
-	fastipc_counters_read(&st);
+	fastipc_counters_read(&st, fastipc_ns_of(genl_info_net(info)),
+			      genl_info_net(info) == &init_net ||
+			      netlink_capable(skb, CAP_SYS_ADMIN));
 	reply = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!reply)
 		return -ENOMEM;
@@ -361,7 +396,8 @@ static int fastipc_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 	    fastipc_nl_put_u64(reply, FASTIPC_A_ST_MAPPED_PAGES,
 			       st.mapped_pages) ||
 	    fastipc_nl_put_u64(reply, FASTIPC_A_ST_PAGES_POOLED,
-			       st.pages_pooled)) {
+			       st.pages_pooled) ||
+	    nla_put_u32(reply, FASTIPC_A_ST_SCOPE, st.scope)) {
 		nlmsg_free(reply);
 		return -EMSGSIZE;
 	}

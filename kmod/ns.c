@@ -284,6 +284,30 @@ int fastipc_chan_delete(struct fastipc_ns *ns, struct fastipc_channel *ch)
 	return 0;
 }
 
+/*
+ * Delete @ch, which the caller created and holds a reference to, unless
+ * anyone else holds one: its name was visible, and a process that opened
+ * it meanwhile must not find it dead.  Holding ns->lock keeps anyone from
+ * finding it while we look.
+ */
+void fastipc_chan_delete_unused(struct fastipc_ns *ns,
+				struct fastipc_channel *ch)
+{
+	bool unused;
+
+	mutex_lock(&ns->lock);
+	/* Ours and the name's. */
+	unused = READ_ONCE(ch->ns) == ns && kref_read(&ch->ref) == 2;
+	if (unused)
+		fastipc_ns_remove(ns, ch);
+	mutex_unlock(&ns->lock);
+	if (!unused)
+		return;
+	fastipc_chan_kill(ch);
+	fastipc_nl_notify(ch, ns->net, FASTIPC_CMD_EVENT_CHANNEL_DEL);
+	fastipc_chan_put(ch);	/* the name's reference */
+}
+
 static int __net_init fastipc_net_init(struct net *net)
 {
 	struct fastipc_ns *ns = net_generic(net, fastipc_net_id);

@@ -8,16 +8,18 @@
  * module's user_queue_floor, as POSIX message queues reserve theirs;
  * CAP_SYS_RESOURCE lifts that ceiling, as for mq.
  * Pages (page-path messages and window buffers) are charged to the
- * allocating user's locked_vm, the counter io_uring and perf use for
- * pinned pages, against the larger of RLIMIT_MEMLOCK and the module's
- * user_pages_floor; CAP_IPC_LOCK lifts the page ceiling, as for mlock.
- * The charge stays with the pages until they are freed, whoever holds
- * them by then; pages kept in a handle's recycling pool are charged to
- * the user who opened the handle (pool.c).
+ * allocating user in a page counter of fastipc's own, against the larger
+ * of RLIMIT_MEMLOCK and the module's user_pages_floor; CAP_IPC_LOCK lifts
+ * the page ceiling, as for mlock.  The charge stays with the pages until
+ * they are freed, whoever holds them by then; pages kept in a handle's
+ * recycling pool are charged to the user who bound the handle (pool.c).
+ * Every page is also charged to a memory cgroup (__GFP_ACCOUNT).
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/hashtable.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
 #include <linux/slab.h>
@@ -145,16 +147,90 @@ unsigned long fastipc_quota_page_limit(unsigned long memlock)
 }
 
 /*
- * Charge up to @nr pages to @user without passing @limit pages; returns
- * how many were charged (all or, unless @partial, nothing).
+ * Pages are counted per user in a counter of fastipc's own, as POSIX
+ * message queues count RLIMIT_MSGQUEUE bytes: the kernel's locked_vm is
+ * what io_uring, AF_XDP and perf compare with RLIMIT_MEMLOCK alone, and
+ * the floor above would push it past that limit.
  */
-unsigned long fastipc_quota_try_charge(struct user_struct *user,
-				       unsigned long nr, unsigned long limit,
-				       bool partial)
-{
-	unsigned long cur, next;
+struct fastipc_user {
+	struct hlist_node node;	/* in fastipc_users */
+	struct rcu_head rcu;
+	refcount_t ref;		/* one per holder: page sets, pools */
+	kuid_t uid;
+	atomic_long_t pages;
+};
 
-	cur = atomic_long_read(&user->locked_vm);
+/* Protects fastipc_users' chains; lookups walk them under RCU. */
+static DEFINE_SPINLOCK(fastipc_users_lock);
+static DEFINE_HASHTABLE(fastipc_users, 6);
+
+static struct fastipc_user *fastipc_user_find(kuid_t uid)
+{
+	struct fastipc_user *u;
+
+	hash_for_each_possible_rcu(fastipc_users, u, node, __kuid_val(uid))
+		if (uid_eq(u->uid, uid) && refcount_inc_not_zero(&u->ref))
+			return u;
+	return NULL;
+}
+
+/* The current (real) user's counter, referenced; NULL without memory. */
+struct fastipc_user *fastipc_user_get(void)
+{
+	kuid_t uid = current_uid();
+	struct fastipc_user *u, *fresh;
+
+	rcu_read_lock();
+	u = fastipc_user_find(uid);
+	rcu_read_unlock();
+	if (u)
+		return u;
+
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+	if (!fresh)
+		return NULL;
+	refcount_set(&fresh->ref, 1);
+	fresh->uid = uid;
+	spin_lock(&fastipc_users_lock);
+	u = fastipc_user_find(uid);
+	if (!u) {
+		hash_add_rcu(fastipc_users, &fresh->node, __kuid_val(uid));
+		u = fresh;
+		fresh = NULL;
+	}
+	spin_unlock(&fastipc_users_lock);
+	kfree(fresh);
+	return u;
+}
+
+void fastipc_user_put(struct fastipc_user *u)
+{
+	bool last;
+
+	/* refcount_dec_and_lock(), in a form sparse follows. */
+	if (!u || refcount_dec_not_one(&u->ref))
+		return;
+	spin_lock(&fastipc_users_lock);
+	last = refcount_dec_and_test(&u->ref);
+	if (last)
+		hash_del_rcu(&u->node);
+	spin_unlock(&fastipc_users_lock);
+	if (!last)
+		return;
+	WARN_ON_ONCE(atomic_long_read(&u->pages));
+	kfree_rcu(u, rcu);
+}
+
+/*
+ * Charge up to @nr pages to @u without passing @limit pages; returns how
+ * many it charged: all or, unless @partial, none.
+ */
+unsigned long fastipc_user_try_charge(struct fastipc_user *u,
+				      unsigned long nr, unsigned long limit,
+				      bool partial)
+{
+	unsigned long cur = atomic_long_read(&u->pages);
+
 	do {
 		if (cur >= limit)
 			return 0;
@@ -163,39 +239,43 @@ unsigned long fastipc_quota_try_charge(struct user_struct *user,
 				return 0;
 			nr = limit - cur;
 		}
-		next = cur + nr;
-	} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, next));
+	} while (!atomic_long_try_cmpxchg(&u->pages, (long *)&cur, cur + nr));
 	return nr;
 }
 
+void fastipc_user_uncharge(struct fastipc_user *u, unsigned long nr)
+{
+	if (u)
+		atomic_long_sub(nr, &u->pages);
+}
+
 /*
- * Charge @nr pages to the current user.  Returns the user to uncharge
- * later (with a reference), NULL when nothing was charged (CAP_IPC_LOCK),
- * or ERR_PTR(-ENOMEM) at the ceiling.
+ * Charge @nr pages to the current user: within the larger of its
+ * RLIMIT_MEMLOCK and user_pages_floor, or past it with CAP_IPC_LOCK, as
+ * for mlock.  The capability is asked only past the limit, so that an
+ * LSM audits a real use of it, not every allocation.  Returns the user
+ * to uncharge later (referenced) or an ERR_PTR: -ENOMEM at the ceiling.
  */
-struct user_struct *fastipc_quota_charge_pages(unsigned long nr)
+struct fastipc_user *fastipc_quota_charge_pages(unsigned long nr)
 {
-	struct user_struct *user;
-	unsigned long limit;
+	unsigned long limit = fastipc_quota_page_limit(rlimit(RLIMIT_MEMLOCK));
+	struct fastipc_user *u = fastipc_user_get();
 
-	if (capable(CAP_IPC_LOCK))
-		return NULL;
-	limit = fastipc_quota_page_limit(rlimit(RLIMIT_MEMLOCK));
-	user = current_user();
-	if (nr && !fastipc_quota_try_charge(user, nr, limit, false))
+	if (!u)
 		return ERR_PTR(-ENOMEM);
-	return get_uid(user);
+	if (!nr || fastipc_user_try_charge(u, nr, limit, false))
+		return u;
+	if (capable(CAP_IPC_LOCK)) {
+		atomic_long_add(nr, &u->pages);
+		return u;
+	}
+	fastipc_user_put(u);
+	return ERR_PTR(-ENOMEM);
 }
 
-void fastipc_quota_uncharge_pages(struct user_struct *user, unsigned long nr)
+/* Uncharge @nr pages from @u and drop the reference the charge held. */
+void fastipc_quota_release_pages(struct fastipc_user *u, unsigned long nr)
 {
-	if (!user)
-		return;
-	atomic_long_sub(nr, &user->locked_vm);
-}
-
-void fastipc_quota_put_user(struct user_struct *user)
-{
-	if (user)
-		free_uid(user);
+	fastipc_user_uncharge(u, nr);
+	fastipc_user_put(u);
 }

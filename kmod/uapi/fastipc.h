@@ -215,7 +215,7 @@ struct fastipc_info {
 	__u32 busy_poll_window_ns; /* adaptive: the length it polls now */
 	__u64 busy_polls;	/* this handle's receives that busy-polled */
 	__u64 busy_poll_hits;	/* of those, the ones a message ended */
-	__u64 __reserved[1];
+	__u64 __reserved;
 };
 
 #define FASTIPC_INFO_SIZE_VER0	248
@@ -246,7 +246,16 @@ struct fastipc_busy_poll {
 #define FASTIPC_BUSY_POLL_SIZE_VER0	16
 #define FASTIPC_BUSY_POLL_MAX_US	10000
 
-/* FASTIPC_IOC_STATS: module-wide counters; works on any open file. */
+/*
+ * FASTIPC_IOC_STATS: module-wide counters; works on any open file.  In a
+ * network namespace other than the initial one, without CAP_SYS_ADMIN,
+ * they are that namespace's (scope FASTIPC_STATS_NETNS): its channels,
+ * their handles and queued bytes, their channels' copied bytes and mapped
+ * pages; pages_held and pages_pooled, which are not kept per namespace,
+ * are 0.  Containers do not see each other's traffic.
+ */
+#define FASTIPC_STATS_NETNS	0x00000001U	/* scope: this namespace only */
+
 struct fastipc_stats {
 	__u64 pages_held;	/* pages in messages and windows right now */
 	__u64 bytes_queued;	/* payload bytes queued in all channels */
@@ -255,7 +264,9 @@ struct fastipc_stats {
 	__u64 copied_bytes;	/* bytes copied in or out since load */
 	__u64 mapped_pages;	/* pages mapped into windows since load */
 	__u64 pages_pooled;	/* pages kept for recycling by open handles */
-	__u64 __reserved[3];
+	__u32 scope;		/* FASTIPC_STATS_NETNS or 0: the module's */
+	__u32 __pad;
+	__u64 __reserved[2];
 };
 
 #define FASTIPC_STATS_SIZE_VER0	80
@@ -358,6 +369,7 @@ enum fastipc_genl_attr {
 	FASTIPC_A_CFG_POOL_MAX,		/* u64 */
 	FASTIPC_A_CFG_USER_QUEUE_FLOOR,	/* u64 */
 	FASTIPC_A_CFG_BUSY_POLL_US,	/* u32, new handles' adaptive ceiling */
+	FASTIPC_A_ST_SCOPE,		/* u32, FASTIPC_STATS_NETNS or 0 */
 
 	__FASTIPC_A_MAX,
 	FASTIPC_A_MAX = __FASTIPC_A_MAX - 1
