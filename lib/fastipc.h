@@ -65,7 +65,7 @@ extern "C" {
 #endif
 
 #define FASTIPC_LIB_VERSION_MAJOR	0
-#define FASTIPC_LIB_VERSION_MINOR	4
+#define FASTIPC_LIB_VERSION_MINOR	5
 
 /* The window fastipc_window_map() maps when given size 0, and the lazy one. */
 #define FASTIPC_WINDOW_DEFAULT_SIZE	(256UL << 20)
@@ -392,18 +392,24 @@ ssize_t fastipc_recv_alloc(struct fastipc_chan *ch, void **bufp,
  *         max_window.  The window is address space, not memory: pages are
  *         only there while buffers are.
  * @flags: 0 for a read-write window (allocate, send and receive buffers,
- *         write into received ones); FASTIPC_WINDOW_RDONLY for a read-only
- *         one (receive and free only: fastipc_buf_alloc() then fails with
- *         -EACCES).
+ *         write into received ones), which needs a handle that may send;
+ *         FASTIPC_WINDOW_RDONLY for a read-only one (receive and free
+ *         only: fastipc_buf_alloc() then fails with -EACCES).
  *
- * Optional: the first zero-copy call that needs a window maps a read-write
- * one of FASTIPC_WINDOW_DEFAULT_SIZE (halving it, down to what the call
- * needs, if the module's max_window is smaller).  Call this first to
- * choose the size or a read-only window.
+ * Optional: the first zero-copy call that needs a window maps one of
+ * FASTIPC_WINDOW_DEFAULT_SIZE (halving it, down to what the call needs,
+ * if the module's max_window is smaller): read-write on a handle that may
+ * send, read-only on a receive-only one.  Call this first to choose the
+ * size or a read-only window.
+ *
+ * A receive-only handle's window is always read-only: what it receives
+ * it can read, never change (another receiver of the channel may get a
+ * message this one put back).
  *
  * Returns 0.  Errors: -EBUSY (the handle already has a window), -EINVAL
- * (size over max_window), -EPERM (not the process that opened the handle),
- * -ENOMEM.
+ * (size over max_window), -EACCES (a read-write window on a handle that
+ * cannot send), -EPERM (not the process that opened the handle: a fork
+ * child), -ENOMEM.
  */
 int fastipc_window_map(struct fastipc_chan *ch, size_t size,
 		       unsigned int flags);
@@ -513,9 +519,10 @@ int fastipc_buf_free(struct fastipc_chan *ch, void *buf);
  *
  * A message that travelled in pages is mapped into the handle's window
  * (mapped lazily on first use): msg->flags has FASTIPC_MSG_PAGES and
- * FASTIPC_MSG_MAPPED and msg->data points into the window, read-write
- * unless the window is read-only.  A copy-path message is copied into a
- * malloc'd buffer of at least its size (the library may lend the
+ * FASTIPC_MSG_MAPPED and msg->data points into the window: read-write on
+ * a handle that may send, read-only on a receive-only handle or in a
+ * window mapped FASTIPC_WINDOW_RDONLY.  A copy-path message is copied
+ * into a malloc'd buffer of at least its size (the library may lend the
  * handle's own receive buffer and take it back at release, so that a
  * stream of small messages costs no allocation).  When the window cannot
  * take the message (full, or cannot be mapped) the message is copied

@@ -51,6 +51,7 @@ struct fastipc_chan {
 	_Atomic uintptr_t win_base;
 	_Atomic size_t win_size;
 	_Atomic bool win_rdonly;
+	unsigned int win_gen;		/* the fork generation that mapped it */
 	pthread_mutex_t win_lock;
 	struct fastipc_chan *win_next;	/* registry of mapped windows */
 
@@ -112,7 +113,12 @@ int fipc_recv_heap(struct fastipc_chan *ch, unsigned int kflags,
 		   bool may_lend);
 
 /* window.c */
-enum fipc_owner { FIPC_HEAP, FIPC_OWN_WINDOW, FIPC_OTHER_WINDOW };
+enum fipc_owner {
+	FIPC_HEAP,
+	FIPC_OWN_WINDOW,
+	FIPC_OTHER_WINDOW,	/* another handle's, in this process */
+	FIPC_PARENT_WINDOW,	/* a window the process forked away from */
+};
 
 int fipc_window_need(struct fastipc_chan *ch, size_t len);
 enum fipc_owner fipc_window_owner(struct fastipc_chan *ch, const void *p);

@@ -22,7 +22,7 @@
 #   FASTIPC_UAPI_HDR  make it an order-only prerequisite of objects that
 #                     include <fastipc.h>
 
-FASTIPC_VERSION := 0.4.0
+FASTIPC_VERSION := 0.5.0
 FASTIPC_SOVERSION := 0
 
 PREFIX ?= /usr/local

@@ -6,8 +6,14 @@
  * zero-copy call, under the handle's win_lock; readers test win_base
  * without a lock.  Every mapped window is also in a process-wide registry
  * so that a pointer into another handle's window is never taken for a
- * heap buffer (and free()d), and so that a child process forgets the
- * windows it did not inherit.
+ * heap buffer (and free()d).
+ *
+ * A fork child inherits the handles and this bookkeeping but not the
+ * windows (the kernel maps them VM_DONTCOPY): each window remembers the
+ * fork generation it was mapped in, and a child, whose generation is
+ * newer, knows the ranges for its parent's (FIPC_PARENT_WINDOW) and
+ * neither touches nor frees them; its zero-copy calls fail with -EPERM,
+ * as the kernel's would.
  */
 #include <sys/mman.h>
 #include <unistd.h>
@@ -20,28 +26,26 @@ static struct fastipc_chan *registry;
  * outside the caller's own window is a heap pointer, no lock needed. */
 static _Atomic unsigned int registry_count;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+/* How many forks this process is down from the one that mapped a window. */
+static _Atomic unsigned int fork_gen;
 
-/*
- * fork(): the window is not inherited (the kernel maps it DONTFORK), so
- * the child must not take its old range for a window.  Runs in the child,
- * single-threaded.
- */
-static void forget_windows(void)
+/* fork(): in the child, single-threaded: the windows are the parent's. */
+static void child_after_fork(void)
 {
-	struct fastipc_chan *ch;
-
-	for (ch = registry; ch; ch = ch->win_next) {
-		atomic_store_explicit(&ch->win_base, 0, memory_order_relaxed);
-		atomic_store_explicit(&ch->win_size, 0, memory_order_relaxed);
-	}
-	registry = NULL;
-	atomic_store_explicit(&registry_count, 0, memory_order_relaxed);
+	atomic_fetch_add_explicit(&fork_gen, 1, memory_order_relaxed);
 	pthread_mutex_init(&registry_lock, NULL);
 }
 
 static void install_atfork(void)
 {
-	pthread_atfork(NULL, NULL, forget_windows);
+	pthread_atfork(NULL, NULL, child_after_fork);
+}
+
+/* Is @ch's window (if any) this process's own, not a parent's? */
+static bool window_is_ours(const struct fastipc_chan *ch)
+{
+	return ch->win_gen == atomic_load_explicit(&fork_gen,
+						   memory_order_relaxed);
 }
 
 static size_t page_round(size_t len)
@@ -69,6 +73,7 @@ static int map_locked(struct fastipc_chan *ch, size_t size, bool rdonly)
 	pthread_mutex_unlock(&registry_lock);
 
 	ch->win_rdonly = rdonly;
+	ch->win_gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
 	atomic_store_explicit(&ch->win_size, size, memory_order_relaxed);
 	atomic_store_explicit(&ch->win_base, (uintptr_t)p,
 			      memory_order_release);
@@ -90,10 +95,12 @@ int fastipc_window_map(struct fastipc_chan *ch, size_t size,
 	size = page_round(size);
 
 	pthread_mutex_lock(&ch->win_lock);
-	if (atomic_load_explicit(&ch->win_base, memory_order_relaxed))
-		ret = -EBUSY;
-	else
+	if (!atomic_load_explicit(&ch->win_base, memory_order_relaxed))
 		ret = map_locked(ch, size, flags & FASTIPC_WINDOW_RDONLY);
+	else if (!window_is_ours(ch))
+		ret = -EPERM;
+	else
+		ret = -EBUSY;
 	pthread_mutex_unlock(&ch->win_lock);
 	return ret;
 }
@@ -112,11 +119,14 @@ int fipc_window_need(struct fastipc_chan *ch, size_t len)
 
 	/* Every mapped receive asks: answer it before any other work. */
 	if (atomic_load_explicit(&ch->win_base, memory_order_acquire))
-		return 0;
+		return window_is_ours(ch) ? 0 : -EPERM;
 	need = page_round(len ? len : 1);
 
 	pthread_mutex_lock(&ch->win_lock);
-	if (!atomic_load_explicit(&ch->win_base, memory_order_relaxed)) {
+	if (atomic_load_explicit(&ch->win_base, memory_order_relaxed)) {
+		if (!window_is_ours(ch))
+			ret = -EPERM;
+	} else {
 		if (need > size)
 			size = need;
 		for (;;) {
@@ -148,14 +158,18 @@ static bool in_window(const struct fastipc_chan *ch, uintptr_t p)
 	return base && p - base < size;
 }
 
-/* Whose is the buffer at @p: this handle's window, another's, the heap? */
+/*
+ * Whose is the buffer at @p: this handle's window, another's, a parent
+ * process's, the heap?
+ */
 enum fipc_owner fipc_window_owner(struct fastipc_chan *ch, const void *p)
 {
 	enum fipc_owner owner = FIPC_HEAP;
 	struct fastipc_chan *other;
 
 	if (in_window(ch, (uintptr_t)p))
-		return FIPC_OWN_WINDOW;
+		return window_is_ours(ch) ? FIPC_OWN_WINDOW :
+		       FIPC_PARENT_WINDOW;
 	/*
 	 * A buffer of another handle's window was handed out after that
 	 * window entered the registry (release), so a count that holds at
@@ -168,7 +182,8 @@ enum fipc_owner fipc_window_owner(struct fastipc_chan *ch, const void *p)
 	pthread_mutex_lock(&registry_lock);
 	for (other = registry; other; other = other->win_next) {
 		if (in_window(other, (uintptr_t)p)) {
-			owner = FIPC_OTHER_WINDOW;
+			owner = window_is_ours(other) ? FIPC_OTHER_WINDOW :
+				FIPC_PARENT_WINDOW;
 			break;
 		}
 	}
@@ -197,8 +212,10 @@ void fipc_window_unmap(struct fastipc_chan *ch)
 	}
 	pthread_mutex_unlock(&registry_lock);
 
-	munmap((void *)base, atomic_load_explicit(&ch->win_size,
-						  memory_order_relaxed));
+	/* A parent's range: something else of this process may be there. */
+	if (window_is_ours(ch))
+		munmap((void *)base, atomic_load_explicit(&ch->win_size,
+							  memory_order_relaxed));
 	atomic_store_explicit(&ch->win_base, 0, memory_order_relaxed);
 }
 
@@ -213,6 +230,8 @@ int fastipc_window(const struct fastipc_chan *ch, void **basep,
 	base = atomic_load_explicit(&ch->win_base, memory_order_acquire);
 	if (!base)
 		return -ENXIO;
+	if (!window_is_ours(ch))
+		return -EPERM;
 	if (basep)
 		*basep = (void *)base;
 	if (sizep)

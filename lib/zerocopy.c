@@ -146,6 +146,8 @@ int fastipc_buf_send(struct fastipc_chan *ch, void *buf, size_t len,
 		return ret;
 	case FIPC_OTHER_WINDOW:
 		return -EINVAL;
+	case FIPC_PARENT_WINDOW:
+		return -EPERM;
 	case FIPC_OWN_WINDOW:
 		break;
 	}
@@ -182,6 +184,8 @@ int fastipc_buf_free(struct fastipc_chan *ch, void *buf)
 		return window_free(ch, buf);
 	case FIPC_OTHER_WINDOW:
 		return -EINVAL;
+	case FIPC_PARENT_WINDOW:
+		return -EPERM;
 	case FIPC_HEAP:
 		break;
 	}
@@ -249,7 +253,8 @@ int fastipc_msg_release(struct fastipc_chan *ch, struct fastipc_msg *msg)
 	if (!msg->data)
 		return 0;
 	if (msg->flags & FASTIPC_MSG_MAPPED)
-		ret = window_free(ch, msg->data);
+		ret = fipc_window_owner(ch, msg->data) == FIPC_PARENT_WINDOW ?
+		      -EPERM : window_free(ch, msg->data);
 	else if (fipc_lent_back(ch, msg->data))
 		fipc_spare_put(ch, msg->data);	/* for the next receive */
 	else
