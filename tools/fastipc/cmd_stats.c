@@ -56,6 +56,8 @@ static int stats_run(const struct cli_cmd *cmd, int argc, char **argv)
 	out_u64(&o, "handles", st.handles);
 	cli_out_size(&o, "copied_bytes", st.copied_bytes, human);
 	out_u64(&o, "mapped_pages", st.mapped_pages);
+	out_u64(&o, "pages_pooled", st.pages_pooled);
+	out_str(&o, "scope", st.scope & FASTIPC_STATS_NETNS ? "netns" : "module");
 	out_end(&o);
 	return EXIT_OK;
 }
@@ -67,7 +69,9 @@ const struct cli_cmd cmd_stats = {
 	.help =
 	"Prints the module's version and the counters of the whole module\n"
 	"(every channel of every namespace), one \"key: value\" per line, or\n"
-	"one JSON object.\n"
+	"one JSON object.  In a network namespace other than the initial one,\n"
+	"without CAP_SYS_ADMIN, they are that namespace's own (scope: netns;\n"
+	"pages_held and pages_pooled are then 0).\n"
 	"\n"
 	"  -j, --json    JSON output\n"
 	"  -s, --human   sizes as 64K, 1.5M (text output only)\n"

@@ -570,6 +570,8 @@ static int stats_one(struct nlattr **tb, void *arg)
 	st->handles = get_u64(tb, FASTIPC_A_ST_HANDLES);
 	st->copied_bytes = get_u64(tb, FASTIPC_A_ST_COPIED_BYTES);
 	st->mapped_pages = get_u64(tb, FASTIPC_A_ST_MAPPED_PAGES);
+	st->pages_pooled = get_u64(tb, FASTIPC_A_ST_PAGES_POOLED);
+	st->scope = get_u32(tb, FASTIPC_A_ST_SCOPE);
 	return 0;
 }
 

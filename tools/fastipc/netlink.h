@@ -60,6 +60,8 @@ struct fipc_nl_stats {
 	uint64_t handles;
 	uint64_t copied_bytes;
 	uint64_t mapped_pages;
+	uint64_t pages_pooled;
+	uint32_t scope;		/* FASTIPC_STATS_NETNS: this namespace's */
 };
 
 /* The tunables, named like the module parameters. */
