@@ -238,13 +238,17 @@ TEST_F(chan, mode_bits)
 	ASSERT_EQ(0640, info.mode);
 	close(fd);
 
-	/* Only the permission bits are kept; no umask applies. */
+	/* No umask applies; bits above the permission bits are refused. */
 	umask(077);
-	fd = fipc_open(b, FASTIPC_O_RDWR | FASTIPC_O_CREAT, 07777, NULL);
+	fd = fipc_open(b, FASTIPC_O_RDWR | FASTIPC_O_CREAT, 0777, NULL);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, fipc_info(fd, &info));
 	ASSERT_EQ(0777, info.mode);
 	close(fd);
+	ASSERT_EQ(0, fipc_unlink(b));
+	ASSERT_EQ(-EINVAL, fipc_open(b, FASTIPC_O_RDWR | FASTIPC_O_CREAT,
+				     07777, NULL));
+	ASSERT_EQ(-ENOENT, fipc_open(b, FASTIPC_O_RDWR, 0, NULL));
 }
 
 TEST_F(chan, name_validation)
@@ -1285,7 +1289,7 @@ TEST_F(chan, info_fields)
 	ASSERT_EQ(0, info.busy_poll_window_ns);
 	ASSERT_EQ(0, info.busy_polls);
 	ASSERT_EQ(0, info.busy_poll_hits);
-	ASSERT_EQ(0, info.__reserved[0]);
+	ASSERT_EQ(0, info.__reserved);
 
 	ASSERT_EQ(0, fipc_info(rfd, &info));
 	ASSERT_EQ(FASTIPC_O_RECV, info.handle_flags);
@@ -1601,45 +1605,6 @@ TEST_F(chan, user_channel_limit)
 
 /* ---- network namespaces ----------------------------------------------------------- */
 
-static int send_fd(int sock, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = {};
-	char byte = 'F';
-	struct iovec iov = { &byte, 1 };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &mh, 0) == 1 ? 0 : -errno;
-}
-
-static int recv_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = {};
-	char byte;
-	struct iovec iov = { &byte, 1 };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *c;
-	int fd;
-
-	if (recvmsg(sock, &mh, 0) != 1)
-		return -1;
-	c = CMSG_FIRSTHDR(&mh);
-	if (!c || c->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
-}
-
 static void netns_isolation_child(const char *name, uint64_t parent_id)
 {
 	struct fastipc_info info;
@@ -1721,8 +1686,8 @@ static void netns_teardown_child(int sock, const char *name)
 	fd3 = fipc_open("kst-netns-empty", FASTIPC_O_RDWR | FASTIPC_O_CREAT |
 			FASTIPC_O_EXCL, 0600, NULL);
 	FIPC_CHILD_CHECK(fd3 >= 0);
-	FIPC_CHILD_CHECK(send_fd(sock, fd) == 0);
-	FIPC_CHILD_CHECK(send_fd(sock, fd3) == 0);
+	FIPC_CHILD_CHECK(fipc_send_fd(sock, fd) == 0);
+	FIPC_CHILD_CHECK(fipc_send_fd(sock, fd3) == 0);
 	/* Exit (and take the namespace along) when the parent says so. */
 	FIPC_CHILD_CHECK(read(sock, &c, 1) == 1);
 	_exit(0);
@@ -1792,8 +1757,8 @@ TEST_F_TIMEOUT(chan, netns_teardown, 90)
 		netns_teardown_child(sv[1], self->name);
 	}
 	close(sv[1]);
-	fd = recv_fd(sv[0]);
-	w.fd = recv_fd(sv[0]);
+	fd = fipc_recv_fd(sv[0]);
+	w.fd = fipc_recv_fd(sv[0]);
 	if (fd < 0) {
 		status = fipc_wait_child(pid);
 		if (status == FIPC_CHILD_SKIP)

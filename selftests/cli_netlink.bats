@@ -440,7 +440,8 @@ waitfor() {
 	[[ $status -eq 0 && -z $stderr ]]
 	json=$output
 	[[ $(jq -r 'keys_unsorted | join(" ")' <<<"$json") == \
-	   "version pages_held bytes_queued channels handles copied_bytes mapped_pages" ]]
+	   "version pages_held bytes_queued channels handles copied_bytes mapped_pages pages_pooled scope" ]]
+	[[ $(jq -r .scope <<<"$json") == module ]]
 	if [[ -r /sys/module/fastipc/version ]]; then
 		[[ $(jq -r .version <<<"$json") == $(cat /sys/module/fastipc/version) ]]
 	fi
@@ -450,6 +451,24 @@ waitfor() {
 	grep -qE '^channels: +[0-9]+$' <<<"$output"
 	run "$FASTIPC" stats -s
 	grep -qE '^bytes_queued: +[0-9.]+[KMGT]?$' <<<"$output"
+}
+
+@test "stats: another network namespace sees its own counters, not the host's" {
+	local ch json
+	command -v unshare >/dev/null || skip "no unshare"
+	mkch ch
+	head -c 5000 /dev/zero | "$FASTIPC" send "$ch" --whole --copy
+	# Root in a network namespace of its own, without CAP_SYS_ADMIN.
+	run --separate-stderr unshare -n \
+		setpriv --bounding-set -sys_admin --inh-caps -sys_admin \
+		"$FASTIPC" stats --json
+	[[ $status -eq 0 ]] || { echo "$stderr"; false; }
+	json=$output
+	jq -e '.scope == "netns" and .channels == 0 and .handles == 0 and
+	       .bytes_queued == 0 and .pages_held == 0' <<<"$json"
+	# Root in the initial namespace still sees the module's.
+	run --separate-stderr "$FASTIPC" stats --json
+	jq -e '.scope == "module" and .channels >= 1 and .bytes_queued >= 5000' <<<"$output"
 }
 
 # ------------------------------------------------------------------

@@ -20,7 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -302,6 +305,80 @@ static inline int64_t fipc_check(const void *buf, uint64_t len, uint32_t seed)
 		_exit(1 + __LINE__ % 100);				\
 	}								\
 } while (0)
+
+/* Pass @fd over the Unix socket @sock (SCM_RIGHTS): 0 or -errno. */
+static inline int fipc_send_fd(int sock, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = {};
+	char byte = 'F';
+	struct iovec iov = { &byte, 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &mh, 0) == 1 ? 0 : -errno;
+}
+
+/* The descriptor fipc_send_fd() passed, or -1. */
+static inline int fipc_recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = {};
+	char byte;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(sock, &mh, 0) != 1)
+		return -1;
+	c = CMSG_FIRSTHDR(&mh);
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+/*
+ * The kernel refuses CLONE_NEWUSER to a chrooted task (current_chrooted()),
+ * and the test VM runs everything chrooted into the host's root (over the
+ * initramfs, which has /proc, /sys and /dev mounted too).  As root, leave
+ * the chroot the classic way (chroot into a subfolder while the working
+ * folder stays outside it, climb out, chroot there): the root is then the
+ * mount namespace's own, and user namespaces are allowed.  Nothing to do
+ * where we are not chrooted.
+ */
+static inline int fipc_unchroot(void)
+{
+	struct stat a, b;
+	char dir[64];
+	int fd, i;
+
+	if (stat("/", &a) || stat("/proc/1/root/", &b))
+		return -errno;
+	if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return 0;
+	snprintf(dir, sizeof(dir), "/tmp/kst-ns-esc-%d", (int)getpid());
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || (mkdir(dir, 0700) && errno != EEXIST) || chroot(dir) ||
+	    fchdir(fd))
+		return -errno;
+	close(fd);
+	for (i = 0; i < 64; i++)
+		if (chdir(".."))
+			return -errno;
+	if (chroot("."))
+		return -errno;
+	return 0;
+}
 
 /* A child's exit status for "cannot test this here" (e.g. no privilege). */
 #define FIPC_CHILD_SKIP		120

@@ -467,6 +467,67 @@ TEST_F(lib, busy_poll_setting_and_receives)
 	ASSERT_EQ(0, info.busy_poll_us);
 }
 
+/*
+ * Promise H4: in a fork child, every zero-copy call on the parent's
+ * window fails with the documented -EPERM, never touches or free()s the
+ * parent's range, and the calls that can fall back do (to the heap, to a
+ * copy).  Before, fastipc_buf_free() took a parent's window buffer for a
+ * heap pointer and crashed in free().
+ */
+TEST_F(lib, zero_copy_calls_in_a_fork_child)
+{
+	struct fastipc_msg got, msg;
+	void *buf, *rbuf;
+	pid_t pid;
+
+	ASSERT_EQ(0, fastipc_msg_alloc(self->tx, BIG, 0, &buf));
+	ASSERT_TRUE(in_window(self->tx, buf));
+	fipc_fill(buf, BIG, 4);
+	ASSERT_EQ(0, fastipc_msg_alloc(self->tx, BIG, 0, &rbuf));
+	fipc_fill(rbuf, BIG, 5);
+	ASSERT_EQ(0, fastipc_buf_send(self->tx, rbuf, BIG, 0, 0, -1));
+	ASSERT_EQ(0, fastipc_recv_msg(self->rx, &got, FASTIPC_NONBLOCK, -1));
+	ASSERT_EQ(FASTIPC_MSG_PAGES | FASTIPC_MSG_MAPPED, got.flags);
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		void *fresh, *base;
+		size_t size;
+
+		/* The parent's buffers: refused, untouched, not freed. */
+		FIPC_CHILD_CHECK(fastipc_buf_free(self->tx, buf) == -EPERM);
+		FIPC_CHILD_CHECK(fastipc_buf_send(self->tx, buf, BIG, 0, 0,
+						  -1) == -EPERM);
+		FIPC_CHILD_CHECK(fastipc_msg_release(self->rx, &got) ==
+				 -EPERM);
+		FIPC_CHILD_CHECK(fastipc_buf_alloc(self->tx, BIG, &fresh) ==
+				 -EPERM);
+		FIPC_CHILD_CHECK(fastipc_window(self->tx, &base, &size) ==
+				 -EPERM);
+		FIPC_CHILD_CHECK(fastipc_window_map(self->tx, 0, 0) == -EPERM);
+		/* The automatic ones fall back: a heap buffer, a copy. */
+		FIPC_CHILD_CHECK(fastipc_msg_alloc(self->tx, BIG, 0, &fresh) ==
+				 0);
+		FIPC_CHILD_CHECK(!in_window(self->tx, fresh));
+		fipc_fill(fresh, BIG, 6);
+		FIPC_CHILD_CHECK(fastipc_buf_send(self->tx, fresh, BIG, 0, 0,
+						  -1) == 0);
+		FIPC_CHILD_CHECK(fastipc_recv_msg(self->rx, &msg,
+						  FASTIPC_NONBLOCK, -1) == 0);
+		FIPC_CHILD_CHECK(msg.flags == FASTIPC_MSG_PAGES);
+		FIPC_CHILD_CHECK(fipc_check(msg.data, BIG, 6) == -1);
+		FIPC_CHILD_CHECK(fastipc_msg_release(self->rx, &msg) == 0);
+		_exit(0);
+	}
+	ASSERT_EQ(0, fipc_wait_child(pid));
+	/* The parent's own buffers are as they were. */
+	ASSERT_EQ(-1, fipc_check(buf, BIG, 4));
+	ASSERT_EQ(-1, fipc_check(got.data, BIG, 5));
+	ASSERT_EQ(0, fastipc_buf_free(self->tx, buf));
+	ASSERT_EQ(0, fastipc_msg_release(self->rx, &got));
+}
+
 TEST_F(lib, bad_arguments)
 {
 	char small[8];

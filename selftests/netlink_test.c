@@ -18,6 +18,7 @@
 #include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
@@ -1378,6 +1379,185 @@ TEST_F(nl, events_in_order)
 
 	/* Nothing else about them. */
 	EXPECT_EQ(-ETIMEDOUT, next_event(&mon, 200, &ev));
+	gnl_close(&mon);
+}
+
+/*
+ * Promise H7: a socket confers nothing on the task that opened it.  An
+ * unprivileged user opens a socket and hands it to root (a setuid
+ * program that writes what it is given, CVE-2014-0181's pattern): root's
+ * requests on it may read, but not change or delete root's channel.
+ */
+TEST_F(nl, socket_openers_credentials_count_too)
+{
+	const char *mine = fresh(self, "deputy");
+	struct gnl deputy;
+	struct nlch ch;
+	int sv[2];
+	pid_t pid;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to switch to uid %d", NOBODY);
+	ASSERT_LE(0, mk(self, mine, NULL, 0600));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct gnl g;
+
+		close(sv[0]);
+		FIPC_CHILD_CHECK(fipc_become(NOBODY, NOBODY) == 0);
+		FIPC_CHILD_CHECK(child_gnl(&g) == 0);
+		FIPC_CHILD_CHECK(fipc_send_fd(sv[1], g.fd) == 0);
+		_exit(0);
+	}
+	close(sv[1]);
+	deputy = self->g;
+	deputy.fd = fipc_recv_fd(sv[0]);
+	ASSERT_LE(0, deputy.fd);
+	ASSERT_EQ(0, fipc_wait_child(pid));
+
+	ASSERT_EQ(0, nl_get(&deputy, mine, 0, &ch));
+	EXPECT_EQ(-EPERM, nl_set1(&deputy, mine, FASTIPC_A_CH_MAX_MSGS, 3));
+	EXPECT_EQ(-EPERM, nl_del(&deputy, mine));
+	/* Root's own socket may. */
+	ASSERT_EQ(0, nl_get(&self->g, mine, 0, &ch));
+	EXPECT_NE(3, ch.v[FASTIPC_A_CH_MAX_MSGS]);
+	EXPECT_EQ(0, nl_set1(&self->g, mine, FASTIPC_A_CH_MAX_MSGS, 3));
+	close(deputy.fd);
+	close(sv[0]);
+}
+
+/*
+ * Become root of a new user namespace mapped onto @uid.  After setuid the
+ * task is not dumpable, its /proc files root's: make it dumpable first.
+ */
+static int enter_userns(uid_t uid, gid_t gid)
+{
+	char map[64];
+	int fd, n;
+
+	if (prctl(PR_SET_DUMPABLE, 1) || unshare(CLONE_NEWUSER))
+		return -errno;
+	fd = open("/proc/self/setgroups", O_WRONLY);
+	if (fd >= 0) {
+		n = write(fd, "deny", 4);
+		close(fd);
+		if (n != 4)
+			return -EIO;
+	}
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned int)uid);
+	fd = open("/proc/self/uid_map", O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, map, strlen(map));
+	close(fd);
+	if (n != (int)strlen(map))
+		return -EIO;
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned int)gid);
+	fd = open("/proc/self/gid_map", O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, map, strlen(map));
+	close(fd);
+	return n == (int)strlen(map) ? 0 : -EIO;
+}
+
+/*
+ * Promise H8: ids are mapped for the reader.  Uid 65534, root of a user
+ * namespace of its own (the same network namespace), creates a channel:
+ * the event a monitor of the initial namespace gets says 65534, not the
+ * creator's 0; a dump through a socket opened inside that user namespace
+ * says 0, as its opener sees it.
+ */
+TEST_F(nl, ids_are_mapped_for_the_reader)
+{
+	const char *theirs = fresh(self, "userns");
+	struct gnl mon;
+	struct nlch ev;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to switch to uid %d", NOBODY);
+	ASSERT_EQ(0, gnl_open(&mon));
+	ASSERT_EQ(0, gnl_join_events(&mon));
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct nlch ch;
+		struct gnl g;
+		int fd, err;
+
+		/* No user namespace for a chrooted task (the VM chroots). */
+		FIPC_CHILD_CHECK(fipc_unchroot() == 0);
+		FIPC_CHILD_CHECK(fipc_become(NOBODY, NOBODY) == 0);
+		err = enter_userns(NOBODY, NOBODY);
+		if (err)
+			_exit(FIPC_CHILD_SKIP);
+		fd = fipc_open(theirs, FASTIPC_O_RDWR | FASTIPC_O_CREAT |
+			       FASTIPC_O_EXCL, 0600, NULL);
+		FIPC_CHILD_CHECK(fd >= 0);
+		FIPC_CHILD_CHECK(child_gnl(&g) == 0);
+		FIPC_CHILD_CHECK(nl_get(&g, theirs, 0, &ch) == 0);
+		FIPC_CHILD_CHECK(ch.v[FASTIPC_A_CH_UID] == 0);
+		FIPC_CHILD_CHECK(ch.v[FASTIPC_A_CH_GID] == 0);
+		gnl_close(&g);
+		/* Left open: the parent unlinks it. */
+		_exit(0);
+	}
+	pid = fipc_wait_child(pid);
+	if (pid == FIPC_CHILD_SKIP) {
+		gnl_close(&mon);
+		SKIP(return, "no unprivileged user namespaces here");
+	}
+	ASSERT_EQ(0, pid);
+	ASSERT_EQ(0, event_of(&mon, theirs, &ev));
+	EXPECT_EQ(FASTIPC_CMD_EVENT_CHANNEL_NEW, ev.cmd);
+	EXPECT_EQ(NOBODY, ev.v[FASTIPC_A_CH_UID]);
+	EXPECT_EQ(NOBODY, ev.v[FASTIPC_A_CH_GID]);
+	gnl_close(&mon);
+}
+
+/*
+ * Promise H8: QUEUE_FULL goes to monitors once per filling: a queue kept full by a
+ * sender and a receiver taking turns is one event, not one per send; it
+ * is told again once the queue drained to half its limits and filled.
+ */
+TEST_F(nl, queue_full_once_until_drained)
+{
+	struct fastipc_attr attr = { .max_msgs = 4 };
+	const char *a = fresh(self, "full");
+	int fd, i, fulls = 0;
+	char buf[8];
+	struct nlch ev;
+	struct gnl mon;
+	uint64_t n;
+
+	ASSERT_EQ(0, gnl_open(&mon));
+	ASSERT_EQ(0, gnl_join_events(&mon));
+	fd = mk(self, a, &attr, 0600);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, fipc_send(fd, "full", 4, 0, 0, -1));
+	for (i = 0; i < 20; i++) {
+		n = sizeof(buf);
+		ASSERT_EQ(0, fipc_recv(fd, buf, &n, NULL, 0, -1));
+		ASSERT_EQ(0, fipc_send(fd, "full", 4, 0, 0, -1));
+	}
+	/* Drained to half, then full again: once more. */
+	for (i = 0; i < 2; i++) {
+		n = sizeof(buf);
+		ASSERT_EQ(0, fipc_recv(fd, buf, &n, NULL, 0, -1));
+	}
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, fipc_send(fd, "full", 4, 0, 0, -1));
+	/* Every event there is, until half a second passes without one. */
+	while (next_event(&mon, 500, &ev) == 0)
+		fulls += !strcmp(ev.name, a) &&
+			 ev.cmd == FASTIPC_CMD_EVENT_QUEUE_FULL;
+	EXPECT_EQ(2, fulls);
 	gnl_close(&mon);
 }
 

@@ -184,39 +184,6 @@ static int write_file(const char *path, const char *s)
 }
 
 /*
- * The kernel refuses CLONE_NEWUSER to a chrooted task (current_chrooted()),
- * and the test VM runs everything chrooted into the host's root (over the
- * initramfs, which has /proc, /sys and /dev mounted too).  As root, leave
- * the chroot the classic way (chroot into a subfolder while the working
- * folder stays outside it, climb out, chroot there): the root is then the
- * mount namespace's own, and user namespaces are allowed.  Nothing to do
- * where we are not chrooted.
- */
-static int unchroot(void)
-{
-	struct stat a, b;
-	char dir[64];
-	int fd, i;
-
-	if (stat("/", &a) || stat("/proc/1/root/", &b))
-		return -errno;
-	if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-		return 0;
-	snprintf(dir, sizeof(dir), "/tmp/kst-ns-esc-%d", (int)getpid());
-	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || (mkdir(dir, 0700) && errno != EEXIST) || chroot(dir) ||
-	    fchdir(fd))
-		return -errno;
-	close(fd);
-	for (i = 0; i < 64; i++)
-		if (chdir(".."))
-			return -errno;
-	if (chroot("."))
-		return -errno;
-	return 0;
-}
-
-/*
  * As @uid, enter a new user namespace (+ @flags) and be root in it: 0,
  * or -errno from unshare (user namespaces not allowed to this user).
  */
@@ -225,7 +192,7 @@ static int userns_root(uid_t uid, int flags)
 	char map[64];
 	int err;
 
-	err = unchroot();
+	err = fipc_unchroot();
 	if (err)
 		fprintf(stderr, "# leaving the VM's chroot: %s\n", strerror(-err));
 	if (fipc_become(uid, uid))
@@ -562,24 +529,6 @@ TEST_F(ns, netns_joined_with_setns)
 	close(s.c[1]);
 }
 
-static int send_fd(int sock, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = {};
-	char byte = 'F';
-	struct iovec iov = { &byte, 1 };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &mh, 0) == 1 ? 0 : -errno;
-}
-
 struct blocked_send {
 	int fd;
 	int err;
@@ -700,7 +649,6 @@ TEST_F_TIMEOUT(ns, netns_dies_under_live_handle_and_window, 90)
 	say_byte(sv[0], 'c');
 	ASSERT_EQ(0, fipc_wait_child(pid));
 	close(sv[0]);
-	(void)send_fd;
 }
 
 /* A netlink socket answers for the namespace it was created in. */

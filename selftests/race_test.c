@@ -46,6 +46,7 @@ struct race {
 	int wfd;
 	char *_Atomic win;
 	size_t wsize;
+	int wprot;		/* how the remapper maps it */
 };
 
 static struct race *race_new(void)
@@ -300,7 +301,7 @@ static void *receiver(void *arg)
 			fd = fipc_open(r->name, FASTIPC_O_RECV, 0, NULL);
 			if (fd < 0)
 				abort();
-			win = (n & 2) ? adv_win(fd, 16 * PG, RW) : NULL;
+			win = (n & 2) ? adv_win(fd, 16 * PG, PROT_READ) : NULL;
 			/* Every other handle polls before it sleeps. */
 			if ((n / 7) % 2 && fipc_busy_poll(fd, 300))
 				abort();
@@ -826,7 +827,7 @@ static void *remapper(void *arg)
 		pthread_rwlock_wrlock(&r->remap);
 		atomic_fetch_add(&r->gen, 1);		/* odd: changing */
 		munmap(w, r->wsize);
-		w = adv_win(r->wfd, r->wsize, RW);
+		w = adv_win(r->wfd, r->wsize, r->wprot);
 		if (!w)
 			abort();
 		atomic_store(&r->win, w);
@@ -895,7 +896,9 @@ TEST_F_TIMEOUT(race, recv_map_vs_munmap, 120)
 	r->wsize = 64 * PG;
 	r->wfd = fipc_open(r->name, FASTIPC_O_RECV, 0, NULL);
 	ASSERT_LE(0, r->wfd);
-	r->win = adv_win(r->wfd, r->wsize, RW);
+	/* A receive-only handle: its window is read-only. */
+	r->wprot = PROT_READ;
+	r->win = adv_win(r->wfd, r->wsize, r->wprot);
 	ASSERT_NE(NULL, r->win);
 	race_run(r, 5, fns, race_ms());
 	munmap(r->win, r->wsize);
@@ -1005,7 +1008,8 @@ TEST_F_TIMEOUT(race, send_buf_vs_munmap, 120)
 	r->wsize = 32 * PG;
 	r->wfd = fipc_open(r->name, FASTIPC_O_SEND, 0, NULL);
 	ASSERT_LE(0, r->wfd);
-	r->win = adv_win(r->wfd, r->wsize, RW);
+	r->wprot = RW;
+	r->win = adv_win(r->wfd, r->wsize, r->wprot);
 	ASSERT_NE(NULL, r->win);
 	race_run(r, 3, fns, race_ms());
 	munmap(r->win, r->wsize);
@@ -1237,7 +1241,7 @@ static void *buf_forwarder(void *arg)
 
 	if (in < 0 || out < 0)
 		abort();
-	win = adv_win(in, 32 * PG, RW);
+	win = adv_win(in, 32 * PG, PROT_READ);	/* receive-only */
 	if (!win)
 		abort();
 	while (!atomic_load(&r->stop)) {
@@ -1256,7 +1260,7 @@ static void *buf_forwarder(void *arg)
 		}
 		if (++n % 50 == 0) {
 			munmap(win, 32 * PG);
-			win = adv_win(in, 32 * PG, RW);
+			win = adv_win(in, 32 * PG, PROT_READ);
 			if (!win)
 				abort();
 		}

@@ -540,7 +540,8 @@ static void integrity(struct __test_metadata *_metadata,
 		ASSERT_NE(NULL, swin) TH_LOG("mmap %zu: %m", wsz);
 	}
 	if (v->recv == R_MAP) {
-		rwin = win_map(r, wsz, RW);
+		/* A receive-only handle's window is read-only. */
+		rwin = win_map(r, wsz, PROT_READ);
 		ASSERT_NE(NULL, rwin) TH_LOG("mmap %zu: %m", wsz);
 	}
 	pages = v->send == S_PAGES || v->send == S_BUF ||
@@ -1416,29 +1417,6 @@ TEST_F(zc, fork_window_not_inherited)
 	pair_close(&p);
 }
 
-/* MADV_DOFORK cannot make the window inheritable. */
-TEST_F(zc, madvise_dofork_einval)
-{
-	struct pair p;
-	pid_t pid;
-	int status;
-
-	pair_open(_metadata, &p, "dofork", NULL, MiB);
-	EXPECT_EQ(-1, madvise(p.swin, MiB, MADV_DOFORK));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, madvise(p.swin + PAGE, PAGE, MADV_DOFORK));
-	EXPECT_EQ(EINVAL, errno);
-	pid = spawn();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		CHILD_CHECK(!addr_mapped(p.swin));
-		_exit(0);
-	}
-	status = reap(pid);
-	EXPECT_EQ(0, status) TH_LOG("child status 0x%x", status);
-	pair_close(&p);
-}
-
 /*
  * A fork child shares the fd but not the opener's mm: the zero-copy
  * calls fail with EPERM, and leave the parent's buffers and the queue
@@ -2148,7 +2126,7 @@ TEST_F(zc, forward_mapped_message)
 	last = h_open(p.name, FASTIPC_O_RECV, NULL);
 	ASSERT_LE(0, last);
 	rwin = p.rwin;
-	lwin = win_map(last, 2 * MiB, RW);
+	lwin = win_map(last, 2 * MiB, PROT_READ);	/* receive-only */
 	ASSERT_NE(NULL, lwin);
 
 	b = alloc_fill(_metadata, p.s, len, 171);
@@ -2239,55 +2217,6 @@ TEST_F(zc, recv_efault_requeues)
 	free(ubuf);
 	pair_close(&p);
 	EXPECT_EQ(base, pages_held());
-}
-
-/*
- * Nothing but the owner's page tables may reach window pages: they
- * cannot be pinned.  A pin taken before SEND_BUF would outlive the move:
- * the sender would keep a view of the receiver's page.
- */
-TEST_F(zc, window_not_pinnable)
-{
-	struct iovec local, remote;
-	struct pair p;
-	char *b, *a, *tmp;
-	int pfd[2];
-	ssize_t n;
-
-	pair_open(_metadata, &p, "pin", NULL, MiB);
-	b = alloc_fill(_metadata, p.s, 4 * PAGE, 191);
-	ASSERT_NE(NULL, b);
-	tmp = malloc(4 * PAGE);
-	ASSERT_NE(NULL, tmp);
-
-	local = (struct iovec){ tmp, 4 * PAGE };
-	remote = (struct iovec){ b, 4 * PAGE };
-	n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
-	EXPECT_EQ(-1, n) TH_LOG("process_vm_readv read %zd bytes", n);
-	EXPECT_EQ(EFAULT, errno);
-
-	ASSERT_EQ(0, pipe(pfd));
-	local = (struct iovec){ b, PAGE };
-	n = vmsplice(pfd[1], &local, 1, 0);
-	EXPECT_EQ(-1, n) TH_LOG("vmsplice pinned %zd bytes of the window", n);
-	if (n == (ssize_t)PAGE) {
-		/* Show what the pin is worth after the move. */
-		ASSERT_EQ(0, h_send(p.s, b, PAGE, 0, FASTIPC_SEND_BUF));
-		a = recv_map_check(_metadata, p.r, PAGE, 191);
-		ASSERT_NE(NULL, a);
-		pat_fill(a, PAGE, 192);	/* the receiver's own data */
-		ASSERT_EQ((ssize_t)PAGE, read(pfd[0], tmp, PAGE));
-		if (pat_check(tmp, PAGE, 192) == NO_OFF)
-			TH_LOG("the sender read the receiver's data back "
-			       "through the pipe");
-		EXPECT_EQ(0, h_free(p.r, a));
-	} else {
-		EXPECT_EQ(EFAULT, errno);
-	}
-	close(pfd[0]);
-	close(pfd[1]);
-	free(tmp);
-	pair_close(&p);
 }
 
 /* ---------------------------------------------------------------- */
@@ -2492,7 +2421,7 @@ TEST_F_TIMEOUT(zc, concurrent_threads, 180)
 	for (i = 0; i < 2; i++) {
 		rfd[i] = h_open(name, FASTIPC_O_RECV, NULL);
 		ASSERT_LE(0, rfd[i]);
-		ASSERT_NE(NULL, win_map(rfd[i], 4 * MiB, RW));
+		ASSERT_NE(NULL, win_map(rfd[i], 4 * MiB, PROT_READ));
 	}
 	for (i = 0; i < CC_RECEIVERS; i++) {
 		rt[i] = (struct cc_thread){ sh, rfd[i < 2 ? 0 : 1], i };
@@ -2544,7 +2473,8 @@ TEST_F_TIMEOUT(zc, concurrent_processes, 180)
 					FASTIPC_O_SEND, NULL);
 
 			CHILD_CHECK(fd >= 0);
-			CHILD_CHECK(win_map(fd, 4 * MiB, RW));
+			CHILD_CHECK(win_map(fd, 4 * MiB,
+					    recv ? PROT_READ : RW));
 			if (recv)
 				cc_receiver(sh, fd);
 			else
