@@ -75,8 +75,8 @@ for row in csv.reader(open(sys.argv[1])):
 @test "results.csv parses, one row per cell, every mechanism in every workload" {
 	local rows=$BATS_FILE_TMPDIR/rows m s
 	csv_rows "$OUT/results.csv" >"$rows"
-	# 23 fields in every row, the header first
-	[[ $(jq -c 'length' "$rows" | sort -u) == 23 ]]
+	# 27 fields in every row, the header first
+	[[ $(jq -c 'length' "$rows" | sort -u) == 27 ]]
 	[[ $(head -n1 "$rows" | jq -r '.[0:3] | join(",")') == \
 		"workload,placement,mechanism" ]]
 	for m in "${MECHS[@]}"; do
@@ -115,12 +115,17 @@ for row in csv.reader(open(sys.argv[1])):
 	[[ -z $(jq -r 'select(.[7] == "n/a" and (.[8] | length) == 0) | .[2]' "$rows") ]]
 }
 
-@test "one-way cells report the CPU time of their measured windows, round trips none" {
+@test "CPU time: per message in one-way cells, per round trip in round trips, never mixed" {
 	local rows=$BATS_FILE_TMPDIR/rows
 	csv_rows "$OUT/results.csv" | tail -n +2 >"$rows"
-	[[ $(head -n1 <(csv_rows "$OUT/results.csv") | jq -r '.[22]') == window_cpu_us_per_msg ]]
+	[[ $(head -n1 <(csv_rows "$OUT/results.csv") | jq -r '.[19,22,24,26]' | paste -sd,) == \
+		cpu_us_per_msg,window_cpu_us_per_msg,cpu_us_per_rtt,window_cpu_us_per_rtt ]]
 	[[ -z $(jq -r 'select(.[7] == "ok" and .[0] != "latency" and ((.[22] | length) == 0 or (.[22] | tonumber) <= 0)) | .[0] + " " + .[2] + " " + .[4]' "$rows") ]]
-	[[ -z $(jq -r 'select(.[0] == "latency" and (.[22] | length) > 0) | .[2] + " " + .[4]' "$rows") ]]
+	[[ -z $(jq -r 'select(.[7] == "ok" and .[0] == "latency" and ((.[26] | length) == 0 or (.[26] | tonumber) <= 0)) | .[2] + " " + .[4]' "$rows") ]]
+	# a per-message figure is never printed for a round trip, nor a
+	# per-round-trip one for a one-way cell
+	[[ -z $(jq -r 'select(.[0] == "latency" and ((.[19] | length) > 0 or (.[22] | length) > 0)) | .[2] + " " + .[4]' "$rows") ]]
+	[[ -z $(jq -r 'select(.[0] != "latency" and ((.[24] | length) > 0 or (.[26] | length) > 0)) | .[2] + " " + .[4]' "$rows") ]]
 	# the JSON carries the same numbers
 	[[ -z $(jq -r '.results[] | select(.status == "ok" and .workload != "latency" and (.window_cpu_us_per_msg == null or .window_cpu_us_per_msg <= 0)) | .mechanism' "$OUT/results.json") ]]
 }

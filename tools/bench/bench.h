@@ -347,22 +347,43 @@ struct cell {
 	/* What the receiver saw over the whole cell. */
 	uint64_t messages;		/* received, warm-up and drain included */
 	uint64_t verified;		/* of those, whole and in order */
-	double cpu_us_per_msg;		/* user+system of every process */
-	double sys_us_per_msg;
+	uint64_t round_trips;		/* round trips: all, warm-up included;
+					 * each is two messages */
+	double cpu_us;			/* user+system of every process */
+	double sys_us;
 	double wall_s;
 
-	/* One-way: the CPU time of every process over the measured windows
-	 * only (no warm-up, no drain), and the messages of those windows;
-	 * cell_window_cpu_us() gives the ratio. */
+	/* The CPU time of every process over the measured part only (no
+	 * warm-up, no drain), and how many messages (one-way) or round
+	 * trips (latency) it covers; cell_window_cpu_us() gives the ratio. */
 	double win_cpu_ns;
-	uint64_t win_cpu_msgs;
+	uint64_t win_cpu_n;
 };
 
-/* CPU us per message in the measured windows; 0 when not measured. */
+/*
+ * CPU time is counted per unit of work: per message one-way, per round
+ * trip (a request and its reply) in the round trips.
+ */
+static inline double cell_units(const struct cell *c)
+{
+	return (double)(c->wl == WL_LATENCY ? c->round_trips : c->messages);
+}
+
+/* CPU us per message (one-way) or per round trip, the whole cell. */
+static inline double cell_cpu_us(const struct cell *c)
+{
+	return cell_units(c) > 0 ? c->cpu_us / cell_units(c) : 0;
+}
+
+static inline double cell_sys_us(const struct cell *c)
+{
+	return cell_units(c) > 0 ? c->sys_us / cell_units(c) : 0;
+}
+
+/* The same over the measured part only; 0 when not measured. */
 static inline double cell_window_cpu_us(const struct cell *c)
 {
-	return c->win_cpu_msgs ? c->win_cpu_ns / 1e3 / (double)c->win_cpu_msgs :
-	       0;
+	return c->win_cpu_n ? c->win_cpu_ns / 1e3 / (double)c->win_cpu_n : 0;
 }
 
 struct floors {

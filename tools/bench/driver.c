@@ -24,9 +24,11 @@
  * samples are kept, split into windows for the spread.
  *
  * Results come back through a MAP_SHARED control block, CPU time through
- * wait4()'s rusage (the whole cell) and, for one-way cells, through the
- * processes' CPU-time clocks, which the receiver reads when its measured
- * windows begin and end (the steady state, without warm-up and drain).
+ * wait4()'s rusage (the whole cell) and through the processes' CPU-time
+ * clocks, which the receiver (the client) reads when its measured windows
+ * (round trips) begin and end: the steady state, without warm-up and
+ * drain.  A round trip is two messages, a request and its reply: its CPU
+ * time is counted per round trip, not per message.
  * A cell that runs past its timeout, or whose child fails, is killed and
  * reported as an error; the parent always destroys the link (names,
  * queues, segments), whatever became of the children.
@@ -65,12 +67,14 @@ struct ctl {
 
 	uint64_t received;		/* messages, all of them */
 	uint64_t verified;		/* whole, right number, right order */
+	uint64_t round_trips;		/* the client's, all of them */
 	uint32_t nwin;
 	int64_t win_ns[MAX_WINDOWS];
 	uint64_t win_msgs[MAX_WINDOWS];
-	/* CPU time of every child over the windows, and their messages. */
+	/* CPU time of every child over the windows (one-way) or the
+	 * measured round trips, and how many messages or round trips. */
 	int64_t win_cpu_ns;
-	uint64_t win_cpu_msgs;
+	uint64_t win_cpu_n;
 
 	uint32_t nsamples;
 	double samples[];		/* round trips, ns */
@@ -289,7 +293,7 @@ static int receiver(struct cellrun *x, struct link *l)
 				if (cpu0 >= 0 && cpu1 >= cpu0) {
 					ctl->win_cpu_ns = cpu1 - cpu0;
 					for (uint32_t w = 0; w < ctl->nwin; w++)
-						ctl->win_cpu_msgs +=
+						ctl->win_cpu_n +=
 							ctl->win_msgs[w];
 				}
 			}
@@ -320,7 +324,7 @@ static int client(struct cellrun *x, struct link *req, struct link *rep)
 	const struct opts *o = x->o;
 	struct ctl *ctl = x->ctl;
 	uint64_t i, got = 0, good = 0;
-	int64_t t0 = now_ns(), tmeas = 0;
+	int64_t t0 = now_ns(), tmeas = 0, cpu0 = -1, cpu1;
 	bool measuring = false;
 	struct tickclock tc;
 	const void *p;
@@ -341,6 +345,7 @@ static int client(struct cellrun *x, struct link *req, struct link *rep)
 			    i >= LAT_WARM_MIN) {
 				measuring = true;
 				tmeas = t;
+				cpu0 = children_cpu_ns(ctl);
 			}
 			if (measuring && t - tmeas >= o->lat_ns &&
 			    ctl->nsamples >= o->lat_min_samples)
@@ -372,6 +377,11 @@ static int client(struct cellrun *x, struct link *req, struct link *rep)
 		if (measuring)
 			ctl->samples[ctl->nsamples++] = (double)(b - a);
 	}
+	cpu1 = children_cpu_ns(ctl);
+	if (cpu0 >= 0 && cpu1 >= cpu0) {
+		ctl->win_cpu_ns = cpu1 - cpu0;
+		ctl->win_cpu_n = ctl->nsamples;
+	}
 	/* Ticks to nanoseconds. */
 	{
 		double k = tickclock_ns_per_tick(&tc);
@@ -390,6 +400,7 @@ static int client(struct cellrun *x, struct link *req, struct link *rep)
 		goto fail_req;
 	/* The server may still read the request from our memory (cma). */
 	wait_finished(ctl);
+	ctl->round_trips = got;
 	__atomic_add_fetch(&ctl->received, got, __ATOMIC_SEQ_CST);
 	__atomic_add_fetch(&ctl->verified, good, __ATOMIC_SEQ_CST);
 	return 0;
@@ -749,13 +760,11 @@ void run_cell(struct run *r, struct cell *c)
 
 	c->messages = x.ctl->received;
 	c->verified = x.ctl->verified;
-	if (c->messages) {
-		c->cpu_us_per_msg = (tv_us(&ru.ru_utime) + tv_us(&ru.ru_stime)) /
-				    (double)c->messages;
-		c->sys_us_per_msg = tv_us(&ru.ru_stime) / (double)c->messages;
-	}
+	c->round_trips = x.ctl->round_trips;
+	c->cpu_us = tv_us(&ru.ru_utime) + tv_us(&ru.ru_stime);
+	c->sys_us = tv_us(&ru.ru_stime);
 	c->win_cpu_ns = (double)x.ctl->win_cpu_ns;
-	c->win_cpu_msgs = x.ctl->win_cpu_msgs;
+	c->win_cpu_n = x.ctl->win_cpu_n;
 	if (c->why[0])
 		goto out_ctl;
 	if (c->verified != c->messages || !c->messages) {

@@ -65,8 +65,8 @@ static void goal_pages(const struct run *r, struct goal *g)
 			    size);
 		if (!c || k < 0 || !fl->measured || fl->map_ns[k] <= 0)
 			continue;
-		whole = c->cpu_us_per_msg * 1e3;
-		cpu = c->win_cpu_msgs ? cell_window_cpu_us(c) * 1e3 : whole;
+		whole = cell_cpu_us(c) * 1e3;
+		cpu = c->win_cpu_n ? cell_window_cpu_us(c) * 1e3 : whole;
 		wall = 1e9 / c->mps;
 		extra = cpu - fl->pc_ns[k];
 		q = extra / fl->map_ns[k];
@@ -76,7 +76,7 @@ static void goal_pages(const struct run *r, struct goal *g)
 		       "%.0f us = %.2fx map+unmap (%.0f us)%s [whole cell "
 		       "%.0f us CPU/msg, wall clock %.0f us/msg]",
 		    judged > 1 ? "; " : "", fmt_size(size, sz, sizeof(sz)),
-		    cpu / 1e3, c->win_cpu_msgs ? " in the windows" : "",
+		    cpu / 1e3, c->win_cpu_n ? " in the windows" : "",
 		    fl->pc_ns[k] / 1e3, extra / 1e3, q, fl->map_ns[k] / 1e3,
 		    q > 1.5 ? " MISSES" : "", whole / 1e3, wall / 1e3);
 	}
@@ -257,8 +257,8 @@ static void goal_small(const struct run *r, struct goal *g)
 	if (poll == POLL_ADAPTIVE || poll == POLL_FIXED)
 		add(g, "; fastipc receivers polled (%s, %u us), spending "
 		       "%.1f us of CPU time per round trip against %s's %.1f",
-		    poll_mode_names[poll], poll_us, a->cpu_us_per_msg,
-		    best->mech->name, best->cpu_us_per_msg);
+		    poll_mode_names[poll], poll_us, cell_cpu_us(a),
+		    best->mech->name, cell_cpu_us(best));
 	g->verdict = !missed;
 }
 

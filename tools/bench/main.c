@@ -296,14 +296,11 @@ static void merge_pass(struct cell *c, const struct cell *t)
 	}
 	if (c->status != CELL_OK || t->status != CELL_OK)
 		return;
-	c->cpu_us_per_msg = (c->cpu_us_per_msg * (double)c->messages +
-			     t->cpu_us_per_msg * (double)t->messages) /
-			    (double)(c->messages + t->messages);
-	c->sys_us_per_msg = (c->sys_us_per_msg * (double)c->messages +
-			     t->sys_us_per_msg * (double)t->messages) /
-			    (double)(c->messages + t->messages);
+	c->cpu_us += t->cpu_us;
+	c->sys_us += t->sys_us;
 	c->win_cpu_ns += t->win_cpu_ns;
-	c->win_cpu_msgs += t->win_cpu_msgs;
+	c->win_cpu_n += t->win_cpu_n;
+	c->round_trips += t->round_trips;
 	c->messages += t->messages;
 	c->verified += t->verified;
 	c->wall_s += t->wall_s;

@@ -49,10 +49,12 @@ static const char method_text[] =
 "- **Floors** are measured in the same run: a null system call, a futex "
 "ping-pong between two processes, memcpy, producing and consuming a "
 "message (the fairness work alone) and mapping and unmapping its pages.\n"
-"- **CPU time** (user + system of every process of a cell, divided by "
-"the messages received) is in the CSV and JSON; for one-way cells also "
-"over the measured windows alone (the processes' CPU-time clocks read "
-"when the windows begin and end), which the page-path goal uses.\n";
+"- **CPU time** is the user + system time of every process of a cell: "
+"per message one-way, per round trip (a request and its reply, both "
+"processes) in the round trips. The CSV and JSON have it over the whole "
+"cell and over the measured part alone (the processes' CPU-time clocks "
+"read when the windows or the measured round trips begin and end), which "
+"the tables and the page-path goal use.\n";
 
 static void md_mark(FILE *f, const struct cell *c, int *nnotes,
 		    const struct cell **notes)
@@ -139,6 +141,32 @@ static void md_table(const struct run *r, FILE *f, enum workload wl,
 	free(notes);
 }
 
+/* CPU time per round trip over the measured round trips, both processes. */
+static void md_lat_cpu(const struct run *r, FILE *f, enum placement pl,
+		       const size_t *sizes, int n, const char *title)
+{
+	if (!n)
+		return;
+	fprintf(f, "\n### %s\n\n", title);
+	md_head(f, sizes, n);
+	for (int m = 0; m < r->opts.nmechs; m++) {
+		const struct mech *mech = r->opts.mechs[m];
+
+		fprintf(f, "| %s%s%s |", mech->flags & MECH_FASTIPC ? "**" : "",
+			mech->name, mech->flags & MECH_FASTIPC ? "**" : "");
+		for (int i = 0; i < n; i++) {
+			const struct cell *c = find_cell(r, WL_LATENCY, pl,
+							 mech, sizes[i]);
+
+			if (!c || c->status != CELL_OK || !c->win_cpu_n)
+				fprintf(f, " - |");
+			else
+				fprintf(f, " %.1f |", cell_window_cpu_us(c));
+		}
+		fputc('\n', f);
+	}
+}
+
 static void md_ratio(const struct run *r, FILE *f, enum workload wl,
 		     enum placement pl, const size_t *sizes, int n,
 		     const char *title)
@@ -208,7 +236,7 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 			   "round trips' turns; one-way receivers never poll), "
 			   "as long as such replies recently took.  Where "
 			   "it polls it spends CPU time the other mechanisms do "
-			   "not (`cpu_us_per_msg` in the CSV and JSON).  "
+			   "not (CPU time per round trip, below).  "
 			   "`--busy-poll 0` "
 			   "measures fastipc without it.\n", poll_us);
 		break;
@@ -280,6 +308,8 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 		 true, "One-way throughput, thousands of messages/s");
 	md_table(r, f, WL_LATENCY, PL_SEPARATE, o->lat_sizes, o->nlat, false,
 		 "Round trip, median / p99, microseconds");
+	md_lat_cpu(r, f, PL_SEPARATE, o->lat_sizes, o->nlat,
+		   "CPU time per round trip, microseconds (both processes)");
 	snprintf(t, sizeof(t), "Fan-in, %u senders, MB/s", o->fanin_senders);
 	md_table(r, f, WL_FANIN, PL_SEPARATE, o->fanin_sizes, o->nfanin, false,
 		 t);
@@ -291,6 +321,8 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 		 o->nsame_tput, false, "One-way throughput, MB/s, same CPU");
 	md_table(r, f, WL_LATENCY, PL_SAME, o->same_lat_sizes, o->nsame_lat,
 		 false, "Round trip, median / p99, microseconds, same CPU");
+	md_lat_cpu(r, f, PL_SAME, o->same_lat_sizes, o->nsame_lat,
+		   "CPU time per round trip, microseconds, same CPU");
 
 	if (fl->measured) {
 		fprintf(f, "\n## Floors\n\n- null system call: %.3f us\n"

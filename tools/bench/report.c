@@ -220,6 +220,37 @@ static void table_lat(const struct run *r, FILE *f, enum placement pl,
 	free(nt);
 }
 
+/*
+ * CPU time per round trip: the user and system time of both processes
+ * over the measured round trips (their CPU-time clocks), divided by the
+ * round trips; what a poll costs shows here.
+ */
+static void table_lat_cpu(const struct run *r, FILE *f, enum placement pl,
+			  const size_t *sizes, int n, const char *title)
+{
+	if (!n)
+		return;
+	fprintf(f, "\n== %s ==\n", title);
+	size_header(f, sizes, n, 10);
+	for (int m = 0; m < r->opts.nmechs; m++) {
+		const struct mech *mech = r->opts.mechs[m];
+
+		fprintf(f, "%-16s", mech->name);
+		for (int i = 0; i < n; i++) {
+			const struct cell *c = find_cell(r, WL_LATENCY, pl,
+							 mech, sizes[i]);
+			char v[16];
+
+			if (!c || c->status != CELL_OK || !c->win_cpu_n)
+				fprintf(f, "%10s", "-");
+			else
+				fprintf(f, "%10s", num(cell_window_cpu_us(c), v,
+						       sizeof(v)));
+		}
+		fputc('\n', f);
+	}
+}
+
 static void table_ratio(const struct run *r, FILE *f, enum workload wl,
 			enum placement pl, const size_t *sizes, int n,
 			const char *title)
@@ -343,8 +374,8 @@ static void print_poll(const struct run *r, FILE *f)
 		fprintf(f, "BUSY POLL: fastipc receivers poll an empty channel "
 			   "adaptively, up to %u us (the module's default; "
 			   "--busy-poll 0 turns it off): where they poll they "
-			   "spend CPU time the others do not (cpu_us_per_msg "
-			   "in the CSV and JSON).\n",
+			   "spend CPU time the others do not (CPU time per "
+			   "round trip below).\n",
 			us);
 		break;
 	case POLL_FIXED:
@@ -420,8 +451,13 @@ void report_tables(const struct run *r, FILE *f)
 	table_lat(r, f, PL_SEPARATE, o->lat_sizes, o->nlat,
 		  "Round trip, full payload both ways, median / p99 in us "
 		  "(separate CPUs)");
+	table_lat_cpu(r, f, PL_SEPARATE, o->lat_sizes, o->nlat,
+		      "CPU time per round trip, us (both processes, the "
+		      "measured round trips; separate CPUs)");
 	table_lat(r, f, PL_SAME, o->same_lat_sizes, o->nsame_lat,
 		  "Round trip, median / p99 in us, same CPU");
+	table_lat_cpu(r, f, PL_SAME, o->same_lat_sizes, o->nsame_lat,
+		      "CPU time per round trip, us, same CPU");
 	snprintf(t, sizeof(t), "Fan-in, %u senders -> 1 receiver, MB/s",
 		 o->fanin_senders);
 	table_tput(r, f, WL_FANIN, PL_SEPARATE, o->fanin_sizes, o->nfanin,
@@ -483,7 +519,8 @@ int report_csv(const struct run *r, const char *dir)
 		   "status,reason,msgs_per_s,bytes_per_s,spread,windows,"
 		   "rtt_median_us,rtt_p99_us,rtt_min_us,samples,messages,"
 		   "verified,cpu_us_per_msg,sys_us_per_msg,wall_s,"
-		   "window_cpu_us_per_msg\n");
+		   "window_cpu_us_per_msg,round_trips,cpu_us_per_rtt,"
+		   "sys_us_per_rtt,window_cpu_us_per_rtt\n");
 	for (int i = 0; i < r->ncells; i++) {
 		const struct cell *c = &r->cells[i];
 		bool ok = c->status == CELL_OK, lat = c->wl == WL_LATENCY;
@@ -502,11 +539,24 @@ int report_csv(const struct run *r, const char *dir)
 				c->lat_p99_us, c->lat_min_us, c->nsamples);
 		else
 			fprintf(f, ",,,,,,,,");
-		fprintf(f, ",%llu,%llu,%.3f,%.3f,%.3f,",
-			(unsigned long long)c->messages,
-			(unsigned long long)c->verified, c->cpu_us_per_msg,
-			c->sys_us_per_msg, c->wall_s);
-		if (c->win_cpu_msgs)
+		fprintf(f, ",%llu,%llu,", (unsigned long long)c->messages,
+			(unsigned long long)c->verified);
+		/* CPU time per message one-way, per round trip in the round
+		 * trips: each in its own columns, never mixed. */
+		if (!lat && c->messages)
+			fprintf(f, "%.3f,%.3f", cell_cpu_us(c), cell_sys_us(c));
+		else
+			fputc(',', f);
+		fprintf(f, ",%.3f,", c->wall_s);
+		if (!lat && c->win_cpu_n)
+			fprintf(f, "%.3f", cell_window_cpu_us(c));
+		if (lat && c->round_trips)
+			fprintf(f, ",%llu,%.3f,%.3f,",
+				(unsigned long long)c->round_trips,
+				cell_cpu_us(c), cell_sys_us(c));
+		else
+			fprintf(f, ",,,,");
+		if (lat && c->win_cpu_n)
 			fprintf(f, "%.3f", cell_window_cpu_us(c));
 		fputc('\n', f);
 	}
@@ -622,18 +672,40 @@ static void json_cell(FILE *f, const struct cell *c)
 		fprintf(f, ",\"samples\":%u", c->nsamples);
 	}
 	fprintf(f, ",\"passes\":%u,\"messages\":%llu,\"verified\":%llu,"
-		   "\"checksums_ok\":%s,\"cpu_us_per_msg\":", c->passes,
+		   "\"checksums_ok\":%s", c->passes,
 		(unsigned long long)c->messages,
 		(unsigned long long)c->verified,
 		c->status == CELL_OK && c->verified == c->messages ? "true" :
 		"false");
-	jnum(f, c->cpu_us_per_msg);
-	fprintf(f, ",\"sys_us_per_msg\":");
-	jnum(f, c->sys_us_per_msg);
+	/* CPU time: the totals, and per message one-way or per round trip
+	 * (a request and its reply) in the round trips, named so. */
+	fprintf(f, ",\"cpu_us\":");
+	jnum(f, c->cpu_us);
+	fprintf(f, ",\"sys_us\":");
+	jnum(f, c->sys_us);
+	fprintf(f, ",\"window_cpu_us\":");
+	jnum(f, c->win_cpu_n ? c->win_cpu_ns / 1e3 : NAN);
+	if (c->wl == WL_LATENCY) {
+		fprintf(f, ",\"round_trips\":%llu,\"window_round_trips\":%llu,"
+			   "\"cpu_us_per_rtt\":",
+			(unsigned long long)c->round_trips,
+			(unsigned long long)c->win_cpu_n);
+		jnum(f, c->round_trips ? cell_cpu_us(c) : NAN);
+		fprintf(f, ",\"sys_us_per_rtt\":");
+		jnum(f, c->round_trips ? cell_sys_us(c) : NAN);
+		fprintf(f, ",\"window_cpu_us_per_rtt\":");
+		jnum(f, c->win_cpu_n ? cell_window_cpu_us(c) : NAN);
+	} else {
+		fprintf(f, ",\"window_messages\":%llu,\"cpu_us_per_msg\":",
+			(unsigned long long)c->win_cpu_n);
+		jnum(f, c->messages ? cell_cpu_us(c) : NAN);
+		fprintf(f, ",\"sys_us_per_msg\":");
+		jnum(f, c->messages ? cell_sys_us(c) : NAN);
+		fprintf(f, ",\"window_cpu_us_per_msg\":");
+		jnum(f, c->win_cpu_n ? cell_window_cpu_us(c) : NAN);
+	}
 	fprintf(f, ",\"wall_s\":");
 	jnum(f, c->wall_s);
-	fprintf(f, ",\"window_cpu_us_per_msg\":");
-	jnum(f, c->win_cpu_msgs ? cell_window_cpu_us(c) : NAN);
 	fputc('}', f);
 }
 
