@@ -75,8 +75,8 @@ for row in csv.reader(open(sys.argv[1])):
 @test "results.csv parses, one row per cell, every mechanism in every workload" {
 	local rows=$BATS_FILE_TMPDIR/rows m s
 	csv_rows "$OUT/results.csv" >"$rows"
-	# 27 fields in every row, the header first
-	[[ $(jq -c 'length' "$rows" | sort -u) == 27 ]]
+	# 29 fields in every row, the header first
+	[[ $(jq -c 'length' "$rows" | sort -u) == 29 ]]
 	[[ $(head -n1 "$rows" | jq -r '.[0:3] | join(",")') == \
 		"workload,placement,mechanism" ]]
 	for m in "${MECHS[@]}"; do

@@ -73,6 +73,9 @@ struct link {
 	size_t size;
 	unsigned int depth;
 	unsigned int nsenders;
+	/* Set by create() where a mechanism cycles through more buffers or
+	 * slots than depth + 1 (all senders together); 0: no more. */
+	unsigned int slots;
 	bool round_trip;	/* one message in flight: request or reply */
 	int role;		/* after attach: ROLE_RX or the sender index */
 	char why[WHY_LEN];	/* n/a reason or error detail */
@@ -167,6 +170,8 @@ void fdset_close(struct fdset *s);
 
 /* Buffering of a message size: the queue depth every mechanism gets. */
 unsigned int bench_depth(size_t size);
+/* The buffers a link cycles through: depth + 1, or its slots if more. */
+unsigned int link_buffers(const struct link *l);
 /* A link's depth per sender, for mechanisms with a queue per sender. */
 unsigned int per_sender_depth(const struct link *l);
 
@@ -329,6 +334,7 @@ struct cell {
 	size_t size;
 	unsigned int nsenders;
 	unsigned int depth;
+	unsigned int buffers;		/* the link's link_buffers() */
 
 	enum cell_status status;
 	char why[WHY_LEN];
@@ -349,6 +355,9 @@ struct cell {
 	uint64_t verified;		/* of those, whole and in order */
 	uint64_t round_trips;		/* round trips: all, warm-up included;
 					 * each is two messages */
+	uint64_t warmup;		/* messages received (one-way) or round
+					 * trips before the first window; the
+					 * fewest of any pass */
 	double cpu_us;			/* user+system of every process */
 	double sys_us;
 	double wall_s;

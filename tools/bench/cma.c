@@ -40,6 +40,8 @@ static int cma_create(struct link *l)
 	struct cma_priv *cp = l->priv;
 
 	cp->slots = l->nsenders > 1 ? per_sender_depth(l) : l->depth;
+	/* A sender's buffers, one per slot of its ring. */
+	l->slots = cp->slots * l->nsenders;
 	return ring_create(l, &cp->ring, sizeof(struct cma_desc), cp->slots);
 }
 

@@ -23,6 +23,15 @@
  * request's number).  Each round trip is timed; after a warm-up the
  * samples are kept, split into windows for the spread.
  *
+ * Warm-up, the same rule for every mechanism and workload: at least the
+ * warm-up time, and every buffer or slot a link cycles through used
+ * twice (2 x link_buffers(), that is 2 x (depth + 1) messages, round
+ * trips in a round trip: each carries one message on each link).  Once
+ * uses every buffer of a fixed ring, faulting its pages in; the second
+ * time lets buffers that circulate (a zero-copy pool, which grows while
+ * the receiver lags and must clear each fresh page) reach their steady
+ * number, so that no measured message pays for either.
+ *
  * Results come back through a MAP_SHARED control block, CPU time through
  * wait4()'s rusage (the whole cell) and through the processes' CPU-time
  * clocks, which the receiver (the client) reads when its measured windows
@@ -46,7 +55,6 @@
 #include "bench.h"
 
 #define STOP_BIT	(1ULL << 63)
-#define LAT_WARM_MIN	5
 
 struct child_result {
 	int err;
@@ -68,6 +76,7 @@ struct ctl {
 	uint64_t received;		/* messages, all of them */
 	uint64_t verified;		/* whole, right number, right order */
 	uint64_t round_trips;		/* the client's, all of them */
+	uint64_t warmup;		/* messages or round trips of warm-up */
 	uint32_t nwin;
 	int64_t win_ns[MAX_WINDOWS];
 	uint64_t win_msgs[MAX_WINDOWS];
@@ -211,14 +220,7 @@ static int receiver(struct cellrun *x, struct link *l)
 	enum { WARM, MEASURE, DRAIN } phase = WARM;
 	uint64_t got = 0, good = 0, expect = 0, total = 0;
 	uint64_t seqsum = 0, seqxor = 0, wcount = 0;
-	/*
-	 * Warm-up: the link's buffering filled twice.  Once uses every
-	 * buffer of a fixed ring; the second time lets buffers that
-	 * circulate (a zero-copy pool, which grows while the receiver lags
-	 * and must clear each fresh page) reach their steady number, so
-	 * that no window pays for the pool's growth.
-	 */
-	uint64_t warm_min = 2 * ((uint64_t)l->depth + 1);
+	uint64_t warm_min = 2 * (uint64_t)link_buffers(l);
 	int64_t t0 = now_ns(), wstart = 0, now, last = t0, cpu0 = -1;
 	/* Read the clock every @stride messages, about every 0.25-2 ms: in
 	 * the VM clock_gettime() reads the HPET, which costs more than a
@@ -270,6 +272,7 @@ static int receiver(struct cellrun *x, struct link *l)
 		switch (phase) {
 		case WARM:
 			if (now - t0 >= o->warm_ns && got >= warm_min) {
+				ctl->warmup = got;
 				phase = MEASURE;
 				wstart = now;
 				wcount = 0;
@@ -325,6 +328,11 @@ static int client(struct cellrun *x, struct link *req, struct link *rep)
 	struct ctl *ctl = x->ctl;
 	uint64_t i, got = 0, good = 0;
 	int64_t t0 = now_ns(), tmeas = 0, cpu0 = -1, cpu1;
+	/* Both links' buffers used twice (see the top of the file). */
+	uint64_t warm_min = 2 * (uint64_t)(link_buffers(req) >
+					   link_buffers(rep) ?
+					   link_buffers(req) :
+					   link_buffers(rep));
 	bool measuring = false;
 	struct tickclock tc;
 	const void *p;
@@ -342,7 +350,8 @@ static int client(struct cellrun *x, struct link *req, struct link *rep)
 			int64_t t = now_ns();
 
 			if (!measuring && t - t0 >= o->warm_ns &&
-			    i >= LAT_WARM_MIN) {
+			    i >= warm_min) {
+				ctl->warmup = i;
 				measuring = true;
 				tmeas = t;
 				cpu0 = children_cpu_ns(ctl);
@@ -680,6 +689,7 @@ void run_cell(struct run *r, struct cell *c)
 			goto out_links;
 		}
 	}
+	c->buffers = link_buffers(&x.links[0]);
 
 	x.ctl_len = sizeof(*x.ctl) +
 		    (c->wl == WL_LATENCY ? o->lat_max_samples : 0) *
@@ -761,6 +771,7 @@ void run_cell(struct run *r, struct cell *c)
 	c->messages = x.ctl->received;
 	c->verified = x.ctl->verified;
 	c->round_trips = x.ctl->round_trips;
+	c->warmup = x.ctl->warmup;
 	c->cpu_us = tv_us(&ru.ru_utime) + tv_us(&ru.ru_stime);
 	c->sys_us = tv_us(&ru.ru_stime);
 	c->win_cpu_ns = (double)x.ctl->win_cpu_ns;

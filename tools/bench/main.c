@@ -301,6 +301,8 @@ static void merge_pass(struct cell *c, const struct cell *t)
 	c->win_cpu_ns += t->win_cpu_ns;
 	c->win_cpu_n += t->win_cpu_n;
 	c->round_trips += t->round_trips;
+	if (t->warmup < c->warmup)
+		c->warmup = t->warmup;
 	c->messages += t->messages;
 	c->verified += t->verified;
 	c->wall_s += t->wall_s;

@@ -28,9 +28,11 @@ static const char method_text[] =
 "buffers keep their larger defaults). Limits are raised to carry the "
 "tested sizes, and printed; a size a mechanism cannot carry is shown as "
 "n/a with the reason.\n"
-"- **Warm-up, then repetitions.** After a warm-up that fills the link's "
-"buffering twice (so that buffers that circulate, such as a zero-copy "
-"sender's page pool, reach their steady number), the receiver measures "
+"- **Warm-up, then repetitions.** After a warm-up that uses every buffer "
+"or slot of the link twice, at least 2 x (depth + 1) messages, in the "
+"round trips as in one-way cells (so that every slot of a ring has its "
+"pages, and buffers that circulate, such as a zero-copy sender's page "
+"pool, reach their steady number), the receiver measures "
 "consecutive windows (each at least a minimum time and number of "
 "messages). The whole plan runs in several passes, minutes apart; each "
 "measurement reports the median window of its best pass (a shared host "
@@ -219,7 +221,7 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 		   "| placement | receiver on CPU %d, senders on CPU %d |\n"
 		   "| windows | %u passes of %u windows of at least %.0f ms "
 		   "and %u messages, after %.0f ms and 2 x (depth + 1) "
-		   "messages of warm-up; the best "
+		   "messages (round trips: round trips) of warm-up; the best "
 		   "pass's median |\n| duration | %.0f s |\n",
 		s->cpu_model, s->cpus_online, s->kernel, s->virt,
 		s->mem_total_kb / 1024, s->mem_avail_kb / 1024,

@@ -80,6 +80,14 @@ static int pipe_grow(int fd, size_t want, size_t *got)
 	return 0;
 }
 
+/* As many buffers as the pipe can hold messages, and one more. */
+static unsigned int vmsplice_ring(const struct pipe_priv *pp, size_t size)
+{
+	size_t n = pp->pipe_size / page_round(size) + 1;
+
+	return n < 2 ? 2 : (unsigned int)n;
+}
+
 static int pipe_create_common(struct link *l, bool splice)
 {
 	struct pipe_priv *pp = l->priv;
@@ -118,6 +126,9 @@ static int pipe_create_common(struct link *l, bool splice)
 		if (err)
 			return link_fail(l, err, "F_SETPIPE_SZ");
 	}
+	/* The buffers vmsplice senders cycle through (pipe_attach()). */
+	if (splice)
+		l->slots = (unsigned int)pp->npipes * vmsplice_ring(pp, l->size);
 	return 0;
 }
 
@@ -154,11 +165,8 @@ static int pipe_attach(struct link *l, int role)
 		return pp->buf ? 0 : link_fail(l, -ENOMEM, "send buffer");
 	}
 
-	/* As many buffers as the pipe can hold messages, and one more. */
 	pp->slot_len = page_round(l->size);
-	pp->nring = (unsigned int)(pp->pipe_size / pp->slot_len) + 1;
-	if (pp->nring < 2)
-		pp->nring = 2;
+	pp->nring = vmsplice_ring(pp, l->size);
 	pp->ring = bench_alloc(pp->nring * sizeof(void *));
 	if (!pp->ring)
 		return link_fail(l, -ENOMEM, "send buffers");

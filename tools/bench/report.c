@@ -403,7 +403,9 @@ void report_tables(const struct run *r, FILE *f)
 		s->cpu_model, s->cpus_online, s->kernel, s->virt);
 	fprintf(f, "receiver on CPU %d, senders on CPU %d (same-CPU "
 		   "variant: all on CPU %d); %u pass%s of %u windows of >= "
-		   "%.0f ms after a warm-up; the best pass's median\n",
+		   "%.0f ms after a warm-up that uses every buffer twice "
+		   "(2 x (depth + 1) messages, round trips too); the best "
+		   "pass's median\n",
 		o->cpu_a, o->cpu_b, o->cpu_a, o->passes,
 		o->passes == 1 ? "" : "es", o->reps,
 		(double)o->win_ns / NSEC_PER_MSEC);
@@ -520,7 +522,7 @@ int report_csv(const struct run *r, const char *dir)
 		   "rtt_median_us,rtt_p99_us,rtt_min_us,samples,messages,"
 		   "verified,cpu_us_per_msg,sys_us_per_msg,wall_s,"
 		   "window_cpu_us_per_msg,round_trips,cpu_us_per_rtt,"
-		   "sys_us_per_rtt,window_cpu_us_per_rtt\n");
+		   "sys_us_per_rtt,window_cpu_us_per_rtt,buffers,warmup\n");
 	for (int i = 0; i < r->ncells; i++) {
 		const struct cell *c = &r->cells[i];
 		bool ok = c->status == CELL_OK, lat = c->wl == WL_LATENCY;
@@ -558,6 +560,9 @@ int report_csv(const struct run *r, const char *dir)
 			fprintf(f, ",,,,");
 		if (lat && c->win_cpu_n)
 			fprintf(f, "%.3f", cell_window_cpu_us(c));
+		fprintf(f, ",%u,", c->buffers);
+		if (c->status == CELL_OK)
+			fprintf(f, "%llu", (unsigned long long)c->warmup);
 		fputc('\n', f);
 	}
 	if (fclose(f))
@@ -642,8 +647,13 @@ static void json_cell(FILE *f, const struct cell *c)
 	js(f, pl_names[c->pl]);
 	fprintf(f, ",\"mechanism\":");
 	js(f, c->mech->name);
-	fprintf(f, ",\"size\":%zu,\"senders\":%u,\"depth\":%u,\"status\":",
-		c->size, c->nsenders, c->depth);
+	/* The warm-up rule's inputs and what the warm-up was (the fewest
+	 * of any pass): at least 2 x buffers messages or round trips. */
+	fprintf(f, ",\"size\":%zu,\"senders\":%u,\"depth\":%u,"
+		   "\"buffers\":%u,\"warmup\":%llu,\"warmup_unit\":\"%s\","
+		   "\"status\":", c->size, c->nsenders, c->depth, c->buffers,
+		(unsigned long long)c->warmup,
+		c->wl == WL_LATENCY ? "round trips" : "messages");
 	js(f, status_names[c->status]);
 	fprintf(f, ",\"reason\":");
 	js(f, c->status == CELL_OK ? "" : c->why);
@@ -750,6 +760,8 @@ int report_json(const struct run *r, FILE *f)
 	fprintf(f, "{\"receiver_cpu\":%d,\"sender_cpu\":%d,\"passes\":%u,"
 		   "\"windows\":%u,"
 		   "\"window_ms\":%.0f,\"warmup_ms\":%.0f,"
+		   "\"warmup_min\":\"2 x buffers (depth + 1, or the slots a "
+		   "mechanism cycles through if more)\","
 		   "\"window_min_msgs\":%u,\"latency_ms\":%.0f,"
 		   "\"latency_min_samples\":%u,\"fanin_senders\":%u,"
 		   "\"busy_poll\":{\"mode\":\"%s\",\"us\":%u},"

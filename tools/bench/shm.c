@@ -264,6 +264,7 @@ static int shm_create_common(struct link *l, bool inplace)
 	unsigned int slots = l->nsenders > 1 ? per_sender_depth(l) : l->depth;
 
 	sp->inplace = inplace;
+	l->slots = slots * l->nsenders;
 	return ring_create(l, &sp->ring, l->size, slots);
 }
 

@@ -244,6 +244,15 @@ unsigned int bench_depth(size_t size)
 	return (unsigned int)d;
 }
 
+/*
+ * A ring of depth messages uses depth slots, and a sender that may write
+ * a buffer only once the link no longer holds it (vmsplice) one more.
+ */
+unsigned int link_buffers(const struct link *l)
+{
+	return l->slots > l->depth + 1 ? l->slots : l->depth + 1;
+}
+
 unsigned int per_sender_depth(const struct link *l)
 {
 	unsigned int d = l->depth / (l->nsenders ? l->nsenders : 1);
