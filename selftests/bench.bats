@@ -210,7 +210,7 @@ for row in csv.reader(open(sys.argv[1])):
 	[[ $(jq -r '.results[0].reason' <<<"$output") == *"16 MiB"* ]]
 }
 
-@test "--busy-poll: fastipc receivers poll as told, and every output says how" {
+@test "--busy-poll: every receiver polls as told, and every output says how" {
 	local param
 	param=$(cat /sys/module/fastipc/parameters/busy_poll_us)
 	run -0 --separate-stderr "$FASTIPC" bench --quick -m fastipc-copy,fastipc-auto \
@@ -220,8 +220,8 @@ for row in csv.reader(open(sys.argv[1])):
 		| length' <<<"$output") == 2 ]]
 	run -0 --separate-stderr "$FASTIPC" bench --quick -m fastipc-copy -s 64 \
 		-w latency --busy-poll 200 --out "$BATS_TEST_TMPDIR/poll"
-	[[ $output == *"BUSY POLL: fastipc receivers poll an empty channel 200 us"* ]]
-	grep -q 'Busy poll.*polled an empty channel for 200 us' \
+	[[ $output == *"BUSY POLL: every receiver polls an empty link 200 us"* ]]
+	grep -q 'Busy poll.*polled an empty link for 200 us' \
 		"$BATS_TEST_TMPDIR/poll/report.md"
 	run -0 --separate-stderr "$FASTIPC" bench --quick -m fastipc-copy -s 64 \
 		-w latency --busy-poll 0 --out "$BATS_TEST_TMPDIR/off"
@@ -232,7 +232,7 @@ for row in csv.reader(open(sys.argv[1])):
 	[[ $(jq -r '.machine.busy_poll_us' "$OUT/results.json") == "$param" ]]
 	[[ $(jq -c '.options.busy_poll' "$OUT/results.json") == \
 		"{\"mode\":\"adaptive\",\"us\":$param}" ]]
-	grep -q "Busy poll.*adaptive poll of an empty channel up to $param us" \
+	grep -q "Busy poll.*adaptively, up to $param us" \
 		"$OUT/report.md"
 }
 

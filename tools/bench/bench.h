@@ -12,6 +12,8 @@
  *   stats.c     clocks, CPU pinning, median/percentiles/spread, formatting
  *   util.c      memory, full reads and writes, futexes, the fan-in fd set
  *   limits.c    raising (and restoring) the system limits mechanisms need
+ *   poll.c      busy polling before a receive blocks: every receiver of a
+ *               cell by the same rule (fastipc's in the kernel)
  *   pipe.c mq.c sock.c shm.c cma.c fastipc.c
  *               the mechanisms, one file per family
  *   floors.c    the machine's floors: null syscall, futex hand-off,
@@ -50,6 +52,64 @@
 /* create() of a mechanism: it cannot carry this message (l->why says why). */
 #define BENCH_NA	1
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
+
+/* A spin loop's pause. */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#else
+	atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
+/* ------------------------------------------------------------------ */
+/* Busy polling before a receive blocks (poll.c)                       */
+/* ------------------------------------------------------------------ */
+
+enum poll_mode { POLL_UNKNOWN, POLL_OFF, POLL_FIXED, POLL_ADAPTIVE };
+extern const char *const poll_mode_names[];
+
+/*
+ * How every receiver of a cell polls an empty link before it blocks:
+ * fastipc's with the module's busy poll, the others in user space by the
+ * same rule.  Fixed: every blocking receive polls @us.  Adaptive: only
+ * the first receive after the process's own send, as long as such waits
+ * recently took, at most @us (the module's default rule).
+ */
+struct poll_rule {
+	enum poll_mode mode;
+	unsigned int us;
+};
+
+/* A user-space receiver's poll: the rule and its state. */
+struct rxpoll {
+	struct poll_rule rule;
+	bool yield;		/* one CPU: yield it between tries */
+	uint64_t window_ns;	/* adaptive: the length it polls now */
+	bool spinning;		/* the receive in progress may try again */
+	bool learn;		/* its wait adjusts window_ns */
+	uint64_t since, until;	/* ticks: it began; its poll ends */
+};
+
+/* The tick counter's rate, once per run (the poll's clock). */
+void rxpoll_calibrate(void);
+void rxpoll_init(struct rxpoll *p, struct poll_rule rule, bool yield);
+/* This process sent a message (a reply may come soon). */
+void rxpoll_note_send(void);
+/*
+ * A blocking receive begins: true if it should try without blocking
+ * first.  The mechanism then tries, and tries again while
+ * rxpoll_again() is true; when it gives up it blocks as usual, and once
+ * that blocking call has the message it calls rxpoll_woke().
+ */
+bool rxpoll_begin(struct rxpoll *p);
+bool rxpoll_again(struct rxpoll *p);
+void rxpoll_woke(struct rxpoll *p);
+
 /* ------------------------------------------------------------------ */
 /* Mechanisms                                                          */
 /* ------------------------------------------------------------------ */
@@ -77,6 +137,7 @@ struct link {
 	 * slots than depth + 1 (all senders together); 0: no more. */
 	unsigned int slots;
 	bool round_trip;	/* one message in flight: request or reply */
+	struct rxpoll poll;	/* the receiver's (rx_recv) */
 	int role;		/* after attach: ROLE_RX or the sender index */
 	char why[WHY_LEN];	/* n/a reason or error detail */
 	void *priv;
@@ -130,9 +191,8 @@ void bench_free(void *p, size_t len);
 /* MAP_SHARED anonymous memory, inherited by children; NULL on failure. */
 void *bench_shared(size_t len);
 
-/* Send/receive exactly @len bytes on a file descriptor (loops). */
+/* Send exactly @len bytes on a file descriptor (loops). */
 int write_full(int fd, const void *buf, size_t len);
-int read_full(int fd, void *buf, size_t len);
 
 /*
  * Reading messages from a byte stream (pipe, Unix stream, TCP) the way a
@@ -151,19 +211,28 @@ struct sreader {
  * What a receiver reads from: one fd per sender, epoll when there is more
  * than one (pipe, vmsplice and the sockets use it for fan-in).  With
  * stream readers, messages already buffered are served before waiting.
+ * It polls as @poll says: with recv(MSG_DONTWAIT) on sockets (@nbfds
+ * NULL), with read() on @nbfds (O_NONBLOCK descriptors of the same
+ * pipes; -1: none, no poll) otherwise, and with epoll_wait() that does
+ * not wait on several.
  */
 struct fdset {
 	int n;
 	int epfd;
 	bool stream;			/* readers in use */
 	struct sreader r[MAX_SENDERS];
+	bool sock;			/* sockets: MSG_DONTWAIT, no nbfd */
+	int nbfd[MAX_SENDERS];		/* pipes: O_NONBLOCK, or -1 */
+	struct rxpoll *poll;
 	int ready[MAX_SENDERS];		/* indexes epoll said were readable */
 	int nready;
 	unsigned int rr;
 };
-int fdset_init(struct fdset *s, const int *fds, int n, size_t stream_size);
-/* The index of a readable fd, waiting if needed; -errno on failure. */
-int fdset_wait(struct fdset *s);
+int fdset_init(struct fdset *s, const int *fds, const int *nbfds, int n,
+	       size_t stream_size, struct rxpoll *poll);
+/* The index of a readable fd, waiting if needed (*@slept: it blocked;
+ * the poll is the caller's to begin); -errno on failure. */
+int fdset_wait(struct fdset *s, bool *slept);
 /* Stream sets: the next whole message of @size bytes from any fd. */
 int fdset_recv(struct fdset *s, size_t size, const void **p);
 void fdset_close(struct fdset *s);
@@ -194,8 +263,10 @@ void ring_destroy(struct ring *r);
 int ring_tx_slot(struct ring *r, int i, void **slot);
 /* Sender @i: publish the slot ring_tx_slot() gave, wake the receiver. */
 void ring_tx_publish(struct ring *r, int i);
-/* Receiver: wait for a published slot of any sender; its address. */
-int ring_rx_slot(struct ring *r, void **slot, int *sender);
+/* Receiver: wait for a published slot of any sender, polling as @poll
+ * says; its address. */
+int ring_rx_slot(struct ring *r, struct rxpoll *poll, void **slot,
+		 int *sender);
 /* Receiver: the slot ring_rx_slot() gave is free again. */
 void ring_rx_release(struct ring *r, int sender);
 /* A word per sender for what it wants the receiver to know (its pid). */
@@ -234,7 +305,6 @@ int pin_to_cpu(int cpu);
  * CLOCK_MONOTONIC itself elsewhere.
  */
 #if defined(__x86_64__) || defined(__i386__)
-#include <x86intrin.h>
 static inline uint64_t ticks(void)
 {
 	return __rdtsc();
@@ -285,8 +355,9 @@ struct opts {
 	bool json;			/* JSON on stdout instead of tables */
 	bool calibrate;
 	bool raise_limits;
-	int busy_poll_us;		/* fastipc receivers' fixed poll; -1: the
-				 * module's default (adaptive) */
+	int busy_poll_us;		/* --busy-poll: every receiver's fixed
+					 * poll; -1: the module's default rule
+					 * (adaptive) */
 	bool plot;
 	bool verbose;
 
@@ -335,6 +406,7 @@ struct cell {
 	unsigned int nsenders;
 	unsigned int depth;
 	unsigned int buffers;		/* the link's link_buffers() */
+	struct poll_rule poll;		/* every receiver's */
 
 	enum cell_status status;
 	char why[WHY_LEN];
@@ -446,6 +518,7 @@ struct sysinfo {
 struct run {
 	struct opts opts;
 	struct sysinfo sys;
+	struct poll_rule poll;		/* the receivers' poll where they poll */
 	struct floors floors;
 	struct calibration cal;
 	struct limit_change limits[32];
@@ -476,8 +549,6 @@ unsigned long limit_read_ul(const char *path);
 void calibrate(struct run *r);
 /* fastipc.c: zc_threshold of the run's channels; 0 for the module's */
 extern unsigned long bench_zc_threshold;
-/* fastipc.c: --busy-poll, for every fastipc receiving handle. */
-extern int bench_busy_poll_us;
 
 /* sysinfo.c */
 void sysinfo_read(struct sysinfo *s);
@@ -488,10 +559,6 @@ const struct cell *find_cell(const struct run *r, enum workload wl,
 			     size_t size);
 void report_tables(const struct run *r, FILE *f);
 
-/* How fastipc's receivers polled in this run (report.c). */
-enum poll_mode { POLL_UNKNOWN, POLL_OFF, POLL_FIXED, POLL_ADAPTIVE };
-enum poll_mode bench_poll_mode(const struct run *r, unsigned int *us);
-extern const char *const poll_mode_names[];
 int report_csv(const struct run *r, const char *path);
 int report_json(const struct run *r, FILE *f);
 

@@ -8,7 +8,8 @@
  * sender's address space with process_vm_readv() into its own buffer
  * (one copy), frees the descriptor slot, and reads its copy.  A buffer is
  * written again only when its slot comes round again, i.e. after the
- * receiver has copied it.  This is how MPI's intra-node transports use
+ * receiver has copied it.  The receiver polls the descriptor ring as the
+ * cell's poll rule says (shm.c, poll.c).  This is how MPI's intra-node transports use
  * CMA; it needs ptrace access to the sender, which each sender grants
  * with PR_SET_PTRACER (Yama), and has no queue, priorities or
  * message boundaries of its own.
@@ -103,7 +104,7 @@ static int cma_rx_recv(struct link *l, const void **data, size_t *len)
 	pid_t pid;
 	int i, err;
 
-	err = ring_rx_slot(cp->ring, &slot, &i);
+	err = ring_rx_slot(cp->ring, &l->poll, &slot, &i);
 	if (err)
 		return link_fail(l, err, "futex");
 	memcpy(&d, slot, sizeof(d));

@@ -372,6 +372,9 @@ static int client(struct cellrun *x, struct link *req, struct link *rep)
 		err = req->mech->tx_send(req, buf);
 		if (err)
 			goto fail_req;
+		/* A reply may come soon: the turn in which a poll may pay
+		 * (fastipc's module notes its own sends). */
+		rxpoll_note_send();
 		err = rep->mech->rx_recv(rep, &p, &len);
 		if (err)
 			goto fail_rep;
@@ -456,6 +459,7 @@ static int server(struct cellrun *x, struct link *req, struct link *rep)
 		if (!err) {
 			payload_fill(buf, rep->size, reply_seq(ok ? seq : n));
 			err = rep->mech->tx_send(rep, buf);
+			rxpoll_note_send();
 		}
 		if (err) {
 			child_fail(x, 1, err, rep->why[0] ? rep->why : "reply");
@@ -561,6 +565,9 @@ static int link_create(struct cellrun *x, struct link *l, unsigned int nsenders)
 	l->nsenders = nsenders;
 	l->round_trip = x->c->wl == WL_LATENCY;
 	l->role = ROLE_RX;
+	/* Every receiver polls by the cell's rule; on one CPU the user-space
+	 * ones yield it between tries (poll.c). */
+	rxpoll_init(&l->poll, x->c->poll, x->c->pl == PL_SAME);
 	l->priv = calloc(1, m->priv_size ? m->priv_size : 1);
 	if (!l->priv)
 		return link_fail(l, -ENOMEM, "link");

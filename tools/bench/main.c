@@ -259,6 +259,28 @@ static int mkdir_p(const char *path)
 /* The plan                                                            */
 /* ------------------------------------------------------------------ */
 
+/* The module's default busy_poll_us, for a run without the module. */
+#define MODULE_POLL_US	200
+
+/*
+ * How receivers poll where they poll, every one by the same rule
+ * (poll.c): --busy-poll US (fixed; 0: off), else the rule a fastipc
+ * receiving handle starts with, adaptive under the module's busy_poll_us.
+ */
+static struct poll_rule run_poll_rule(const struct run *r)
+{
+	int opt = r->opts.busy_poll_us;
+	long param = r->sys.busy_poll_us;
+
+	if (opt >= 0)
+		return (struct poll_rule){ opt ? POLL_FIXED : POLL_OFF,
+					   (unsigned int)opt };
+	if (param < 0)
+		return (struct poll_rule){ POLL_ADAPTIVE, MODULE_POLL_US };
+	return (struct poll_rule){ param ? POLL_ADAPTIVE : POLL_OFF,
+				   (unsigned int)param };
+}
+
 static void plan_add(struct run *r, enum workload wl, enum placement pl,
 		     const size_t *sizes, int n)
 {
@@ -276,6 +298,7 @@ static void plan_add(struct run *r, enum workload wl, enum placement pl,
 			c->size = sizes[i];
 			c->nsenders = wl == WL_FANIN ? r->opts.fanin_senders : 1;
 			c->depth = bench_depth(sizes[i]);
+			c->poll = r->poll;
 		}
 }
 
@@ -557,7 +580,6 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 					   FASTIPC_BUSY_POLL_MAX_US, &us))
 				return EXIT_USAGE;
 			r->opts.busy_poll_us = (int)us;
-			bench_busy_poll_us = (int)us;
 			break;
 		}
 		case 'h':
@@ -607,6 +629,8 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 		return cli_fail("bench", NULL, -ENOMEM);
 	r->started_ns = now_ns();
 	sysinfo_read(&r->sys);
+	r->poll = run_poll_rule(r);
+	rxpoll_calibrate();
 	if (r->opts.raise_limits)
 		limits_raise(r);
 	if (r->opts.calibrate) {

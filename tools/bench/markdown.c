@@ -208,7 +208,6 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 	const struct floors *fl = &r->floors;
 	struct goal g[NR_GOALS];
 	char t[200], sz[16];
-	unsigned int poll_us;
 	FILE *f = fopen(path, "we");
 
 	if (!f)
@@ -229,29 +228,28 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 		s->zc_threshold, o->cpu_a, o->cpu_b, o->passes, o->reps,
 		(double)o->win_ns / NSEC_PER_MSEC, o->win_min_msgs,
 		(double)o->warm_ns / NSEC_PER_MSEC, r->elapsed_s);
-	switch (bench_poll_mode(r, &poll_us)) {
+	switch (r->poll.mode) {
 	case POLL_ADAPTIVE:
-		fprintf(f, "\n> **Busy poll.** fastipc's receivers kept the "
-			   "module's default, an adaptive poll of an empty "
-			   "channel up to %u us before sleeping, only in a "
-			   "receive that follows the same process's send (the "
-			   "round trips' turns; one-way receivers never poll), "
-			   "as long as such replies recently took.  Where "
-			   "it polls it spends CPU time the other mechanisms do "
-			   "not (CPU time per round trip, below).  "
-			   "`--busy-poll 0` "
-			   "measures fastipc without it.\n", poll_us);
+		fprintf(f, "\n> **Busy poll.** Every receiver polled an empty "
+			   "link by fastipc's default rule: adaptively, up to "
+			   "%u us before it blocked, only in a receive that "
+			   "follows the same process's send (the round trips' "
+			   "turns; one-way receivers never poll), as long as "
+			   "such waits recently took.  fastipc's receivers with "
+			   "the module's busy poll, the others in user space "
+			   "(non-blocking receives, a ring spin).  What it costs "
+			   "is in the CPU time per round trip, below.  "
+			   "`--busy-poll 0` measures without it.\n", r->poll.us);
 		break;
 	case POLL_FIXED:
-		fprintf(f, "\n> **Busy poll.** fastipc's receivers polled an "
-			   "empty channel for %u us before sleeping "
-			   "(`--busy-poll`), spending CPU time the other "
-			   "mechanisms do not.\n", poll_us);
+		fprintf(f, "\n> **Busy poll.** Every receiver polled an empty "
+			   "link for %u us before it blocked (`--busy-poll`): "
+			   "fastipc's in the kernel, the others in user "
+			   "space.\n", r->poll.us);
 		break;
 	case POLL_OFF:
-		fprintf(f, "\n> **Busy poll.** Off: fastipc's receivers slept "
-			   "at once on an empty channel, as the other "
-			   "mechanisms do.\n");
+		fprintf(f, "\n> **Busy poll.** Off: every receiver blocked at "
+			   "once on an empty link.\n");
 		break;
 	case POLL_UNKNOWN:
 		break;

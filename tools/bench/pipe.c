@@ -17,10 +17,16 @@
  *           page-aligned buffers, and since a vmsplice returns only once
  *           its pages are all in the pipe, the oldest buffer has then
  *           been read.  One pipe per sender.
+ *
+ * A receiver that polls (poll.c) tries read(2) on a second descriptor of
+ * each pipe, opened O_NONBLOCK through /proc/self/fd (a new open file
+ * description of the same pipe: the blocking one keeps its flags), so
+ * neither a try nor the blocking read costs an extra system call.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -32,6 +38,7 @@ struct pipe_priv {
 	int npipes;
 	int rfd[MAX_SENDERS];
 	int wfd[MAX_SENDERS];
+	int nbfd[MAX_SENDERS];		/* the receiver's O_NONBLOCK ends */
 	size_t pipe_size;		/* as F_GETPIPE_SZ says */
 
 	/* In a child: */
@@ -98,7 +105,7 @@ static int pipe_create_common(struct link *l, bool splice)
 	pp->splice = splice;
 	pp->fd = -1;
 	for (int i = 0; i < MAX_SENDERS; i++)
-		pp->rfd[i] = pp->wfd[i] = -1;
+		pp->rfd[i] = pp->wfd[i] = pp->nbfd[i] = -1;
 	if (!splice && l->size <= PIPE_BUF) {
 		pp->npipes = 1;
 		depth = l->depth;
@@ -142,6 +149,16 @@ static int vmsplice_create(struct link *l)
 	return pipe_create_common(l, true);
 }
 
+/* A second descriptor of a pipe's read end, its own O_NONBLOCK. */
+static int pipe_reopen_nonblock(int fd, int *nbfd)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	*nbfd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	return *nbfd < 0 ? -errno : 0;
+}
+
 static int pipe_attach(struct link *l, int role)
 {
 	struct pipe_priv *pp = l->priv;
@@ -152,8 +169,15 @@ static int pipe_attach(struct link *l, int role)
 		for (int i = 0; i < pp->npipes; i++) {
 			close(pp->wfd[i]);
 			pp->wfd[i] = -1;
+			if (l->poll.rule.mode != POLL_FIXED &&
+			    l->poll.rule.mode != POLL_ADAPTIVE)
+				continue;
+			err = pipe_reopen_nonblock(pp->rfd[i], &pp->nbfd[i]);
+			if (err)
+				return link_fail(l, err, "O_NONBLOCK descriptor");
 		}
-		err = fdset_init(&pp->fs, pp->rfd, pp->npipes, l->size);
+		err = fdset_init(&pp->fs, pp->rfd, pp->nbfd, pp->npipes,
+				 l->size, &l->poll);
 		return err ? link_fail(l, err, "receive buffers, epoll") : 0;
 	}
 

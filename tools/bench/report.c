@@ -340,52 +340,25 @@ static void table_floors(const struct run *r, FILE *f)
 			fmt_us(fl->map_ns[i] / 1e3, c, sizeof(c)));
 }
 
-const char *const poll_mode_names[] = {
-	[POLL_UNKNOWN] = "unknown", [POLL_OFF] = "off",
-	[POLL_FIXED] = "fixed", [POLL_ADAPTIVE] = "adaptive",
-};
-
-/*
- * --busy-poll US sets a fixed poll (0: none) on every fastipc receiving
- * handle; without it they keep the module's default, an adaptive poll up
- * to the parameter busy_poll_us (0: none).
- */
-enum poll_mode bench_poll_mode(const struct run *r, unsigned int *us)
-{
-	int opt = r->opts.busy_poll_us;
-
-	*us = 0;
-	if (opt >= 0) {
-		*us = (unsigned int)opt;
-		return opt ? POLL_FIXED : POLL_OFF;
-	}
-	if (r->sys.busy_poll_us < 0)
-		return POLL_UNKNOWN;
-	*us = (unsigned int)r->sys.busy_poll_us;
-	return *us ? POLL_ADAPTIVE : POLL_OFF;
-}
-
 static void print_poll(const struct run *r, FILE *f)
 {
-	unsigned int us;
-
-	switch (bench_poll_mode(r, &us)) {
+	switch (r->poll.mode) {
 	case POLL_ADAPTIVE:
-		fprintf(f, "BUSY POLL: fastipc receivers poll an empty channel "
-			   "adaptively, up to %u us (the module's default; "
-			   "--busy-poll 0 turns it off): where they poll they "
-			   "spend CPU time the others do not (CPU time per "
-			   "round trip below).\n",
-			us);
+		fprintf(f, "BUSY POLL: every receiver polls an empty link by "
+			   "fastipc's default rule, adaptively, up to %u us, "
+			   "only in a receive that follows its own send (the "
+			   "round trips' turns): fastipc's in the kernel, the "
+			   "others in user space (poll.c); --busy-poll 0 turns "
+			   "it off.  CPU time per round trip shows what it "
+			   "costs.\n", r->poll.us);
 		break;
 	case POLL_FIXED:
-		fprintf(f, "BUSY POLL: fastipc receivers poll an empty channel "
-			   "%u us before sleeping (--busy-poll), spending CPU "
-			   "time the others do not.\n", us);
+		fprintf(f, "BUSY POLL: every receiver polls an empty link %u us "
+			   "before it blocks (--busy-poll): fastipc's in the "
+			   "kernel, the others in user space.\n", r->poll.us);
 		break;
 	case POLL_OFF:
-		fprintf(f, "BUSY POLL: off: fastipc receivers sleep at once, "
-			   "as the others do.\n");
+		fprintf(f, "BUSY POLL: off: every receiver blocks at once.\n");
 		break;
 	case POLL_UNKNOWN:
 		break;
@@ -728,8 +701,6 @@ int report_json(const struct run *r, FILE *f)
 				       &mech_fastipc_auto };
 	struct goal g[NR_GOALS];
 	bool first = true, any;
-	unsigned int poll_us;
-	enum poll_mode poll = bench_poll_mode(r, &poll_us);
 
 	fputc('{', f);
 	jkey(f, &first, "tool");
@@ -770,7 +741,7 @@ int report_json(const struct run *r, FILE *f)
 		(double)o->win_ns / NSEC_PER_MSEC,
 		(double)o->warm_ns / NSEC_PER_MSEC, o->win_min_msgs,
 		(double)o->lat_ns / NSEC_PER_MSEC, o->lat_min_samples,
-		o->fanin_senders, poll_mode_names[poll], poll_us);
+		o->fanin_senders, poll_mode_names[r->poll.mode], r->poll.us);
 	json_sizes(f, o->tput_sizes, o->ntput);
 	fprintf(f, ",\"latency_sizes\":");
 	json_sizes(f, o->lat_sizes, o->nlat);

@@ -5,11 +5,15 @@
  * The ring.  A memfd segment mapped MAP_SHARED by the parent before it
  * forks holds one single-producer ring per sender: a head the sender
  * advances when it publishes a slot, a tail the receiver advances when it
- * is done with one.  Waiting is a short spin, then a futex: the receiver
+ * is done with one.  Waiting is a spin, then a futex: the receiver
  * sleeps on a doorbell word that every sender bumps and wakes only when
  * the receiver has said it sleeps (rx_wait), and a sender sleeps on its
  * ring's tail likewise (tx_wait), so a busy stream makes no system call
- * at all.  The flag/recheck pairs are ordered with sequentially
+ * at all.  A sender spins SPIN pauses.  The receiver spins as the cell's
+ * poll rule says (poll.c), as every other receiver polls: the whole
+ * budget where it polls; where it does not, the ring's own SPIN pauses,
+ * which any futex-based queue has, unless nobody may poll at all (a
+ * round trip without polling, --busy-poll 0): then it sleeps at once.  The flag/recheck pairs are ordered with sequentially
  * consistent fences (the classic Dekker pattern): either the sleeper sees
  * the new index or the other side sees the flag and wakes it.
  *
@@ -31,15 +35,6 @@
 
 #define CL		64
 #define SPIN		100
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#else
-	atomic_signal_fence(memory_order_seq_cst);
-#endif
-}
 
 struct ring_sender {
 	_Atomic uint32_t head;		/* slots published by the sender */
@@ -201,11 +196,15 @@ static int ring_find(struct ring *r)
 	return -1;
 }
 
-int ring_rx_slot(struct ring *r, void **slot, int *sender)
+int ring_rx_slot(struct ring *r, struct rxpoll *poll, void **slot,
+		 int *sender)
 {
 	struct ring_hdr *hdr = r->hdr;
+	int brief = poll->rule.mode == POLL_OFF ? 0 : SPIN;
+	bool slept = false;
 	int i;
 
+	rxpoll_begin(poll);
 	for (int spins = 0;; spins++) {
 		uint32_t bell;
 		int err;
@@ -213,10 +212,13 @@ int ring_rx_slot(struct ring *r, void **slot, int *sender)
 		i = ring_find(r);
 		if (i >= 0)
 			break;
-		if (spins < SPIN) {
+		if (rxpoll_again(poll))
+			continue;
+		if (spins < brief) {
 			cpu_relax();
 			continue;
 		}
+		slept = true;
 		bell = atomic_load(&hdr->bell);
 		atomic_store_explicit(&hdr->rx_wait, 1, memory_order_relaxed);
 		atomic_thread_fence(memory_order_seq_cst);
@@ -231,6 +233,8 @@ int ring_rx_slot(struct ring *r, void **slot, int *sender)
 		if (err)
 			return err;
 	}
+	if (slept)
+		rxpoll_woke(poll);
 	*slot = slot_addr(r, i, r->rx_tail[i]);
 	*sender = i;
 	return 0;
@@ -327,7 +331,7 @@ static int shm_rx_recv(struct link *l, const void **data, size_t *len)
 	void *slot;
 	int err;
 
-	err = ring_rx_slot(sp->ring, &slot, &sp->cur);
+	err = ring_rx_slot(sp->ring, &l->poll, &slot, &sp->cur);
 	if (err)
 		return link_fail(l, err, "futex");
 	*data = slot;
