@@ -57,9 +57,14 @@ for row in csv.reader(open(sys.argv[1])):
 	local f=$BATS_FILE_TMPDIR/stdout m
 	for t in 'Floors' 'One-way throughput, MB/s' \
 		'One-way throughput, thousands of messages/s' \
-		'same CPU' 'Round trip, full payload' 'Fan-in, 4 senders' \
+		'same CPU' 'Round trip, full payload both ways, polling' \
+		'Round trip, full payload both ways, no polling' \
+		'CPU time per round trip, us, polling / no polling' \
+		'Fan-in, 4 senders' \
 		'fastipc vs the best other mechanism: one-way throughput' \
-		'fastipc vs the best other mechanism: round trip' 'Goals'; do
+		'fastipc vs the best other mechanism: round trip, polling' \
+		'fastipc vs the best other mechanism: round trip, no polling' \
+		'Goals'; do
 		grep -q -- "$t" "$f" || { echo "missing table: $t"; false; }
 	done
 	for m in "${MECHS[@]}"; do
@@ -75,8 +80,8 @@ for row in csv.reader(open(sys.argv[1])):
 @test "results.csv parses, one row per cell, every mechanism in every workload" {
 	local rows=$BATS_FILE_TMPDIR/rows m s
 	csv_rows "$OUT/results.csv" >"$rows"
-	# 29 fields in every row, the header first
-	[[ $(jq -c 'length' "$rows" | sort -u) == 29 ]]
+	# 32 fields in every row, the header first
+	[[ $(jq -c 'length' "$rows" | sort -u) == 32 ]]
 	[[ $(head -n1 "$rows" | jq -r '.[0:3] | join(",")') == \
 		"workload,placement,mechanism" ]]
 	for m in "${MECHS[@]}"; do
@@ -86,11 +91,12 @@ for row in csv.reader(open(sys.argv[1])):
 				"$rows" | wc -l) == 1 ]] ||
 				{ echo "no throughput row: $m $s"; false; }
 		done
+		# round trips twice: with polling and without
 		for s in "${QUICK_LAT[@]}"; do
 			[[ $(jq -r --arg m "$m" --arg s "$s" \
-				'select(.[0]=="latency" and .[1]=="separate" and .[2]==$m and .[4]==$s) | .[7]' \
-				"$rows" | wc -l) == 1 ]] ||
-				{ echo "no latency row: $m $s"; false; }
+				'select(.[0]=="latency" and .[1]=="separate" and .[2]==$m and .[4]==$s) | .[29]' \
+				"$rows" | sort | paste -sd,) == off,on ]] ||
+				{ echo "no latency rows: $m $s"; false; }
 		done
 		[[ $(jq -r --arg m "$m" \
 			'select(.[0]=="fanin" and .[2]==$m and .[4]=="64") | .[5]' \
@@ -166,7 +172,7 @@ for row in csv.reader(open(sys.argv[1])):
 
 @test "the charts are written, PNG and SVG" {
 	local c
-	for c in throughput latency; do
+	for c in throughput latency latency-nopoll; do
 		[[ -s $OUT/$c.png && -s $OUT/$c.svg && -s $OUT/$c.dat ]]
 		[[ $(head -c 4 "$OUT/$c.png" | od -An -c | tr -d ' ') == '211PNG' ]]
 		grep -q '<svg' "$OUT/$c.svg"
@@ -180,6 +186,8 @@ for row in csv.reader(open(sys.argv[1])):
 	grep -q 'Every byte is touched' "$r"
 	grep -q '](throughput.png)' "$r"
 	grep -q '](latency.png)' "$r"
+	grep -q '](latency-nopoll.png)' "$r"
+	grep -q 'The same polling' "$r"
 	grep -q '^## Goals' "$r"
 	grep -q 'Software emulation' "$r"		# the test VM is TCG
 	for m in "${MECHS[@]}"; do

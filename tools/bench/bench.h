@@ -345,9 +345,16 @@ const char *fmt_us(double us, char *buf, size_t len);		/* "76.2 us" */
 
 enum workload { WL_THROUGHPUT, WL_LATENCY, WL_FANIN, NR_WL };
 enum placement { PL_SEPARATE, PL_SAME, NR_PL };
+/*
+ * Round trips run twice, like for like: with polling (every receiver by
+ * the run's rule) and without (every receiver blocks at once).  One-way
+ * cells run once, by the run's rule (PO_OFF if it is off).
+ */
+enum polling { PO_ON, PO_OFF, NR_PO };
 
 extern const char *const wl_names[NR_WL];
 extern const char *const pl_names[NR_PL];
+extern const char *const po_names[NR_PO];	/* "on", "off" */
 
 struct opts {
 	const char *mode;		/* quick, default, full */
@@ -376,6 +383,7 @@ struct opts {
 	int nsame_lat;
 	bool do_floors;
 	unsigned int fanin_senders;
+	bool rt_po[NR_PO];		/* round trips: the polling modes run */
 
 	/* Measurement windows. */
 	int64_t warm_ns;		/* warm-up before the first window */
@@ -401,6 +409,7 @@ enum cell_status { CELL_OK, CELL_NA, CELL_ERROR };
 struct cell {
 	enum workload wl;
 	enum placement pl;
+	enum polling po;
 	const struct mech *mech;
 	size_t size;
 	unsigned int nsenders;
@@ -554,9 +563,13 @@ extern unsigned long bench_zc_threshold;
 void sysinfo_read(struct sysinfo *s);
 
 /* report.c */
+/* A cell of the plan; @po counts for round trips only. */
 const struct cell *find_cell(const struct run *r, enum workload wl,
-			     enum placement pl, const struct mech *m,
-			     size_t size);
+			     enum placement pl, enum polling po,
+			     const struct mech *m, size_t size);
+/* "polling (...)" / "no polling (...)": what a mode's receivers did. */
+const char *po_title(const struct run *r, enum polling po, char *buf,
+		     size_t len);
 void report_tables(const struct run *r, FILE *f);
 
 int report_csv(const struct run *r, const char *path);
@@ -573,8 +586,8 @@ struct goal {
 void goals_judge(const struct run *r, struct goal g[NR_GOALS]);
 /* Ratio of a fastipc mode to the best rival (not fastipc, not ceiling). */
 double ratio_to_best(const struct run *r, enum workload wl,
-		     enum placement pl, const struct mech *m, size_t size,
-		     const struct mech **best);
+		     enum placement pl, enum polling po, const struct mech *m,
+		     size_t size, const struct mech **best);
 
 /* plot.c, markdown.c */
 int plot_charts(const struct run *r, const char *dir, char *why, size_t len);

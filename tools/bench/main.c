@@ -25,6 +25,11 @@ const char *const pl_names[NR_PL] = {
 	[PL_SAME] = "same",
 };
 
+const char *const po_names[NR_PO] = {
+	[PO_ON] = "on",
+	[PO_OFF] = "off",
+};
+
 const struct mech *const all_mechs[] = {
 	&mech_pipe, &mech_vmsplice,
 	&mech_posix_mq, &mech_sysv_msg,
@@ -281,24 +286,39 @@ static struct poll_rule run_poll_rule(const struct run *r)
 				   (unsigned int)param };
 }
 
+/*
+ * The cells of a workload: per size, every mechanism; a round trip's
+ * polling modes one after the other, so that the cells compared like
+ * for like run minutes apart at most.
+ */
 static void plan_add(struct run *r, enum workload wl, enum placement pl,
 		     const size_t *sizes, int n)
 {
-	for (int i = 0; i < n; i++)
-		for (int m = 0; m < r->opts.nmechs; m++) {
-			struct cell *c;
+	static const struct poll_rule none = { POLL_OFF, 0 };
+	enum polling one_way = r->poll.mode == POLL_OFF ? PO_OFF : PO_ON;
 
-			if (r->ncells >= MAX_CELLS)
-				return;
-			c = &r->cells[r->ncells++];
-			memset(c, 0, sizeof(*c));
-			c->wl = wl;
-			c->pl = pl;
-			c->mech = r->opts.mechs[m];
-			c->size = sizes[i];
-			c->nsenders = wl == WL_FANIN ? r->opts.fanin_senders : 1;
-			c->depth = bench_depth(sizes[i]);
-			c->poll = r->poll;
+	for (int i = 0; i < n; i++)
+		for (int po = 0; po < NR_PO; po++) {
+			if (wl == WL_LATENCY ? !r->opts.rt_po[po] :
+			    po != (int)one_way)
+				continue;
+			for (int m = 0; m < r->opts.nmechs; m++) {
+				struct cell *c;
+
+				if (r->ncells >= MAX_CELLS)
+					return;
+				c = &r->cells[r->ncells++];
+				memset(c, 0, sizeof(*c));
+				c->wl = wl;
+				c->pl = pl;
+				c->po = (enum polling)po;
+				c->mech = r->opts.mechs[m];
+				c->size = sizes[i];
+				c->nsenders = wl == WL_FANIN ?
+					      r->opts.fanin_senders : 1;
+				c->depth = bench_depth(sizes[i]);
+				c->poll = po == PO_ON ? r->poll : none;
+			}
 		}
 }
 
@@ -396,9 +416,11 @@ static void run_plan(struct run *r)
 			if (o->passes > 1)
 				snprintf(ps, sizeof(ps), "pass %u/%u ",
 					 pass + 1, o->passes);
-			progress(r, "%s[%d/%d] %s%s %s %s", ps, i + 1, ncells,
+			progress(r, "%s[%d/%d] %s%s%s %s %s", ps, i + 1, ncells,
 				 wl_names[c->wl],
 				 c->pl == PL_SAME ? " same-CPU" : "",
+				 c->wl != WL_LATENCY ? "" : c->po == PO_ON ?
+				 " polling" : " no-polling",
 				 fmt_size(c->size, sz, sizeof(sz)),
 				 c->mech->name);
 			run_cell(r, &t);
@@ -466,7 +488,7 @@ static int write_outputs(struct run *r, const char *dir)
 	}
 	fprintf(stderr, "fastipc bench: wrote results.csv, floors.csv, "
 		"results.json, %sreport.md in %s\n",
-		charts ? "throughput.png/.svg, latency.png/.svg, " : "", dir);
+		charts ? "charts (.png, .svg), " : "", dir);
 	return 0;
 }
 
@@ -490,11 +512,12 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 		{ "no-plot", no_argument, NULL, 'P' },
 		{ "no-raise", no_argument, NULL, 'R' },
 		{ "busy-poll", required_argument, NULL, 'B' },
+		{ "polling", required_argument, NULL, 'L' },
 		CLI_OPT_HELP,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *mode = "default", *mechs = "all", *sizes = NULL;
-	const char *workloads = "all", *cpus = NULL;
+	const char *workloads = "all", *cpus = NULL, *polling = "both";
 	uint64_t senders = 0, reps = 0, window = 0, timeout = 0, passes = 0;
 	struct run *r;
 	int c, rc;
@@ -582,6 +605,13 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 			r->opts.busy_poll_us = (int)us;
 			break;
 		}
+		case 'L':
+			polling = optarg;
+			if (strcmp(polling, "both") && strcmp(polling, "on") &&
+			    strcmp(polling, "off"))
+				return cli_usage(cmd, "--polling: both, on or "
+						 "off, not '%s'", polling);
+			break;
 		case 'h':
 			free(r);
 			return cli_help(cmd);
@@ -631,6 +661,11 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 	sysinfo_read(&r->sys);
 	r->poll = run_poll_rule(r);
 	rxpoll_calibrate();
+	/* With polling off (--busy-poll 0) both modes are the same. */
+	r->opts.rt_po[PO_ON] = strcmp(polling, "off") &&
+			       r->poll.mode != POLL_OFF;
+	r->opts.rt_po[PO_OFF] = strcmp(polling, "on") ||
+				r->poll.mode == POLL_OFF;
 	if (r->opts.raise_limits)
 		limits_raise(r);
 	if (r->opts.calibrate) {
@@ -699,10 +734,14 @@ const struct cli_cmd cmd_bench = {
 	"  -j, --json             JSON on stdout instead of tables\n"
 	"      --no-plot          no charts\n"
 	"      --no-raise         leave the system limits alone\n"
-	"      --busy-poll US     fastipc receivers poll an empty channel a\n"
-	"                         fixed US microseconds before sleeping (0:\n"
-	"                         they sleep at once, as the others do);\n"
-	"                         default: the module's adaptive poll\n"
+	"      --busy-poll US     every receiver polls an empty link a fixed\n"
+	"                         US microseconds before it blocks (fastipc's\n"
+	"                         in the kernel, the others in user space; 0:\n"
+	"                         none); default: the module's rule, adaptive\n"
+	"                         up to its busy_poll_us, for everyone\n"
+	"      --polling MODES    round trips with polling (on), without\n"
+	"                         (off: every receiver blocks at once), or\n"
+	"                         both (default), each compared like for like\n"
 	"  -h, --help             this help\n"
 	"\n"
 	"Exit status: 0 if every message was verified and nothing failed, 1\n"

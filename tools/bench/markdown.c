@@ -44,6 +44,14 @@ static const char method_text[] =
 "- **Round trips echo the full payload.** The server checks every byte "
 "of the request and writes a fresh full-size reply, which the client "
 "checks.\n"
+"- **The same polling.** fastipc's receivers poll an empty channel in "
+"the kernel before they sleep; so every receiver of a cell polls by the "
+"same rule with the same budget, each the way it is polled from user "
+"space (non-blocking receives tried again and again, a spin on a "
+"shared-memory ring's index), then blocks as usual. Round trips run "
+"twice and are compared like for like: with polling (every receiver) "
+"and without (every receiver blocks at once). Ratios and goals never "
+"compare a polling receiver with one that blocks.\n"
 "- **Fan-in.** Several senders, one receiver; mechanisms with one queue "
 "share it, the others (pipes above PIPE_BUF, sockets, shared-memory "
 "rings) get one per sender and the receiver waits on all of them "
@@ -99,13 +107,13 @@ static void md_head(FILE *f, const size_t *sizes, int n)
 }
 
 static void md_table(const struct run *r, FILE *f, enum workload wl,
-		     enum placement pl, const size_t *sizes, int n,
-		     bool msgs, const char *title)
+		     enum placement pl, enum polling po, const size_t *sizes,
+		     int n, bool msgs, const char *title)
 {
 	const struct cell **notes;
 	int nnotes = 0;
 
-	if (!n)
+	if (!n || (wl == WL_LATENCY && !r->opts.rt_po[po]))
 		return;
 	notes = calloc(MAX_CELLS, sizeof(*notes));
 	if (!notes)
@@ -118,7 +126,7 @@ static void md_table(const struct run *r, FILE *f, enum workload wl,
 		fprintf(f, "| %s%s%s |", mech->flags & MECH_FASTIPC ? "**" : "",
 			mech->name, mech->flags & MECH_FASTIPC ? "**" : "");
 		for (int i = 0; i < n; i++) {
-			const struct cell *c = find_cell(r, wl, pl, mech,
+			const struct cell *c = find_cell(r, wl, pl, po, mech,
 							 sizes[i]);
 
 			if (!c) {
@@ -143,7 +151,8 @@ static void md_table(const struct run *r, FILE *f, enum workload wl,
 	free(notes);
 }
 
-/* CPU time per round trip over the measured round trips, both processes. */
+/* CPU time per round trip over the measured round trips, both processes:
+ * with polling / without. */
 static void md_lat_cpu(const struct run *r, FILE *f, enum placement pl,
 		       const size_t *sizes, int n, const char *title)
 {
@@ -157,39 +166,45 @@ static void md_lat_cpu(const struct run *r, FILE *f, enum placement pl,
 		fprintf(f, "| %s%s%s |", mech->flags & MECH_FASTIPC ? "**" : "",
 			mech->name, mech->flags & MECH_FASTIPC ? "**" : "");
 		for (int i = 0; i < n; i++) {
-			const struct cell *c = find_cell(r, WL_LATENCY, pl,
-							 mech, sizes[i]);
+			for (int po = 0; po < NR_PO; po++) {
+				const struct cell *c;
 
-			if (!c || c->status != CELL_OK || !c->win_cpu_n)
-				fprintf(f, " - |");
-			else
-				fprintf(f, " %.1f |", cell_window_cpu_us(c));
+				c = find_cell(r, WL_LATENCY, pl,
+					      (enum polling)po, mech, sizes[i]);
+				if (!c || c->status != CELL_OK || !c->win_cpu_n)
+					fprintf(f, "%s-", po ? " / " : " ");
+				else
+					fprintf(f, "%s%.1f", po ? " / " : " ",
+						cell_window_cpu_us(c));
+			}
+			fprintf(f, " |");
 		}
 		fputc('\n', f);
 	}
 }
 
 static void md_ratio(const struct run *r, FILE *f, enum workload wl,
-		     enum placement pl, const size_t *sizes, int n,
-		     const char *title)
+		     enum placement pl, enum polling po, const size_t *sizes,
+		     int n, const char *title)
 {
 	const struct mech *modes[] = { &mech_fastipc_copy, &mech_fastipc_zc,
 				       &mech_fastipc_auto };
 	char sz[16];
 
-	if (!n)
+	if (!n || (wl == WL_LATENCY && !r->opts.rt_po[po]))
 		return;
 	fprintf(f, "\n### %s\n\n| size | best other | copy | zc | auto |\n"
 		   "|---|---|---:|---:|---:|\n", title);
 	for (int i = 0; i < n; i++) {
 		const struct mech *best = NULL;
 
-		ratio_to_best(r, wl, pl, &mech_fastipc_copy, sizes[i], &best);
+		ratio_to_best(r, wl, pl, po, &mech_fastipc_copy, sizes[i],
+			      &best);
 		fprintf(f, "| %s | %s |", fmt_size(sizes[i], sz, sizeof(sz)),
 			best ? best->name : "-");
 		for (int k = 0; k < 3; k++) {
-			double q = ratio_to_best(r, wl, pl, modes[k], sizes[i],
-						 NULL);
+			double q = ratio_to_best(r, wl, pl, po, modes[k],
+						 sizes[i], NULL);
 
 			if (q > 0)
 				fprintf(f, " %s%.2fx%s |", q >= 1 ? "**" : "",
@@ -207,7 +222,7 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 	const struct sysinfo *s = &r->sys;
 	const struct floors *fl = &r->floors;
 	struct goal g[NR_GOALS];
-	char t[200], sz[16];
+	char t[256], pt[80], sz[16];
 	FILE *f = fopen(path, "we");
 
 	if (!f)
@@ -238,14 +253,13 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 			   "such waits recently took.  fastipc's receivers with "
 			   "the module's busy poll, the others in user space "
 			   "(non-blocking receives, a ring spin).  What it costs "
-			   "is in the CPU time per round trip, below.  "
-			   "`--busy-poll 0` measures without it.\n", r->poll.us);
+			   "is in the CPU time per round trip, below.", r->poll.us);
 		break;
 	case POLL_FIXED:
 		fprintf(f, "\n> **Busy poll.** Every receiver polled an empty "
-			   "link for %u us before it blocked (`--busy-poll`): "
-			   "fastipc's in the kernel, the others in user "
-			   "space.\n", r->poll.us);
+			   "link for %u us before it blocked (`--busy-poll`), "
+			   "one-way receivers too: fastipc's in the kernel, the "
+			   "others in user space.", r->poll.us);
 		break;
 	case POLL_OFF:
 		fprintf(f, "\n> **Busy poll.** Off: every receiver blocked at "
@@ -254,6 +268,14 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 	case POLL_UNKNOWN:
 		break;
 	}
+	if (r->poll.mode == POLL_ADAPTIVE || r->poll.mode == POLL_FIXED)
+		fprintf(f, "  %s\n", o->rt_po[PO_ON] && o->rt_po[PO_OFF] ?
+			"Round trips ran twice, and each is compared like for "
+			"like: with polling, and with none (every receiver "
+			"blocked at once)." : o->rt_po[PO_ON] ?
+			"Round trips ran with polling only (`--polling on`)." :
+			"Round trips ran without polling only (`--polling "
+			"off`).");
 	if (s->emulated)
 		fprintf(f, "\n> **Software emulation.** These numbers come from "
 			   "a virtual machine without hardware acceleration: "
@@ -284,45 +306,71 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 			g[i].verdict == 0 ? "**not met**" : "not judged",
 			g[i].detail);
 
-	if (charts)
+	if (charts) {
 		fprintf(f, "\n## Charts\n\n![One-way throughput against "
-			   "message size](throughput.png)\n\n"
-			   "![Round trip against message size](latency.png)\n"
-			   "\n(SVG: [throughput.svg](throughput.svg), "
-			   "[latency.svg](latency.svg))\n");
+			   "message size](throughput.png)\n");
+		if (o->nlat && o->rt_po[PO_ON])
+			fprintf(f, "\n![Round trip against message size, "
+				   "every receiver polling](latency.png)\n");
+		if (o->nlat && o->rt_po[PO_OFF])
+			fprintf(f, "\n![Round trip against message size, no "
+				   "receiver polling](latency-nopoll.png)\n");
+		fprintf(f, "\n(SVG: [throughput.svg](throughput.svg)%s%s)\n",
+			o->nlat && o->rt_po[PO_ON] ?
+			", [latency.svg](latency.svg)" : "",
+			o->nlat && o->rt_po[PO_OFF] ?
+			", [latency-nopoll.svg](latency-nopoll.svg)" : "");
+	}
 
 	fprintf(f, "\n## Results\n\nThroughput in MB/s (10^6 bytes) unless "
 		   "said otherwise; `~` marks a spread over 25%% between "
 		   "windows.\n");
-	md_ratio(r, f, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput,
-		 "fastipc / best other mechanism, one-way throughput "
-		 "(shm-inplace, the ceiling, excluded)");
-	md_ratio(r, f, WL_LATENCY, PL_SEPARATE, o->lat_sizes, o->nlat,
-		 "fastipc / best other mechanism, round trip (their time / "
-		 "fastipc's)");
-	md_ratio(r, f, WL_FANIN, PL_SEPARATE, o->fanin_sizes, o->nfanin,
+	md_ratio(r, f, WL_THROUGHPUT, PL_SEPARATE, PO_ON, o->tput_sizes,
+		 o->ntput, "fastipc / best other mechanism, one-way "
+		 "throughput (shm-inplace, the ceiling, excluded)");
+	for (int po = 0; po < NR_PO; po++) {
+		po_title(r, (enum polling)po, pt, sizeof(pt));
+		snprintf(t, sizeof(t), "fastipc / best other mechanism, round "
+			 "trip, %s (their time / fastipc's)", pt);
+		md_ratio(r, f, WL_LATENCY, PL_SEPARATE, (enum polling)po,
+			 o->lat_sizes, o->nlat, t);
+	}
+	md_ratio(r, f, WL_FANIN, PL_SEPARATE, PO_ON, o->fanin_sizes, o->nfanin,
 		 "fastipc / best other mechanism, fan-in");
-	md_table(r, f, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput,
-		 false, "One-way throughput, MB/s, separate CPUs");
-	md_table(r, f, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput,
-		 true, "One-way throughput, thousands of messages/s");
-	md_table(r, f, WL_LATENCY, PL_SEPARATE, o->lat_sizes, o->nlat, false,
-		 "Round trip, median / p99, microseconds");
+	md_table(r, f, WL_THROUGHPUT, PL_SEPARATE, PO_ON, o->tput_sizes,
+		 o->ntput, false, "One-way throughput, MB/s, separate CPUs");
+	md_table(r, f, WL_THROUGHPUT, PL_SEPARATE, PO_ON, o->tput_sizes,
+		 o->ntput, true, "One-way throughput, thousands of "
+		 "messages/s");
+	for (int po = 0; po < NR_PO; po++) {
+		po_title(r, (enum polling)po, pt, sizeof(pt));
+		snprintf(t, sizeof(t), "Round trip, %s: median / p99, "
+			 "microseconds", pt);
+		md_table(r, f, WL_LATENCY, PL_SEPARATE, (enum polling)po,
+			 o->lat_sizes, o->nlat, false, t);
+	}
 	md_lat_cpu(r, f, PL_SEPARATE, o->lat_sizes, o->nlat,
-		   "CPU time per round trip, microseconds (both processes)");
+		   "CPU time per round trip, microseconds (both processes): "
+		   "polling / no polling");
 	snprintf(t, sizeof(t), "Fan-in, %u senders, MB/s", o->fanin_senders);
-	md_table(r, f, WL_FANIN, PL_SEPARATE, o->fanin_sizes, o->nfanin, false,
-		 t);
+	md_table(r, f, WL_FANIN, PL_SEPARATE, PO_ON, o->fanin_sizes, o->nfanin,
+		 false, t);
 	snprintf(t, sizeof(t), "Fan-in, %u senders, thousands of messages/s",
 		 o->fanin_senders);
-	md_table(r, f, WL_FANIN, PL_SEPARATE, o->fanin_sizes, o->nfanin, true,
-		 t);
-	md_table(r, f, WL_THROUGHPUT, PL_SAME, o->same_tput_sizes,
+	md_table(r, f, WL_FANIN, PL_SEPARATE, PO_ON, o->fanin_sizes, o->nfanin,
+		 true, t);
+	md_table(r, f, WL_THROUGHPUT, PL_SAME, PO_ON, o->same_tput_sizes,
 		 o->nsame_tput, false, "One-way throughput, MB/s, same CPU");
-	md_table(r, f, WL_LATENCY, PL_SAME, o->same_lat_sizes, o->nsame_lat,
-		 false, "Round trip, median / p99, microseconds, same CPU");
+	for (int po = 0; po < NR_PO; po++) {
+		po_title(r, (enum polling)po, pt, sizeof(pt));
+		snprintf(t, sizeof(t), "Round trip, %s: median / p99, "
+			 "microseconds, same CPU", pt);
+		md_table(r, f, WL_LATENCY, PL_SAME, (enum polling)po,
+			 o->same_lat_sizes, o->nsame_lat, false, t);
+	}
 	md_lat_cpu(r, f, PL_SAME, o->same_lat_sizes, o->nsame_lat,
-		   "CPU time per round trip, microseconds, same CPU");
+		   "CPU time per round trip, microseconds, same CPU: polling "
+		   "/ no polling");
 
 	if (fl->measured) {
 		fprintf(f, "\n## Floors\n\n- null system call: %.3f us\n"

@@ -15,17 +15,32 @@
 #define NOISY		0.25	/* spread above this is marked */
 
 const struct cell *find_cell(const struct run *r, enum workload wl,
-			     enum placement pl, const struct mech *m,
-			     size_t size)
+			     enum placement pl, enum polling po,
+			     const struct mech *m, size_t size)
 {
 	for (int i = 0; i < r->ncells; i++) {
 		const struct cell *c = &r->cells[i];
 
 		if (c->wl == wl && c->pl == pl && c->mech == m &&
-		    c->size == size)
+		    c->size == size && (wl != WL_LATENCY || c->po == po))
 			return c;
 	}
 	return NULL;
+}
+
+const char *po_title(const struct run *r, enum polling po, char *buf,
+		     size_t len)
+{
+	if (po == PO_OFF)
+		snprintf(buf, len, "no polling (every receiver blocks at "
+			 "once)");
+	else if (r->poll.mode == POLL_ADAPTIVE)
+		snprintf(buf, len, "polling (every receiver: adaptive, up to "
+			 "%u us)", r->poll.us);
+	else
+		snprintf(buf, len, "polling (every receiver: %u us)",
+			 r->poll.us);
+	return buf;
 }
 
 /* The better-is-higher value of a measured cell: rate, or 1/latency. */
@@ -39,10 +54,10 @@ static double goodness(const struct cell *c)
 }
 
 double ratio_to_best(const struct run *r, enum workload wl,
-		     enum placement pl, const struct mech *m, size_t size,
-		     const struct mech **bestp)
+		     enum placement pl, enum polling po, const struct mech *m,
+		     size_t size, const struct mech **bestp)
 {
-	const struct cell *mine = find_cell(r, wl, pl, m, size);
+	const struct cell *mine = find_cell(r, wl, pl, po, m, size);
 	const struct mech *best = NULL;
 	double bv = 0;
 
@@ -52,7 +67,7 @@ double ratio_to_best(const struct run *r, enum workload wl,
 
 		if (o->flags & (MECH_FASTIPC | MECH_CEILING))
 			continue;
-		v = goodness(find_cell(r, wl, pl, o, size));
+		v = goodness(find_cell(r, wl, pl, po, o, size));
 		if (v > bv) {
 			bv = v;
 			best = o;
@@ -151,8 +166,8 @@ static void table_tput(const struct run *r, FILE *f, enum workload wl,
 
 		fprintf(f, "%-16s", mech->name);
 		for (int i = 0; i < n; i++) {
-			const struct cell *c = find_cell(r, wl, pl, mech,
-							 sizes[i]);
+			const struct cell *c = find_cell(r, wl, pl, PO_ON,
+							 mech, sizes[i]);
 			char cellbuf[32];
 
 			if (!c) {
@@ -181,11 +196,12 @@ static void table_tput(const struct run *r, FILE *f, enum workload wl,
 }
 
 static void table_lat(const struct run *r, FILE *f, enum placement pl,
-		      const size_t *sizes, int n, const char *title)
+		      enum polling po, const size_t *sizes, int n,
+		      const char *title)
 {
 	struct notes *nt = calloc(1, sizeof(*nt));
 
-	if (!n || !nt) {
+	if (!n || !nt || !r->opts.rt_po[po]) {
 		free(nt);
 		return;
 	}
@@ -196,7 +212,7 @@ static void table_lat(const struct run *r, FILE *f, enum placement pl,
 
 		fprintf(f, "%-16s", mech->name);
 		for (int i = 0; i < n; i++) {
-			const struct cell *c = find_cell(r, WL_LATENCY, pl,
+			const struct cell *c = find_cell(r, WL_LATENCY, pl, po,
 							 mech, sizes[i]);
 			char a[16], b[16], cellbuf[40];
 
@@ -221,9 +237,9 @@ static void table_lat(const struct run *r, FILE *f, enum placement pl,
 }
 
 /*
- * CPU time per round trip: the user and system time of both processes
- * over the measured round trips (their CPU-time clocks), divided by the
- * round trips; what a poll costs shows here.
+ * CPU time per round trip, with polling / without: the user and system
+ * time of both processes over the measured round trips (their CPU-time
+ * clocks), divided by the round trips; what a poll costs shows here.
  */
 static void table_lat_cpu(const struct run *r, FILE *f, enum placement pl,
 			  const size_t *sizes, int n, const char *title)
@@ -231,29 +247,36 @@ static void table_lat_cpu(const struct run *r, FILE *f, enum placement pl,
 	if (!n)
 		return;
 	fprintf(f, "\n== %s ==\n", title);
-	size_header(f, sizes, n, 10);
+	size_header(f, sizes, n, 17);
 	for (int m = 0; m < r->opts.nmechs; m++) {
 		const struct mech *mech = r->opts.mechs[m];
 
 		fprintf(f, "%-16s", mech->name);
 		for (int i = 0; i < n; i++) {
-			const struct cell *c = find_cell(r, WL_LATENCY, pl,
-							 mech, sizes[i]);
-			char v[16];
+			char v[NR_PO][16], both[40];
 
-			if (!c || c->status != CELL_OK || !c->win_cpu_n)
-				fprintf(f, "%10s", "-");
-			else
-				fprintf(f, "%10s", num(cell_window_cpu_us(c), v,
-						       sizeof(v)));
+			for (int po = 0; po < NR_PO; po++) {
+				const struct cell *c;
+
+				c = find_cell(r, WL_LATENCY, pl,
+					      (enum polling)po, mech, sizes[i]);
+				if (!c || c->status != CELL_OK || !c->win_cpu_n)
+					snprintf(v[po], sizeof(v[po]), "-");
+				else
+					num(cell_window_cpu_us(c), v[po],
+					    sizeof(v[po]));
+			}
+			snprintf(both, sizeof(both), "%s / %s", v[PO_ON],
+				 v[PO_OFF]);
+			fprintf(f, "%17s", both);
 		}
 		fputc('\n', f);
 	}
 }
 
 static void table_ratio(const struct run *r, FILE *f, enum workload wl,
-			enum placement pl, const size_t *sizes, int n,
-			const char *title)
+			enum placement pl, enum polling po,
+			const size_t *sizes, int n, const char *title)
 {
 	const struct mech *modes[] = { &mech_fastipc_copy, &mech_fastipc_zc,
 				       &mech_fastipc_auto };
@@ -261,7 +284,7 @@ static void table_ratio(const struct run *r, FILE *f, enum workload wl,
 
 	for (int i = 0; i < r->opts.nmechs; i++)
 		any |= (r->opts.mechs[i]->flags & MECH_FASTIPC) != 0;
-	if (!n || !any)
+	if (!n || !any || (wl == WL_LATENCY && !r->opts.rt_po[po]))
 		return;
 	fprintf(f, "\n== %s ==\n", title);
 	fprintf(f, "%-9s %-16s %10s %9s %9s %9s %12s\n", "size",
@@ -272,10 +295,11 @@ static void table_ratio(const struct run *r, FILE *f, enum workload wl,
 		const struct cell *bc, *ceil;
 		char sz[16], v[16];
 
-		ratio_to_best(r, wl, pl, &mech_fastipc_copy, sizes[i], &best);
+		ratio_to_best(r, wl, pl, po, &mech_fastipc_copy, sizes[i],
+			      &best);
 		fprintf(f, "%-9s %-16s ", fmt_size(sizes[i], sz, sizeof(sz)),
 			best ? best->name : "-");
-		bc = best ? find_cell(r, wl, pl, best, sizes[i]) : NULL;
+		bc = best ? find_cell(r, wl, pl, po, best, sizes[i]) : NULL;
 		if (bc)
 			fprintf(f, "%10s", num(wl == WL_LATENCY ?
 					       bc->lat_med_us : bc->bps / 1e6,
@@ -283,7 +307,7 @@ static void table_ratio(const struct run *r, FILE *f, enum workload wl,
 		else
 			fprintf(f, "%10s", "-");
 		for (size_t k = 0; k < 3; k++) {
-			double q = ratio_to_best(r, wl, pl, modes[k],
+			double q = ratio_to_best(r, wl, pl, po, modes[k],
 						 sizes[i], NULL);
 
 			if (q > 0)
@@ -293,7 +317,7 @@ static void table_ratio(const struct run *r, FILE *f, enum workload wl,
 			fprintf(f, " %9s", v);
 		}
 		/* The ceiling against the same best rival, for scale. */
-		ceil = find_cell(r, wl, pl, &mech_shm_inplace, sizes[i]);
+		ceil = find_cell(r, wl, pl, po, &mech_shm_inplace, sizes[i]);
 		if (ceil && ceil->status == CELL_OK && bc) {
 			double q = goodness(ceil) / goodness(bc);
 
@@ -342,27 +366,35 @@ static void table_floors(const struct run *r, FILE *f)
 
 static void print_poll(const struct run *r, FILE *f)
 {
+	const bool *po = r->opts.rt_po;
+
 	switch (r->poll.mode) {
 	case POLL_ADAPTIVE:
 		fprintf(f, "BUSY POLL: every receiver polls an empty link by "
 			   "fastipc's default rule, adaptively, up to %u us, "
 			   "only in a receive that follows its own send (the "
-			   "round trips' turns): fastipc's in the kernel, the "
-			   "others in user space (poll.c); --busy-poll 0 turns "
-			   "it off.  CPU time per round trip shows what it "
-			   "costs.\n", r->poll.us);
+			   "round trips' turns; one-way receivers never poll): "
+			   "fastipc's in the kernel, the others in user space "
+			   "(poll.c).", r->poll.us);
 		break;
 	case POLL_FIXED:
 		fprintf(f, "BUSY POLL: every receiver polls an empty link %u us "
-			   "before it blocks (--busy-poll): fastipc's in the "
-			   "kernel, the others in user space.\n", r->poll.us);
+			   "before it blocks (--busy-poll), one-way receivers "
+			   "too: fastipc's in the kernel, the others in user "
+			   "space (poll.c).", r->poll.us);
 		break;
 	case POLL_OFF:
 		fprintf(f, "BUSY POLL: off: every receiver blocks at once.\n");
-		break;
+		return;
 	case POLL_UNKNOWN:
-		break;
+		return;
 	}
+	fprintf(f, "  %s\n", po[PO_ON] && po[PO_OFF] ?
+		"Round trips run twice, like for like: with polling, and "
+		"with none (every receiver blocks at once)." : po[PO_ON] ?
+		"Round trips run with polling only (--polling on)." :
+		"Round trips run without polling only (--polling off): "
+		"every receiver blocks at once.");
 }
 
 void report_tables(const struct run *r, FILE *f)
@@ -370,7 +402,7 @@ void report_tables(const struct run *r, FILE *f)
 	const struct opts *o = &r->opts;
 	const struct sysinfo *s = &r->sys;
 	struct goal g[NR_GOALS];
-	char t[160];
+	char t[256];
 
 	fprintf(f, "fastipc bench (%s run): %s, %d CPUs, %s, %s\n", o->mode,
 		s->cpu_model, s->cpus_online, s->kernel, s->virt);
@@ -423,16 +455,31 @@ void report_tables(const struct run *r, FILE *f)
 	table_tput(r, f, WL_THROUGHPUT, PL_SAME, o->same_tput_sizes,
 		   o->nsame_tput, U_MBPS, "One-way throughput, MB/s, sender "
 		   "and receiver on the same CPU");
-	table_lat(r, f, PL_SEPARATE, o->lat_sizes, o->nlat,
-		  "Round trip, full payload both ways, median / p99 in us "
-		  "(separate CPUs)");
+	for (int po = 0; po < NR_PO; po++) {
+		char pt[80];
+
+		po_title(r, (enum polling)po, pt, sizeof(pt));
+		snprintf(t, sizeof(t), "Round trip, full payload both ways, "
+			 "%s: median / p99 in us (separate CPUs)", pt);
+		table_lat(r, f, PL_SEPARATE, (enum polling)po, o->lat_sizes,
+			  o->nlat, t);
+	}
 	table_lat_cpu(r, f, PL_SEPARATE, o->lat_sizes, o->nlat,
-		      "CPU time per round trip, us (both processes, the "
-		      "measured round trips; separate CPUs)");
-	table_lat(r, f, PL_SAME, o->same_lat_sizes, o->nsame_lat,
-		  "Round trip, median / p99 in us, same CPU");
+		      "CPU time per round trip, us, polling / no polling "
+		      "(both processes, the measured round trips; separate "
+		      "CPUs)");
+	for (int po = 0; po < NR_PO; po++) {
+		char pt[80];
+
+		po_title(r, (enum polling)po, pt, sizeof(pt));
+		snprintf(t, sizeof(t), "Round trip, %s: median / p99 in us, "
+			 "same CPU", pt);
+		table_lat(r, f, PL_SAME, (enum polling)po, o->same_lat_sizes,
+			  o->nsame_lat, t);
+	}
 	table_lat_cpu(r, f, PL_SAME, o->same_lat_sizes, o->nsame_lat,
-		      "CPU time per round trip, us, same CPU");
+		      "CPU time per round trip, us, polling / no polling, "
+		      "same CPU");
 	snprintf(t, sizeof(t), "Fan-in, %u senders -> 1 receiver, MB/s",
 		 o->fanin_senders);
 	table_tput(r, f, WL_FANIN, PL_SEPARATE, o->fanin_sizes, o->nfanin,
@@ -442,15 +489,32 @@ void report_tables(const struct run *r, FILE *f)
 	table_tput(r, f, WL_FANIN, PL_SEPARATE, o->fanin_sizes, o->nfanin,
 		   U_KMPS, t);
 
-	table_ratio(r, f, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput,
-		    "fastipc vs the best other mechanism: one-way throughput");
-	table_ratio(r, f, WL_LATENCY, PL_SEPARATE, o->lat_sizes, o->nlat,
-		    "fastipc vs the best other mechanism: round trip");
-	table_ratio(r, f, WL_FANIN, PL_SEPARATE, o->fanin_sizes, o->nfanin,
-		    "fastipc vs the best other mechanism: fan-in");
-	table_ratio(r, f, WL_THROUGHPUT, PL_SAME, o->same_tput_sizes,
+	table_ratio(r, f, WL_THROUGHPUT, PL_SEPARATE, PO_ON, o->tput_sizes,
+		    o->ntput, "fastipc vs the best other mechanism: one-way "
+		    "throughput");
+	for (int po = 0; po < NR_PO; po++) {
+		char pt[80];
+
+		po_title(r, (enum polling)po, pt, sizeof(pt));
+		snprintf(t, sizeof(t), "fastipc vs the best other mechanism: "
+			 "round trip, %s", pt);
+		table_ratio(r, f, WL_LATENCY, PL_SEPARATE, (enum polling)po,
+			    o->lat_sizes, o->nlat, t);
+	}
+	table_ratio(r, f, WL_FANIN, PL_SEPARATE, PO_ON, o->fanin_sizes,
+		    o->nfanin, "fastipc vs the best other mechanism: fan-in");
+	table_ratio(r, f, WL_THROUGHPUT, PL_SAME, PO_ON, o->same_tput_sizes,
 		    o->nsame_tput, "fastipc vs the best other mechanism: "
 		    "one-way throughput, same CPU");
+	for (int po = 0; po < NR_PO; po++) {
+		char pt[80];
+
+		po_title(r, (enum polling)po, pt, sizeof(pt));
+		snprintf(t, sizeof(t), "fastipc vs the best other mechanism: "
+			 "round trip, %s, same CPU", pt);
+		table_ratio(r, f, WL_LATENCY, PL_SAME, (enum polling)po,
+			    o->same_lat_sizes, o->nsame_lat, t);
+	}
 
 	goals_judge(r, g);
 	fprintf(f, "\n== Goals (Documentation/benchmarks.md) ==\n");
@@ -495,7 +559,8 @@ int report_csv(const struct run *r, const char *dir)
 		   "rtt_median_us,rtt_p99_us,rtt_min_us,samples,messages,"
 		   "verified,cpu_us_per_msg,sys_us_per_msg,wall_s,"
 		   "window_cpu_us_per_msg,round_trips,cpu_us_per_rtt,"
-		   "sys_us_per_rtt,window_cpu_us_per_rtt,buffers,warmup\n");
+		   "sys_us_per_rtt,window_cpu_us_per_rtt,buffers,warmup,"
+		   "polling,poll_mode,poll_us\n");
 	for (int i = 0; i < r->ncells; i++) {
 		const struct cell *c = &r->cells[i];
 		bool ok = c->status == CELL_OK, lat = c->wl == WL_LATENCY;
@@ -536,7 +601,9 @@ int report_csv(const struct run *r, const char *dir)
 		fprintf(f, ",%u,", c->buffers);
 		if (c->status == CELL_OK)
 			fprintf(f, "%llu", (unsigned long long)c->warmup);
-		fputc('\n', f);
+		/* How every receiver of the cell polled. */
+		fprintf(f, ",%s,%s,%u\n", po_names[c->po],
+			poll_mode_names[c->poll.mode], c->poll.us);
 	}
 	if (fclose(f))
 		return -errno;
@@ -620,6 +687,10 @@ static void json_cell(FILE *f, const struct cell *c)
 	js(f, pl_names[c->pl]);
 	fprintf(f, ",\"mechanism\":");
 	js(f, c->mech->name);
+	/* How this cell's receivers polled (poll.c): fastipc's in the
+	 * kernel, every other one in user space, by the same rule. */
+	fprintf(f, ",\"polling\":\"%s\",\"poll\":{\"mode\":\"%s\",\"us\":%u}",
+		po_names[c->po], poll_mode_names[c->poll.mode], c->poll.us);
 	/* The warm-up rule's inputs and what the warm-up was (the fewest
 	 * of any pass): at least 2 x buffers messages or round trips. */
 	fprintf(f, ",\"size\":%zu,\"senders\":%u,\"depth\":%u,"
@@ -736,12 +807,16 @@ int report_json(const struct run *r, FILE *f)
 		   "\"window_min_msgs\":%u,\"latency_ms\":%.0f,"
 		   "\"latency_min_samples\":%u,\"fanin_senders\":%u,"
 		   "\"busy_poll\":{\"mode\":\"%s\",\"us\":%u},"
+		   "\"round_trip_polling\":[%s%s%s],"
 		   "\"throughput_sizes\":", o->cpu_a, o->cpu_b, o->passes,
 		o->reps,
 		(double)o->win_ns / NSEC_PER_MSEC,
 		(double)o->warm_ns / NSEC_PER_MSEC, o->win_min_msgs,
 		(double)o->lat_ns / NSEC_PER_MSEC, o->lat_min_samples,
-		o->fanin_senders, poll_mode_names[r->poll.mode], r->poll.us);
+		o->fanin_senders, poll_mode_names[r->poll.mode], r->poll.us,
+		o->rt_po[PO_ON] ? "\"on\"" : "",
+		o->rt_po[PO_ON] && o->rt_po[PO_OFF] ? "," : "",
+		o->rt_po[PO_OFF] ? "\"off\"" : "");
 	json_sizes(f, o->tput_sizes, o->ntput);
 	fprintf(f, ",\"latency_sizes\":");
 	json_sizes(f, o->lat_sizes, o->nlat);
@@ -853,13 +928,14 @@ int report_json(const struct run *r, FILE *f)
 
 		if (!(c->mech->flags & MECH_FASTIPC))
 			continue;
-		q = ratio_to_best(r, c->wl, c->pl, c->mech, c->size, &best);
+		q = ratio_to_best(r, c->wl, c->pl, c->po, c->mech, c->size,
+				  &best);
 		fprintf(f, "%s\n      {\"workload\":", any ? "," : "");
 		any = true;
 		js(f, wl_names[c->wl]);
 		fprintf(f, ",\"placement\":");
 		js(f, pl_names[c->pl]);
-		fprintf(f, ",\"mode\":");
+		fprintf(f, ",\"polling\":\"%s\",\"mode\":", po_names[c->po]);
 		js(f, c->mech->name);
 		fprintf(f, ",\"size\":%zu,\"best_other\":", c->size);
 		js(f, best ? best->name : "");
