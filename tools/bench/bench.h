@@ -20,6 +20,8 @@
  *               memcpy, produce+consume, map+unmap
  *   calibrate.c the copy/zero-copy crossover and the module's threshold
  *   sysinfo.c   the machine description (CPU, kernel, VM or bare metal)
+ *   rounds.c    claims from repeated runs: each round's view, ratios
+ *               with their range over the rounds
  *   report.c    tables on stdout, CSV, JSON; goals.c the goal verdicts;
  *   plot.c      gnuplot charts; markdown.c the Markdown report
  *
@@ -48,6 +50,7 @@
 #define MAX_WINDOWS	32
 #define MAX_SIZES	32
 #define MAX_CELLS	1024
+#define MAX_ROUNDS	8
 
 /* create() of a mechanism: it cannot carry this message (l->why says why). */
 #define BENCH_NA	1
@@ -388,8 +391,8 @@ struct opts {
 	/* Measurement windows. */
 	int64_t warm_ns;		/* warm-up before the first window */
 	int64_t win_ns;			/* each window at least this long */
-	unsigned int reps;		/* windows (repetitions) per pass */
-	unsigned int passes;		/* the whole plan, this many times */
+	unsigned int reps;		/* windows (repetitions) per round */
+	unsigned int rounds;		/* the whole plan, this many times */
 	unsigned int win_min_msgs;	/* and at least this many messages */
 	unsigned int lat_min_samples;
 	unsigned int lat_max_samples;
@@ -421,8 +424,10 @@ struct cell {
 	char why[WHY_LEN];
 
 	/* Throughput and fan-in: one value per window (repetition), every
-	 * pass; the medians are those of the best pass. */
-	unsigned int passes;		/* passes measured */
+	 * round; the medians are those of the best round. */
+	unsigned int rounds;		/* rounds measured */
+	bool reused;			/* a round's copy of round 1's cell
+					 * (too slow to repeat) */
 	unsigned int nwin;
 	double win_mps[MAX_WINDOWS];	/* messages per second */
 	double mps, bps, spread;	/* medians over windows; spread */
@@ -438,7 +443,7 @@ struct cell {
 					 * each is two messages */
 	uint64_t warmup;		/* messages received (one-way) or round
 					 * trips before the first window; the
-					 * fewest of any pass */
+					 * fewest of any round */
 	double cpu_us;			/* user+system of every process */
 	double sys_us;
 	double wall_s;
@@ -478,8 +483,9 @@ static inline double cell_window_cpu_us(const struct cell *c)
 
 struct floors {
 	double null_syscall_ns;
-	double futex_rt_us[NR_PL];	/* median round trip */
+	double futex_rt_us[NR_PL];	/* median round trip, best round */
 	double futex_rt_p99_us[NR_PL];
+	double futex_round_us[MAX_ROUNDS][NR_PL];	/* each round's */
 	/* Per message size (the union of every size list): */
 	int nsizes;
 	size_t sizes[MAX_SIZES * 2];
@@ -532,7 +538,8 @@ struct run {
 	struct calibration cal;
 	struct limit_change limits[32];
 	int nlimits;
-	struct cell *cells;
+	struct cell *cells;		/* each cell's best round: the tables */
+	struct cell *round_cells[MAX_ROUNDS];	/* each round's own */
 	int ncells;
 	int64_t started_ns;
 	double elapsed_s;
@@ -545,7 +552,8 @@ int64_t cell_estimate(const struct opts *o, const struct cell *c);
 
 /* floors.c */
 void measure_floors(struct run *r);
-void measure_futex_floor(struct run *r, enum placement pl);
+void measure_futex_floor(struct run *r, enum placement pl,
+			 unsigned int round);
 int floor_index(const struct floors *f, size_t size);	/* or -1 */
 
 /* limits.c */
@@ -579,8 +587,11 @@ int report_json(const struct run *r, FILE *f);
 struct goal {
 	const char *name;
 	const char *statement;
-	int verdict;			/* 1 met, 0 not met, -1 not judged */
-	char detail[1024];
+	int verdict;			/* 1 met (in every round), 0 not met,
+					 * -1 not judged */
+	unsigned int rounds;		/* rounds judged */
+	unsigned int rounds_met;	/* rounds in which it held */
+	char detail[2048];
 };
 #define NR_GOALS	4
 void goals_judge(const struct run *r, struct goal g[NR_GOALS]);
@@ -588,6 +599,24 @@ void goals_judge(const struct run *r, struct goal g[NR_GOALS]);
 double ratio_to_best(const struct run *r, enum workload wl,
 		     enum placement pl, enum polling po, const struct mech *m,
 		     size_t size, const struct mech **best);
+
+/* rounds.c: a value in every round, and the run as one round saw it. */
+struct span {
+	unsigned int n;
+	double v[MAX_ROUNDS];
+};
+void span_add(struct span *s, double v);
+double span_median(const struct span *s);
+double span_min(const struct span *s);
+double span_max(const struct span *s);
+/* "1.41x", or over several rounds "1.41x (1.30-1.52)": median (range). */
+const char *fmt_ratio_span(const struct span *s, char *buf, size_t len);
+/* @r with round @k's cells and floor. */
+void round_view(const struct run *r, unsigned int k, struct run *view);
+/* ratio_to_best() in every round; false if a round has no ratio. */
+bool ratio_span(const struct run *r, enum workload wl, enum placement pl,
+		enum polling po, const struct mech *m, size_t size,
+		struct span *s);
 
 /* plot.c, markdown.c */
 int plot_charts(const struct run *r, const char *dir, char *why, size_t len);

@@ -42,7 +42,7 @@ const struct mech *const all_mechs[] = {
 
 #define SZ(...)	{ __VA_ARGS__ }
 
-#define SLOW_CELL_S	8.0	/* seconds: a slower cell runs in one pass */
+#define SLOW_CELL_S	8.0	/* seconds: a slower cell runs in one round */
 
 static const size_t tput_default[] = SZ(64, 512, 4 * KiB, 16 * KiB,
 	64 * KiB, 256 * KiB, MiB, 4 * MiB, 16 * MiB, 64 * MiB);
@@ -79,7 +79,7 @@ static void set_mode(struct opts *o, const char *mode)
 		o->warm_ns = 10 * NSEC_PER_MSEC;
 		o->win_ns = 20 * NSEC_PER_MSEC;
 		o->reps = 2;
-		o->passes = 1;
+		o->rounds = 1;
 		o->win_min_msgs = 2;
 		o->lat_ns = 20 * NSEC_PER_MSEC;
 		o->lat_min_samples = 20;
@@ -94,7 +94,7 @@ static void set_mode(struct opts *o, const char *mode)
 	o->warm_ns = 50 * NSEC_PER_MSEC;
 	o->win_ns = 100 * NSEC_PER_MSEC;
 	o->reps = 3;
-	o->passes = 2;
+	o->rounds = 3;
 	o->win_min_msgs = 4;
 	o->lat_ns = 200 * NSEC_PER_MSEC;
 	o->lat_min_samples = 100;
@@ -106,7 +106,7 @@ static void set_mode(struct opts *o, const char *mode)
 		o->warm_ns = 200 * NSEC_PER_MSEC;
 		o->win_ns = 300 * NSEC_PER_MSEC;
 		o->reps = 5;
-		o->passes = 3;
+		o->rounds = 3;
 		o->win_min_msgs = 8;
 		o->lat_ns = NSEC_PER_SEC;
 		o->lat_min_samples = 1000;
@@ -323,12 +323,13 @@ static void plan_add(struct run *r, enum workload wl, enum placement pl,
 }
 
 /*
- * Fold pass @t into cell @c.  A shared host only ever slows a
- * measurement down, so the better pass's medians are kept; the windows of
- * every pass are kept too, and the spread is over all of them, so a
- * disturbed pass shows.  An error in any pass is an error.
+ * Fold round @t into cell @c, for the tables.  A shared host only ever
+ * slows a measurement down, so the better round's medians are kept; the
+ * windows of every round are kept too, and the spread is over all of
+ * them, so a disturbed round shows.  An error in any round is an error.
+ * (Ratios and goals use each round's own cells: rounds.c.)
  */
-static void merge_pass(struct cell *c, const struct cell *t)
+static void merge_round(struct cell *c, const struct cell *t)
 {
 	double all[MAX_WINDOWS];
 	unsigned int n = 0;
@@ -349,7 +350,7 @@ static void merge_pass(struct cell *c, const struct cell *t)
 	c->messages += t->messages;
 	c->verified += t->verified;
 	c->wall_s += t->wall_s;
-	c->passes++;
+	c->rounds++;
 	if (c->wl == WL_LATENCY) {
 		double lo = c->lat_med_us < t->lat_med_us ? c->lat_med_us :
 			    t->lat_med_us;
@@ -382,9 +383,10 @@ static void merge_pass(struct cell *c, const struct cell *t)
 	c->spread = spread(all, n);
 }
 
-static void run_plan(struct run *r)
+static int run_plan(struct run *r)
 {
 	const struct opts *o = &r->opts;
+	struct cell *plan;
 	int ncells;
 
 	plan_add(r, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput);
@@ -393,29 +395,46 @@ static void run_plan(struct run *r)
 	plan_add(r, WL_THROUGHPUT, PL_SAME, o->same_tput_sizes, o->nsame_tput);
 	plan_add(r, WL_LATENCY, PL_SAME, o->same_lat_sizes, o->nsame_lat);
 	ncells = r->ncells;
+	plan = malloc((size_t)(ncells ? ncells : 1) * sizeof(*plan));
+	if (!plan)
+		return -ENOMEM;
+	memcpy(plan, r->cells, (size_t)ncells * sizeof(*plan));
+	for (unsigned int k = 0; k < o->rounds; k++) {
+		r->round_cells[k] = calloc((size_t)(ncells ? ncells : 1),
+					   sizeof(struct cell));
+		if (!r->round_cells[k]) {
+			free(plan);
+			return -ENOMEM;
+		}
+	}
 
-	/* Each pass runs the whole plan: passes are minutes apart, so a
+	/* Each round runs the whole plan: rounds are minutes apart, so a
 	 * disturbance of the host rarely hits the same cell twice.  A cell
-	 * that took more than SLOW_CELL_S in its first pass is not repeated
-	 * (in the VM, cma and vmsplice at 64 MiB take 20 s and more). */
-	for (unsigned int pass = 0; pass < o->passes; pass++) {
+	 * that took more than SLOW_CELL_S in the first round is not
+	 * repeated: later rounds reuse it (in the VM, cma and vmsplice at
+	 * 64 MiB take 20 s and more). */
+	for (unsigned int k = 0; k < o->rounds; k++) {
 		for (int i = 0; i < ncells; i++) {
-			struct cell *c = &r->cells[i], t = *c;
+			struct cell *c = &r->cells[i], t = plan[i];
+			const struct cell *first = &r->round_cells[0][i];
 			char sz[16], ps[40] = "";
 
-			if (pass && c->status != CELL_ERROR &&
-			    c->wall_s > SLOW_CELL_S)
+			if (k && first->status != CELL_ERROR &&
+			    first->wall_s > SLOW_CELL_S) {
+				r->round_cells[k][i] = *first;
+				r->round_cells[k][i].reused = true;
 				continue;
+			}
 
 			/* The hand-off floor, right before the round trips. */
 			if (o->do_floors && c->wl == WL_LATENCY &&
 			    (i == 0 || r->cells[i - 1].wl != WL_LATENCY ||
 			     r->cells[i - 1].pl != c->pl))
-				measure_futex_floor(r, c->pl);
+				measure_futex_floor(r, c->pl, k);
 
-			if (o->passes > 1)
-				snprintf(ps, sizeof(ps), "pass %u/%u ",
-					 pass + 1, o->passes);
+			if (o->rounds > 1)
+				snprintf(ps, sizeof(ps), "round %u/%u ", k + 1,
+					 o->rounds);
 			progress(r, "%s[%d/%d] %s%s%s %s %s", ps, i + 1, ncells,
 				 wl_names[c->wl],
 				 c->pl == PL_SAME ? " same-CPU" : "",
@@ -424,7 +443,7 @@ static void run_plan(struct run *r)
 				 fmt_size(c->size, sz, sizeof(sz)),
 				 c->mech->name);
 			run_cell(r, &t);
-			t.passes = 1;
+			t.rounds = 1;
 			if (t.status == CELL_ERROR) {
 				progress_done();
 				fprintf(stderr, "fastipc bench: %s %s %s: %s\n",
@@ -432,12 +451,15 @@ static void run_plan(struct run *r)
 					fmt_size(c->size, sz, sizeof(sz)),
 					t.why);
 			}
-			if (pass == 0)
+			r->round_cells[k][i] = t;
+			if (k == 0)
 				*c = t;
 			else
-				merge_pass(c, &t);
+				merge_round(c, &t);
 		}
 	}
+	free(plan);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -503,7 +525,8 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 		{ "workloads", required_argument, NULL, 'w' },
 		{ "senders", required_argument, NULL, 'n' },
 		{ "reps", required_argument, NULL, 'r' },
-		{ "passes", required_argument, NULL, 'p' },
+		{ "rounds", required_argument, NULL, 'p' },
+		{ "passes", required_argument, NULL, 'p' },	/* old name */
 		{ "window", required_argument, NULL, 'W' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -518,7 +541,7 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 	};
 	const char *mode = "default", *mechs = "all", *sizes = NULL;
 	const char *workloads = "all", *cpus = NULL, *polling = "both";
-	uint64_t senders = 0, reps = 0, window = 0, timeout = 0, passes = 0;
+	uint64_t senders = 0, reps = 0, window = 0, timeout = 0, rounds = 0;
 	struct run *r;
 	int c, rc;
 
@@ -565,11 +588,11 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 				return cli_usage(cmd, "--reps: at least 1");
 			break;
 		case 'p':
-			if (!cli_parse_u64(cmd, "--passes", optarg, 8,
-					   &passes))
+			if (!cli_parse_u64(cmd, "--rounds", optarg, MAX_ROUNDS,
+					   &rounds))
 				return EXIT_USAGE;
-			if (!passes)
-				return cli_usage(cmd, "--passes: at least 1");
+			if (!rounds)
+				return cli_usage(cmd, "--rounds: at least 1");
 			break;
 		case 'W':
 			if (!cli_parse_u64(cmd, "--window", optarg, 600000,
@@ -632,10 +655,10 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 		r->opts.fanin_senders = (unsigned int)senders;
 	if (reps)
 		r->opts.reps = (unsigned int)reps;
-	if (passes)
-		r->opts.passes = (unsigned int)passes;
-	if (r->opts.reps * r->opts.passes > MAX_WINDOWS)
-		return cli_usage(cmd, "--reps x --passes: at most %d windows",
+	if (rounds)
+		r->opts.rounds = (unsigned int)rounds;
+	if (r->opts.reps * r->opts.rounds > MAX_WINDOWS)
+		return cli_usage(cmd, "--reps x --rounds: at most %d windows",
 				 MAX_WINDOWS);
 	if (window)
 		r->opts.win_ns = (int64_t)window * NSEC_PER_MSEC;
@@ -674,7 +697,10 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 	}
 	if (r->opts.do_floors)
 		measure_floors(r);
-	run_plan(r);
+	if (run_plan(r)) {
+		limits_restore(r);
+		return cli_fail("bench", NULL, -ENOMEM);
+	}
 	r->elapsed_s = (double)(now_ns() - r->started_ns) / NSEC_PER_SEC;
 	limits_restore(r);
 	progress_done();
@@ -688,6 +714,8 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 	if (r->opts.out && write_outputs(r, r->opts.out))
 		rc = EXIT_FAIL;
 	free(r->cells);
+	for (unsigned int k = 0; k < MAX_ROUNDS; k++)
+		free(r->round_cells[k]);
 	free(r);
 	return rc;
 }
@@ -723,9 +751,13 @@ const struct cli_cmd cmd_bench = {
 	"  -w, --workloads LIST   throughput latency fanin same-cpu floors,\n"
 	"                         all (default) or none\n"
 	"  -n, --senders N        fan-in senders (default 4)\n"
-	"  -r, --reps N           windows (repetitions) per measurement and pass\n"
-	"  -p, --passes N         run the whole plan N times; keep each\n"
-	"                         measurement's best pass (default 2)\n"
+	"  -r, --reps N           windows (repetitions) per measurement and round\n"
+	"  -p, --rounds N         run the whole plan N times, one round after\n"
+	"                         the other (default 3, --quick 1): tables show\n"
+	"                         each measurement's best round, ratios their\n"
+	"                         median and range over the rounds, and a goal\n"
+	"                         is met only if it holds in every round\n"
+	"                         (--passes N: the same)\n"
 	"      --window MS        minimum window length\n"
 	"  -c, --cpus A,B         receiver on CPU A, senders on CPU B\n"
 	"  -t, --timeout SECS     give up on one measurement after SECS\n"

@@ -34,11 +34,14 @@ static const char method_text[] =
 "pages, and buffers that circulate, such as a zero-copy sender's page "
 "pool, reach their steady number), the receiver measures "
 "consecutive windows (each at least a minimum time and number of "
-"messages). The whole plan runs in several passes, minutes apart; each "
-"measurement reports the median window of its best pass (a shared host "
-"only ever slows a measurement down) and the spread over the windows of "
-"every pass ((max - min) / median). Round trips are timed one by one: "
-"median and p99 of the best pass.\n"
+"messages). Round trips are timed one by one: median and p99.\n"
+"- **Claims from repeated runs.** The whole plan runs in several rounds, "
+"one after the other, minutes apart. A table of values shows each "
+"measurement's best round (a shared host only ever slows a measurement "
+"down) and marks the spread over the windows of every round ((max - "
+"min) / median). A ratio is taken in every round from that round's "
+"cells alone and shown as its median over the rounds with its range "
+"(min-max); a goal is met only if it holds in every round.\n"
 "- **Pinned.** The receiver runs on one CPU, the senders on another; the "
 "same-CPU variant puts them all on one CPU.\n"
 "- **Round trips echo the full payload.** The server checks every byte "
@@ -189,12 +192,17 @@ static void md_ratio(const struct run *r, FILE *f, enum workload wl,
 {
 	const struct mech *modes[] = { &mech_fastipc_copy, &mech_fastipc_zc,
 				       &mech_fastipc_auto };
-	char sz[16];
+	char sz[16], v[48];
 
 	if (!n || (wl == WL_LATENCY && !r->opts.rt_po[po]))
 		return;
-	fprintf(f, "\n### %s\n\n| size | best other | copy | zc | auto |\n"
-		   "|---|---|---:|---:|---:|\n", title);
+	fprintf(f, "\n### %s\n\n", title);
+	if (r->opts.rounds > 1)
+		fprintf(f, "Each ratio is taken in every round: the median over "
+			   "the %u rounds (min-max), in bold where it is above "
+			   "1 in every round.\n\n", r->opts.rounds);
+	fprintf(f, "| size | best other | copy | zc | auto |\n"
+		   "|---|---|---:|---:|---:|\n");
 	for (int i = 0; i < n; i++) {
 		const struct mech *best = NULL;
 
@@ -203,14 +211,14 @@ static void md_ratio(const struct run *r, FILE *f, enum workload wl,
 		fprintf(f, "| %s | %s |", fmt_size(sizes[i], sz, sizeof(sz)),
 			best ? best->name : "-");
 		for (int k = 0; k < 3; k++) {
-			double q = ratio_to_best(r, wl, pl, po, modes[k],
-						 sizes[i], NULL);
+			struct span q;
+			bool win;
 
-			if (q > 0)
-				fprintf(f, " %s%.2fx%s |", q >= 1 ? "**" : "",
-					q, q >= 1 ? "**" : "");
-			else
-				fprintf(f, " - |");
+			ratio_span(r, wl, pl, po, modes[k], sizes[i], &q);
+			win = q.n && span_min(&q) >= 1;
+			fprintf(f, " %s%s%s |", win ? "**" : "",
+				fmt_ratio_span(&q, v, sizeof(v)),
+				win ? "**" : "");
 		}
 		fputc('\n', f);
 	}
@@ -233,14 +241,16 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 		   "| memory | %lu MiB (%lu MiB available at the start) |\n"
 		   "| fastipc module | %s, zc_threshold %lu |\n"
 		   "| placement | receiver on CPU %d, senders on CPU %d |\n"
-		   "| windows | %u passes of %u windows of at least %.0f ms "
+		   "| windows | %u round%s of %u windows of at least %.0f ms "
 		   "and %u messages, after %.0f ms and 2 x (depth + 1) "
-		   "messages (round trips: round trips) of warm-up; the best "
-		   "pass's median |\n| duration | %.0f s |\n",
+		   "messages (round trips: round trips) of warm-up; values: "
+		   "the best round's median; ratios and goals: every round |"
+		   "\n| duration | %.0f s |\n",
 		s->cpu_model, s->cpus_online, s->kernel, s->virt,
 		s->mem_total_kb / 1024, s->mem_avail_kb / 1024,
 		s->fastipc_version[0] ? s->fastipc_version : "not loaded",
-		s->zc_threshold, o->cpu_a, o->cpu_b, o->passes, o->reps,
+		s->zc_threshold, o->cpu_a, o->cpu_b, o->rounds,
+		o->rounds == 1 ? "" : "s", o->reps,
 		(double)o->win_ns / NSEC_PER_MSEC, o->win_min_msgs,
 		(double)o->warm_ns / NSEC_PER_MSEC, r->elapsed_s);
 	switch (r->poll.mode) {

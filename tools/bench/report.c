@@ -281,19 +281,20 @@ static void table_ratio(const struct run *r, FILE *f, enum workload wl,
 	const struct mech *modes[] = { &mech_fastipc_copy, &mech_fastipc_zc,
 				       &mech_fastipc_auto };
 	bool any = false;
+	int w = r->opts.rounds > 1 ? 18 : 9;
 
 	for (int i = 0; i < r->opts.nmechs; i++)
 		any |= (r->opts.mechs[i]->flags & MECH_FASTIPC) != 0;
 	if (!n || !any || (wl == WL_LATENCY && !r->opts.rt_po[po]))
 		return;
 	fprintf(f, "\n== %s ==\n", title);
-	fprintf(f, "%-9s %-16s %10s %9s %9s %9s %12s\n", "size",
+	fprintf(f, "%-9s %-16s %10s %*s %*s %*s %12s\n", "size",
 		"best other", wl == WL_LATENCY ? "its us" : "its MB/s",
-		"copy", "zc", "auto", "shm-inplace");
+		w, "copy", w, "zc", w, "auto", "shm-inplace");
 	for (int i = 0; i < n; i++) {
 		const struct mech *best = NULL;
 		const struct cell *bc, *ceil;
-		char sz[16], v[16];
+		char sz[16], v[40];
 
 		ratio_to_best(r, wl, pl, po, &mech_fastipc_copy, sizes[i],
 			      &best);
@@ -307,14 +308,10 @@ static void table_ratio(const struct run *r, FILE *f, enum workload wl,
 		else
 			fprintf(f, "%10s", "-");
 		for (size_t k = 0; k < 3; k++) {
-			double q = ratio_to_best(r, wl, pl, po, modes[k],
-						 sizes[i], NULL);
+			struct span q;
 
-			if (q > 0)
-				snprintf(v, sizeof(v), "%.2fx", q);
-			else
-				snprintf(v, sizeof(v), "-");
-			fprintf(f, " %9s", v);
+			ratio_span(r, wl, pl, po, modes[k], sizes[i], &q);
+			fprintf(f, " %*s", w, fmt_ratio_span(&q, v, sizeof(v)));
 		}
 		/* The ceiling against the same best rival, for scale. */
 		ceil = find_cell(r, wl, pl, po, &mech_shm_inplace, sizes[i]);
@@ -333,6 +330,11 @@ static void table_ratio(const struct run *r, FILE *f, enum workload wl,
 		   "against it for scale.\n",
 		wl == WL_LATENCY ? "round trip: their time / fastipc's time" :
 		"messages per second");
+	if (r->opts.rounds > 1)
+		fprintf(f, "  Each ratio is taken in every round from that "
+			   "round's cells: the median over the %u rounds "
+			   "(min-max); best other and its value: the best "
+			   "round's.\n", r->opts.rounds);
 }
 
 static void table_floors(const struct run *r, FILE *f)
@@ -407,12 +409,12 @@ void report_tables(const struct run *r, FILE *f)
 	fprintf(f, "fastipc bench (%s run): %s, %d CPUs, %s, %s\n", o->mode,
 		s->cpu_model, s->cpus_online, s->kernel, s->virt);
 	fprintf(f, "receiver on CPU %d, senders on CPU %d (same-CPU "
-		   "variant: all on CPU %d); %u pass%s of %u windows of >= "
+		   "variant: all on CPU %d); %u round%s of %u windows of >= "
 		   "%.0f ms after a warm-up that uses every buffer twice "
-		   "(2 x (depth + 1) messages, round trips too); the best "
-		   "pass's median\n",
-		o->cpu_a, o->cpu_b, o->cpu_a, o->passes,
-		o->passes == 1 ? "" : "es", o->reps,
+		   "(2 x (depth + 1) messages, round trips too); values: the "
+		   "best round's median; ratios and goals: every round\n",
+		o->cpu_a, o->cpu_b, o->cpu_a, o->rounds,
+		o->rounds == 1 ? "" : "s", o->reps,
 		(double)o->win_ns / NSEC_PER_MSEC);
 	if (s->emulated)
 		fprintf(f, "SOFTWARE EMULATION: compare numbers only as "
@@ -445,8 +447,8 @@ void report_tables(const struct run *r, FILE *f)
 	table_floors(r, f);
 
 	snprintf(t, sizeof(t), "One-way throughput, MB/s (separate CPUs, "
-		 "median of %u windows, best of %u pass%s)", o->reps, o->passes,
-		 o->passes == 1 ? "" : "es");
+		 "median of %u windows, best of %u round%s)", o->reps,
+		 o->rounds, o->rounds == 1 ? "" : "s");
 	table_tput(r, f, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput,
 		   U_MBPS, t);
 	table_tput(r, f, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput,
@@ -679,8 +681,18 @@ static void json_sizes(FILE *f, const size_t *v, int n)
 	fputc(']', f);
 }
 
-static void json_cell(FILE *f, const struct cell *c)
+/* A measured cell's headline: messages/s, or the median round trip. */
+static double cell_value(const struct cell *c)
 {
+	if (c->status != CELL_OK)
+		return NAN;
+	return c->wl == WL_LATENCY ? c->lat_med_us : c->mps;
+}
+
+static void json_cell(FILE *f, const struct run *r, int i)
+{
+	const struct cell *c = &r->cells[i];
+	unsigned int reused = 0;
 	fprintf(f, "{\"workload\":");
 	js(f, wl_names[c->wl]);
 	fprintf(f, ",\"placement\":");
@@ -725,8 +737,8 @@ static void json_cell(FILE *f, const struct cell *c)
 		jnum(f, c->lat_spread);
 		fprintf(f, ",\"samples\":%u", c->nsamples);
 	}
-	fprintf(f, ",\"passes\":%u,\"messages\":%llu,\"verified\":%llu,"
-		   "\"checksums_ok\":%s", c->passes,
+	fprintf(f, ",\"rounds\":%u,\"messages\":%llu,\"verified\":%llu,"
+		   "\"checksums_ok\":%s", c->rounds,
 		(unsigned long long)c->messages,
 		(unsigned long long)c->verified,
 		c->status == CELL_OK && c->verified == c->messages ? "true" :
@@ -760,7 +772,17 @@ static void json_cell(FILE *f, const struct cell *c)
 	}
 	fprintf(f, ",\"wall_s\":");
 	jnum(f, c->wall_s);
-	fputc('}', f);
+	/* Each round's own value (msgs_per_s or rtt_median_us), which the
+	 * ratios' ranges come from; a cell too slow to repeat is reused. */
+	fprintf(f, ",\"per_round\":[");
+	for (unsigned int k = 0; k < r->opts.rounds; k++) {
+		const struct cell *t = &r->round_cells[k][i];
+
+		fprintf(f, "%s", k ? "," : "");
+		jnum(f, cell_value(t));
+		reused += t->reused;
+	}
+	fprintf(f, "],\"reused_rounds\":%u}", reused);
 }
 
 int report_json(const struct run *r, FILE *f)
@@ -799,7 +821,7 @@ int report_json(const struct run *r, FILE *f)
 		s->zc_threshold, s->busy_poll_us);
 
 	jkey(f, &first, "options");
-	fprintf(f, "{\"receiver_cpu\":%d,\"sender_cpu\":%d,\"passes\":%u,"
+	fprintf(f, "{\"receiver_cpu\":%d,\"sender_cpu\":%d,\"rounds\":%u,"
 		   "\"windows\":%u,"
 		   "\"window_ms\":%.0f,\"warmup_ms\":%.0f,"
 		   "\"warmup_min\":\"2 x buffers (depth + 1, or the slots a "
@@ -808,7 +830,7 @@ int report_json(const struct run *r, FILE *f)
 		   "\"latency_min_samples\":%u,\"fanin_senders\":%u,"
 		   "\"busy_poll\":{\"mode\":\"%s\",\"us\":%u},"
 		   "\"round_trip_polling\":[%s%s%s],"
-		   "\"throughput_sizes\":", o->cpu_a, o->cpu_b, o->passes,
+		   "\"throughput_sizes\":", o->cpu_a, o->cpu_b, o->rounds,
 		o->reps,
 		(double)o->win_ns / NSEC_PER_MSEC,
 		(double)o->warm_ns / NSEC_PER_MSEC, o->win_min_msgs,
@@ -914,7 +936,7 @@ int report_json(const struct run *r, FILE *f)
 	fputc('[', f);
 	for (int i = 0; i < r->ncells; i++) {
 		fprintf(f, "%s\n      ", i ? "," : "");
-		json_cell(f, &r->cells[i]);
+		json_cell(f, r, i);
 	}
 	fputc(']', f);
 
@@ -924,12 +946,12 @@ int report_json(const struct run *r, FILE *f)
 	for (int i = 0; i < r->ncells; i++) {
 		const struct cell *c = &r->cells[i];
 		const struct mech *best;
-		double q;
+		struct span q;
 
 		if (!(c->mech->flags & MECH_FASTIPC))
 			continue;
-		q = ratio_to_best(r, c->wl, c->pl, c->po, c->mech, c->size,
-				  &best);
+		ratio_to_best(r, c->wl, c->pl, c->po, c->mech, c->size, &best);
+		ratio_span(r, c->wl, c->pl, c->po, c->mech, c->size, &q);
 		fprintf(f, "%s\n      {\"workload\":", any ? "," : "");
 		any = true;
 		js(f, wl_names[c->wl]);
@@ -939,12 +961,19 @@ int report_json(const struct run *r, FILE *f)
 		js(f, c->mech->name);
 		fprintf(f, ",\"size\":%zu,\"best_other\":", c->size);
 		js(f, best ? best->name : "");
+		/* Taken in every round: the median and the range. */
 		fprintf(f, ",\"ratio\":");
-		if (q > 0)
-			jnum(f, q);
-		else
-			fputs("null", f);
-		fputc('}', f);
+		jnum(f, q.n ? span_median(&q) : NAN);
+		fprintf(f, ",\"ratio_min\":");
+		jnum(f, q.n ? span_min(&q) : NAN);
+		fprintf(f, ",\"ratio_max\":");
+		jnum(f, q.n ? span_max(&q) : NAN);
+		fprintf(f, ",\"per_round\":[");
+		for (unsigned int k = 0; k < q.n; k++) {
+			fprintf(f, "%s", k ? "," : "");
+			jnum(f, q.v[k]);
+		}
+		fprintf(f, "]}");
 	}
 	(void)modes;
 	fputc(']', f);
@@ -960,7 +989,8 @@ int report_json(const struct run *r, FILE *f)
 		fprintf(f, ",\"verdict\":");
 		js(f, g[i].verdict == 1 ? "met" : g[i].verdict == 0 ?
 		   "not met" : "not judged");
-		fprintf(f, ",\"detail\":");
+		fprintf(f, ",\"rounds\":%u,\"rounds_met\":%u,\"detail\":",
+			g[i].rounds, g[i].rounds_met);
 		js(f, g[i].detail);
 		fputc('}', f);
 	}
