@@ -165,7 +165,11 @@ for row in csv.reader(open(sys.argv[1])):
 	local j=$OUT/results.json
 	[[ $(jq '.floors.null_syscall_ns > 0' "$j") == true ]]
 	[[ $(jq '.floors.futex_pingpong_rtt_us.separate > 0' "$j") == true ]]
-	[[ $(jq '[.floors.sizes[] | select(.memcpy_ns > 0 and .produce_consume_ns > 0 and .map_unmap_ns > 0)] | length' "$j") == 4 ]]
+	# the plan's sizes and memcpy_check()'s 16 KiB-1 MiB, each measured
+	[[ $(jq '[.floors.sizes[] | select(.memcpy_ns > 0 and .produce_consume_ns > 0 and .map_unmap_ns > 0)] | length' "$j") == 6 ]]
+	[[ $(jq -c '[.floors.sizes[].size]' "$j") == '[64,4096,16384,65536,262144,1048576]' ]]
+	[[ $(jq '.floors.memcpy_check.holds | type' "$j") == '"boolean"' ]]
+	grep -q '^memcpy check: ' "$BATS_FILE_TMPDIR/stdout"
 	grep -q '^null_syscall,0,' "$OUT/floors.csv"
 	grep -q '^map_unmap,1048576,' "$OUT/floors.csv"
 }

@@ -516,6 +516,14 @@ struct calibration {
 
 struct sysinfo {
 	char cpu_model[128];
+	/* /proc/cpuinfo's flags that decide how memcpy and the kernel's
+	 * user copies copy: rep movsb where ERMS/FSRM (which TCG runs 5-10x
+	 * slower than a vector loop), rep movsq where rep_good. */
+	bool flags_read;
+	bool erms, fsrm, rep_good;
+	char vm_cpu[64];		/* QEMU's -cpu, as tools/vm/run says */
+	int init_on_alloc;		/* the kernel's; -1 unknown */
+	char init_on_alloc_from[64];
 	int cpus_online;
 	char kernel[256];		/* uname -srvm */
 	char virt[160];			/* bare metal, kvm, tcg (emulated)... */
@@ -555,6 +563,12 @@ void measure_floors(struct run *r);
 void measure_futex_floor(struct run *r, enum placement pl,
 			 unsigned int round);
 int floor_index(const struct floors *f, size_t size);	/* or -1 */
+/*
+ * Copies at the machine's speed: memcpy at 16-256 KiB within 1.5x of its
+ * rate at 1 MiB and up.  1 holds, 0 does not, -1 not measured; @why
+ * says the numbers.
+ */
+int memcpy_check(const struct run *r, char *why, size_t len);
 
 /* limits.c */
 void limits_raise(struct run *r);
@@ -579,6 +593,8 @@ const struct cell *find_cell(const struct run *r, enum workload wl,
 const char *po_title(const struct run *r, enum polling po, char *buf,
 		     size_t len);
 void report_tables(const struct run *r, FILE *f);
+/* The CPU flags that decide how copies run, in words. */
+const char *cpu_flags_text(const struct sysinfo *s);
 
 int report_csv(const struct run *r, const char *path);
 int report_json(const struct run *r, FILE *f);

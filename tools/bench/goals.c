@@ -163,20 +163,27 @@ static void goal_pages(struct judge *j)
 		   "floors");
 }
 
-/* 2. Large messages. */
+/*
+ * 2. Large messages, against rivals that copy at the machine's speed:
+ * shm-copy's one memcpy counts only where the floors show memcpy working
+ * (memcpy_check()); else beating it proves nothing, and the goal cannot
+ * be met (it can still miss).
+ */
 static void goal_large(struct judge *j)
 {
 	const struct run *r = j->r;
 	const struct mech *rivals[] = { &mech_pipe, &mech_unix_stream,
 					&mech_unix_seqpacket, &mech_shm_copy };
 	struct goal *g = j->g;
-	bool emulated = r->sys.emulated;
-	char sz[16], b[48];
+	bool emulated = r->sys.emulated, shm_unjudged = false;
+	char sz[16], b[48], why[256];
+	bool memcpy_ok = memcpy_check(r, why, sizeof(why)) > 0;
 
 	g->name = "large messages";
 	g->statement = "1 MiB and up, one-way: fastipc-zc at least 2.5x pipe "
-		       "and Unix sockets and faster than shm-copy in the test "
-		       "VM; at least 8x pipe at 16 MiB on KVM or bare metal";
+		       "and Unix sockets and faster than a warmed shm-copy "
+		       "with a memcpy at the machine's speed in the test VM; "
+		       "at least 8x pipe at 16 MiB on KVM or bare metal";
 	for (int i = 0; i < r->opts.ntput; i++) {
 		size_t size = r->opts.tput_sizes[i];
 		bool first = true;
@@ -209,10 +216,15 @@ static void goal_large(struct judge *j)
 			}
 			if (q.n < j->n)
 				continue;
-			add(g, "%s%s %s %s", first ? (j->judged ? "; " : "") :
+			add(g, "%s%s %s %s", first ? (g->detail[0] ? "; " : "") :
 			    ",", first ? fmt_size(size, sz, sizeof(sz)) : "",
 			    fmt_ratio_span(&q, b, sizeof(b)), rivals[m]->name);
 			first = false;
+			if (shm && !memcpy_ok) {
+				add(g, " (not judged)");
+				shm_unjudged = true;
+				continue;
+			}
 			judge_span(j, &q, miss);
 		}
 	}
@@ -226,6 +238,11 @@ static void goal_large(struct judge *j)
 	    "test VM's" : "KVM/bare-metal", r->sys.virt);
 	verdict(j, "needs fastipc-zc and its rivals' throughput at 1 MiB or "
 		   "more");
+	if (shm_unjudged) {
+		add(g, "; shm-copy not judged: %s", why);
+		if (g->verdict == 1)
+			g->verdict = -1;
+	}
 }
 
 /* 3. Automatic mode. */

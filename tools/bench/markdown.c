@@ -237,6 +237,8 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 		return -errno;
 	fprintf(f, "# fastipc bench: %s run, %s\n\n", o->mode, s->date);
 	fprintf(f, "| machine | |\n|---|---|\n| CPU | %s (%d online) |\n"
+		   "| CPU flags | %s%s%s%s |\n"
+		   "| init_on_alloc | %s%s%s |\n"
 		   "| kernel | %s |\n| virtualisation | %s |\n"
 		   "| memory | %lu MiB (%lu MiB available at the start) |\n"
 		   "| fastipc module | %s, zc_threshold %lu |\n"
@@ -246,7 +248,13 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 		   "messages (round trips: round trips) of warm-up; values: "
 		   "the best round's median; ratios and goals: every round |"
 		   "\n| duration | %.0f s |\n",
-		s->cpu_model, s->cpus_online, s->kernel, s->virt,
+		s->cpu_model, s->cpus_online, cpu_flags_text(s),
+		s->vm_cpu[0] ? "; QEMU `-cpu " : "", s->vm_cpu,
+		s->vm_cpu[0] ? "`" : "",
+		s->init_on_alloc < 0 ? "unknown" :
+		s->init_on_alloc ? "1" : "0",
+		s->init_on_alloc_from[0] ? ", from " : "",
+		s->init_on_alloc_from, s->kernel, s->virt,
 		s->mem_total_kb / 1024, s->mem_avail_kb / 1024,
 		s->fastipc_version[0] ? s->fastipc_version : "not loaded",
 		s->zc_threshold, o->cpu_a, o->cpu_b, o->rounds,
@@ -399,6 +407,16 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 				fl->memcpy_ns[i] > 0 ?
 				(double)fl->sizes[i] / fl->memcpy_ns[i] : 0,
 				fl->pc_ns[i] / 1e3, fl->map_ns[i] / 1e3);
+		{
+			char why[256];
+			int ok = memcpy_check(r, why, sizeof(why));
+
+			fprintf(f, "\n**memcpy check** (copies at the machine's "
+				   "speed: memcpy at 16-256 KiB within 1.5x of "
+				   "its rate at 1 MiB and up): %s. %s.\n",
+				ok > 0 ? "holds" : ok == 0 ? "**does not hold**" :
+				"not judged", why);
+		}
 	}
 	if (r->cal.done) {
 		fprintf(f, "\n## Calibration\n\n| size | copy msg/s | zc msg/s |"

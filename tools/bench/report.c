@@ -364,6 +364,29 @@ static void table_floors(const struct run *r, FILE *f)
 			(double)fl->sizes[i] / fl->memcpy_ns[i] : 0,
 			fmt_us(fl->pc_ns[i] / 1e3, b, sizeof(b)),
 			fmt_us(fl->map_ns[i] / 1e3, c, sizeof(c)));
+	{
+		char why[256];
+		int ok = memcpy_check(r, why, sizeof(why));
+
+		fprintf(f, "memcpy check: %s: %s\n", ok > 0 ? "HOLDS" :
+			ok == 0 ? "DOES NOT HOLD" : "not judged", why);
+	}
+}
+
+/* What decides how fast copies run: the CPU's rep movsb flags. */
+const char *cpu_flags_text(const struct sysinfo *s)
+{
+	if (!s->flags_read)
+		return "flags unknown";
+	if (!s->erms && !s->fsrm)
+		return s->rep_good ? "no erms, no fsrm, rep_good (memcpy and the "
+			"kernel's copies use vector loops and rep movsq)" :
+			"no erms, no fsrm (memcpy and the kernel's copies use "
+			"vector or unrolled loops)";
+	return s->erms && s->fsrm ? "erms and fsrm (memcpy and the kernel's "
+		"copies use rep movsb)" : s->erms ? "erms, no fsrm (memcpy and "
+		"the kernel's copies use rep movsb)" : "fsrm, no erms (short "
+		"copies use rep movsb)";
 }
 
 static void print_poll(const struct run *r, FILE *f)
@@ -408,6 +431,12 @@ void report_tables(const struct run *r, FILE *f)
 
 	fprintf(f, "fastipc bench (%s run): %s, %d CPUs, %s, %s\n", o->mode,
 		s->cpu_model, s->cpus_online, s->kernel, s->virt);
+	fprintf(f, "CPU: %s%s%s; init_on_alloc=%s%s%s\n", cpu_flags_text(s),
+		s->vm_cpu[0] ? "; QEMU -cpu " : "", s->vm_cpu,
+		s->init_on_alloc < 0 ? "unknown" :
+		s->init_on_alloc ? "1" : "0",
+		s->init_on_alloc_from[0] ? " from " : "",
+		s->init_on_alloc_from);
 	fprintf(f, "receiver on CPU %d, senders on CPU %d (same-CPU "
 		   "variant: all on CPU %d); %u round%s of %u windows of >= "
 		   "%.0f ms after a warm-up that uses every buffer twice "
@@ -803,6 +832,23 @@ int report_json(const struct run *r, FILE *f)
 	jkey(f, &first, "machine");
 	fprintf(f, "{\"cpu_model\":");
 	js(f, s->cpu_model);
+	/* How copies copy here: /proc/cpuinfo's flags, QEMU's -cpu. */
+	if (s->flags_read)
+		fprintf(f, ",\"cpu_flags\":{\"erms\":%s,\"fsrm\":%s,"
+			   "\"rep_good\":%s}", s->erms ? "true" : "false",
+			s->fsrm ? "true" : "false",
+			s->rep_good ? "true" : "false");
+	else
+		fprintf(f, ",\"cpu_flags\":null");
+	fprintf(f, ",\"vm_cpu\":");
+	js(f, s->vm_cpu);
+	fprintf(f, ",\"init_on_alloc\":");
+	if (s->init_on_alloc < 0)
+		fputs("null", f);
+	else
+		fprintf(f, "%d", s->init_on_alloc);
+	fprintf(f, ",\"init_on_alloc_from\":");
+	js(f, s->init_on_alloc_from);
 	fprintf(f, ",\"cpus_online\":%d,\"kernel\":", s->cpus_online);
 	js(f, s->kernel);
 	fprintf(f, ",\"virtualization\":");
@@ -904,7 +950,16 @@ int report_json(const struct run *r, FILE *f)
 			jnum(f, fl->map_ns[i]);
 			fputc('}', f);
 		}
-		fprintf(f, "]}");
+		{
+			char why[256];
+			int ok = memcpy_check(r, why, sizeof(why));
+
+			fprintf(f, "],\"memcpy_check\":{\"holds\":%s,"
+				   "\"detail\":", ok > 0 ? "true" : ok == 0 ?
+				   "false" : "null");
+			js(f, why);
+			fprintf(f, "}}");
+		}
 	} else {
 		fputs("null", f);
 	}
