@@ -153,7 +153,7 @@ static void goal_pages(struct judge *j)
 		if (q.n < j->n)
 			continue;
 		add(g, "%s%s: %s CPU/msg - %.0f us produce+consume = %s "
-		       "map+unmap (%.0f us)", j->judged ? "; " : "",
+		       "map+unmap (%.0f us)", g->detail[0] ? "; " : "",
 		    fmt_size(size, sz, sizeof(sz)), us_span(&cpu, a, sizeof(a)),
 		    fl->pc_ns[f] / 1e3, fmt_ratio_span(&q, b, sizeof(b)),
 		    fl->map_ns[f] / 1e3);
@@ -286,7 +286,7 @@ static void goal_auto(struct judge *j)
 		if (span_min(&q) < 0.9) {
 			/* How far its windows were apart says how to read it. */
 			add(g, "%s%s %s of %s (windows spread %.0f%% and "
-			    "%.0f%%)", j->judged ? "; " : "",
+			    "%.0f%%)", g->detail[0] ? "; " : "",
 			    fmt_size(size, sz, sizeof(sz)),
 			    fmt_ratio_span(&q, b, sizeof(b)), bc->mech->name,
 			    a->spread * 100, bc->spread * 100);
@@ -365,7 +365,7 @@ static void goal_small(struct judge *j)
 		if (q.n < j->n)
 			continue;
 		add(g, "%s%s: fastipc-auto %s vs the best, %s%s %s: %s",
-		    j->judged ? "; " : "", po == PO_ON ? "polling" :
+		    g->detail[0] ? "; " : "", po == PO_ON ? "polling" :
 		    "no polling", us_span(&us, a, sizeof(a)),
 		    j->n > 1 ? "in the last round " : "", best->mech->name,
 		    us_span(&best_us, b, sizeof(b)),
