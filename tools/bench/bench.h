@@ -152,6 +152,7 @@ struct mech {
 	const char *name;	/* the id: pipe, unix-stream, fastipc-zc... */
 	const char *family;	/* pipe, mq, sock, shm, cma, fastipc */
 	const char *desc;	/* how it is used, one line */
+	const char *poll_how;	/* how its receiver polls (poll.c) */
 	unsigned int flags;
 	size_t priv_size;
 

@@ -150,6 +150,7 @@ const struct mech mech_cma = {
 	.family = "cma",
 	.desc = "process_vm_readv(2) from the sender's buffer, addresses "
 		"posted in a futex ring: one copy",
+	.poll_how = "a spin on the descriptor ring's index, as shm-copy",
 	.priv_size = sizeof(struct cma_priv),
 	.create = cma_create,
 	.attach = cma_attach,

@@ -328,11 +328,16 @@ static void fipc_destroy(struct link *l)
 	}
 }
 
+#define FIPC_POLL_HOW	"the module's busy poll, set with " \
+			"fastipc_set_busy_poll() or " \
+			"fastipc_set_busy_poll_adaptive()"
+
 #define FIPC_MECH(id, text, create_fn)			\
 	{						\
 		.name = id,				\
 		.family = "fastipc",			\
 		.desc = text,				\
+		.poll_how = FIPC_POLL_HOW,		\
 		.flags = MECH_FASTIPC,			\
 		.priv_size = sizeof(struct fipc_priv),	\
 		.create = create_fn,			\

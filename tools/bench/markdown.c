@@ -302,10 +302,12 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 			   "are meaningful.\n");
 	fprintf(f, "\n%s", method_text);
 
-	fprintf(f, "\n## Mechanisms\n\n| name | how it is used |\n|---|---|\n");
+	fprintf(f, "\n## Mechanisms\n\n| name | how it is used | how its "
+		   "receiver polls |\n|---|---|---|\n");
 	for (int i = 0; i < o->nmechs; i++)
-		fprintf(f, "| %s | %s |\n", o->mechs[i]->name,
-			o->mechs[i]->desc);
+		fprintf(f, "| %s | %s | %s |\n", o->mechs[i]->name,
+			o->mechs[i]->desc, o->mechs[i]->poll_how ?
+			o->mechs[i]->poll_how : "");
 
 	if (r->nlimits) {
 		fprintf(f, "\n## Limits raised for this run\n\n"

@@ -271,6 +271,8 @@ const struct mech mech_posix_mq = {
 	.name = "posix-mq",
 	.family = "mq",
 	.desc = "POSIX message queue, mq_send(3)/mq_receive(3): two copies",
+	.poll_how = "mq_receive(3) from an O_NONBLOCK descriptor of the same "
+		    "queue",
 	.priv_size = sizeof(struct mq_priv),
 	.create = posix_create,
 	.attach = mq_attach,
@@ -285,6 +287,7 @@ const struct mech mech_sysv_msg = {
 	.name = "sysv-msg",
 	.family = "mq",
 	.desc = "System V message queue, msgsnd(2)/msgrcv(2): two copies",
+	.poll_how = "msgrcv(2) with IPC_NOWAIT",
 	.priv_size = sizeof(struct mq_priv),
 	.create = sysv_create,
 	.attach = mq_attach,

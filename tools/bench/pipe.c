@@ -149,6 +149,9 @@ static int vmsplice_create(struct link *l)
 	return pipe_create_common(l, true);
 }
 
+#define POLL_HOW_PIPE	"read(2) from an O_NONBLOCK descriptor of the same " \
+			"pipe (epoll_wait(2) with no timeout for several)"
+
 /* A second descriptor of a pipe's read end, its own O_NONBLOCK. */
 static int pipe_reopen_nonblock(int fd, int *nbfd)
 {
@@ -276,6 +279,7 @@ const struct mech mech_pipe = {
 	.name = "pipe",
 	.family = "pipe",
 	.desc = "pipe(2) enlarged with F_SETPIPE_SZ; write(2) in, read(2) out: two copies",
+	.poll_how = POLL_HOW_PIPE,
 	.priv_size = sizeof(struct pipe_priv),
 	.create = pipe_create,
 	.attach = pipe_attach,
@@ -290,6 +294,7 @@ const struct mech mech_vmsplice = {
 	.name = "vmsplice",
 	.family = "pipe",
 	.desc = "vmsplice(2) of the sender's pages into a pipe, read(2) out: one copy",
+	.poll_how = POLL_HOW_PIPE,
 	.priv_size = sizeof(struct pipe_priv),
 	.create = vmsplice_create,
 	.attach = pipe_attach,

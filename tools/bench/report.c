@@ -905,6 +905,8 @@ int report_json(const struct run *r, FILE *f)
 		js(f, o->mechs[i]->family);
 		fprintf(f, ",\"description\":");
 		js(f, o->mechs[i]->desc);
+		fprintf(f, ",\"poll\":");
+		js(f, o->mechs[i]->poll_how ? o->mechs[i]->poll_how : "");
 		fprintf(f, ",\"fastipc\":%s,\"ceiling\":%s}",
 			o->mechs[i]->flags & MECH_FASTIPC ? "true" : "false",
 			o->mechs[i]->flags & MECH_CEILING ? "true" : "false");

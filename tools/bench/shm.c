@@ -254,6 +254,9 @@ void ring_rx_release(struct ring *r, int i)
 /* shm-copy and shm-inplace                                            */
 /* ------------------------------------------------------------------ */
 
+#define POLL_HOW_RING	"a spin on the ring's index (where the rule does not " \
+			"poll, its own 100 pauses, unless nobody may poll)"
+
 struct shm_priv {
 	bool inplace;
 	struct ring *ring;
@@ -357,6 +360,7 @@ const struct mech mech_shm_copy = {
 	.family = "shm",
 	.desc = "memfd ring, payload copied into a slot, read in place, "
 		"futex wake-ups: one copy",
+	.poll_how = POLL_HOW_RING,
 	.priv_size = sizeof(struct shm_priv),
 	.create = shm_copy_create,
 	.attach = shm_attach,
@@ -372,6 +376,7 @@ const struct mech mech_shm_inplace = {
 	.family = "shm",
 	.desc = "memfd ring, payload written and read in place: no copy, "
 		"no isolation (the ceiling)",
+	.poll_how = POLL_HOW_RING,
 	.flags = MECH_CEILING,
 	.priv_size = sizeof(struct shm_priv),
 	.create = shm_inplace_create,

@@ -289,11 +289,15 @@ static void sock_destroy(struct link *l)
 	}
 }
 
+#define SOCK_POLL_HOW	"recv(2) with MSG_DONTWAIT (epoll_wait(2) with no " \
+			"timeout for several)"
+
 #define SOCK_MECH(id, fam, text, create_fn)		\
 	{						\
 		.name = id,				\
 		.family = fam,				\
 		.desc = text,				\
+		.poll_how = SOCK_POLL_HOW,		\
 		.priv_size = sizeof(struct sock_priv),	\
 		.create = create_fn,			\
 		.attach = sock_attach,			\
