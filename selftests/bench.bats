@@ -5,7 +5,10 @@
 # of what it printed and wrote: every mechanism in every workload, CSV and
 # JSON that parse and agree, every message verified, n/a cells with a
 # reason, charts and the Markdown report written, limits put back, the
-# module left clean.  Never its timings.  Also: n/a for a size a
+# module left clean; and the fairness rules, from the JSON: every
+# receiver polls as fastipc's does, round trips with polling and without,
+# warm-up over every buffer, CPU time per round trip, the CPU's copy
+# flags, claims over rounds.  Never its timings.  Also: n/a for a size a
 # mechanism cannot carry, usage errors, and --calibrate setting the
 # module's zc_threshold.  Run as root with the module loaded
 # (selftests/run.sh); FASTIPC=<path> tests another binary.
@@ -153,8 +156,23 @@ for row in csv.reader(open(sys.argv[1])):
 }
 
 @test "results.json describes the machine" {
-	local j=$OUT/results.json
+	local j=$OUT/results.json f
 	[[ -n $(jq -r '.machine.cpu_model' "$j") ]]
+	# the flags that decide how copies run, as the guest sees them
+	for f in erms fsrm rep_good; do
+		if grep -m1 '^flags' /proc/cpuinfo | grep -qw "$f"; then
+			[[ $(jq -r ".machine.cpu_flags.$f" "$j") == true ]]
+		else
+			[[ $(jq -r ".machine.cpu_flags.$f" "$j") == false ]]
+		fi
+	done
+	[[ $(jq -r '.machine.vm_cpu' "$j") == "${VM_CPU:-}" ]]
+	if [[ $(</proc/cmdline) =~ (^| )init_on_alloc=([01]) ]]; then
+		[[ $(jq -r '.machine.init_on_alloc' "$j") == "${BASH_REMATCH[2]}" ]]
+	fi
+	grep -q '^CPU: .*init_on_alloc=' "$BATS_FILE_TMPDIR/stdout"
+	grep -q '^| CPU flags | ' "$OUT/report.md"
+	grep -q '^| init_on_alloc | ' "$OUT/report.md"
 	[[ $(jq -r '.machine.kernel' "$j") == "Linux $(uname -r) $(uname -m)" ]]
 	[[ -n $(jq -r '.machine.virtualization' "$j") ]]
 	[[ $(jq -r '.machine.virtualized' "$j") == true ]]	# the test VM
@@ -214,6 +232,75 @@ for row in csv.reader(open(sys.argv[1])):
 	[[ $(jq .pages_held <<<"$after") == $(jq .pages_held "$before") ]]
 }
 
+@test "fairness: in round trips every receiver polls as fastipc's does, or none does" {
+	local j=$OUT/results.json param
+	param=$(cat /sys/module/fastipc/parameters/busy_poll_us)
+	[[ $(jq -c '.options.round_trip_polling' "$j") == '["on","off"]' ]]
+	# with polling: every mechanism's cell has fastipc's rule and budget
+	[[ $(jq -c '[.results[] | select(.workload == "latency" and .polling == "on") | .poll] | unique' "$j") == \
+		"[{\"mode\":\"adaptive\",\"us\":$param}]" ]]
+	# without: nobody polls
+	[[ $(jq -c '[.results[] | select(.workload == "latency" and .polling == "off") | .poll] | unique' "$j") == \
+		'[{"mode":"off","us":0}]' ]]
+	# each mechanism at each size and placement in both modes, once each
+	[[ -z $(jq -r '[.results[] | select(.workload == "latency")]
+		| group_by([.mechanism, .size, .placement])[]
+		| select((map(.polling) | sort) != ["off","on"])
+		| .[0].mechanism + " " + (.[0].size | tostring)' "$j") ]]
+	# each says how its receiver polls
+	[[ -z $(jq -r '.mechanisms[] | select((.poll | length) == 0) | .name' "$j") ]]
+	# ratios and goals compare like with like: both modes have ratios
+	[[ $(jq -c '[.ratios[] | select(.workload == "latency") | .polling] | unique' "$j") == '["off","on"]' ]]
+	# the tables say which is which
+	grep -q "Round trip, full payload both ways, polling (every receiver: adaptive, up to $param us)" \
+		"$BATS_FILE_TMPDIR/stdout"
+	grep -q '^### Round trip, no polling (every receiver blocks at once)' "$OUT/report.md"
+}
+
+@test "fairness: every cell warmed up every buffer twice, round trips too" {
+	local j=$OUT/results.json
+	[[ $(jq '[.results[] | select(.status == "ok")] | length' "$j") -gt 0 ]]
+	# buffers: depth + 1 at least; warm-up: 2 x buffers at least
+	[[ -z $(jq -r '.results[] | select(.status == "ok" and
+		(.buffers < .depth + 1 or .warmup < 2 * .buffers))
+		| "\(.workload) \(.mechanism) \(.size): depth \(.depth), buffers \(.buffers), warm-up \(.warmup)"' "$j") ]]
+	[[ $(jq -c '[.results[] | select(.workload == "latency") | .warmup_unit] | unique' "$j") == '["round trips"]' ]]
+	# vmsplice and the rings report what they cycle through
+	[[ $(jq '[.results[] | select(.mechanism == "vmsplice" and .status == "ok" and .buffers >= .depth + 1)] | length' "$j") -gt 0 ]]
+}
+
+@test "fairness: CPU time of a round trip is per round trip" {
+	local j=$OUT/results.json
+	[[ $(jq '[.results[] | select(.workload == "latency" and .status == "ok")] | length' "$j") -gt 0 ]]
+	# two messages a round trip; the totals divided by the round trips
+	[[ -z $(jq -r '.results[] | select(.workload == "latency" and .status == "ok")
+		| select(.messages != 2 * .round_trips
+			or .window_round_trips != .samples
+			or ((.cpu_us_per_rtt * .round_trips - .cpu_us) | fabs) > 0.001 * .cpu_us + 1
+			or ((.window_cpu_us_per_rtt * .window_round_trips - .window_cpu_us) | fabs) > 0.001 * .window_cpu_us + 1
+			or .window_cpu_us_per_rtt <= 0
+			or has("cpu_us_per_msg"))
+		| "\(.mechanism) \(.size) \(.polling)"' "$j") ]]
+	[[ -z $(jq -r '.results[] | select(.workload != "latency" and has("cpu_us_per_rtt")) | .mechanism' "$j") ]]
+	grep -q 'CPU time per round trip' "$OUT/report.md"
+}
+
+@test "--rounds: every ratio with its range, goals judged in every round" {
+	local out=$BATS_TEST_TMPDIR/rounds j
+	run -0 --separate-stderr "$FASTIPC" bench --quick --rounds 2 \
+		-m pipe,fastipc-auto -s 64 -w latency,floors --no-plot --out "$out"
+	j=$out/results.json
+	[[ $(jq '.options.rounds' "$j") == 2 ]]
+	[[ -z $(jq -r '.results[] | select((.per_round | length) != 2) | .mechanism' "$j") ]]
+	[[ -z $(jq -r '.ratios[] | select((.per_round | length) != 2 or .ratio_min > .ratio or .ratio > .ratio_max) | .mode' "$j") ]]
+	# ratios are printed with their range: median (min-max)
+	[[ $output =~ [0-9]x\ \([0-9.]+-[0-9.]+\) ]]
+	# the small-message goal is judged in both rounds, met only in both
+	[[ $(jq -r '.goals[] | select(.name == "small messages") | "\(.rounds) \(.verdict)"' "$j") =~ ^2\ (met|not\ met)$ ]]
+	[[ -z $(jq -r '.goals[] | select(.verdict == "met" and .rounds_met != .rounds) | .name' "$j") ]]
+	[[ $(jq -r '.floors.futex_pingpong_rtt_us.separate > 0' "$j") == true ]]
+}
+
 @test "a size a mechanism cannot carry is n/a with the reason, not dropped" {
 	run -0 --separate-stderr "$FASTIPC" bench --quick -m posix-mq -s 32M -w throughput \
 		--no-plot --json
@@ -225,11 +312,16 @@ for row in csv.reader(open(sys.argv[1])):
 @test "--busy-poll: every receiver polls as told, and every output says how" {
 	local param
 	param=$(cat /sys/module/fastipc/parameters/busy_poll_us)
-	run -0 --separate-stderr "$FASTIPC" bench --quick -m fastipc-copy,fastipc-auto \
+	run -0 --separate-stderr "$FASTIPC" bench --quick -m fastipc-copy,fastipc-auto,pipe \
 		-s 64 -w latency --no-plot --json --busy-poll 200
 	[[ $(jq -c '.options.busy_poll' <<<"$output") == '{"mode":"fixed","us":200}' ]]
 	[[ $(jq -r '[.results[] | select(.status == "ok" and .verified == .messages)]
-		| length' <<<"$output") == 2 ]]
+		| length' <<<"$output") == 6 ]]
+	# fastipc and pipe alike: 200 us with polling, nothing without
+	[[ $(jq -c '[.results[] | select(.polling == "on") | .poll] | unique' <<<"$output") == \
+		'[{"mode":"fixed","us":200}]' ]]
+	[[ $(jq -c '[.results[] | select(.polling == "off") | .poll] | unique' <<<"$output") == \
+		'[{"mode":"off","us":0}]' ]]
 	run -0 --separate-stderr "$FASTIPC" bench --quick -m fastipc-copy -s 64 \
 		-w latency --busy-poll 200 --out "$BATS_TEST_TMPDIR/poll"
 	[[ $output == *"BUSY POLL: every receiver polls an empty link 200 us"* ]]
@@ -240,6 +332,10 @@ for row in csv.reader(open(sys.argv[1])):
 	[[ $output == *"BUSY POLL: off"* ]]
 	[[ $(jq -c '.options.busy_poll' "$BATS_TEST_TMPDIR/off/results.json") == \
 		'{"mode":"off","us":0}' ]]
+	# polling off: the two modes are one, run once
+	[[ $(jq -c '.options.round_trip_polling' "$BATS_TEST_TMPDIR/off/results.json") == \
+		'["off"]' ]]
+	[[ $(jq '.results | length' "$BATS_TEST_TMPDIR/off/results.json") == 1 ]]
 	# The default run keeps the module's adaptive poll, and says so.
 	[[ $(jq -r '.machine.busy_poll_us' "$OUT/results.json") == "$param" ]]
 	[[ $(jq -c '.options.busy_poll' "$OUT/results.json") == \
@@ -250,6 +346,9 @@ for row in csv.reader(open(sys.argv[1])):
 
 @test "usage errors exit 2" {
 	run -2 "$FASTIPC" bench --busy-poll 10001
+	run -2 "$FASTIPC" bench --polling sometimes
+	run -2 "$FASTIPC" bench --rounds 0
+	run -2 "$FASTIPC" bench --rounds 9
 	run -2 "$FASTIPC" bench --mechanisms carrier-pigeon
 	[[ $output == *"unknown mechanism 'carrier-pigeon'"* ]]
 	run -2 "$FASTIPC" bench --sizes 4Q
