@@ -27,8 +27,9 @@ VM_OUT ?= $(O)/vm/out
 VM_FLAGS ?=
 # The whole VM run; each test program has its own limit (selftests/run.sh).
 CHECK_TIMEOUT ?= 3600
-# The comparison benchmark (Documentation/benchmarks.md): about 8 minutes
-# under emulation; tables on the terminal, files in $(VM_OUT)/bench.
+# The comparison benchmark (Documentation/benchmarks.md): three rounds of
+# about 3 minutes under emulation; tables on the terminal, files in
+# $(VM_OUT)/bench.
 DEMO_CMD ?= build/tools/fastipc bench --out $(VM_OUT)/bench
 DEMO_TIMEOUT ?= 1800
 MODULE_KO = $(MOD_DIR)/fastipc.ko
