@@ -8,11 +8,11 @@
  * sender's address space with process_vm_readv() into its own buffer
  * (one copy), frees the descriptor slot, and reads its copy.  A buffer is
  * written again only when its slot comes round again, i.e. after the
- * receiver has copied it.  The receiver polls the descriptor ring as the
- * cell's poll rule says (shm.c, poll.c).  This is how MPI's intra-node transports use
+ * receiver has copied it.  This is how MPI's intra-node transports use
  * CMA; it needs ptrace access to the sender, which each sender grants
  * with PR_SET_PTRACER (Yama), and has no queue, priorities or
- * message boundaries of its own.
+ * message boundaries of its own.  The receiver polls the descriptor ring
+ * as the cell's poll rule says (shm.c, poll.c).
  */
 #include <errno.h>
 #include <string.h>

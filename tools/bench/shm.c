@@ -9,13 +9,15 @@
  * sleeps on a doorbell word that every sender bumps and wakes only when
  * the receiver has said it sleeps (rx_wait), and a sender sleeps on its
  * ring's tail likewise (tx_wait), so a busy stream makes no system call
- * at all.  A sender spins SPIN pauses.  The receiver spins as the cell's
- * poll rule says (poll.c), as every other receiver polls: the whole
- * budget where it polls; where it does not, the ring's own SPIN pauses,
- * which any futex-based queue has, unless nobody may poll at all (a
- * round trip without polling, --busy-poll 0): then it sleeps at once.  The flag/recheck pairs are ordered with sequentially
+ * at all.  The flag/recheck pairs are ordered with sequentially
  * consistent fences (the classic Dekker pattern): either the sleeper sees
  * the new index or the other side sees the flag and wakes it.
+ *
+ * A sender spins SPIN pauses.  The receiver spins as the cell's poll
+ * rule says (poll.c), as every other receiver polls: the whole budget
+ * where it polls; where it does not, the ring's own SPIN pauses, which
+ * any futex-based queue has, unless nobody may poll at all (a round trip
+ * without polling, --busy-poll 0): then it sleeps at once.
  *
  * shm-copy     the sender writes its payload in its own buffer and copies
  *              it into a free slot (one copy in); the receiver reads it
