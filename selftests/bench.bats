@@ -5,7 +5,10 @@
 # of what it printed and wrote: every mechanism in every workload, CSV and
 # JSON that parse and agree, every message verified, n/a cells with a
 # reason, charts and the Markdown report written, limits put back, the
-# module left clean.  Never its timings.  Also: n/a for a size a
+# module left clean; and the fairness rules, from the JSON: every
+# receiver polls as fastipc's does, round trips with polling and without,
+# warm-up over every buffer, CPU time per round trip, the CPU's copy
+# flags, claims over rounds.  Never its timings.  Also: n/a for a size a
 # mechanism cannot carry, usage errors, and --calibrate setting the
 # module's zc_threshold.  Run as root with the module loaded
 # (selftests/run.sh); FASTIPC=<path> tests another binary.
@@ -57,9 +60,14 @@ for row in csv.reader(open(sys.argv[1])):
 	local f=$BATS_FILE_TMPDIR/stdout m
 	for t in 'Floors' 'One-way throughput, MB/s' \
 		'One-way throughput, thousands of messages/s' \
-		'same CPU' 'Round trip, full payload' 'Fan-in, 4 senders' \
+		'same CPU' 'Round trip, full payload both ways, polling' \
+		'Round trip, full payload both ways, no polling' \
+		'CPU time per round trip, us, polling / no polling' \
+		'Fan-in, 4 senders' \
 		'fastipc vs the best other mechanism: one-way throughput' \
-		'fastipc vs the best other mechanism: round trip' 'Goals'; do
+		'fastipc vs the best other mechanism: round trip, polling' \
+		'fastipc vs the best other mechanism: round trip, no polling' \
+		'Goals'; do
 		grep -q -- "$t" "$f" || { echo "missing table: $t"; false; }
 	done
 	for m in "${MECHS[@]}"; do
@@ -75,8 +83,8 @@ for row in csv.reader(open(sys.argv[1])):
 @test "results.csv parses, one row per cell, every mechanism in every workload" {
 	local rows=$BATS_FILE_TMPDIR/rows m s
 	csv_rows "$OUT/results.csv" >"$rows"
-	# 23 fields in every row, the header first
-	[[ $(jq -c 'length' "$rows" | sort -u) == 23 ]]
+	# 32 fields in every row, the header first
+	[[ $(jq -c 'length' "$rows" | sort -u) == 32 ]]
 	[[ $(head -n1 "$rows" | jq -r '.[0:3] | join(",")') == \
 		"workload,placement,mechanism" ]]
 	for m in "${MECHS[@]}"; do
@@ -86,11 +94,12 @@ for row in csv.reader(open(sys.argv[1])):
 				"$rows" | wc -l) == 1 ]] ||
 				{ echo "no throughput row: $m $s"; false; }
 		done
+		# round trips twice: with polling and without
 		for s in "${QUICK_LAT[@]}"; do
 			[[ $(jq -r --arg m "$m" --arg s "$s" \
-				'select(.[0]=="latency" and .[1]=="separate" and .[2]==$m and .[4]==$s) | .[7]' \
-				"$rows" | wc -l) == 1 ]] ||
-				{ echo "no latency row: $m $s"; false; }
+				'select(.[0]=="latency" and .[1]=="separate" and .[2]==$m and .[4]==$s) | .[29]' \
+				"$rows" | sort | paste -sd,) == off,on ]] ||
+				{ echo "no latency rows: $m $s"; false; }
 		done
 		[[ $(jq -r --arg m "$m" \
 			'select(.[0]=="fanin" and .[2]==$m and .[4]=="64") | .[5]' \
@@ -115,12 +124,17 @@ for row in csv.reader(open(sys.argv[1])):
 	[[ -z $(jq -r 'select(.[7] == "n/a" and (.[8] | length) == 0) | .[2]' "$rows") ]]
 }
 
-@test "one-way cells report the CPU time of their measured windows, round trips none" {
+@test "CPU time: per message in one-way cells, per round trip in round trips, never mixed" {
 	local rows=$BATS_FILE_TMPDIR/rows
 	csv_rows "$OUT/results.csv" | tail -n +2 >"$rows"
-	[[ $(head -n1 <(csv_rows "$OUT/results.csv") | jq -r '.[22]') == window_cpu_us_per_msg ]]
+	[[ $(head -n1 <(csv_rows "$OUT/results.csv") | jq -r '.[19,22,24,26]' | paste -sd,) == \
+		cpu_us_per_msg,window_cpu_us_per_msg,cpu_us_per_rtt,window_cpu_us_per_rtt ]]
 	[[ -z $(jq -r 'select(.[7] == "ok" and .[0] != "latency" and ((.[22] | length) == 0 or (.[22] | tonumber) <= 0)) | .[0] + " " + .[2] + " " + .[4]' "$rows") ]]
-	[[ -z $(jq -r 'select(.[0] == "latency" and (.[22] | length) > 0) | .[2] + " " + .[4]' "$rows") ]]
+	[[ -z $(jq -r 'select(.[7] == "ok" and .[0] == "latency" and ((.[26] | length) == 0 or (.[26] | tonumber) <= 0)) | .[2] + " " + .[4]' "$rows") ]]
+	# a per-message figure is never printed for a round trip, nor a
+	# per-round-trip one for a one-way cell
+	[[ -z $(jq -r 'select(.[0] == "latency" and ((.[19] | length) > 0 or (.[22] | length) > 0)) | .[2] + " " + .[4]' "$rows") ]]
+	[[ -z $(jq -r 'select(.[0] != "latency" and ((.[24] | length) > 0 or (.[26] | length) > 0)) | .[2] + " " + .[4]' "$rows") ]]
 	# the JSON carries the same numbers
 	[[ -z $(jq -r '.results[] | select(.status == "ok" and .workload != "latency" and (.window_cpu_us_per_msg == null or .window_cpu_us_per_msg <= 0)) | .mechanism' "$OUT/results.json") ]]
 }
@@ -142,8 +156,23 @@ for row in csv.reader(open(sys.argv[1])):
 }
 
 @test "results.json describes the machine" {
-	local j=$OUT/results.json
+	local j=$OUT/results.json f
 	[[ -n $(jq -r '.machine.cpu_model' "$j") ]]
+	# the flags that decide how copies run, as the guest sees them
+	for f in erms fsrm rep_good; do
+		if grep -m1 '^flags' /proc/cpuinfo | grep -qw "$f"; then
+			[[ $(jq -r ".machine.cpu_flags.$f" "$j") == true ]]
+		else
+			[[ $(jq -r ".machine.cpu_flags.$f" "$j") == false ]]
+		fi
+	done
+	[[ $(jq -r '.machine.vm_cpu' "$j") == "${VM_CPU:-}" ]]
+	if [[ $(</proc/cmdline) =~ (^| )init_on_alloc=([01]) ]]; then
+		[[ $(jq -r '.machine.init_on_alloc' "$j") == "${BASH_REMATCH[2]}" ]]
+	fi
+	grep -q '^CPU: .*init_on_alloc=' "$BATS_FILE_TMPDIR/stdout"
+	grep -q '^| CPU flags | ' "$OUT/report.md"
+	grep -q '^| init_on_alloc | ' "$OUT/report.md"
 	[[ $(jq -r '.machine.kernel' "$j") == "Linux $(uname -r) $(uname -m)" ]]
 	[[ -n $(jq -r '.machine.virtualization' "$j") ]]
 	[[ $(jq -r '.machine.virtualized' "$j") == true ]]	# the test VM
@@ -154,14 +183,18 @@ for row in csv.reader(open(sys.argv[1])):
 	local j=$OUT/results.json
 	[[ $(jq '.floors.null_syscall_ns > 0' "$j") == true ]]
 	[[ $(jq '.floors.futex_pingpong_rtt_us.separate > 0' "$j") == true ]]
-	[[ $(jq '[.floors.sizes[] | select(.memcpy_ns > 0 and .produce_consume_ns > 0 and .map_unmap_ns > 0)] | length' "$j") == 4 ]]
+	# the plan's sizes and memcpy_check()'s 16 KiB-1 MiB, each measured
+	[[ $(jq '[.floors.sizes[] | select(.memcpy_ns > 0 and .produce_consume_ns > 0 and .map_unmap_ns > 0)] | length' "$j") == 6 ]]
+	[[ $(jq -c '[.floors.sizes[].size]' "$j") == '[64,4096,16384,65536,262144,1048576]' ]]
+	[[ $(jq '.floors.memcpy_check.holds | type' "$j") == '"boolean"' ]]
+	grep -q '^memcpy check: ' "$BATS_FILE_TMPDIR/stdout"
 	grep -q '^null_syscall,0,' "$OUT/floors.csv"
 	grep -q '^map_unmap,1048576,' "$OUT/floors.csv"
 }
 
 @test "the charts are written, PNG and SVG" {
 	local c
-	for c in throughput latency; do
+	for c in throughput latency latency-nopoll; do
 		[[ -s $OUT/$c.png && -s $OUT/$c.svg && -s $OUT/$c.dat ]]
 		[[ $(head -c 4 "$OUT/$c.png" | od -An -c | tr -d ' ') == '211PNG' ]]
 		grep -q '<svg' "$OUT/$c.svg"
@@ -175,6 +208,8 @@ for row in csv.reader(open(sys.argv[1])):
 	grep -q 'Every byte is touched' "$r"
 	grep -q '](throughput.png)' "$r"
 	grep -q '](latency.png)' "$r"
+	grep -q '](latency-nopoll.png)' "$r"
+	grep -q 'The same polling' "$r"
 	grep -q '^## Goals' "$r"
 	grep -q 'Software emulation' "$r"		# the test VM is TCG
 	for m in "${MECHS[@]}"; do
@@ -197,6 +232,75 @@ for row in csv.reader(open(sys.argv[1])):
 	[[ $(jq .pages_held <<<"$after") == $(jq .pages_held "$before") ]]
 }
 
+@test "fairness: in round trips every receiver polls as fastipc's does, or none does" {
+	local j=$OUT/results.json param
+	param=$(cat /sys/module/fastipc/parameters/busy_poll_us)
+	[[ $(jq -c '.options.round_trip_polling' "$j") == '["on","off"]' ]]
+	# with polling: every mechanism's cell has fastipc's rule and budget
+	[[ $(jq -c '[.results[] | select(.workload == "latency" and .polling == "on") | .poll] | unique' "$j") == \
+		"[{\"mode\":\"adaptive\",\"us\":$param}]" ]]
+	# without: nobody polls
+	[[ $(jq -c '[.results[] | select(.workload == "latency" and .polling == "off") | .poll] | unique' "$j") == \
+		'[{"mode":"off","us":0}]' ]]
+	# each mechanism at each size and placement in both modes, once each
+	[[ -z $(jq -r '[.results[] | select(.workload == "latency")]
+		| group_by([.mechanism, .size, .placement])[]
+		| select((map(.polling) | sort) != ["off","on"])
+		| .[0].mechanism + " " + (.[0].size | tostring)' "$j") ]]
+	# each says how its receiver polls
+	[[ -z $(jq -r '.mechanisms[] | select((.poll | length) == 0) | .name' "$j") ]]
+	# ratios and goals compare like with like: both modes have ratios
+	[[ $(jq -c '[.ratios[] | select(.workload == "latency") | .polling] | unique' "$j") == '["off","on"]' ]]
+	# the tables say which is which
+	grep -q "Round trip, full payload both ways, polling (every receiver: adaptive, up to $param us)" \
+		"$BATS_FILE_TMPDIR/stdout"
+	grep -q '^### Round trip, no polling (every receiver blocks at once)' "$OUT/report.md"
+}
+
+@test "fairness: every cell warmed up every buffer twice, round trips too" {
+	local j=$OUT/results.json
+	[[ $(jq '[.results[] | select(.status == "ok")] | length' "$j") -gt 0 ]]
+	# buffers: depth + 1 at least; warm-up: 2 x buffers at least
+	[[ -z $(jq -r '.results[] | select(.status == "ok" and
+		(.buffers < .depth + 1 or .warmup < 2 * .buffers))
+		| "\(.workload) \(.mechanism) \(.size): depth \(.depth), buffers \(.buffers), warm-up \(.warmup)"' "$j") ]]
+	[[ $(jq -c '[.results[] | select(.workload == "latency") | .warmup_unit] | unique' "$j") == '["round trips"]' ]]
+	# vmsplice and the rings report what they cycle through
+	[[ $(jq '[.results[] | select(.mechanism == "vmsplice" and .status == "ok" and .buffers >= .depth + 1)] | length' "$j") -gt 0 ]]
+}
+
+@test "fairness: CPU time of a round trip is per round trip" {
+	local j=$OUT/results.json
+	[[ $(jq '[.results[] | select(.workload == "latency" and .status == "ok")] | length' "$j") -gt 0 ]]
+	# two messages a round trip; the totals divided by the round trips
+	[[ -z $(jq -r '.results[] | select(.workload == "latency" and .status == "ok")
+		| select(.messages != 2 * .round_trips
+			or .window_round_trips != .samples
+			or ((.cpu_us_per_rtt * .round_trips - .cpu_us) | fabs) > 0.001 * .cpu_us + 1
+			or ((.window_cpu_us_per_rtt * .window_round_trips - .window_cpu_us) | fabs) > 0.001 * .window_cpu_us + 1
+			or .window_cpu_us_per_rtt <= 0
+			or has("cpu_us_per_msg"))
+		| "\(.mechanism) \(.size) \(.polling)"' "$j") ]]
+	[[ -z $(jq -r '.results[] | select(.workload != "latency" and has("cpu_us_per_rtt")) | .mechanism' "$j") ]]
+	grep -q 'CPU time per round trip' "$OUT/report.md"
+}
+
+@test "--rounds: every ratio with its range, goals judged in every round" {
+	local out=$BATS_TEST_TMPDIR/rounds j
+	run -0 --separate-stderr "$FASTIPC" bench --quick --rounds 2 \
+		-m pipe,fastipc-auto -s 64 -w latency,floors --no-plot --out "$out"
+	j=$out/results.json
+	[[ $(jq '.options.rounds' "$j") == 2 ]]
+	[[ -z $(jq -r '.results[] | select((.per_round | length) != 2) | .mechanism' "$j") ]]
+	[[ -z $(jq -r '.ratios[] | select((.per_round | length) != 2 or .ratio_min > .ratio or .ratio > .ratio_max) | .mode' "$j") ]]
+	# ratios are printed with their range: median (min-max)
+	[[ $output =~ [0-9]x\ \([0-9.]+-[0-9.]+\) ]]
+	# the small-message goal is judged in both rounds, met only in both
+	[[ $(jq -r '.goals[] | select(.name == "small messages") | "\(.rounds) \(.verdict)"' "$j") =~ ^2\ (met|not\ met)$ ]]
+	[[ -z $(jq -r '.goals[] | select(.verdict == "met" and .rounds_met != .rounds) | .name' "$j") ]]
+	[[ $(jq -r '.floors.futex_pingpong_rtt_us.separate > 0' "$j") == true ]]
+}
+
 @test "a size a mechanism cannot carry is n/a with the reason, not dropped" {
 	run -0 --separate-stderr "$FASTIPC" bench --quick -m posix-mq -s 32M -w throughput \
 		--no-plot --json
@@ -205,34 +309,46 @@ for row in csv.reader(open(sys.argv[1])):
 	[[ $(jq -r '.results[0].reason' <<<"$output") == *"16 MiB"* ]]
 }
 
-@test "--busy-poll: fastipc receivers poll as told, and every output says how" {
+@test "--busy-poll: every receiver polls as told, and every output says how" {
 	local param
 	param=$(cat /sys/module/fastipc/parameters/busy_poll_us)
-	run -0 --separate-stderr "$FASTIPC" bench --quick -m fastipc-copy,fastipc-auto \
+	run -0 --separate-stderr "$FASTIPC" bench --quick -m fastipc-copy,fastipc-auto,pipe \
 		-s 64 -w latency --no-plot --json --busy-poll 200
 	[[ $(jq -c '.options.busy_poll' <<<"$output") == '{"mode":"fixed","us":200}' ]]
 	[[ $(jq -r '[.results[] | select(.status == "ok" and .verified == .messages)]
-		| length' <<<"$output") == 2 ]]
+		| length' <<<"$output") == 6 ]]
+	# fastipc and pipe alike: 200 us with polling, nothing without
+	[[ $(jq -c '[.results[] | select(.polling == "on") | .poll] | unique' <<<"$output") == \
+		'[{"mode":"fixed","us":200}]' ]]
+	[[ $(jq -c '[.results[] | select(.polling == "off") | .poll] | unique' <<<"$output") == \
+		'[{"mode":"off","us":0}]' ]]
 	run -0 --separate-stderr "$FASTIPC" bench --quick -m fastipc-copy -s 64 \
 		-w latency --busy-poll 200 --out "$BATS_TEST_TMPDIR/poll"
-	[[ $output == *"BUSY POLL: fastipc receivers poll an empty channel 200 us"* ]]
-	grep -q 'Busy poll.*polled an empty channel for 200 us' \
+	[[ $output == *"BUSY POLL: every receiver polls an empty link 200 us"* ]]
+	grep -q 'Busy poll.*polled an empty link for 200 us' \
 		"$BATS_TEST_TMPDIR/poll/report.md"
 	run -0 --separate-stderr "$FASTIPC" bench --quick -m fastipc-copy -s 64 \
 		-w latency --busy-poll 0 --out "$BATS_TEST_TMPDIR/off"
 	[[ $output == *"BUSY POLL: off"* ]]
 	[[ $(jq -c '.options.busy_poll' "$BATS_TEST_TMPDIR/off/results.json") == \
 		'{"mode":"off","us":0}' ]]
+	# polling off: the two modes are one, run once
+	[[ $(jq -c '.options.round_trip_polling' "$BATS_TEST_TMPDIR/off/results.json") == \
+		'["off"]' ]]
+	[[ $(jq '.results | length' "$BATS_TEST_TMPDIR/off/results.json") == 1 ]]
 	# The default run keeps the module's adaptive poll, and says so.
 	[[ $(jq -r '.machine.busy_poll_us' "$OUT/results.json") == "$param" ]]
 	[[ $(jq -c '.options.busy_poll' "$OUT/results.json") == \
 		"{\"mode\":\"adaptive\",\"us\":$param}" ]]
-	grep -q "Busy poll.*adaptive poll of an empty channel up to $param us" \
+	grep -q "Busy poll.*adaptively, up to $param us" \
 		"$OUT/report.md"
 }
 
 @test "usage errors exit 2" {
 	run -2 "$FASTIPC" bench --busy-poll 10001
+	run -2 "$FASTIPC" bench --polling sometimes
+	run -2 "$FASTIPC" bench --rounds 0
+	run -2 "$FASTIPC" bench --rounds 9
 	run -2 "$FASTIPC" bench --mechanisms carrier-pigeon
 	[[ $output == *"unknown mechanism 'carrier-pigeon'"* ]]
 	run -2 "$FASTIPC" bench --sizes 4Q

@@ -12,12 +12,16 @@
  *   stats.c     clocks, CPU pinning, median/percentiles/spread, formatting
  *   util.c      memory, full reads and writes, futexes, the fan-in fd set
  *   limits.c    raising (and restoring) the system limits mechanisms need
+ *   poll.c      busy polling before a receive blocks: every receiver of a
+ *               cell by the same rule (fastipc's in the kernel)
  *   pipe.c mq.c sock.c shm.c cma.c fastipc.c
  *               the mechanisms, one file per family
  *   floors.c    the machine's floors: null syscall, futex hand-off,
  *               memcpy, produce+consume, map+unmap
  *   calibrate.c the copy/zero-copy crossover and the module's threshold
  *   sysinfo.c   the machine description (CPU, kernel, VM or bare metal)
+ *   rounds.c    claims from repeated runs: each round's view, ratios
+ *               with their range over the rounds
  *   report.c    tables on stdout, CSV, JSON; goals.c the goal verdicts;
  *   plot.c      gnuplot charts; markdown.c the Markdown report
  *
@@ -46,9 +50,68 @@
 #define MAX_WINDOWS	32
 #define MAX_SIZES	32
 #define MAX_CELLS	1024
+#define MAX_ROUNDS	8
 
 /* create() of a mechanism: it cannot carry this message (l->why says why). */
 #define BENCH_NA	1
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
+
+/* A spin loop's pause. */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#else
+	atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
+/* ------------------------------------------------------------------ */
+/* Busy polling before a receive blocks (poll.c)                       */
+/* ------------------------------------------------------------------ */
+
+enum poll_mode { POLL_UNKNOWN, POLL_OFF, POLL_FIXED, POLL_ADAPTIVE };
+extern const char *const poll_mode_names[];
+
+/*
+ * How every receiver of a cell polls an empty link before it blocks:
+ * fastipc's with the module's busy poll, the others in user space by the
+ * same rule.  Fixed: every blocking receive polls @us.  Adaptive: only
+ * the first receive after the process's own send, as long as such waits
+ * recently took, at most @us (the module's default rule).
+ */
+struct poll_rule {
+	enum poll_mode mode;
+	unsigned int us;
+};
+
+/* A user-space receiver's poll: the rule and its state. */
+struct rxpoll {
+	struct poll_rule rule;
+	bool yield;		/* one CPU: yield it between tries */
+	uint64_t window_ns;	/* adaptive: the length it polls now */
+	bool spinning;		/* the receive in progress may try again */
+	bool learn;		/* its wait adjusts window_ns */
+	uint64_t since, until;	/* ticks: it began; its poll ends */
+};
+
+/* The tick counter's rate, once per run (the poll's clock). */
+void rxpoll_calibrate(void);
+void rxpoll_init(struct rxpoll *p, struct poll_rule rule, bool yield);
+/* This process sent a message (a reply may come soon). */
+void rxpoll_note_send(void);
+/*
+ * A blocking receive begins: true if it should try without blocking
+ * first.  The mechanism then tries, and tries again while
+ * rxpoll_again() is true; when it gives up it blocks as usual, and once
+ * that blocking call has the message it calls rxpoll_woke().
+ */
+bool rxpoll_begin(struct rxpoll *p);
+bool rxpoll_again(struct rxpoll *p);
+void rxpoll_woke(struct rxpoll *p);
 
 /* ------------------------------------------------------------------ */
 /* Mechanisms                                                          */
@@ -73,7 +136,11 @@ struct link {
 	size_t size;
 	unsigned int depth;
 	unsigned int nsenders;
+	/* Set by create() where a mechanism cycles through more buffers or
+	 * slots than depth + 1 (all senders together); 0: no more. */
+	unsigned int slots;
 	bool round_trip;	/* one message in flight: request or reply */
+	struct rxpoll poll;	/* the receiver's (rx_recv) */
 	int role;		/* after attach: ROLE_RX or the sender index */
 	char why[WHY_LEN];	/* n/a reason or error detail */
 	void *priv;
@@ -85,6 +152,7 @@ struct mech {
 	const char *name;	/* the id: pipe, unix-stream, fastipc-zc... */
 	const char *family;	/* pipe, mq, sock, shm, cma, fastipc */
 	const char *desc;	/* how it is used, one line */
+	const char *poll_how;	/* how its receiver polls (poll.c) */
 	unsigned int flags;
 	size_t priv_size;
 
@@ -127,9 +195,8 @@ void bench_free(void *p, size_t len);
 /* MAP_SHARED anonymous memory, inherited by children; NULL on failure. */
 void *bench_shared(size_t len);
 
-/* Send/receive exactly @len bytes on a file descriptor (loops). */
+/* Send exactly @len bytes on a file descriptor (loops). */
 int write_full(int fd, const void *buf, size_t len);
-int read_full(int fd, void *buf, size_t len);
 
 /*
  * Reading messages from a byte stream (pipe, Unix stream, TCP) the way a
@@ -148,25 +215,36 @@ struct sreader {
  * What a receiver reads from: one fd per sender, epoll when there is more
  * than one (pipe, vmsplice and the sockets use it for fan-in).  With
  * stream readers, messages already buffered are served before waiting.
+ * It polls as @poll says: with recv(MSG_DONTWAIT) on sockets (@nbfds
+ * NULL), with read() on @nbfds (O_NONBLOCK descriptors of the same
+ * pipes; -1: none, no poll) otherwise, and with epoll_wait() that does
+ * not wait on several.
  */
 struct fdset {
 	int n;
 	int epfd;
 	bool stream;			/* readers in use */
 	struct sreader r[MAX_SENDERS];
+	bool sock;			/* sockets: MSG_DONTWAIT, no nbfd */
+	int nbfd[MAX_SENDERS];		/* pipes: O_NONBLOCK, or -1 */
+	struct rxpoll *poll;
 	int ready[MAX_SENDERS];		/* indexes epoll said were readable */
 	int nready;
 	unsigned int rr;
 };
-int fdset_init(struct fdset *s, const int *fds, int n, size_t stream_size);
-/* The index of a readable fd, waiting if needed; -errno on failure. */
-int fdset_wait(struct fdset *s);
+int fdset_init(struct fdset *s, const int *fds, const int *nbfds, int n,
+	       size_t stream_size, struct rxpoll *poll);
+/* The index of a readable fd, waiting if needed (*@slept: it blocked;
+ * the poll is the caller's to begin); -errno on failure. */
+int fdset_wait(struct fdset *s, bool *slept);
 /* Stream sets: the next whole message of @size bytes from any fd. */
 int fdset_recv(struct fdset *s, size_t size, const void **p);
 void fdset_close(struct fdset *s);
 
 /* Buffering of a message size: the queue depth every mechanism gets. */
 unsigned int bench_depth(size_t size);
+/* The buffers a link cycles through: depth + 1, or its slots if more. */
+unsigned int link_buffers(const struct link *l);
 /* A link's depth per sender, for mechanisms with a queue per sender. */
 unsigned int per_sender_depth(const struct link *l);
 
@@ -189,8 +267,10 @@ void ring_destroy(struct ring *r);
 int ring_tx_slot(struct ring *r, int i, void **slot);
 /* Sender @i: publish the slot ring_tx_slot() gave, wake the receiver. */
 void ring_tx_publish(struct ring *r, int i);
-/* Receiver: wait for a published slot of any sender; its address. */
-int ring_rx_slot(struct ring *r, void **slot, int *sender);
+/* Receiver: wait for a published slot of any sender, polling as @poll
+ * says; its address. */
+int ring_rx_slot(struct ring *r, struct rxpoll *poll, void **slot,
+		 int *sender);
 /* Receiver: the slot ring_rx_slot() gave is free again. */
 void ring_rx_release(struct ring *r, int sender);
 /* A word per sender for what it wants the receiver to know (its pid). */
@@ -229,7 +309,6 @@ int pin_to_cpu(int cpu);
  * CLOCK_MONOTONIC itself elsewhere.
  */
 #if defined(__x86_64__) || defined(__i386__)
-#include <x86intrin.h>
 static inline uint64_t ticks(void)
 {
 	return __rdtsc();
@@ -270,9 +349,16 @@ const char *fmt_us(double us, char *buf, size_t len);		/* "76.2 us" */
 
 enum workload { WL_THROUGHPUT, WL_LATENCY, WL_FANIN, NR_WL };
 enum placement { PL_SEPARATE, PL_SAME, NR_PL };
+/*
+ * Round trips run twice, like for like: with polling (every receiver by
+ * the run's rule) and without (every receiver blocks at once).  One-way
+ * cells run once, by the run's rule (PO_OFF if it is off).
+ */
+enum polling { PO_ON, PO_OFF, NR_PO };
 
 extern const char *const wl_names[NR_WL];
 extern const char *const pl_names[NR_PL];
+extern const char *const po_names[NR_PO];	/* "on", "off" */
 
 struct opts {
 	const char *mode;		/* quick, default, full */
@@ -280,8 +366,9 @@ struct opts {
 	bool json;			/* JSON on stdout instead of tables */
 	bool calibrate;
 	bool raise_limits;
-	int busy_poll_us;		/* fastipc receivers' fixed poll; -1: the
-				 * module's default (adaptive) */
+	int busy_poll_us;		/* --busy-poll: every receiver's fixed
+					 * poll; -1: the module's default rule
+					 * (adaptive) */
 	bool plot;
 	bool verbose;
 
@@ -300,12 +387,13 @@ struct opts {
 	int nsame_lat;
 	bool do_floors;
 	unsigned int fanin_senders;
+	bool rt_po[NR_PO];		/* round trips: the polling modes run */
 
 	/* Measurement windows. */
 	int64_t warm_ns;		/* warm-up before the first window */
 	int64_t win_ns;			/* each window at least this long */
-	unsigned int reps;		/* windows (repetitions) per pass */
-	unsigned int passes;		/* the whole plan, this many times */
+	unsigned int reps;		/* windows (repetitions) per round */
+	unsigned int rounds;		/* the whole plan, this many times */
 	unsigned int win_min_msgs;	/* and at least this many messages */
 	unsigned int lat_min_samples;
 	unsigned int lat_max_samples;
@@ -325,17 +413,22 @@ enum cell_status { CELL_OK, CELL_NA, CELL_ERROR };
 struct cell {
 	enum workload wl;
 	enum placement pl;
+	enum polling po;
 	const struct mech *mech;
 	size_t size;
 	unsigned int nsenders;
 	unsigned int depth;
+	unsigned int buffers;		/* the link's link_buffers() */
+	struct poll_rule poll;		/* every receiver's */
 
 	enum cell_status status;
 	char why[WHY_LEN];
 
 	/* Throughput and fan-in: one value per window (repetition), every
-	 * pass; the medians are those of the best pass. */
-	unsigned int passes;		/* passes measured */
+	 * round; the medians are those of the best round. */
+	unsigned int rounds;		/* rounds measured */
+	bool reused;			/* a round's copy of round 1's cell
+					 * (too slow to repeat) */
 	unsigned int nwin;
 	double win_mps[MAX_WINDOWS];	/* messages per second */
 	double mps, bps, spread;	/* medians over windows; spread */
@@ -347,28 +440,53 @@ struct cell {
 	/* What the receiver saw over the whole cell. */
 	uint64_t messages;		/* received, warm-up and drain included */
 	uint64_t verified;		/* of those, whole and in order */
-	double cpu_us_per_msg;		/* user+system of every process */
-	double sys_us_per_msg;
+	uint64_t round_trips;		/* round trips: all, warm-up included;
+					 * each is two messages */
+	uint64_t warmup;		/* messages received (one-way) or round
+					 * trips before the first window; the
+					 * fewest of any round */
+	double cpu_us;			/* user+system of every process */
+	double sys_us;
 	double wall_s;
 
-	/* One-way: the CPU time of every process over the measured windows
-	 * only (no warm-up, no drain), and the messages of those windows;
-	 * cell_window_cpu_us() gives the ratio. */
+	/* The CPU time of every process over the measured part only (no
+	 * warm-up, no drain), and how many messages (one-way) or round
+	 * trips (latency) it covers; cell_window_cpu_us() gives the ratio. */
 	double win_cpu_ns;
-	uint64_t win_cpu_msgs;
+	uint64_t win_cpu_n;
 };
 
-/* CPU us per message in the measured windows; 0 when not measured. */
+/*
+ * CPU time is counted per unit of work: per message one-way, per round
+ * trip (a request and its reply) in the round trips.
+ */
+static inline double cell_units(const struct cell *c)
+{
+	return (double)(c->wl == WL_LATENCY ? c->round_trips : c->messages);
+}
+
+/* CPU us per message (one-way) or per round trip, the whole cell. */
+static inline double cell_cpu_us(const struct cell *c)
+{
+	return cell_units(c) > 0 ? c->cpu_us / cell_units(c) : 0;
+}
+
+static inline double cell_sys_us(const struct cell *c)
+{
+	return cell_units(c) > 0 ? c->sys_us / cell_units(c) : 0;
+}
+
+/* The same over the measured part only; 0 when not measured. */
 static inline double cell_window_cpu_us(const struct cell *c)
 {
-	return c->win_cpu_msgs ? c->win_cpu_ns / 1e3 / (double)c->win_cpu_msgs :
-	       0;
+	return c->win_cpu_n ? c->win_cpu_ns / 1e3 / (double)c->win_cpu_n : 0;
 }
 
 struct floors {
 	double null_syscall_ns;
-	double futex_rt_us[NR_PL];	/* median round trip */
+	double futex_rt_us[NR_PL];	/* median round trip, best round */
 	double futex_rt_p99_us[NR_PL];
+	double futex_round_us[MAX_ROUNDS][NR_PL];	/* each round's */
 	/* Per message size (the union of every size list): */
 	int nsizes;
 	size_t sizes[MAX_SIZES * 2];
@@ -399,6 +517,14 @@ struct calibration {
 
 struct sysinfo {
 	char cpu_model[128];
+	/* /proc/cpuinfo's flags that decide how memcpy and the kernel's
+	 * user copies copy: rep movsb where ERMS/FSRM (which TCG runs 5-10x
+	 * slower than a vector loop), rep movsq where rep_good. */
+	bool flags_read;
+	bool erms, fsrm, rep_good;
+	char vm_cpu[64];		/* QEMU's -cpu, as tools/vm/run says */
+	int init_on_alloc;		/* the kernel's; -1 unknown */
+	char init_on_alloc_from[64];
 	int cpus_online;
 	char kernel[256];		/* uname -srvm */
 	char virt[160];			/* bare metal, kvm, tcg (emulated)... */
@@ -416,11 +542,13 @@ struct sysinfo {
 struct run {
 	struct opts opts;
 	struct sysinfo sys;
+	struct poll_rule poll;		/* the receivers' poll where they poll */
 	struct floors floors;
 	struct calibration cal;
 	struct limit_change limits[32];
 	int nlimits;
-	struct cell *cells;
+	struct cell *cells;		/* each cell's best round: the tables */
+	struct cell *round_cells[MAX_ROUNDS];	/* each round's own */
 	int ncells;
 	int64_t started_ns;
 	double elapsed_s;
@@ -433,8 +561,15 @@ int64_t cell_estimate(const struct opts *o, const struct cell *c);
 
 /* floors.c */
 void measure_floors(struct run *r);
-void measure_futex_floor(struct run *r, enum placement pl);
+void measure_futex_floor(struct run *r, enum placement pl,
+			 unsigned int round);
 int floor_index(const struct floors *f, size_t size);	/* or -1 */
+/*
+ * Copies at the machine's speed: memcpy at 16-256 KiB within 1.5x of its
+ * rate at 1 MiB and up.  1 holds, 0 does not, -1 not measured; @why
+ * says the numbers.
+ */
+int memcpy_check(const struct run *r, char *why, size_t len);
 
 /* limits.c */
 void limits_raise(struct run *r);
@@ -446,22 +581,22 @@ unsigned long limit_read_ul(const char *path);
 void calibrate(struct run *r);
 /* fastipc.c: zc_threshold of the run's channels; 0 for the module's */
 extern unsigned long bench_zc_threshold;
-/* fastipc.c: --busy-poll, for every fastipc receiving handle. */
-extern int bench_busy_poll_us;
 
 /* sysinfo.c */
 void sysinfo_read(struct sysinfo *s);
 
 /* report.c */
+/* A cell of the plan; @po counts for round trips only. */
 const struct cell *find_cell(const struct run *r, enum workload wl,
-			     enum placement pl, const struct mech *m,
-			     size_t size);
+			     enum placement pl, enum polling po,
+			     const struct mech *m, size_t size);
+/* "polling (...)" / "no polling (...)": what a mode's receivers did. */
+const char *po_title(const struct run *r, enum polling po, char *buf,
+		     size_t len);
 void report_tables(const struct run *r, FILE *f);
+/* The CPU flags that decide how copies run, in words. */
+const char *cpu_flags_text(const struct sysinfo *s);
 
-/* How fastipc's receivers polled in this run (report.c). */
-enum poll_mode { POLL_UNKNOWN, POLL_OFF, POLL_FIXED, POLL_ADAPTIVE };
-enum poll_mode bench_poll_mode(const struct run *r, unsigned int *us);
-extern const char *const poll_mode_names[];
 int report_csv(const struct run *r, const char *path);
 int report_json(const struct run *r, FILE *f);
 
@@ -469,15 +604,36 @@ int report_json(const struct run *r, FILE *f);
 struct goal {
 	const char *name;
 	const char *statement;
-	int verdict;			/* 1 met, 0 not met, -1 not judged */
-	char detail[1024];
+	int verdict;			/* 1 met (in every round), 0 not met,
+					 * -1 not judged */
+	unsigned int rounds;		/* rounds judged */
+	unsigned int rounds_met;	/* rounds in which it held */
+	char detail[2048];
 };
 #define NR_GOALS	4
 void goals_judge(const struct run *r, struct goal g[NR_GOALS]);
 /* Ratio of a fastipc mode to the best rival (not fastipc, not ceiling). */
 double ratio_to_best(const struct run *r, enum workload wl,
-		     enum placement pl, const struct mech *m, size_t size,
-		     const struct mech **best);
+		     enum placement pl, enum polling po, const struct mech *m,
+		     size_t size, const struct mech **best);
+
+/* rounds.c: a value in every round, and the run as one round saw it. */
+struct span {
+	unsigned int n;
+	double v[MAX_ROUNDS];
+};
+void span_add(struct span *s, double v);
+double span_median(const struct span *s);
+double span_min(const struct span *s);
+double span_max(const struct span *s);
+/* "1.41x", or over several rounds "1.41x (1.30-1.52)": median (range). */
+const char *fmt_ratio_span(const struct span *s, char *buf, size_t len);
+/* @r with round @k's cells and floor. */
+void round_view(const struct run *r, unsigned int k, struct run *view);
+/* ratio_to_best() in every round; false if a round has no ratio. */
+bool ratio_span(const struct run *r, enum workload wl, enum placement pl,
+		enum polling po, const struct mech *m, size_t size,
+		struct span *s);
 
 /* plot.c, markdown.c */
 int plot_charts(const struct run *r, const char *dir, char *why, size_t len);

@@ -80,6 +80,7 @@ static double measure(struct run *r, const struct mech *m, size_t size)
 		.size = size,
 		.nsenders = 1,
 		.depth = bench_depth(size),
+		.poll = r->poll,
 	};
 	char label[32];
 	bool failed = r->failed;

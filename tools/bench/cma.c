@@ -11,7 +11,8 @@
  * receiver has copied it.  This is how MPI's intra-node transports use
  * CMA; it needs ptrace access to the sender, which each sender grants
  * with PR_SET_PTRACER (Yama), and has no queue, priorities or
- * message boundaries of its own.
+ * message boundaries of its own.  The receiver polls the descriptor ring
+ * as the cell's poll rule says (shm.c, poll.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -40,6 +41,8 @@ static int cma_create(struct link *l)
 	struct cma_priv *cp = l->priv;
 
 	cp->slots = l->nsenders > 1 ? per_sender_depth(l) : l->depth;
+	/* A sender's buffers, one per slot of its ring. */
+	l->slots = cp->slots * l->nsenders;
 	return ring_create(l, &cp->ring, sizeof(struct cma_desc), cp->slots);
 }
 
@@ -101,7 +104,7 @@ static int cma_rx_recv(struct link *l, const void **data, size_t *len)
 	pid_t pid;
 	int i, err;
 
-	err = ring_rx_slot(cp->ring, &slot, &i);
+	err = ring_rx_slot(cp->ring, &l->poll, &slot, &i);
 	if (err)
 		return link_fail(l, err, "futex");
 	memcpy(&d, slot, sizeof(d));
@@ -147,6 +150,7 @@ const struct mech mech_cma = {
 	.family = "cma",
 	.desc = "process_vm_readv(2) from the sender's buffer, addresses "
 		"posted in a futex ring: one copy",
+	.poll_how = "a spin on the descriptor ring's index, as shm-copy",
 	.priv_size = sizeof(struct cma_priv),
 	.create = cma_create,
 	.attach = cma_attach,

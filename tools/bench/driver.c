@@ -23,10 +23,21 @@
  * request's number).  Each round trip is timed; after a warm-up the
  * samples are kept, split into windows for the spread.
  *
+ * Warm-up, the same rule for every mechanism and workload: at least the
+ * warm-up time, and every buffer or slot a link cycles through used
+ * twice (2 x link_buffers(), that is 2 x (depth + 1) messages, round
+ * trips in a round trip: each carries one message on each link).  Once
+ * uses every buffer of a fixed ring, faulting its pages in; the second
+ * time lets buffers that circulate (a zero-copy pool, which grows while
+ * the receiver lags and must clear each fresh page) reach their steady
+ * number, so that no measured message pays for either.
+ *
  * Results come back through a MAP_SHARED control block, CPU time through
- * wait4()'s rusage (the whole cell) and, for one-way cells, through the
- * processes' CPU-time clocks, which the receiver reads when its measured
- * windows begin and end (the steady state, without warm-up and drain).
+ * wait4()'s rusage (the whole cell) and through the processes' CPU-time
+ * clocks, which the receiver (the client) reads when its measured windows
+ * (round trips) begin and end: the steady state, without warm-up and
+ * drain.  A round trip is two messages, a request and its reply: its CPU
+ * time is counted per round trip, not per message.
  * A cell that runs past its timeout, or whose child fails, is killed and
  * reported as an error; the parent always destroys the link (names,
  * queues, segments), whatever became of the children.
@@ -44,7 +55,6 @@
 #include "bench.h"
 
 #define STOP_BIT	(1ULL << 63)
-#define LAT_WARM_MIN	5
 
 struct child_result {
 	int err;
@@ -65,12 +75,15 @@ struct ctl {
 
 	uint64_t received;		/* messages, all of them */
 	uint64_t verified;		/* whole, right number, right order */
+	uint64_t round_trips;		/* the client's, all of them */
+	uint64_t warmup;		/* messages or round trips of warm-up */
 	uint32_t nwin;
 	int64_t win_ns[MAX_WINDOWS];
 	uint64_t win_msgs[MAX_WINDOWS];
-	/* CPU time of every child over the windows, and their messages. */
+	/* CPU time of every child over the windows (one-way) or the
+	 * measured round trips, and how many messages or round trips. */
 	int64_t win_cpu_ns;
-	uint64_t win_cpu_msgs;
+	uint64_t win_cpu_n;
 
 	uint32_t nsamples;
 	double samples[];		/* round trips, ns */
@@ -207,14 +220,7 @@ static int receiver(struct cellrun *x, struct link *l)
 	enum { WARM, MEASURE, DRAIN } phase = WARM;
 	uint64_t got = 0, good = 0, expect = 0, total = 0;
 	uint64_t seqsum = 0, seqxor = 0, wcount = 0;
-	/*
-	 * Warm-up: the link's buffering filled twice.  Once uses every
-	 * buffer of a fixed ring; the second time lets buffers that
-	 * circulate (a zero-copy pool, which grows while the receiver lags
-	 * and must clear each fresh page) reach their steady number, so
-	 * that no window pays for the pool's growth.
-	 */
-	uint64_t warm_min = 2 * ((uint64_t)l->depth + 1);
+	uint64_t warm_min = 2 * (uint64_t)link_buffers(l);
 	int64_t t0 = now_ns(), wstart = 0, now, last = t0, cpu0 = -1;
 	/* Read the clock every @stride messages, about every 0.25-2 ms: in
 	 * the VM clock_gettime() reads the HPET, which costs more than a
@@ -266,6 +272,7 @@ static int receiver(struct cellrun *x, struct link *l)
 		switch (phase) {
 		case WARM:
 			if (now - t0 >= o->warm_ns && got >= warm_min) {
+				ctl->warmup = got;
 				phase = MEASURE;
 				wstart = now;
 				wcount = 0;
@@ -289,7 +296,7 @@ static int receiver(struct cellrun *x, struct link *l)
 				if (cpu0 >= 0 && cpu1 >= cpu0) {
 					ctl->win_cpu_ns = cpu1 - cpu0;
 					for (uint32_t w = 0; w < ctl->nwin; w++)
-						ctl->win_cpu_msgs +=
+						ctl->win_cpu_n +=
 							ctl->win_msgs[w];
 				}
 			}
@@ -320,7 +327,12 @@ static int client(struct cellrun *x, struct link *req, struct link *rep)
 	const struct opts *o = x->o;
 	struct ctl *ctl = x->ctl;
 	uint64_t i, got = 0, good = 0;
-	int64_t t0 = now_ns(), tmeas = 0;
+	int64_t t0 = now_ns(), tmeas = 0, cpu0 = -1, cpu1;
+	/* Both links' buffers used twice (see the top of the file). */
+	uint64_t warm_min = 2 * (uint64_t)(link_buffers(req) >
+					   link_buffers(rep) ?
+					   link_buffers(req) :
+					   link_buffers(rep));
 	bool measuring = false;
 	struct tickclock tc;
 	const void *p;
@@ -338,9 +350,11 @@ static int client(struct cellrun *x, struct link *req, struct link *rep)
 			int64_t t = now_ns();
 
 			if (!measuring && t - t0 >= o->warm_ns &&
-			    i >= LAT_WARM_MIN) {
+			    i >= warm_min) {
+				ctl->warmup = i;
 				measuring = true;
 				tmeas = t;
+				cpu0 = children_cpu_ns(ctl);
 			}
 			if (measuring && t - tmeas >= o->lat_ns &&
 			    ctl->nsamples >= o->lat_min_samples)
@@ -358,6 +372,9 @@ static int client(struct cellrun *x, struct link *req, struct link *rep)
 		err = req->mech->tx_send(req, buf);
 		if (err)
 			goto fail_req;
+		/* A reply may come soon: the turn in which a poll may pay
+		 * (fastipc's module notes its own sends). */
+		rxpoll_note_send();
 		err = rep->mech->rx_recv(rep, &p, &len);
 		if (err)
 			goto fail_rep;
@@ -371,6 +388,11 @@ static int client(struct cellrun *x, struct link *req, struct link *rep)
 		good += ok;
 		if (measuring)
 			ctl->samples[ctl->nsamples++] = (double)(b - a);
+	}
+	cpu1 = children_cpu_ns(ctl);
+	if (cpu0 >= 0 && cpu1 >= cpu0) {
+		ctl->win_cpu_ns = cpu1 - cpu0;
+		ctl->win_cpu_n = ctl->nsamples;
 	}
 	/* Ticks to nanoseconds. */
 	{
@@ -390,6 +412,7 @@ static int client(struct cellrun *x, struct link *req, struct link *rep)
 		goto fail_req;
 	/* The server may still read the request from our memory (cma). */
 	wait_finished(ctl);
+	ctl->round_trips = got;
 	__atomic_add_fetch(&ctl->received, got, __ATOMIC_SEQ_CST);
 	__atomic_add_fetch(&ctl->verified, good, __ATOMIC_SEQ_CST);
 	return 0;
@@ -436,6 +459,7 @@ static int server(struct cellrun *x, struct link *req, struct link *rep)
 		if (!err) {
 			payload_fill(buf, rep->size, reply_seq(ok ? seq : n));
 			err = rep->mech->tx_send(rep, buf);
+			rxpoll_note_send();
 		}
 		if (err) {
 			child_fail(x, 1, err, rep->why[0] ? rep->why : "reply");
@@ -541,6 +565,9 @@ static int link_create(struct cellrun *x, struct link *l, unsigned int nsenders)
 	l->nsenders = nsenders;
 	l->round_trip = x->c->wl == WL_LATENCY;
 	l->role = ROLE_RX;
+	/* Every receiver polls by the cell's rule; on one CPU the user-space
+	 * ones yield it between tries (poll.c). */
+	rxpoll_init(&l->poll, x->c->poll, x->c->pl == PL_SAME);
 	l->priv = calloc(1, m->priv_size ? m->priv_size : 1);
 	if (!l->priv)
 		return link_fail(l, -ENOMEM, "link");
@@ -669,6 +696,7 @@ void run_cell(struct run *r, struct cell *c)
 			goto out_links;
 		}
 	}
+	c->buffers = link_buffers(&x.links[0]);
 
 	x.ctl_len = sizeof(*x.ctl) +
 		    (c->wl == WL_LATENCY ? o->lat_max_samples : 0) *
@@ -749,13 +777,12 @@ void run_cell(struct run *r, struct cell *c)
 
 	c->messages = x.ctl->received;
 	c->verified = x.ctl->verified;
-	if (c->messages) {
-		c->cpu_us_per_msg = (tv_us(&ru.ru_utime) + tv_us(&ru.ru_stime)) /
-				    (double)c->messages;
-		c->sys_us_per_msg = tv_us(&ru.ru_stime) / (double)c->messages;
-	}
+	c->round_trips = x.ctl->round_trips;
+	c->warmup = x.ctl->warmup;
+	c->cpu_us = tv_us(&ru.ru_utime) + tv_us(&ru.ru_stime);
+	c->sys_us = tv_us(&ru.ru_stime);
 	c->win_cpu_ns = (double)x.ctl->win_cpu_ns;
-	c->win_cpu_msgs = x.ctl->win_cpu_msgs;
+	c->win_cpu_n = x.ctl->win_cpu_n;
 	if (c->why[0])
 		goto out_ctl;
 	if (c->verified != c->messages || !c->messages) {

@@ -29,13 +29,14 @@
  *               fastipc_recv_msg(), as it does every message after one
  *               that came in pages, until one comes copied.
  *
- * By default every receiving handle keeps the module's busy poll: an
- * adaptive one, which polls only in the first receive after the
- * process's own send (a round trip's reply, the server's next request),
- * so stream receivers never poll, and for as long as such waits recently
- * took.  With --busy-poll US each polls a fixed US instead
- * (fastipc_set_busy_poll(); 0: none, it sleeps at once as the other
- * mechanisms do).
+ * Every receiving handle polls by the cell's rule (poll.c), as every
+ * other mechanism's receiver does in user space: adaptive
+ * (fastipc_set_busy_poll_adaptive() with the module's own ceiling, the
+ * rule a handle starts with: it polls only in the first receive after
+ * the process's own send, a round trip's reply or the server's next
+ * request, so stream receivers never poll, and for as long as such waits
+ * recently took), fixed (fastipc_set_busy_poll(), --busy-poll US) or
+ * none (fastipc_set_busy_poll(0): it sleeps at once).
  *
  * Round trips have one message in flight each way, so their receivers
  * take one message per call (fastipc_recv() or fastipc_recv_msg()), as a
@@ -60,7 +61,6 @@ enum fipc_mode { FM_COPY, FM_ZC, FM_AUTO };
 
 /* calibrate.c: a zc_threshold for the run's channels (0: the module's). */
 unsigned long bench_zc_threshold;
-int bench_busy_poll_us = -1;
 
 /* Vector receives: the stream readers' limits (util.c), in messages. */
 #define FIPC_VEC_MAX		16
@@ -142,6 +142,21 @@ static int auto_create(struct link *l)
 	return fipc_create(l, FM_AUTO);
 }
 
+/* The kernel's poll by the cell's rule. */
+static int fipc_set_poll(struct fastipc_chan *ch, struct poll_rule rule)
+{
+	switch (rule.mode) {
+	case POLL_OFF:
+		return fastipc_set_busy_poll(ch, 0);
+	case POLL_FIXED:
+		return fastipc_set_busy_poll(ch, rule.us);
+	case POLL_ADAPTIVE:
+		return fastipc_set_busy_poll_adaptive(ch, rule.us);
+	default:
+		return 0;	/* the module's default */
+	}
+}
+
 static int fipc_attach(struct link *l, int role)
 {
 	struct fipc_priv *fp = l->priv;
@@ -154,11 +169,12 @@ static int fipc_attach(struct link *l, int role)
 			   FASTIPC_O_SEND, 0, NULL, &fp->ch);
 	if (err)
 		return link_fail(l, err, "fastipc_open(%s)", fp->name);
-	if (role == ROLE_RX && bench_busy_poll_us >= 0) {
-		err = fastipc_set_busy_poll(fp->ch,
-					    (unsigned int)bench_busy_poll_us);
+	if (role == ROLE_RX) {
+		err = fipc_set_poll(fp->ch, l->poll.rule);
 		if (err)
-			return link_fail(l, err, "fastipc_set_busy_poll");
+			return link_fail(l, err, "fastipc_set_busy_poll%s",
+					 l->poll.rule.mode == POLL_ADAPTIVE ?
+					 "_adaptive" : "");
 	}
 	if (fp->mode == FM_COPY) {
 		fp->buf = bench_alloc(l->size);
@@ -312,11 +328,16 @@ static void fipc_destroy(struct link *l)
 	}
 }
 
+#define FIPC_POLL_HOW	"the module's busy poll, set with " \
+			"fastipc_set_busy_poll() or " \
+			"fastipc_set_busy_poll_adaptive()"
+
 #define FIPC_MECH(id, text, create_fn)			\
 	{						\
 		.name = id,				\
 		.family = "fastipc",			\
 		.desc = text,				\
+		.poll_how = FIPC_POLL_HOW,		\
 		.flags = MECH_FASTIPC,			\
 		.priv_size = sizeof(struct fipc_priv),	\
 		.create = create_fn,			\

@@ -25,6 +25,11 @@ const char *const pl_names[NR_PL] = {
 	[PL_SAME] = "same",
 };
 
+const char *const po_names[NR_PO] = {
+	[PO_ON] = "on",
+	[PO_OFF] = "off",
+};
+
 const struct mech *const all_mechs[] = {
 	&mech_pipe, &mech_vmsplice,
 	&mech_posix_mq, &mech_sysv_msg,
@@ -37,7 +42,7 @@ const struct mech *const all_mechs[] = {
 
 #define SZ(...)	{ __VA_ARGS__ }
 
-#define SLOW_CELL_S	8.0	/* seconds: a slower cell runs in one pass */
+#define SLOW_CELL_S	8.0	/* seconds: a slower cell runs in one round */
 
 static const size_t tput_default[] = SZ(64, 512, 4 * KiB, 16 * KiB,
 	64 * KiB, 256 * KiB, MiB, 4 * MiB, 16 * MiB, 64 * MiB);
@@ -74,7 +79,7 @@ static void set_mode(struct opts *o, const char *mode)
 		o->warm_ns = 10 * NSEC_PER_MSEC;
 		o->win_ns = 20 * NSEC_PER_MSEC;
 		o->reps = 2;
-		o->passes = 1;
+		o->rounds = 1;
 		o->win_min_msgs = 2;
 		o->lat_ns = 20 * NSEC_PER_MSEC;
 		o->lat_min_samples = 20;
@@ -89,7 +94,7 @@ static void set_mode(struct opts *o, const char *mode)
 	o->warm_ns = 50 * NSEC_PER_MSEC;
 	o->win_ns = 100 * NSEC_PER_MSEC;
 	o->reps = 3;
-	o->passes = 2;
+	o->rounds = 3;
 	o->win_min_msgs = 4;
 	o->lat_ns = 200 * NSEC_PER_MSEC;
 	o->lat_min_samples = 100;
@@ -101,7 +106,7 @@ static void set_mode(struct opts *o, const char *mode)
 		o->warm_ns = 200 * NSEC_PER_MSEC;
 		o->win_ns = 300 * NSEC_PER_MSEC;
 		o->reps = 5;
-		o->passes = 3;
+		o->rounds = 3;
 		o->win_min_msgs = 8;
 		o->lat_ns = NSEC_PER_SEC;
 		o->lat_min_samples = 1000;
@@ -259,33 +264,72 @@ static int mkdir_p(const char *path)
 /* The plan                                                            */
 /* ------------------------------------------------------------------ */
 
+/* The module's default busy_poll_us, for a run without the module. */
+#define MODULE_POLL_US	200
+
+/*
+ * How receivers poll where they poll, every one by the same rule
+ * (poll.c): --busy-poll US (fixed; 0: off), else the rule a fastipc
+ * receiving handle starts with, adaptive under the module's busy_poll_us.
+ */
+static struct poll_rule run_poll_rule(const struct run *r)
+{
+	int opt = r->opts.busy_poll_us;
+	long param = r->sys.busy_poll_us;
+
+	if (opt >= 0)
+		return (struct poll_rule){ opt ? POLL_FIXED : POLL_OFF,
+					   (unsigned int)opt };
+	if (param < 0)
+		return (struct poll_rule){ POLL_ADAPTIVE, MODULE_POLL_US };
+	return (struct poll_rule){ param ? POLL_ADAPTIVE : POLL_OFF,
+				   (unsigned int)param };
+}
+
+/*
+ * The cells of a workload: per size, every mechanism; a round trip's
+ * polling modes one after the other, so that the cells compared like
+ * for like run minutes apart at most.
+ */
 static void plan_add(struct run *r, enum workload wl, enum placement pl,
 		     const size_t *sizes, int n)
 {
-	for (int i = 0; i < n; i++)
-		for (int m = 0; m < r->opts.nmechs; m++) {
-			struct cell *c;
+	static const struct poll_rule none = { POLL_OFF, 0 };
+	enum polling one_way = r->poll.mode == POLL_OFF ? PO_OFF : PO_ON;
 
-			if (r->ncells >= MAX_CELLS)
-				return;
-			c = &r->cells[r->ncells++];
-			memset(c, 0, sizeof(*c));
-			c->wl = wl;
-			c->pl = pl;
-			c->mech = r->opts.mechs[m];
-			c->size = sizes[i];
-			c->nsenders = wl == WL_FANIN ? r->opts.fanin_senders : 1;
-			c->depth = bench_depth(sizes[i]);
+	for (int i = 0; i < n; i++)
+		for (int po = 0; po < NR_PO; po++) {
+			if (wl == WL_LATENCY ? !r->opts.rt_po[po] :
+			    po != (int)one_way)
+				continue;
+			for (int m = 0; m < r->opts.nmechs; m++) {
+				struct cell *c;
+
+				if (r->ncells >= MAX_CELLS)
+					return;
+				c = &r->cells[r->ncells++];
+				memset(c, 0, sizeof(*c));
+				c->wl = wl;
+				c->pl = pl;
+				c->po = (enum polling)po;
+				c->mech = r->opts.mechs[m];
+				c->size = sizes[i];
+				c->nsenders = wl == WL_FANIN ?
+					      r->opts.fanin_senders : 1;
+				c->depth = bench_depth(sizes[i]);
+				c->poll = po == PO_ON ? r->poll : none;
+			}
 		}
 }
 
 /*
- * Fold pass @t into cell @c.  A shared host only ever slows a
- * measurement down, so the better pass's medians are kept; the windows of
- * every pass are kept too, and the spread is over all of them, so a
- * disturbed pass shows.  An error in any pass is an error.
+ * Fold round @t into cell @c, for the tables.  A shared host only ever
+ * slows a measurement down, so the better round's medians are kept; the
+ * windows of every round are kept too, and the spread is over all of
+ * them, so a disturbed round shows.  An error in any round is an error.
+ * (Ratios and goals use each round's own cells: rounds.c.)
  */
-static void merge_pass(struct cell *c, const struct cell *t)
+static void merge_round(struct cell *c, const struct cell *t)
 {
 	double all[MAX_WINDOWS];
 	unsigned int n = 0;
@@ -296,18 +340,17 @@ static void merge_pass(struct cell *c, const struct cell *t)
 	}
 	if (c->status != CELL_OK || t->status != CELL_OK)
 		return;
-	c->cpu_us_per_msg = (c->cpu_us_per_msg * (double)c->messages +
-			     t->cpu_us_per_msg * (double)t->messages) /
-			    (double)(c->messages + t->messages);
-	c->sys_us_per_msg = (c->sys_us_per_msg * (double)c->messages +
-			     t->sys_us_per_msg * (double)t->messages) /
-			    (double)(c->messages + t->messages);
+	c->cpu_us += t->cpu_us;
+	c->sys_us += t->sys_us;
 	c->win_cpu_ns += t->win_cpu_ns;
-	c->win_cpu_msgs += t->win_cpu_msgs;
+	c->win_cpu_n += t->win_cpu_n;
+	c->round_trips += t->round_trips;
+	if (t->warmup < c->warmup)
+		c->warmup = t->warmup;
 	c->messages += t->messages;
 	c->verified += t->verified;
 	c->wall_s += t->wall_s;
-	c->passes++;
+	c->rounds++;
 	if (c->wl == WL_LATENCY) {
 		double lo = c->lat_med_us < t->lat_med_us ? c->lat_med_us :
 			    t->lat_med_us;
@@ -340,9 +383,10 @@ static void merge_pass(struct cell *c, const struct cell *t)
 	c->spread = spread(all, n);
 }
 
-static void run_plan(struct run *r)
+static int run_plan(struct run *r)
 {
 	const struct opts *o = &r->opts;
+	struct cell *plan;
 	int ncells;
 
 	plan_add(r, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput);
@@ -351,36 +395,55 @@ static void run_plan(struct run *r)
 	plan_add(r, WL_THROUGHPUT, PL_SAME, o->same_tput_sizes, o->nsame_tput);
 	plan_add(r, WL_LATENCY, PL_SAME, o->same_lat_sizes, o->nsame_lat);
 	ncells = r->ncells;
+	plan = malloc((size_t)(ncells ? ncells : 1) * sizeof(*plan));
+	if (!plan)
+		return -ENOMEM;
+	memcpy(plan, r->cells, (size_t)ncells * sizeof(*plan));
+	for (unsigned int k = 0; k < o->rounds; k++) {
+		r->round_cells[k] = calloc((size_t)(ncells ? ncells : 1),
+					   sizeof(struct cell));
+		if (!r->round_cells[k]) {
+			free(plan);
+			return -ENOMEM;
+		}
+	}
 
-	/* Each pass runs the whole plan: passes are minutes apart, so a
+	/* Each round runs the whole plan: rounds are minutes apart, so a
 	 * disturbance of the host rarely hits the same cell twice.  A cell
-	 * that took more than SLOW_CELL_S in its first pass is not repeated
-	 * (in the VM, cma and vmsplice at 64 MiB take 20 s and more). */
-	for (unsigned int pass = 0; pass < o->passes; pass++) {
+	 * that took more than SLOW_CELL_S in the first round is not
+	 * repeated: later rounds reuse it (in the VM, cma and vmsplice at
+	 * 64 MiB take 20 s and more). */
+	for (unsigned int k = 0; k < o->rounds; k++) {
 		for (int i = 0; i < ncells; i++) {
-			struct cell *c = &r->cells[i], t = *c;
+			struct cell *c = &r->cells[i], t = plan[i];
+			const struct cell *first = &r->round_cells[0][i];
 			char sz[16], ps[40] = "";
 
-			if (pass && c->status != CELL_ERROR &&
-			    c->wall_s > SLOW_CELL_S)
+			if (k && first->status != CELL_ERROR &&
+			    first->wall_s > SLOW_CELL_S) {
+				r->round_cells[k][i] = *first;
+				r->round_cells[k][i].reused = true;
 				continue;
+			}
 
 			/* The hand-off floor, right before the round trips. */
 			if (o->do_floors && c->wl == WL_LATENCY &&
 			    (i == 0 || r->cells[i - 1].wl != WL_LATENCY ||
 			     r->cells[i - 1].pl != c->pl))
-				measure_futex_floor(r, c->pl);
+				measure_futex_floor(r, c->pl, k);
 
-			if (o->passes > 1)
-				snprintf(ps, sizeof(ps), "pass %u/%u ",
-					 pass + 1, o->passes);
-			progress(r, "%s[%d/%d] %s%s %s %s", ps, i + 1, ncells,
+			if (o->rounds > 1)
+				snprintf(ps, sizeof(ps), "round %u/%u ", k + 1,
+					 o->rounds);
+			progress(r, "%s[%d/%d] %s%s%s %s %s", ps, i + 1, ncells,
 				 wl_names[c->wl],
 				 c->pl == PL_SAME ? " same-CPU" : "",
+				 c->wl != WL_LATENCY ? "" : c->po == PO_ON ?
+				 " polling" : " no-polling",
 				 fmt_size(c->size, sz, sizeof(sz)),
 				 c->mech->name);
 			run_cell(r, &t);
-			t.passes = 1;
+			t.rounds = 1;
 			if (t.status == CELL_ERROR) {
 				progress_done();
 				fprintf(stderr, "fastipc bench: %s %s %s: %s\n",
@@ -388,12 +451,15 @@ static void run_plan(struct run *r)
 					fmt_size(c->size, sz, sizeof(sz)),
 					t.why);
 			}
-			if (pass == 0)
+			r->round_cells[k][i] = t;
+			if (k == 0)
 				*c = t;
 			else
-				merge_pass(c, &t);
+				merge_round(c, &t);
 		}
 	}
+	free(plan);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -444,7 +510,7 @@ static int write_outputs(struct run *r, const char *dir)
 	}
 	fprintf(stderr, "fastipc bench: wrote results.csv, floors.csv, "
 		"results.json, %sreport.md in %s\n",
-		charts ? "throughput.png/.svg, latency.png/.svg, " : "", dir);
+		charts ? "charts (.png, .svg), " : "", dir);
 	return 0;
 }
 
@@ -459,7 +525,8 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 		{ "workloads", required_argument, NULL, 'w' },
 		{ "senders", required_argument, NULL, 'n' },
 		{ "reps", required_argument, NULL, 'r' },
-		{ "passes", required_argument, NULL, 'p' },
+		{ "rounds", required_argument, NULL, 'p' },
+		{ "passes", required_argument, NULL, 'p' },	/* old name */
 		{ "window", required_argument, NULL, 'W' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -468,12 +535,13 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 		{ "no-plot", no_argument, NULL, 'P' },
 		{ "no-raise", no_argument, NULL, 'R' },
 		{ "busy-poll", required_argument, NULL, 'B' },
+		{ "polling", required_argument, NULL, 'L' },
 		CLI_OPT_HELP,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *mode = "default", *mechs = "all", *sizes = NULL;
-	const char *workloads = "all", *cpus = NULL;
-	uint64_t senders = 0, reps = 0, window = 0, timeout = 0, passes = 0;
+	const char *workloads = "all", *cpus = NULL, *polling = "both";
+	uint64_t senders = 0, reps = 0, window = 0, timeout = 0, rounds = 0;
 	struct run *r;
 	int c, rc;
 
@@ -520,11 +588,11 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 				return cli_usage(cmd, "--reps: at least 1");
 			break;
 		case 'p':
-			if (!cli_parse_u64(cmd, "--passes", optarg, 8,
-					   &passes))
+			if (!cli_parse_u64(cmd, "--rounds", optarg, MAX_ROUNDS,
+					   &rounds))
 				return EXIT_USAGE;
-			if (!passes)
-				return cli_usage(cmd, "--passes: at least 1");
+			if (!rounds)
+				return cli_usage(cmd, "--rounds: at least 1");
 			break;
 		case 'W':
 			if (!cli_parse_u64(cmd, "--window", optarg, 600000,
@@ -558,9 +626,15 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 					   FASTIPC_BUSY_POLL_MAX_US, &us))
 				return EXIT_USAGE;
 			r->opts.busy_poll_us = (int)us;
-			bench_busy_poll_us = (int)us;
 			break;
 		}
+		case 'L':
+			polling = optarg;
+			if (strcmp(polling, "both") && strcmp(polling, "on") &&
+			    strcmp(polling, "off"))
+				return cli_usage(cmd, "--polling: both, on or "
+						 "off, not '%s'", polling);
+			break;
 		case 'h':
 			free(r);
 			return cli_help(cmd);
@@ -581,10 +655,10 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 		r->opts.fanin_senders = (unsigned int)senders;
 	if (reps)
 		r->opts.reps = (unsigned int)reps;
-	if (passes)
-		r->opts.passes = (unsigned int)passes;
-	if (r->opts.reps * r->opts.passes > MAX_WINDOWS)
-		return cli_usage(cmd, "--reps x --passes: at most %d windows",
+	if (rounds)
+		r->opts.rounds = (unsigned int)rounds;
+	if (r->opts.reps * r->opts.rounds > MAX_WINDOWS)
+		return cli_usage(cmd, "--reps x --rounds: at most %d windows",
 				 MAX_WINDOWS);
 	if (window)
 		r->opts.win_ns = (int64_t)window * NSEC_PER_MSEC;
@@ -608,6 +682,13 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 		return cli_fail("bench", NULL, -ENOMEM);
 	r->started_ns = now_ns();
 	sysinfo_read(&r->sys);
+	r->poll = run_poll_rule(r);
+	rxpoll_calibrate();
+	/* With polling off (--busy-poll 0) both modes are the same. */
+	r->opts.rt_po[PO_ON] = strcmp(polling, "off") &&
+			       r->poll.mode != POLL_OFF;
+	r->opts.rt_po[PO_OFF] = strcmp(polling, "on") ||
+				r->poll.mode == POLL_OFF;
 	if (r->opts.raise_limits)
 		limits_raise(r);
 	if (r->opts.calibrate) {
@@ -616,7 +697,10 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 	}
 	if (r->opts.do_floors)
 		measure_floors(r);
-	run_plan(r);
+	if (run_plan(r)) {
+		limits_restore(r);
+		return cli_fail("bench", NULL, -ENOMEM);
+	}
 	r->elapsed_s = (double)(now_ns() - r->started_ns) / NSEC_PER_SEC;
 	limits_restore(r);
 	progress_done();
@@ -630,6 +714,8 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 	if (r->opts.out && write_outputs(r, r->opts.out))
 		rc = EXIT_FAIL;
 	free(r->cells);
+	for (unsigned int k = 0; k < MAX_ROUNDS; k++)
+		free(r->round_cells[k]);
 	free(r);
 	return rc;
 }
@@ -652,7 +738,8 @@ const struct cli_cmd cmd_bench = {
 	"\n"
 	"  -q, --quick            a few sizes, short windows: seconds\n"
 	"  -F, --full             every workload at every size, longer windows\n"
-	"                         (default: about 8 minutes in the test VM)\n"
+	"                         (default: 3 rounds of about 3 minutes in the\n"
+	"                         test VM)\n"
 	"  -o, --out DIR          write results.csv, floors.csv, results.json,\n"
 	"                         charts (PNG, SVG) and report.md into DIR\n"
 	"  -m, --mechanisms LIST  comma-separated names or families (default\n"
@@ -665,9 +752,13 @@ const struct cli_cmd cmd_bench = {
 	"  -w, --workloads LIST   throughput latency fanin same-cpu floors,\n"
 	"                         all (default) or none\n"
 	"  -n, --senders N        fan-in senders (default 4)\n"
-	"  -r, --reps N           windows (repetitions) per measurement and pass\n"
-	"  -p, --passes N         run the whole plan N times; keep each\n"
-	"                         measurement's best pass (default 2)\n"
+	"  -r, --reps N           windows (repetitions) per measurement and round\n"
+	"  -p, --rounds N         run the whole plan N times, one round after\n"
+	"                         the other (default 3, --quick 1): tables show\n"
+	"                         each measurement's best round, ratios their\n"
+	"                         median and range over the rounds, and a goal\n"
+	"                         is met only if it holds in every round\n"
+	"                         (--passes N: the same)\n"
 	"      --window MS        minimum window length\n"
 	"  -c, --cpus A,B         receiver on CPU A, senders on CPU B\n"
 	"  -t, --timeout SECS     give up on one measurement after SECS\n"
@@ -676,10 +767,14 @@ const struct cli_cmd cmd_bench = {
 	"  -j, --json             JSON on stdout instead of tables\n"
 	"      --no-plot          no charts\n"
 	"      --no-raise         leave the system limits alone\n"
-	"      --busy-poll US     fastipc receivers poll an empty channel a\n"
-	"                         fixed US microseconds before sleeping (0:\n"
-	"                         they sleep at once, as the others do);\n"
-	"                         default: the module's adaptive poll\n"
+	"      --busy-poll US     every receiver polls an empty link a fixed\n"
+	"                         US microseconds before it blocks (fastipc's\n"
+	"                         in the kernel, the others in user space; 0:\n"
+	"                         none); default: the module's rule, adaptive\n"
+	"                         up to its busy_poll_us, for everyone\n"
+	"      --polling MODES    round trips with polling (on), without\n"
+	"                         (off: every receiver blocks at once), or\n"
+	"                         both (default), each compared like for like\n"
 	"  -h, --help             this help\n"
 	"\n"
 	"Exit status: 0 if every message was verified and nothing failed, 1\n"

@@ -28,20 +28,33 @@ static const char method_text[] =
 "buffers keep their larger defaults). Limits are raised to carry the "
 "tested sizes, and printed; a size a mechanism cannot carry is shown as "
 "n/a with the reason.\n"
-"- **Warm-up, then repetitions.** After a warm-up that fills the link's "
-"buffering twice (so that buffers that circulate, such as a zero-copy "
-"sender's page pool, reach their steady number), the receiver measures "
+"- **Warm-up, then repetitions.** After a warm-up that uses every buffer "
+"or slot of the link twice, at least 2 x (depth + 1) messages, in the "
+"round trips as in one-way cells (so that every slot of a ring has its "
+"pages, and buffers that circulate, such as a zero-copy sender's page "
+"pool, reach their steady number), the receiver measures "
 "consecutive windows (each at least a minimum time and number of "
-"messages). The whole plan runs in several passes, minutes apart; each "
-"measurement reports the median window of its best pass (a shared host "
-"only ever slows a measurement down) and the spread over the windows of "
-"every pass ((max - min) / median). Round trips are timed one by one: "
-"median and p99 of the best pass.\n"
+"messages). Round trips are timed one by one: median and p99.\n"
+"- **Claims from repeated runs.** The whole plan runs in several rounds, "
+"one after the other, minutes apart. A table of values shows each "
+"measurement's best round (a shared host only ever slows a measurement "
+"down) and marks the spread over the windows of every round ((max - "
+"min) / median). A ratio is taken in every round from that round's "
+"cells alone and shown as its median over the rounds with its range "
+"(min-max); a goal is met only if it holds in every round.\n"
 "- **Pinned.** The receiver runs on one CPU, the senders on another; the "
 "same-CPU variant puts them all on one CPU.\n"
 "- **Round trips echo the full payload.** The server checks every byte "
 "of the request and writes a fresh full-size reply, which the client "
 "checks.\n"
+"- **The same polling.** fastipc's receivers poll an empty channel in "
+"the kernel before they sleep; so every receiver of a cell polls by the "
+"same rule with the same budget, each the way it is polled from user "
+"space (non-blocking receives tried again and again, a spin on a "
+"shared-memory ring's index), then blocks as usual. Round trips run "
+"twice and are compared like for like: with polling (every receiver) "
+"and without (every receiver blocks at once). Ratios and goals never "
+"compare a polling receiver with one that blocks.\n"
 "- **Fan-in.** Several senders, one receiver; mechanisms with one queue "
 "share it, the others (pipes above PIPE_BUF, sockets, shared-memory "
 "rings) get one per sender and the receiver waits on all of them "
@@ -49,10 +62,12 @@ static const char method_text[] =
 "- **Floors** are measured in the same run: a null system call, a futex "
 "ping-pong between two processes, memcpy, producing and consuming a "
 "message (the fairness work alone) and mapping and unmapping its pages.\n"
-"- **CPU time** (user + system of every process of a cell, divided by "
-"the messages received) is in the CSV and JSON; for one-way cells also "
-"over the measured windows alone (the processes' CPU-time clocks read "
-"when the windows begin and end), which the page-path goal uses.\n";
+"- **CPU time** is the user + system time of every process of a cell: "
+"per message one-way, per round trip (a request and its reply, both "
+"processes) in the round trips. The CSV and JSON have it over the whole "
+"cell and over the measured part alone (the processes' CPU-time clocks "
+"read when the windows or the measured round trips begin and end), which "
+"the tables and the page-path goal use.\n";
 
 static void md_mark(FILE *f, const struct cell *c, int *nnotes,
 		    const struct cell **notes)
@@ -95,13 +110,13 @@ static void md_head(FILE *f, const size_t *sizes, int n)
 }
 
 static void md_table(const struct run *r, FILE *f, enum workload wl,
-		     enum placement pl, const size_t *sizes, int n,
-		     bool msgs, const char *title)
+		     enum placement pl, enum polling po, const size_t *sizes,
+		     int n, bool msgs, const char *title)
 {
 	const struct cell **notes;
 	int nnotes = 0;
 
-	if (!n)
+	if (!n || (wl == WL_LATENCY && !r->opts.rt_po[po]))
 		return;
 	notes = calloc(MAX_CELLS, sizeof(*notes));
 	if (!notes)
@@ -114,7 +129,7 @@ static void md_table(const struct run *r, FILE *f, enum workload wl,
 		fprintf(f, "| %s%s%s |", mech->flags & MECH_FASTIPC ? "**" : "",
 			mech->name, mech->flags & MECH_FASTIPC ? "**" : "");
 		for (int i = 0; i < n; i++) {
-			const struct cell *c = find_cell(r, wl, pl, mech,
+			const struct cell *c = find_cell(r, wl, pl, po, mech,
 							 sizes[i]);
 
 			if (!c) {
@@ -139,33 +154,71 @@ static void md_table(const struct run *r, FILE *f, enum workload wl,
 	free(notes);
 }
 
+/* CPU time per round trip over the measured round trips, both processes:
+ * with polling / without. */
+static void md_lat_cpu(const struct run *r, FILE *f, enum placement pl,
+		       const size_t *sizes, int n, const char *title)
+{
+	if (!n)
+		return;
+	fprintf(f, "\n### %s\n\n", title);
+	md_head(f, sizes, n);
+	for (int m = 0; m < r->opts.nmechs; m++) {
+		const struct mech *mech = r->opts.mechs[m];
+
+		fprintf(f, "| %s%s%s |", mech->flags & MECH_FASTIPC ? "**" : "",
+			mech->name, mech->flags & MECH_FASTIPC ? "**" : "");
+		for (int i = 0; i < n; i++) {
+			for (int po = 0; po < NR_PO; po++) {
+				const struct cell *c;
+
+				c = find_cell(r, WL_LATENCY, pl,
+					      (enum polling)po, mech, sizes[i]);
+				if (!c || c->status != CELL_OK || !c->win_cpu_n)
+					fprintf(f, "%s-", po ? " / " : " ");
+				else
+					fprintf(f, "%s%.1f", po ? " / " : " ",
+						cell_window_cpu_us(c));
+			}
+			fprintf(f, " |");
+		}
+		fputc('\n', f);
+	}
+}
+
 static void md_ratio(const struct run *r, FILE *f, enum workload wl,
-		     enum placement pl, const size_t *sizes, int n,
-		     const char *title)
+		     enum placement pl, enum polling po, const size_t *sizes,
+		     int n, const char *title)
 {
 	const struct mech *modes[] = { &mech_fastipc_copy, &mech_fastipc_zc,
 				       &mech_fastipc_auto };
-	char sz[16];
+	char sz[16], v[48];
 
-	if (!n)
+	if (!n || (wl == WL_LATENCY && !r->opts.rt_po[po]))
 		return;
-	fprintf(f, "\n### %s\n\n| size | best other | copy | zc | auto |\n"
-		   "|---|---|---:|---:|---:|\n", title);
+	fprintf(f, "\n### %s\n\n", title);
+	if (r->opts.rounds > 1)
+		fprintf(f, "Each ratio is taken in every round: the median over "
+			   "the %u rounds (min-max), in bold where it is above "
+			   "1 in every round.\n\n", r->opts.rounds);
+	fprintf(f, "| size | best other | copy | zc | auto |\n"
+		   "|---|---|---:|---:|---:|\n");
 	for (int i = 0; i < n; i++) {
 		const struct mech *best = NULL;
 
-		ratio_to_best(r, wl, pl, &mech_fastipc_copy, sizes[i], &best);
+		ratio_to_best(r, wl, pl, po, &mech_fastipc_copy, sizes[i],
+			      &best);
 		fprintf(f, "| %s | %s |", fmt_size(sizes[i], sz, sizeof(sz)),
 			best ? best->name : "-");
 		for (int k = 0; k < 3; k++) {
-			double q = ratio_to_best(r, wl, pl, modes[k], sizes[i],
-						 NULL);
+			struct span q;
+			bool win;
 
-			if (q > 0)
-				fprintf(f, " %s%.2fx%s |", q >= 1 ? "**" : "",
-					q, q >= 1 ? "**" : "");
-			else
-				fprintf(f, " - |");
+			ratio_span(r, wl, pl, po, modes[k], sizes[i], &q);
+			win = q.n && span_min(&q) >= 1;
+			fprintf(f, " %s%s%s |", win ? "**" : "",
+				fmt_ratio_span(&q, v, sizeof(v)),
+				win ? "**" : "");
 		}
 		fputc('\n', f);
 	}
@@ -177,55 +230,70 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 	const struct sysinfo *s = &r->sys;
 	const struct floors *fl = &r->floors;
 	struct goal g[NR_GOALS];
-	char t[200], sz[16];
-	unsigned int poll_us;
+	char t[256], pt[80], sz[16];
 	FILE *f = fopen(path, "we");
 
 	if (!f)
 		return -errno;
 	fprintf(f, "# fastipc bench: %s run, %s\n\n", o->mode, s->date);
 	fprintf(f, "| machine | |\n|---|---|\n| CPU | %s (%d online) |\n"
+		   "| CPU flags | %s%s%s%s |\n"
+		   "| init_on_alloc | %s%s%s |\n"
 		   "| kernel | %s |\n| virtualisation | %s |\n"
 		   "| memory | %lu MiB (%lu MiB available at the start) |\n"
 		   "| fastipc module | %s, zc_threshold %lu |\n"
 		   "| placement | receiver on CPU %d, senders on CPU %d |\n"
-		   "| windows | %u passes of %u windows of at least %.0f ms "
+		   "| windows | %u round%s of %u windows of at least %.0f ms "
 		   "and %u messages, after %.0f ms and 2 x (depth + 1) "
-		   "messages of warm-up; the best "
-		   "pass's median |\n| duration | %.0f s |\n",
-		s->cpu_model, s->cpus_online, s->kernel, s->virt,
+		   "messages (round trips: round trips) of warm-up; values: "
+		   "the best round's median; ratios and goals: every round |"
+		   "\n| duration | %.0f s |\n",
+		s->cpu_model, s->cpus_online, cpu_flags_text(s),
+		s->vm_cpu[0] ? "; QEMU `-cpu " : "", s->vm_cpu,
+		s->vm_cpu[0] ? "`" : "",
+		s->init_on_alloc < 0 ? "unknown" :
+		s->init_on_alloc ? "1" : "0",
+		s->init_on_alloc_from[0] ? ", from " : "",
+		s->init_on_alloc_from, s->kernel, s->virt,
 		s->mem_total_kb / 1024, s->mem_avail_kb / 1024,
 		s->fastipc_version[0] ? s->fastipc_version : "not loaded",
-		s->zc_threshold, o->cpu_a, o->cpu_b, o->passes, o->reps,
+		s->zc_threshold, o->cpu_a, o->cpu_b, o->rounds,
+		o->rounds == 1 ? "" : "s", o->reps,
 		(double)o->win_ns / NSEC_PER_MSEC, o->win_min_msgs,
 		(double)o->warm_ns / NSEC_PER_MSEC, r->elapsed_s);
-	switch (bench_poll_mode(r, &poll_us)) {
+	switch (r->poll.mode) {
 	case POLL_ADAPTIVE:
-		fprintf(f, "\n> **Busy poll.** fastipc's receivers kept the "
-			   "module's default, an adaptive poll of an empty "
-			   "channel up to %u us before sleeping, only in a "
-			   "receive that follows the same process's send (the "
-			   "round trips' turns; one-way receivers never poll), "
-			   "as long as such replies recently took.  Where "
-			   "it polls it spends CPU time the other mechanisms do "
-			   "not (`cpu_us_per_msg` in the CSV and JSON).  "
-			   "`--busy-poll 0` "
-			   "measures fastipc without it.\n", poll_us);
+		fprintf(f, "\n> **Busy poll.** Every receiver polled an empty "
+			   "link by fastipc's default rule: adaptively, up to "
+			   "%u us before it blocked, only in a receive that "
+			   "follows the same process's send (the round trips' "
+			   "turns; one-way receivers never poll), as long as "
+			   "such waits recently took.  fastipc's receivers with "
+			   "the module's busy poll, the others in user space "
+			   "(non-blocking receives, a ring spin).  What it costs "
+			   "is in the CPU time per round trip, below.", r->poll.us);
 		break;
 	case POLL_FIXED:
-		fprintf(f, "\n> **Busy poll.** fastipc's receivers polled an "
-			   "empty channel for %u us before sleeping "
-			   "(`--busy-poll`), spending CPU time the other "
-			   "mechanisms do not.\n", poll_us);
+		fprintf(f, "\n> **Busy poll.** Every receiver polled an empty "
+			   "link for %u us before it blocked (`--busy-poll`), "
+			   "one-way receivers too: fastipc's in the kernel, the "
+			   "others in user space.", r->poll.us);
 		break;
 	case POLL_OFF:
-		fprintf(f, "\n> **Busy poll.** Off: fastipc's receivers slept "
-			   "at once on an empty channel, as the other "
-			   "mechanisms do.\n");
+		fprintf(f, "\n> **Busy poll.** Off: every receiver blocked at "
+			   "once on an empty link.\n");
 		break;
 	case POLL_UNKNOWN:
 		break;
 	}
+	if (r->poll.mode == POLL_ADAPTIVE || r->poll.mode == POLL_FIXED)
+		fprintf(f, "  %s\n", o->rt_po[PO_ON] && o->rt_po[PO_OFF] ?
+			"Round trips ran twice, and each is compared like for "
+			"like: with polling, and with none (every receiver "
+			"blocked at once)." : o->rt_po[PO_ON] ?
+			"Round trips ran with polling only (`--polling on`)." :
+			"Round trips ran without polling only (`--polling "
+			"off`).");
 	if (s->emulated)
 		fprintf(f, "\n> **Software emulation.** These numbers come from "
 			   "a virtual machine without hardware acceleration: "
@@ -234,10 +302,12 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 			   "are meaningful.\n");
 	fprintf(f, "\n%s", method_text);
 
-	fprintf(f, "\n## Mechanisms\n\n| name | how it is used |\n|---|---|\n");
+	fprintf(f, "\n## Mechanisms\n\n| name | how it is used | how its "
+		   "receiver polls |\n|---|---|---|\n");
 	for (int i = 0; i < o->nmechs; i++)
-		fprintf(f, "| %s | %s |\n", o->mechs[i]->name,
-			o->mechs[i]->desc);
+		fprintf(f, "| %s | %s | %s |\n", o->mechs[i]->name,
+			o->mechs[i]->desc, o->mechs[i]->poll_how ?
+			o->mechs[i]->poll_how : "");
 
 	if (r->nlimits) {
 		fprintf(f, "\n## Limits raised for this run\n\n"
@@ -256,41 +326,71 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 			g[i].verdict == 0 ? "**not met**" : "not judged",
 			g[i].detail);
 
-	if (charts)
+	if (charts) {
 		fprintf(f, "\n## Charts\n\n![One-way throughput against "
-			   "message size](throughput.png)\n\n"
-			   "![Round trip against message size](latency.png)\n"
-			   "\n(SVG: [throughput.svg](throughput.svg), "
-			   "[latency.svg](latency.svg))\n");
+			   "message size](throughput.png)\n");
+		if (o->nlat && o->rt_po[PO_ON])
+			fprintf(f, "\n![Round trip against message size, "
+				   "every receiver polling](latency.png)\n");
+		if (o->nlat && o->rt_po[PO_OFF])
+			fprintf(f, "\n![Round trip against message size, no "
+				   "receiver polling](latency-nopoll.png)\n");
+		fprintf(f, "\n(SVG: [throughput.svg](throughput.svg)%s%s)\n",
+			o->nlat && o->rt_po[PO_ON] ?
+			", [latency.svg](latency.svg)" : "",
+			o->nlat && o->rt_po[PO_OFF] ?
+			", [latency-nopoll.svg](latency-nopoll.svg)" : "");
+	}
 
 	fprintf(f, "\n## Results\n\nThroughput in MB/s (10^6 bytes) unless "
 		   "said otherwise; `~` marks a spread over 25%% between "
 		   "windows.\n");
-	md_ratio(r, f, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput,
-		 "fastipc / best other mechanism, one-way throughput "
-		 "(shm-inplace, the ceiling, excluded)");
-	md_ratio(r, f, WL_LATENCY, PL_SEPARATE, o->lat_sizes, o->nlat,
-		 "fastipc / best other mechanism, round trip (their time / "
-		 "fastipc's)");
-	md_ratio(r, f, WL_FANIN, PL_SEPARATE, o->fanin_sizes, o->nfanin,
+	md_ratio(r, f, WL_THROUGHPUT, PL_SEPARATE, PO_ON, o->tput_sizes,
+		 o->ntput, "fastipc / best other mechanism, one-way "
+		 "throughput (shm-inplace, the ceiling, excluded)");
+	for (int po = 0; po < NR_PO; po++) {
+		po_title(r, (enum polling)po, pt, sizeof(pt));
+		snprintf(t, sizeof(t), "fastipc / best other mechanism, round "
+			 "trip, %s (their time / fastipc's)", pt);
+		md_ratio(r, f, WL_LATENCY, PL_SEPARATE, (enum polling)po,
+			 o->lat_sizes, o->nlat, t);
+	}
+	md_ratio(r, f, WL_FANIN, PL_SEPARATE, PO_ON, o->fanin_sizes, o->nfanin,
 		 "fastipc / best other mechanism, fan-in");
-	md_table(r, f, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput,
-		 false, "One-way throughput, MB/s, separate CPUs");
-	md_table(r, f, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput,
-		 true, "One-way throughput, thousands of messages/s");
-	md_table(r, f, WL_LATENCY, PL_SEPARATE, o->lat_sizes, o->nlat, false,
-		 "Round trip, median / p99, microseconds");
+	md_table(r, f, WL_THROUGHPUT, PL_SEPARATE, PO_ON, o->tput_sizes,
+		 o->ntput, false, "One-way throughput, MB/s, separate CPUs");
+	md_table(r, f, WL_THROUGHPUT, PL_SEPARATE, PO_ON, o->tput_sizes,
+		 o->ntput, true, "One-way throughput, thousands of "
+		 "messages/s");
+	for (int po = 0; po < NR_PO; po++) {
+		po_title(r, (enum polling)po, pt, sizeof(pt));
+		snprintf(t, sizeof(t), "Round trip, %s: median / p99, "
+			 "microseconds", pt);
+		md_table(r, f, WL_LATENCY, PL_SEPARATE, (enum polling)po,
+			 o->lat_sizes, o->nlat, false, t);
+	}
+	md_lat_cpu(r, f, PL_SEPARATE, o->lat_sizes, o->nlat,
+		   "CPU time per round trip, microseconds (both processes): "
+		   "polling / no polling");
 	snprintf(t, sizeof(t), "Fan-in, %u senders, MB/s", o->fanin_senders);
-	md_table(r, f, WL_FANIN, PL_SEPARATE, o->fanin_sizes, o->nfanin, false,
-		 t);
+	md_table(r, f, WL_FANIN, PL_SEPARATE, PO_ON, o->fanin_sizes, o->nfanin,
+		 false, t);
 	snprintf(t, sizeof(t), "Fan-in, %u senders, thousands of messages/s",
 		 o->fanin_senders);
-	md_table(r, f, WL_FANIN, PL_SEPARATE, o->fanin_sizes, o->nfanin, true,
-		 t);
-	md_table(r, f, WL_THROUGHPUT, PL_SAME, o->same_tput_sizes,
+	md_table(r, f, WL_FANIN, PL_SEPARATE, PO_ON, o->fanin_sizes, o->nfanin,
+		 true, t);
+	md_table(r, f, WL_THROUGHPUT, PL_SAME, PO_ON, o->same_tput_sizes,
 		 o->nsame_tput, false, "One-way throughput, MB/s, same CPU");
-	md_table(r, f, WL_LATENCY, PL_SAME, o->same_lat_sizes, o->nsame_lat,
-		 false, "Round trip, median / p99, microseconds, same CPU");
+	for (int po = 0; po < NR_PO; po++) {
+		po_title(r, (enum polling)po, pt, sizeof(pt));
+		snprintf(t, sizeof(t), "Round trip, %s: median / p99, "
+			 "microseconds, same CPU", pt);
+		md_table(r, f, WL_LATENCY, PL_SAME, (enum polling)po,
+			 o->same_lat_sizes, o->nsame_lat, false, t);
+	}
+	md_lat_cpu(r, f, PL_SAME, o->same_lat_sizes, o->nsame_lat,
+		   "CPU time per round trip, microseconds, same CPU: polling "
+		   "/ no polling");
 
 	if (fl->measured) {
 		fprintf(f, "\n## Floors\n\n- null system call: %.3f us\n"
@@ -309,6 +409,16 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 				fl->memcpy_ns[i] > 0 ?
 				(double)fl->sizes[i] / fl->memcpy_ns[i] : 0,
 				fl->pc_ns[i] / 1e3, fl->map_ns[i] / 1e3);
+		{
+			char why[256];
+			int ok = memcpy_check(r, why, sizeof(why));
+
+			fprintf(f, "\n**memcpy check** (copies at the machine's "
+				   "speed: memcpy at 16-256 KiB within 1.5x of "
+				   "its rate at 1 MiB and up): %s. %s.\n",
+				ok > 0 ? "holds" : ok == 0 ? "**does not hold**" :
+				"not judged", why);
+		}
 	}
 	if (r->cal.done) {
 		fprintf(f, "\n## Calibration\n\n| size | copy msg/s | zc msg/s |"

@@ -12,6 +12,11 @@
  * sysv-msg  msgsnd(2)/msgrcv(2): two copies.  The queue's msg_qbytes is
  *           set to the link's depth in bytes (at least the default
  *           msgmnb); limits.c raises kernel.msgmax and kernel.msgmnb.
+ *
+ * A receiver that polls (poll.c) tries mq_receive(3) on a second
+ * descriptor of the queue, opened O_NONBLOCK (mq_timedreceive() with a
+ * past deadline would arm a timer and sleep until it fires), or
+ * msgrcv(2) with IPC_NOWAIT, before it receives as it otherwise does.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +34,7 @@
 
 struct mq_priv {
 	mqd_t mq;
+	mqd_t mq_nb;		/* the same queue, O_NONBLOCK: polling */
 	int msqid;
 	void *buf;		/* in a child */
 	size_t buf_len;
@@ -46,7 +52,7 @@ static int posix_create(struct link *l)
 	struct mq_attr attr = { 0 };
 	char name[64];
 
-	mp->mq = (mqd_t)-1;
+	mp->mq = mp->mq_nb = (mqd_t)-1;
 	max_size = limit_read_ul("/proc/sys/fs/mqueue/msgsize_max");
 	max_msgs = limit_read_ul("/proc/sys/fs/mqueue/msg_max");
 	if (l->size > MQ_HARD_MSGSIZEMAX)
@@ -75,7 +81,14 @@ static int posix_create(struct link *l)
 				       strerror(-err), max_msgs, max_size);
 		return link_fail(l, err, "mq_open");
 	}
-	/* The children inherit the descriptor: the name can go now. */
+	mp->mq_nb = mq_open(name, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (mp->mq_nb == (mqd_t)-1) {
+		int err = -errno;
+
+		mq_unlink(name);
+		return link_fail(l, err, "mq_open(O_NONBLOCK)");
+	}
+	/* The children inherit the descriptors: the name can go now. */
 	mq_unlink(name);
 	return 0;
 }
@@ -112,10 +125,22 @@ static int posix_rx_recv(struct link *l, const void **data, size_t *len)
 	struct mq_priv *mp = l->priv;
 	ssize_t n;
 
+	rxpoll_begin(&l->poll);
+	while (l->poll.spinning) {
+		n = mq_receive(mp->mq_nb, mp->buf, l->size, NULL);
+		if (n >= 0)
+			goto got;
+		if (errno != EAGAIN && errno != EINTR)
+			return link_fail(l, -errno, "mq_receive(O_NONBLOCK)");
+		if (!rxpoll_again(&l->poll))
+			break;
+	}
 	while ((n = mq_receive(mp->mq, mp->buf, l->size, NULL)) < 0) {
 		if (errno != EINTR)
 			return link_fail(l, -errno, "mq_receive");
 	}
+	rxpoll_woke(&l->poll);
+got:
 	*data = mp->buf;
 	*len = (size_t)n;
 	return 0;
@@ -133,6 +158,8 @@ static void posix_destroy(struct link *l)
 
 	if (mp->mq != (mqd_t)-1)
 		mq_close(mp->mq);
+	if (mp->mq_nb != (mqd_t)-1)
+		mq_close(mp->mq_nb);
 }
 
 /* ------------------------------------------------------------------ */
@@ -211,10 +238,22 @@ static int sysv_rx_recv(struct link *l, const void **data, size_t *len)
 	struct sysv_buf *b = mp->buf;
 	ssize_t n;
 
+	rxpoll_begin(&l->poll);
+	while (l->poll.spinning) {
+		n = msgrcv(mp->msqid, b, l->size, 0, IPC_NOWAIT);
+		if (n >= 0)
+			goto got;
+		if (errno != ENOMSG && errno != EINTR)
+			return link_fail(l, -errno, "msgrcv(IPC_NOWAIT)");
+		if (!rxpoll_again(&l->poll))
+			break;
+	}
 	while ((n = msgrcv(mp->msqid, b, l->size, 0, 0)) < 0) {
 		if (errno != EINTR)
 			return link_fail(l, -errno, "msgrcv");
 	}
+	rxpoll_woke(&l->poll);
+got:
 	*data = b->mtext;
 	*len = (size_t)n;
 	return 0;
@@ -232,6 +271,8 @@ const struct mech mech_posix_mq = {
 	.name = "posix-mq",
 	.family = "mq",
 	.desc = "POSIX message queue, mq_send(3)/mq_receive(3): two copies",
+	.poll_how = "mq_receive(3) from an O_NONBLOCK descriptor of the same "
+		    "queue",
 	.priv_size = sizeof(struct mq_priv),
 	.create = posix_create,
 	.attach = mq_attach,
@@ -246,6 +287,7 @@ const struct mech mech_sysv_msg = {
 	.name = "sysv-msg",
 	.family = "mq",
 	.desc = "System V message queue, msgsnd(2)/msgrcv(2): two copies",
+	.poll_how = "msgrcv(2) with IPC_NOWAIT",
 	.priv_size = sizeof(struct mq_priv),
 	.create = sysv_create,
 	.attach = mq_attach,

@@ -17,10 +17,16 @@
  *           page-aligned buffers, and since a vmsplice returns only once
  *           its pages are all in the pipe, the oldest buffer has then
  *           been read.  One pipe per sender.
+ *
+ * A receiver that polls (poll.c) tries read(2) on a second descriptor of
+ * each pipe, opened O_NONBLOCK through /proc/self/fd (a new open file
+ * description of the same pipe: the blocking one keeps its flags), so
+ * neither a try nor the blocking read costs an extra system call.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -32,6 +38,7 @@ struct pipe_priv {
 	int npipes;
 	int rfd[MAX_SENDERS];
 	int wfd[MAX_SENDERS];
+	int nbfd[MAX_SENDERS];		/* the receiver's O_NONBLOCK ends */
 	size_t pipe_size;		/* as F_GETPIPE_SZ says */
 
 	/* In a child: */
@@ -80,6 +87,14 @@ static int pipe_grow(int fd, size_t want, size_t *got)
 	return 0;
 }
 
+/* As many buffers as the pipe can hold messages, and one more. */
+static unsigned int vmsplice_ring(const struct pipe_priv *pp, size_t size)
+{
+	size_t n = pp->pipe_size / page_round(size) + 1;
+
+	return n < 2 ? 2 : (unsigned int)n;
+}
+
 static int pipe_create_common(struct link *l, bool splice)
 {
 	struct pipe_priv *pp = l->priv;
@@ -90,7 +105,7 @@ static int pipe_create_common(struct link *l, bool splice)
 	pp->splice = splice;
 	pp->fd = -1;
 	for (int i = 0; i < MAX_SENDERS; i++)
-		pp->rfd[i] = pp->wfd[i] = -1;
+		pp->rfd[i] = pp->wfd[i] = pp->nbfd[i] = -1;
 	if (!splice && l->size <= PIPE_BUF) {
 		pp->npipes = 1;
 		depth = l->depth;
@@ -118,6 +133,9 @@ static int pipe_create_common(struct link *l, bool splice)
 		if (err)
 			return link_fail(l, err, "F_SETPIPE_SZ");
 	}
+	/* The buffers vmsplice senders cycle through (pipe_attach()). */
+	if (splice)
+		l->slots = (unsigned int)pp->npipes * vmsplice_ring(pp, l->size);
 	return 0;
 }
 
@@ -131,6 +149,19 @@ static int vmsplice_create(struct link *l)
 	return pipe_create_common(l, true);
 }
 
+#define POLL_HOW_PIPE	"read(2) from an O_NONBLOCK descriptor of the same " \
+			"pipe (epoll_wait(2) with no timeout for several)"
+
+/* A second descriptor of a pipe's read end, its own O_NONBLOCK. */
+static int pipe_reopen_nonblock(int fd, int *nbfd)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	*nbfd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	return *nbfd < 0 ? -errno : 0;
+}
+
 static int pipe_attach(struct link *l, int role)
 {
 	struct pipe_priv *pp = l->priv;
@@ -141,8 +172,15 @@ static int pipe_attach(struct link *l, int role)
 		for (int i = 0; i < pp->npipes; i++) {
 			close(pp->wfd[i]);
 			pp->wfd[i] = -1;
+			if (l->poll.rule.mode != POLL_FIXED &&
+			    l->poll.rule.mode != POLL_ADAPTIVE)
+				continue;
+			err = pipe_reopen_nonblock(pp->rfd[i], &pp->nbfd[i]);
+			if (err)
+				return link_fail(l, err, "O_NONBLOCK descriptor");
 		}
-		err = fdset_init(&pp->fs, pp->rfd, pp->npipes, l->size);
+		err = fdset_init(&pp->fs, pp->rfd, pp->nbfd, pp->npipes,
+				 l->size, &l->poll);
 		return err ? link_fail(l, err, "receive buffers, epoll") : 0;
 	}
 
@@ -154,11 +192,8 @@ static int pipe_attach(struct link *l, int role)
 		return pp->buf ? 0 : link_fail(l, -ENOMEM, "send buffer");
 	}
 
-	/* As many buffers as the pipe can hold messages, and one more. */
 	pp->slot_len = page_round(l->size);
-	pp->nring = (unsigned int)(pp->pipe_size / pp->slot_len) + 1;
-	if (pp->nring < 2)
-		pp->nring = 2;
+	pp->nring = vmsplice_ring(pp, l->size);
 	pp->ring = bench_alloc(pp->nring * sizeof(void *));
 	if (!pp->ring)
 		return link_fail(l, -ENOMEM, "send buffers");
@@ -244,6 +279,7 @@ const struct mech mech_pipe = {
 	.name = "pipe",
 	.family = "pipe",
 	.desc = "pipe(2) enlarged with F_SETPIPE_SZ; write(2) in, read(2) out: two copies",
+	.poll_how = POLL_HOW_PIPE,
 	.priv_size = sizeof(struct pipe_priv),
 	.create = pipe_create,
 	.attach = pipe_attach,
@@ -258,6 +294,7 @@ const struct mech mech_vmsplice = {
 	.name = "vmsplice",
 	.family = "pipe",
 	.desc = "vmsplice(2) of the sender's pages into a pipe, read(2) out: one copy",
+	.poll_how = POLL_HOW_PIPE,
 	.priv_size = sizeof(struct pipe_priv),
 	.create = vmsplice_create,
 	.attach = pipe_attach,

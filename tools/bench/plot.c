@@ -2,10 +2,12 @@
 /*
  * fastipc bench: charts with gnuplot.
  *
- * Writes the data (throughput.dat, latency.dat: one block per mechanism)
- * and a script (charts.gp) into the output folder and runs gnuplot on it
- * there: throughput.png/.svg (one-way MB/s against message size, log-log)
- * and latency.png/.svg (median round trip against size, log-log).  PNG
+ * Writes the data (throughput.dat, latency.dat, latency-nopoll.dat: one
+ * block per mechanism) and a script (charts.gp) into the output folder
+ * and runs gnuplot on it there: throughput.png/.svg (one-way MB/s
+ * against message size, log-log), latency.png/.svg (median round trip
+ * against size, log-log, every receiver polling) and
+ * latency-nopoll.png/.svg (the same, no receiver polling).  PNG
  * through pngcairo where gnuplot has it, else its libgd png terminal.
  * fastipc's modes are drawn thick, the no-isolation ceiling dashed.
  * gnuplot's own messages go to gnuplot.log.
@@ -25,6 +27,7 @@ struct chart {
 	const char *ylabel;
 	enum workload wl;
 	enum placement pl;
+	enum polling po;
 	const size_t *sizes;
 	int nsizes;
 };
@@ -70,7 +73,8 @@ static bool chart_write(const struct run *r, const struct chart *ch,
 
 		for (int i = 0; i < ch->nsizes; i++) {
 			const struct cell *c = find_cell(r, ch->wl, ch->pl,
-							 mech, ch->sizes[i]);
+							 ch->po, mech,
+							 ch->sizes[i]);
 
 			if (!c || c->status != CELL_OK || value(c) <= 0)
 				continue;
@@ -136,15 +140,20 @@ int plot_charts(const struct run *r, const char *dir, char *why, size_t len)
 	const struct opts *o = &r->opts;
 	struct chart charts[] = {
 		{ "throughput", "One-way throughput (sender and receiver on "
-		  "separate CPUs)", "MB/s", WL_THROUGHPUT, PL_SEPARATE,
+		  "separate CPUs)", "MB/s", WL_THROUGHPUT, PL_SEPARATE, PO_ON,
 		  o->tput_sizes, o->ntput },
-		{ "latency", "Round trip, full payload both ways (median)",
-		  "microseconds", WL_LATENCY, PL_SEPARATE, o->lat_sizes,
-		  o->nlat },
+		{ "latency", "Round trip, full payload both ways, every "
+		  "receiver polling (median)", "microseconds", WL_LATENCY,
+		  PL_SEPARATE, PO_ON, o->lat_sizes,
+		  o->rt_po[PO_ON] ? o->nlat : 0 },
+		{ "latency-nopoll", "Round trip, full payload both ways, no "
+		  "receiver polling (median)", "microseconds", WL_LATENCY,
+		  PL_SEPARATE, PO_OFF, o->lat_sizes,
+		  o->rt_po[PO_OFF] ? o->nlat : 0 },
 	};
 	char path[4096];
 	FILE *gp, *dat;
-	bool any = false, drawn[2] = { false, false };
+	bool any = false, drawn[3] = { false, false, false };
 	int err;
 
 	snprintf(path, sizeof(path), "%s/charts.gp", dir);

@@ -15,17 +15,32 @@
 #define NOISY		0.25	/* spread above this is marked */
 
 const struct cell *find_cell(const struct run *r, enum workload wl,
-			     enum placement pl, const struct mech *m,
-			     size_t size)
+			     enum placement pl, enum polling po,
+			     const struct mech *m, size_t size)
 {
 	for (int i = 0; i < r->ncells; i++) {
 		const struct cell *c = &r->cells[i];
 
 		if (c->wl == wl && c->pl == pl && c->mech == m &&
-		    c->size == size)
+		    c->size == size && (wl != WL_LATENCY || c->po == po))
 			return c;
 	}
 	return NULL;
+}
+
+const char *po_title(const struct run *r, enum polling po, char *buf,
+		     size_t len)
+{
+	if (po == PO_OFF)
+		snprintf(buf, len, "no polling (every receiver blocks at "
+			 "once)");
+	else if (r->poll.mode == POLL_ADAPTIVE)
+		snprintf(buf, len, "polling (every receiver: adaptive, up to "
+			 "%u us)", r->poll.us);
+	else
+		snprintf(buf, len, "polling (every receiver: %u us)",
+			 r->poll.us);
+	return buf;
 }
 
 /* The better-is-higher value of a measured cell: rate, or 1/latency. */
@@ -39,10 +54,10 @@ static double goodness(const struct cell *c)
 }
 
 double ratio_to_best(const struct run *r, enum workload wl,
-		     enum placement pl, const struct mech *m, size_t size,
-		     const struct mech **bestp)
+		     enum placement pl, enum polling po, const struct mech *m,
+		     size_t size, const struct mech **bestp)
 {
-	const struct cell *mine = find_cell(r, wl, pl, m, size);
+	const struct cell *mine = find_cell(r, wl, pl, po, m, size);
 	const struct mech *best = NULL;
 	double bv = 0;
 
@@ -52,7 +67,7 @@ double ratio_to_best(const struct run *r, enum workload wl,
 
 		if (o->flags & (MECH_FASTIPC | MECH_CEILING))
 			continue;
-		v = goodness(find_cell(r, wl, pl, o, size));
+		v = goodness(find_cell(r, wl, pl, po, o, size));
 		if (v > bv) {
 			bv = v;
 			best = o;
@@ -151,8 +166,8 @@ static void table_tput(const struct run *r, FILE *f, enum workload wl,
 
 		fprintf(f, "%-16s", mech->name);
 		for (int i = 0; i < n; i++) {
-			const struct cell *c = find_cell(r, wl, pl, mech,
-							 sizes[i]);
+			const struct cell *c = find_cell(r, wl, pl, PO_ON,
+							 mech, sizes[i]);
 			char cellbuf[32];
 
 			if (!c) {
@@ -181,11 +196,12 @@ static void table_tput(const struct run *r, FILE *f, enum workload wl,
 }
 
 static void table_lat(const struct run *r, FILE *f, enum placement pl,
-		      const size_t *sizes, int n, const char *title)
+		      enum polling po, const size_t *sizes, int n,
+		      const char *title)
 {
 	struct notes *nt = calloc(1, sizeof(*nt));
 
-	if (!n || !nt) {
+	if (!n || !nt || !r->opts.rt_po[po]) {
 		free(nt);
 		return;
 	}
@@ -196,7 +212,7 @@ static void table_lat(const struct run *r, FILE *f, enum placement pl,
 
 		fprintf(f, "%-16s", mech->name);
 		for (int i = 0; i < n; i++) {
-			const struct cell *c = find_cell(r, WL_LATENCY, pl,
+			const struct cell *c = find_cell(r, WL_LATENCY, pl, po,
 							 mech, sizes[i]);
 			char a[16], b[16], cellbuf[40];
 
@@ -220,31 +236,71 @@ static void table_lat(const struct run *r, FILE *f, enum placement pl,
 	free(nt);
 }
 
+/*
+ * CPU time per round trip, with polling / without: the user and system
+ * time of both processes over the measured round trips (their CPU-time
+ * clocks), divided by the round trips; what a poll costs shows here.
+ */
+static void table_lat_cpu(const struct run *r, FILE *f, enum placement pl,
+			  const size_t *sizes, int n, const char *title)
+{
+	if (!n)
+		return;
+	fprintf(f, "\n== %s ==\n", title);
+	size_header(f, sizes, n, 17);
+	for (int m = 0; m < r->opts.nmechs; m++) {
+		const struct mech *mech = r->opts.mechs[m];
+
+		fprintf(f, "%-16s", mech->name);
+		for (int i = 0; i < n; i++) {
+			char v[NR_PO][16], both[40];
+
+			for (int po = 0; po < NR_PO; po++) {
+				const struct cell *c;
+
+				c = find_cell(r, WL_LATENCY, pl,
+					      (enum polling)po, mech, sizes[i]);
+				if (!c || c->status != CELL_OK || !c->win_cpu_n)
+					snprintf(v[po], sizeof(v[po]), "-");
+				else
+					num(cell_window_cpu_us(c), v[po],
+					    sizeof(v[po]));
+			}
+			snprintf(both, sizeof(both), "%s / %s", v[PO_ON],
+				 v[PO_OFF]);
+			fprintf(f, "%17s", both);
+		}
+		fputc('\n', f);
+	}
+}
+
 static void table_ratio(const struct run *r, FILE *f, enum workload wl,
-			enum placement pl, const size_t *sizes, int n,
-			const char *title)
+			enum placement pl, enum polling po,
+			const size_t *sizes, int n, const char *title)
 {
 	const struct mech *modes[] = { &mech_fastipc_copy, &mech_fastipc_zc,
 				       &mech_fastipc_auto };
 	bool any = false;
+	int w = r->opts.rounds > 1 ? 18 : 9;
 
 	for (int i = 0; i < r->opts.nmechs; i++)
 		any |= (r->opts.mechs[i]->flags & MECH_FASTIPC) != 0;
-	if (!n || !any)
+	if (!n || !any || (wl == WL_LATENCY && !r->opts.rt_po[po]))
 		return;
 	fprintf(f, "\n== %s ==\n", title);
-	fprintf(f, "%-9s %-16s %10s %9s %9s %9s %12s\n", "size",
+	fprintf(f, "%-9s %-16s %10s %*s %*s %*s %12s\n", "size",
 		"best other", wl == WL_LATENCY ? "its us" : "its MB/s",
-		"copy", "zc", "auto", "shm-inplace");
+		w, "copy", w, "zc", w, "auto", "shm-inplace");
 	for (int i = 0; i < n; i++) {
 		const struct mech *best = NULL;
 		const struct cell *bc, *ceil;
-		char sz[16], v[16];
+		char sz[16], v[40];
 
-		ratio_to_best(r, wl, pl, &mech_fastipc_copy, sizes[i], &best);
+		ratio_to_best(r, wl, pl, po, &mech_fastipc_copy, sizes[i],
+			      &best);
 		fprintf(f, "%-9s %-16s ", fmt_size(sizes[i], sz, sizeof(sz)),
 			best ? best->name : "-");
-		bc = best ? find_cell(r, wl, pl, best, sizes[i]) : NULL;
+		bc = best ? find_cell(r, wl, pl, po, best, sizes[i]) : NULL;
 		if (bc)
 			fprintf(f, "%10s", num(wl == WL_LATENCY ?
 					       bc->lat_med_us : bc->bps / 1e6,
@@ -252,17 +308,13 @@ static void table_ratio(const struct run *r, FILE *f, enum workload wl,
 		else
 			fprintf(f, "%10s", "-");
 		for (size_t k = 0; k < 3; k++) {
-			double q = ratio_to_best(r, wl, pl, modes[k],
-						 sizes[i], NULL);
+			struct span q;
 
-			if (q > 0)
-				snprintf(v, sizeof(v), "%.2fx", q);
-			else
-				snprintf(v, sizeof(v), "-");
-			fprintf(f, " %9s", v);
+			ratio_span(r, wl, pl, po, modes[k], sizes[i], &q);
+			fprintf(f, " %*s", w, fmt_ratio_span(&q, v, sizeof(v)));
 		}
 		/* The ceiling against the same best rival, for scale. */
-		ceil = find_cell(r, wl, pl, &mech_shm_inplace, sizes[i]);
+		ceil = find_cell(r, wl, pl, po, &mech_shm_inplace, sizes[i]);
 		if (ceil && ceil->status == CELL_OK && bc) {
 			double q = goodness(ceil) / goodness(bc);
 
@@ -278,6 +330,11 @@ static void table_ratio(const struct run *r, FILE *f, enum workload wl,
 		   "against it for scale.\n",
 		wl == WL_LATENCY ? "round trip: their time / fastipc's time" :
 		"messages per second");
+	if (r->opts.rounds > 1)
+		fprintf(f, "  Each ratio is taken in every round from that "
+			   "round's cells: the median over the %u rounds "
+			   "(min-max); best other and its value: the best "
+			   "round's.\n", r->opts.rounds);
 }
 
 static void table_floors(const struct run *r, FILE *f)
@@ -307,58 +364,62 @@ static void table_floors(const struct run *r, FILE *f)
 			(double)fl->sizes[i] / fl->memcpy_ns[i] : 0,
 			fmt_us(fl->pc_ns[i] / 1e3, b, sizeof(b)),
 			fmt_us(fl->map_ns[i] / 1e3, c, sizeof(c)));
+	{
+		char why[256];
+		int ok = memcpy_check(r, why, sizeof(why));
+
+		fprintf(f, "memcpy check: %s: %s\n", ok > 0 ? "HOLDS" :
+			ok == 0 ? "DOES NOT HOLD" : "not judged", why);
+	}
 }
 
-const char *const poll_mode_names[] = {
-	[POLL_UNKNOWN] = "unknown", [POLL_OFF] = "off",
-	[POLL_FIXED] = "fixed", [POLL_ADAPTIVE] = "adaptive",
-};
-
-/*
- * --busy-poll US sets a fixed poll (0: none) on every fastipc receiving
- * handle; without it they keep the module's default, an adaptive poll up
- * to the parameter busy_poll_us (0: none).
- */
-enum poll_mode bench_poll_mode(const struct run *r, unsigned int *us)
+/* What decides how fast copies run: the CPU's rep movsb flags. */
+const char *cpu_flags_text(const struct sysinfo *s)
 {
-	int opt = r->opts.busy_poll_us;
-
-	*us = 0;
-	if (opt >= 0) {
-		*us = (unsigned int)opt;
-		return opt ? POLL_FIXED : POLL_OFF;
-	}
-	if (r->sys.busy_poll_us < 0)
-		return POLL_UNKNOWN;
-	*us = (unsigned int)r->sys.busy_poll_us;
-	return *us ? POLL_ADAPTIVE : POLL_OFF;
+	if (!s->flags_read)
+		return "flags unknown";
+	if (!s->erms && !s->fsrm)
+		return s->rep_good ? "no erms, no fsrm, rep_good (memcpy and the "
+			"kernel's copies use vector loops and rep movsq)" :
+			"no erms, no fsrm (memcpy and the kernel's copies use "
+			"vector or unrolled loops)";
+	return s->erms && s->fsrm ? "erms and fsrm (memcpy and the kernel's "
+		"copies use rep movsb)" : s->erms ? "erms, no fsrm (memcpy and "
+		"the kernel's copies use rep movsb)" : "fsrm, no erms (short "
+		"copies use rep movsb)";
 }
 
 static void print_poll(const struct run *r, FILE *f)
 {
-	unsigned int us;
+	const bool *po = r->opts.rt_po;
 
-	switch (bench_poll_mode(r, &us)) {
+	switch (r->poll.mode) {
 	case POLL_ADAPTIVE:
-		fprintf(f, "BUSY POLL: fastipc receivers poll an empty channel "
-			   "adaptively, up to %u us (the module's default; "
-			   "--busy-poll 0 turns it off): where they poll they "
-			   "spend CPU time the others do not (cpu_us_per_msg "
-			   "in the CSV and JSON).\n",
-			us);
+		fprintf(f, "BUSY POLL: every receiver polls an empty link by "
+			   "fastipc's default rule, adaptively, up to %u us, "
+			   "only in a receive that follows its own send (the "
+			   "round trips' turns; one-way receivers never poll): "
+			   "fastipc's in the kernel, the others in user space "
+			   "(poll.c).", r->poll.us);
 		break;
 	case POLL_FIXED:
-		fprintf(f, "BUSY POLL: fastipc receivers poll an empty channel "
-			   "%u us before sleeping (--busy-poll), spending CPU "
-			   "time the others do not.\n", us);
+		fprintf(f, "BUSY POLL: every receiver polls an empty link %u us "
+			   "before it blocks (--busy-poll), one-way receivers "
+			   "too: fastipc's in the kernel, the others in user "
+			   "space (poll.c).", r->poll.us);
 		break;
 	case POLL_OFF:
-		fprintf(f, "BUSY POLL: off: fastipc receivers sleep at once, "
-			   "as the others do.\n");
-		break;
+		fprintf(f, "BUSY POLL: off: every receiver blocks at once.\n");
+		return;
 	case POLL_UNKNOWN:
-		break;
+		return;
 	}
+	fprintf(f, "  %s\n", po[PO_ON] && po[PO_OFF] ?
+		"Round trips run twice, like for like: with polling, and "
+		"with none (every receiver blocks at once)." : po[PO_ON] ?
+		"Round trips run with polling only (--polling on)." :
+		"Round trips run without polling only (--polling off): "
+		"every receiver blocks at once.");
 }
 
 void report_tables(const struct run *r, FILE *f)
@@ -366,15 +427,23 @@ void report_tables(const struct run *r, FILE *f)
 	const struct opts *o = &r->opts;
 	const struct sysinfo *s = &r->sys;
 	struct goal g[NR_GOALS];
-	char t[160];
+	char t[256];
 
 	fprintf(f, "fastipc bench (%s run): %s, %d CPUs, %s, %s\n", o->mode,
 		s->cpu_model, s->cpus_online, s->kernel, s->virt);
+	fprintf(f, "CPU: %s%s%s; init_on_alloc=%s%s%s\n", cpu_flags_text(s),
+		s->vm_cpu[0] ? "; QEMU -cpu " : "", s->vm_cpu,
+		s->init_on_alloc < 0 ? "unknown" :
+		s->init_on_alloc ? "1" : "0",
+		s->init_on_alloc_from[0] ? " from " : "",
+		s->init_on_alloc_from);
 	fprintf(f, "receiver on CPU %d, senders on CPU %d (same-CPU "
-		   "variant: all on CPU %d); %u pass%s of %u windows of >= "
-		   "%.0f ms after a warm-up; the best pass's median\n",
-		o->cpu_a, o->cpu_b, o->cpu_a, o->passes,
-		o->passes == 1 ? "" : "es", o->reps,
+		   "variant: all on CPU %d); %u round%s of %u windows of >= "
+		   "%.0f ms after a warm-up that uses every buffer twice "
+		   "(2 x (depth + 1) messages, round trips too); values: the "
+		   "best round's median; ratios and goals: every round\n",
+		o->cpu_a, o->cpu_b, o->cpu_a, o->rounds,
+		o->rounds == 1 ? "" : "s", o->reps,
 		(double)o->win_ns / NSEC_PER_MSEC);
 	if (s->emulated)
 		fprintf(f, "SOFTWARE EMULATION: compare numbers only as "
@@ -407,8 +476,8 @@ void report_tables(const struct run *r, FILE *f)
 	table_floors(r, f);
 
 	snprintf(t, sizeof(t), "One-way throughput, MB/s (separate CPUs, "
-		 "median of %u windows, best of %u pass%s)", o->reps, o->passes,
-		 o->passes == 1 ? "" : "es");
+		 "median of %u windows, best of %u round%s)", o->reps,
+		 o->rounds, o->rounds == 1 ? "" : "s");
 	table_tput(r, f, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput,
 		   U_MBPS, t);
 	table_tput(r, f, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput,
@@ -417,11 +486,31 @@ void report_tables(const struct run *r, FILE *f)
 	table_tput(r, f, WL_THROUGHPUT, PL_SAME, o->same_tput_sizes,
 		   o->nsame_tput, U_MBPS, "One-way throughput, MB/s, sender "
 		   "and receiver on the same CPU");
-	table_lat(r, f, PL_SEPARATE, o->lat_sizes, o->nlat,
-		  "Round trip, full payload both ways, median / p99 in us "
-		  "(separate CPUs)");
-	table_lat(r, f, PL_SAME, o->same_lat_sizes, o->nsame_lat,
-		  "Round trip, median / p99 in us, same CPU");
+	for (int po = 0; po < NR_PO; po++) {
+		char pt[80];
+
+		po_title(r, (enum polling)po, pt, sizeof(pt));
+		snprintf(t, sizeof(t), "Round trip, full payload both ways, "
+			 "%s: median / p99 in us (separate CPUs)", pt);
+		table_lat(r, f, PL_SEPARATE, (enum polling)po, o->lat_sizes,
+			  o->nlat, t);
+	}
+	table_lat_cpu(r, f, PL_SEPARATE, o->lat_sizes, o->nlat,
+		      "CPU time per round trip, us, polling / no polling "
+		      "(both processes, the measured round trips; separate "
+		      "CPUs)");
+	for (int po = 0; po < NR_PO; po++) {
+		char pt[80];
+
+		po_title(r, (enum polling)po, pt, sizeof(pt));
+		snprintf(t, sizeof(t), "Round trip, %s: median / p99 in us, "
+			 "same CPU", pt);
+		table_lat(r, f, PL_SAME, (enum polling)po, o->same_lat_sizes,
+			  o->nsame_lat, t);
+	}
+	table_lat_cpu(r, f, PL_SAME, o->same_lat_sizes, o->nsame_lat,
+		      "CPU time per round trip, us, polling / no polling, "
+		      "same CPU");
 	snprintf(t, sizeof(t), "Fan-in, %u senders -> 1 receiver, MB/s",
 		 o->fanin_senders);
 	table_tput(r, f, WL_FANIN, PL_SEPARATE, o->fanin_sizes, o->nfanin,
@@ -431,15 +520,32 @@ void report_tables(const struct run *r, FILE *f)
 	table_tput(r, f, WL_FANIN, PL_SEPARATE, o->fanin_sizes, o->nfanin,
 		   U_KMPS, t);
 
-	table_ratio(r, f, WL_THROUGHPUT, PL_SEPARATE, o->tput_sizes, o->ntput,
-		    "fastipc vs the best other mechanism: one-way throughput");
-	table_ratio(r, f, WL_LATENCY, PL_SEPARATE, o->lat_sizes, o->nlat,
-		    "fastipc vs the best other mechanism: round trip");
-	table_ratio(r, f, WL_FANIN, PL_SEPARATE, o->fanin_sizes, o->nfanin,
-		    "fastipc vs the best other mechanism: fan-in");
-	table_ratio(r, f, WL_THROUGHPUT, PL_SAME, o->same_tput_sizes,
+	table_ratio(r, f, WL_THROUGHPUT, PL_SEPARATE, PO_ON, o->tput_sizes,
+		    o->ntput, "fastipc vs the best other mechanism: one-way "
+		    "throughput");
+	for (int po = 0; po < NR_PO; po++) {
+		char pt[80];
+
+		po_title(r, (enum polling)po, pt, sizeof(pt));
+		snprintf(t, sizeof(t), "fastipc vs the best other mechanism: "
+			 "round trip, %s", pt);
+		table_ratio(r, f, WL_LATENCY, PL_SEPARATE, (enum polling)po,
+			    o->lat_sizes, o->nlat, t);
+	}
+	table_ratio(r, f, WL_FANIN, PL_SEPARATE, PO_ON, o->fanin_sizes,
+		    o->nfanin, "fastipc vs the best other mechanism: fan-in");
+	table_ratio(r, f, WL_THROUGHPUT, PL_SAME, PO_ON, o->same_tput_sizes,
 		    o->nsame_tput, "fastipc vs the best other mechanism: "
 		    "one-way throughput, same CPU");
+	for (int po = 0; po < NR_PO; po++) {
+		char pt[80];
+
+		po_title(r, (enum polling)po, pt, sizeof(pt));
+		snprintf(t, sizeof(t), "fastipc vs the best other mechanism: "
+			 "round trip, %s, same CPU", pt);
+		table_ratio(r, f, WL_LATENCY, PL_SAME, (enum polling)po,
+			    o->same_lat_sizes, o->nsame_lat, t);
+	}
 
 	goals_judge(r, g);
 	fprintf(f, "\n== Goals (Documentation/benchmarks.md) ==\n");
@@ -483,7 +589,9 @@ int report_csv(const struct run *r, const char *dir)
 		   "status,reason,msgs_per_s,bytes_per_s,spread,windows,"
 		   "rtt_median_us,rtt_p99_us,rtt_min_us,samples,messages,"
 		   "verified,cpu_us_per_msg,sys_us_per_msg,wall_s,"
-		   "window_cpu_us_per_msg\n");
+		   "window_cpu_us_per_msg,round_trips,cpu_us_per_rtt,"
+		   "sys_us_per_rtt,window_cpu_us_per_rtt,buffers,warmup,"
+		   "polling,poll_mode,poll_us\n");
 	for (int i = 0; i < r->ncells; i++) {
 		const struct cell *c = &r->cells[i];
 		bool ok = c->status == CELL_OK, lat = c->wl == WL_LATENCY;
@@ -502,13 +610,31 @@ int report_csv(const struct run *r, const char *dir)
 				c->lat_p99_us, c->lat_min_us, c->nsamples);
 		else
 			fprintf(f, ",,,,,,,,");
-		fprintf(f, ",%llu,%llu,%.3f,%.3f,%.3f,",
-			(unsigned long long)c->messages,
-			(unsigned long long)c->verified, c->cpu_us_per_msg,
-			c->sys_us_per_msg, c->wall_s);
-		if (c->win_cpu_msgs)
+		fprintf(f, ",%llu,%llu,", (unsigned long long)c->messages,
+			(unsigned long long)c->verified);
+		/* CPU time per message one-way, per round trip in the round
+		 * trips: each in its own columns, never mixed. */
+		if (!lat && c->messages)
+			fprintf(f, "%.3f,%.3f", cell_cpu_us(c), cell_sys_us(c));
+		else
+			fputc(',', f);
+		fprintf(f, ",%.3f,", c->wall_s);
+		if (!lat && c->win_cpu_n)
 			fprintf(f, "%.3f", cell_window_cpu_us(c));
-		fputc('\n', f);
+		if (lat && c->round_trips)
+			fprintf(f, ",%llu,%.3f,%.3f,",
+				(unsigned long long)c->round_trips,
+				cell_cpu_us(c), cell_sys_us(c));
+		else
+			fprintf(f, ",,,,");
+		if (lat && c->win_cpu_n)
+			fprintf(f, "%.3f", cell_window_cpu_us(c));
+		fprintf(f, ",%u,", c->buffers);
+		if (c->status == CELL_OK)
+			fprintf(f, "%llu", (unsigned long long)c->warmup);
+		/* How every receiver of the cell polled. */
+		fprintf(f, ",%s,%s,%u\n", po_names[c->po],
+			poll_mode_names[c->poll.mode], c->poll.us);
 	}
 	if (fclose(f))
 		return -errno;
@@ -584,16 +710,35 @@ static void json_sizes(FILE *f, const size_t *v, int n)
 	fputc(']', f);
 }
 
-static void json_cell(FILE *f, const struct cell *c)
+/* A measured cell's headline: messages/s, or the median round trip. */
+static double cell_value(const struct cell *c)
 {
+	if (c->status != CELL_OK)
+		return NAN;
+	return c->wl == WL_LATENCY ? c->lat_med_us : c->mps;
+}
+
+static void json_cell(FILE *f, const struct run *r, int i)
+{
+	const struct cell *c = &r->cells[i];
+	unsigned int reused = 0;
 	fprintf(f, "{\"workload\":");
 	js(f, wl_names[c->wl]);
 	fprintf(f, ",\"placement\":");
 	js(f, pl_names[c->pl]);
 	fprintf(f, ",\"mechanism\":");
 	js(f, c->mech->name);
-	fprintf(f, ",\"size\":%zu,\"senders\":%u,\"depth\":%u,\"status\":",
-		c->size, c->nsenders, c->depth);
+	/* How this cell's receivers polled (poll.c): fastipc's in the
+	 * kernel, every other one in user space, by the same rule. */
+	fprintf(f, ",\"polling\":\"%s\",\"poll\":{\"mode\":\"%s\",\"us\":%u}",
+		po_names[c->po], poll_mode_names[c->poll.mode], c->poll.us);
+	/* The warm-up rule's inputs and what the warm-up was (the fewest
+	 * of any pass): at least 2 x buffers messages or round trips. */
+	fprintf(f, ",\"size\":%zu,\"senders\":%u,\"depth\":%u,"
+		   "\"buffers\":%u,\"warmup\":%llu,\"warmup_unit\":\"%s\","
+		   "\"status\":", c->size, c->nsenders, c->depth, c->buffers,
+		(unsigned long long)c->warmup,
+		c->wl == WL_LATENCY ? "round trips" : "messages");
 	js(f, status_names[c->status]);
 	fprintf(f, ",\"reason\":");
 	js(f, c->status == CELL_OK ? "" : c->why);
@@ -621,20 +766,52 @@ static void json_cell(FILE *f, const struct cell *c)
 		jnum(f, c->lat_spread);
 		fprintf(f, ",\"samples\":%u", c->nsamples);
 	}
-	fprintf(f, ",\"passes\":%u,\"messages\":%llu,\"verified\":%llu,"
-		   "\"checksums_ok\":%s,\"cpu_us_per_msg\":", c->passes,
+	fprintf(f, ",\"rounds\":%u,\"messages\":%llu,\"verified\":%llu,"
+		   "\"checksums_ok\":%s", c->rounds,
 		(unsigned long long)c->messages,
 		(unsigned long long)c->verified,
 		c->status == CELL_OK && c->verified == c->messages ? "true" :
 		"false");
-	jnum(f, c->cpu_us_per_msg);
-	fprintf(f, ",\"sys_us_per_msg\":");
-	jnum(f, c->sys_us_per_msg);
+	/* CPU time: the totals, and per message one-way or per round trip
+	 * (a request and its reply) in the round trips, named so. */
+	fprintf(f, ",\"cpu_us\":");
+	jnum(f, c->cpu_us);
+	fprintf(f, ",\"sys_us\":");
+	jnum(f, c->sys_us);
+	fprintf(f, ",\"window_cpu_us\":");
+	jnum(f, c->win_cpu_n ? c->win_cpu_ns / 1e3 : NAN);
+	if (c->wl == WL_LATENCY) {
+		fprintf(f, ",\"round_trips\":%llu,\"window_round_trips\":%llu,"
+			   "\"cpu_us_per_rtt\":",
+			(unsigned long long)c->round_trips,
+			(unsigned long long)c->win_cpu_n);
+		jnum(f, c->round_trips ? cell_cpu_us(c) : NAN);
+		fprintf(f, ",\"sys_us_per_rtt\":");
+		jnum(f, c->round_trips ? cell_sys_us(c) : NAN);
+		fprintf(f, ",\"window_cpu_us_per_rtt\":");
+		jnum(f, c->win_cpu_n ? cell_window_cpu_us(c) : NAN);
+	} else {
+		fprintf(f, ",\"window_messages\":%llu,\"cpu_us_per_msg\":",
+			(unsigned long long)c->win_cpu_n);
+		jnum(f, c->messages ? cell_cpu_us(c) : NAN);
+		fprintf(f, ",\"sys_us_per_msg\":");
+		jnum(f, c->messages ? cell_sys_us(c) : NAN);
+		fprintf(f, ",\"window_cpu_us_per_msg\":");
+		jnum(f, c->win_cpu_n ? cell_window_cpu_us(c) : NAN);
+	}
 	fprintf(f, ",\"wall_s\":");
 	jnum(f, c->wall_s);
-	fprintf(f, ",\"window_cpu_us_per_msg\":");
-	jnum(f, c->win_cpu_msgs ? cell_window_cpu_us(c) : NAN);
-	fputc('}', f);
+	/* Each round's own value (msgs_per_s or rtt_median_us), which the
+	 * ratios' ranges come from; a cell too slow to repeat is reused. */
+	fprintf(f, ",\"per_round\":[");
+	for (unsigned int k = 0; k < r->opts.rounds; k++) {
+		const struct cell *t = &r->round_cells[k][i];
+
+		fprintf(f, "%s", k ? "," : "");
+		jnum(f, cell_value(t));
+		reused += t->reused;
+	}
+	fprintf(f, "],\"reused_rounds\":%u}", reused);
 }
 
 int report_json(const struct run *r, FILE *f)
@@ -646,8 +823,6 @@ int report_json(const struct run *r, FILE *f)
 				       &mech_fastipc_auto };
 	struct goal g[NR_GOALS];
 	bool first = true, any;
-	unsigned int poll_us;
-	enum poll_mode poll = bench_poll_mode(r, &poll_us);
 
 	fputc('{', f);
 	jkey(f, &first, "tool");
@@ -657,6 +832,23 @@ int report_json(const struct run *r, FILE *f)
 	jkey(f, &first, "machine");
 	fprintf(f, "{\"cpu_model\":");
 	js(f, s->cpu_model);
+	/* How copies copy here: /proc/cpuinfo's flags, QEMU's -cpu. */
+	if (s->flags_read)
+		fprintf(f, ",\"cpu_flags\":{\"erms\":%s,\"fsrm\":%s,"
+			   "\"rep_good\":%s}", s->erms ? "true" : "false",
+			s->fsrm ? "true" : "false",
+			s->rep_good ? "true" : "false");
+	else
+		fprintf(f, ",\"cpu_flags\":null");
+	fprintf(f, ",\"vm_cpu\":");
+	js(f, s->vm_cpu);
+	fprintf(f, ",\"init_on_alloc\":");
+	if (s->init_on_alloc < 0)
+		fputs("null", f);
+	else
+		fprintf(f, "%d", s->init_on_alloc);
+	fprintf(f, ",\"init_on_alloc_from\":");
+	js(f, s->init_on_alloc_from);
 	fprintf(f, ",\"cpus_online\":%d,\"kernel\":", s->cpus_online);
 	js(f, s->kernel);
 	fprintf(f, ",\"virtualization\":");
@@ -675,18 +867,24 @@ int report_json(const struct run *r, FILE *f)
 		s->zc_threshold, s->busy_poll_us);
 
 	jkey(f, &first, "options");
-	fprintf(f, "{\"receiver_cpu\":%d,\"sender_cpu\":%d,\"passes\":%u,"
+	fprintf(f, "{\"receiver_cpu\":%d,\"sender_cpu\":%d,\"rounds\":%u,"
 		   "\"windows\":%u,"
 		   "\"window_ms\":%.0f,\"warmup_ms\":%.0f,"
+		   "\"warmup_min\":\"2 x buffers (depth + 1, or the slots a "
+		   "mechanism cycles through if more)\","
 		   "\"window_min_msgs\":%u,\"latency_ms\":%.0f,"
 		   "\"latency_min_samples\":%u,\"fanin_senders\":%u,"
 		   "\"busy_poll\":{\"mode\":\"%s\",\"us\":%u},"
-		   "\"throughput_sizes\":", o->cpu_a, o->cpu_b, o->passes,
+		   "\"round_trip_polling\":[%s%s%s],"
+		   "\"throughput_sizes\":", o->cpu_a, o->cpu_b, o->rounds,
 		o->reps,
 		(double)o->win_ns / NSEC_PER_MSEC,
 		(double)o->warm_ns / NSEC_PER_MSEC, o->win_min_msgs,
 		(double)o->lat_ns / NSEC_PER_MSEC, o->lat_min_samples,
-		o->fanin_senders, poll_mode_names[poll], poll_us);
+		o->fanin_senders, poll_mode_names[r->poll.mode], r->poll.us,
+		o->rt_po[PO_ON] ? "\"on\"" : "",
+		o->rt_po[PO_ON] && o->rt_po[PO_OFF] ? "," : "",
+		o->rt_po[PO_OFF] ? "\"off\"" : "");
 	json_sizes(f, o->tput_sizes, o->ntput);
 	fprintf(f, ",\"latency_sizes\":");
 	json_sizes(f, o->lat_sizes, o->nlat);
@@ -707,6 +905,8 @@ int report_json(const struct run *r, FILE *f)
 		js(f, o->mechs[i]->family);
 		fprintf(f, ",\"description\":");
 		js(f, o->mechs[i]->desc);
+		fprintf(f, ",\"poll\":");
+		js(f, o->mechs[i]->poll_how ? o->mechs[i]->poll_how : "");
 		fprintf(f, ",\"fastipc\":%s,\"ceiling\":%s}",
 			o->mechs[i]->flags & MECH_FASTIPC ? "true" : "false",
 			o->mechs[i]->flags & MECH_CEILING ? "true" : "false");
@@ -752,7 +952,16 @@ int report_json(const struct run *r, FILE *f)
 			jnum(f, fl->map_ns[i]);
 			fputc('}', f);
 		}
-		fprintf(f, "]}");
+		{
+			char why[256];
+			int ok = memcpy_check(r, why, sizeof(why));
+
+			fprintf(f, "],\"memcpy_check\":{\"holds\":%s,"
+				   "\"detail\":", ok > 0 ? "true" : ok == 0 ?
+				   "false" : "null");
+			js(f, why);
+			fprintf(f, "}}");
+		}
 	} else {
 		fputs("null", f);
 	}
@@ -784,7 +993,7 @@ int report_json(const struct run *r, FILE *f)
 	fputc('[', f);
 	for (int i = 0; i < r->ncells; i++) {
 		fprintf(f, "%s\n      ", i ? "," : "");
-		json_cell(f, &r->cells[i]);
+		json_cell(f, r, i);
 	}
 	fputc(']', f);
 
@@ -794,26 +1003,34 @@ int report_json(const struct run *r, FILE *f)
 	for (int i = 0; i < r->ncells; i++) {
 		const struct cell *c = &r->cells[i];
 		const struct mech *best;
-		double q;
+		struct span q;
 
 		if (!(c->mech->flags & MECH_FASTIPC))
 			continue;
-		q = ratio_to_best(r, c->wl, c->pl, c->mech, c->size, &best);
+		ratio_to_best(r, c->wl, c->pl, c->po, c->mech, c->size, &best);
+		ratio_span(r, c->wl, c->pl, c->po, c->mech, c->size, &q);
 		fprintf(f, "%s\n      {\"workload\":", any ? "," : "");
 		any = true;
 		js(f, wl_names[c->wl]);
 		fprintf(f, ",\"placement\":");
 		js(f, pl_names[c->pl]);
-		fprintf(f, ",\"mode\":");
+		fprintf(f, ",\"polling\":\"%s\",\"mode\":", po_names[c->po]);
 		js(f, c->mech->name);
 		fprintf(f, ",\"size\":%zu,\"best_other\":", c->size);
 		js(f, best ? best->name : "");
+		/* Taken in every round: the median and the range. */
 		fprintf(f, ",\"ratio\":");
-		if (q > 0)
-			jnum(f, q);
-		else
-			fputs("null", f);
-		fputc('}', f);
+		jnum(f, q.n ? span_median(&q) : NAN);
+		fprintf(f, ",\"ratio_min\":");
+		jnum(f, q.n ? span_min(&q) : NAN);
+		fprintf(f, ",\"ratio_max\":");
+		jnum(f, q.n ? span_max(&q) : NAN);
+		fprintf(f, ",\"per_round\":[");
+		for (unsigned int k = 0; k < q.n; k++) {
+			fprintf(f, "%s", k ? "," : "");
+			jnum(f, q.v[k]);
+		}
+		fprintf(f, "]}");
 	}
 	(void)modes;
 	fputc(']', f);
@@ -829,7 +1046,8 @@ int report_json(const struct run *r, FILE *f)
 		fprintf(f, ",\"verdict\":");
 		js(f, g[i].verdict == 1 ? "met" : g[i].verdict == 0 ?
 		   "not met" : "not judged");
-		fprintf(f, ",\"detail\":");
+		fprintf(f, ",\"rounds\":%u,\"rounds_met\":%u,\"detail\":",
+			g[i].rounds, g[i].rounds_met);
 		js(f, g[i].detail);
 		fputc('}', f);
 	}

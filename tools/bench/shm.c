@@ -5,13 +5,19 @@
  * The ring.  A memfd segment mapped MAP_SHARED by the parent before it
  * forks holds one single-producer ring per sender: a head the sender
  * advances when it publishes a slot, a tail the receiver advances when it
- * is done with one.  Waiting is a short spin, then a futex: the receiver
+ * is done with one.  Waiting is a spin, then a futex: the receiver
  * sleeps on a doorbell word that every sender bumps and wakes only when
  * the receiver has said it sleeps (rx_wait), and a sender sleeps on its
  * ring's tail likewise (tx_wait), so a busy stream makes no system call
  * at all.  The flag/recheck pairs are ordered with sequentially
  * consistent fences (the classic Dekker pattern): either the sleeper sees
  * the new index or the other side sees the flag and wakes it.
+ *
+ * A sender spins SPIN pauses.  The receiver spins as the cell's poll
+ * rule says (poll.c), as every other receiver polls: the whole budget
+ * where it polls; where it does not, the ring's own SPIN pauses, which
+ * any futex-based queue has, unless nobody may poll at all (a round trip
+ * without polling, --busy-poll 0): then it sleeps at once.
  *
  * shm-copy     the sender writes its payload in its own buffer and copies
  *              it into a free slot (one copy in); the receiver reads it
@@ -31,15 +37,6 @@
 
 #define CL		64
 #define SPIN		100
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#else
-	atomic_signal_fence(memory_order_seq_cst);
-#endif
-}
 
 struct ring_sender {
 	_Atomic uint32_t head;		/* slots published by the sender */
@@ -201,11 +198,15 @@ static int ring_find(struct ring *r)
 	return -1;
 }
 
-int ring_rx_slot(struct ring *r, void **slot, int *sender)
+int ring_rx_slot(struct ring *r, struct rxpoll *poll, void **slot,
+		 int *sender)
 {
 	struct ring_hdr *hdr = r->hdr;
+	int brief = poll->rule.mode == POLL_OFF ? 0 : SPIN;
+	bool slept = false;
 	int i;
 
+	rxpoll_begin(poll);
 	for (int spins = 0;; spins++) {
 		uint32_t bell;
 		int err;
@@ -213,10 +214,13 @@ int ring_rx_slot(struct ring *r, void **slot, int *sender)
 		i = ring_find(r);
 		if (i >= 0)
 			break;
-		if (spins < SPIN) {
+		if (rxpoll_again(poll))
+			continue;
+		if (spins < brief) {
 			cpu_relax();
 			continue;
 		}
+		slept = true;
 		bell = atomic_load(&hdr->bell);
 		atomic_store_explicit(&hdr->rx_wait, 1, memory_order_relaxed);
 		atomic_thread_fence(memory_order_seq_cst);
@@ -231,6 +235,8 @@ int ring_rx_slot(struct ring *r, void **slot, int *sender)
 		if (err)
 			return err;
 	}
+	if (slept)
+		rxpoll_woke(poll);
 	*slot = slot_addr(r, i, r->rx_tail[i]);
 	*sender = i;
 	return 0;
@@ -250,6 +256,9 @@ void ring_rx_release(struct ring *r, int i)
 /* shm-copy and shm-inplace                                            */
 /* ------------------------------------------------------------------ */
 
+#define POLL_HOW_RING	"a spin on the ring's index (where the rule does not " \
+			"poll, its own 100 pauses, unless nobody may poll)"
+
 struct shm_priv {
 	bool inplace;
 	struct ring *ring;
@@ -264,6 +273,7 @@ static int shm_create_common(struct link *l, bool inplace)
 	unsigned int slots = l->nsenders > 1 ? per_sender_depth(l) : l->depth;
 
 	sp->inplace = inplace;
+	l->slots = slots * l->nsenders;
 	return ring_create(l, &sp->ring, l->size, slots);
 }
 
@@ -326,7 +336,7 @@ static int shm_rx_recv(struct link *l, const void **data, size_t *len)
 	void *slot;
 	int err;
 
-	err = ring_rx_slot(sp->ring, &slot, &sp->cur);
+	err = ring_rx_slot(sp->ring, &l->poll, &slot, &sp->cur);
 	if (err)
 		return link_fail(l, err, "futex");
 	*data = slot;
@@ -352,6 +362,7 @@ const struct mech mech_shm_copy = {
 	.family = "shm",
 	.desc = "memfd ring, payload copied into a slot, read in place, "
 		"futex wake-ups: one copy",
+	.poll_how = POLL_HOW_RING,
 	.priv_size = sizeof(struct shm_priv),
 	.create = shm_copy_create,
 	.attach = shm_attach,
@@ -367,6 +378,7 @@ const struct mech mech_shm_inplace = {
 	.family = "shm",
 	.desc = "memfd ring, payload written and read in place: no copy, "
 		"no isolation (the ceiling)",
+	.poll_how = POLL_HOW_RING,
 	.flags = MECH_CEILING,
 	.priv_size = sizeof(struct shm_priv),
 	.create = shm_inplace_create,

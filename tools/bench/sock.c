@@ -19,7 +19,8 @@
  * (at least 256 KiB, at most 32 MiB; a seqpacket one at least a message);
  * limits.c raises net.core.wmem_max and rmem_max so the kernel grants
  * them.  One connection per sender; the receiver waits on epoll when
- * there are several.
+ * there are several.  A receiver that polls (poll.c) tries
+ * recv(MSG_DONTWAIT) before it reads as it otherwise does.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -201,8 +202,8 @@ static int sock_attach(struct link *l, int role)
 		return 0;
 	}
 	/* Byte streams are read through buffers, datagrams one by one. */
-	err = fdset_init(&sp->fs, sp->rx, (int)l->nsenders,
-			 sp->kind == SK_SEQPACKET ? 0 : l->size);
+	err = fdset_init(&sp->fs, sp->rx, NULL, (int)l->nsenders,
+			 sp->kind == SK_SEQPACKET ? 0 : l->size, &l->poll);
 	return err ? link_fail(l, err, "receive buffers, epoll") : 0;
 }
 
@@ -232,6 +233,7 @@ static int sock_tx_send(struct link *l, void *buf)
 static int sock_rx_recv(struct link *l, const void **data, size_t *len)
 {
 	struct sock_priv *sp = l->priv;
+	bool slept = false;
 	int i, fd, err;
 	ssize_t n;
 
@@ -242,15 +244,29 @@ static int sock_rx_recv(struct link *l, const void **data, size_t *len)
 		*len = l->size;
 		return 0;
 	}
-	i = fdset_wait(&sp->fs);
+	rxpoll_begin(&l->poll);
+	i = fdset_wait(&sp->fs, &slept);
 	if (i < 0)
 		return link_fail(l, i, "epoll_wait");
 	fd = sp->rx[i];
 	*data = sp->buf;
+	while (l->poll.spinning) {
+		n = recv(fd, sp->buf, l->size, MSG_DONTWAIT);
+		if (n >= 0)
+			goto got;
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			return link_fail(l, -errno, "recv");
+		if (!rxpoll_again(&l->poll))
+			break;
+	}
 	while ((n = recv(fd, sp->buf, l->size, 0)) < 0) {
 		if (errno != EINTR)
 			return link_fail(l, -errno, "recv");
 	}
+	slept = true;
+got:
+	if (slept)
+		rxpoll_woke(&l->poll);
 	*len = (size_t)n;
 	return 0;
 }
@@ -273,11 +289,15 @@ static void sock_destroy(struct link *l)
 	}
 }
 
+#define SOCK_POLL_HOW	"recv(2) with MSG_DONTWAIT (epoll_wait(2) with no " \
+			"timeout for several)"
+
 #define SOCK_MECH(id, fam, text, create_fn)		\
 	{						\
 		.name = id,				\
 		.family = fam,				\
 		.desc = text,				\
+		.poll_how = SOCK_POLL_HOW,		\
 		.priv_size = sizeof(struct sock_priv),	\
 		.create = create_fn,			\
 		.attach = sock_attach,			\

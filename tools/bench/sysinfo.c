@@ -7,7 +7,11 @@
  * "hypervisor" bit and the hypervisor's signature (leaf 0x40000000):
  * "KVMKVMKVM" is hardware virtualisation, QEMU's "TCGTCGTCGTCG" is
  * software emulation; without a signature, DMI (/sys/class/dmi/id) tells
- * QEMU without KVM (emulation as well) from other vendors.
+ * QEMU without KVM (emulation as well) from other vendors.  Also what
+ * decides how fast copies are: the CPU flags ERMS, FSRM (rep movsb) and
+ * the kernel's rep_good, QEMU's -cpu when tools/vm/run says it
+ * ($VM_CPU), and whether the kernel zeroes every allocation
+ * (init_on_alloc, from its command line or its build default).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +60,68 @@ static void cpu_model(char *buf, size_t len)
 		break;
 	}
 	fclose(f);
+}
+
+/* Whether /proc/cpuinfo's first "flags" line has the word @flag. */
+static bool has_flag(const char *flags, const char *flag)
+{
+	size_t n = strlen(flag);
+
+	for (const char *p = flags; (p = strstr(p, flag)); p += n)
+		if ((p == flags || p[-1] == ' ' || p[-1] == '\t') &&
+		    (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+static void cpu_flags(struct sysinfo *s)
+{
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	static char line[8192];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5) || !strchr(line, ':'))
+			continue;
+		s->flags_read = true;
+		s->erms = has_flag(line, "erms");
+		s->fsrm = has_flag(line, "fsrm");
+		s->rep_good = has_flag(line, "rep_good");
+		break;
+	}
+	fclose(f);
+}
+
+/* init_on_alloc: the command line's, else the kernel's build default. */
+static void init_on_alloc(struct sysinfo *s, const char *release)
+{
+	char line[4096], path[300];
+	const char *p;
+	FILE *f;
+
+	s->init_on_alloc = -1;
+	read_line("/proc/cmdline", line, sizeof(line));
+	p = strstr(line, "init_on_alloc=");
+	if (p && (p == line || p[-1] == ' ')) {
+		p += strlen("init_on_alloc=");
+		s->init_on_alloc = *p == '1' || *p == 'y' || *p == 'Y' ||
+				   strncmp(p, "on", 2) == 0;
+		snprintf(s->init_on_alloc_from, sizeof(s->init_on_alloc_from),
+			 "the kernel command line");
+		return;
+	}
+	snprintf(path, sizeof(path), "/boot/config-%s", release);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	s->init_on_alloc = 0;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "CONFIG_INIT_ON_ALLOC_DEFAULT_ON=y", 33) == 0)
+			s->init_on_alloc = 1;
+	fclose(f);
+	snprintf(s->init_on_alloc_from, sizeof(s->init_on_alloc_from),
+		 "the kernel's default (CONFIG_INIT_ON_ALLOC_DEFAULT_ON)");
 }
 
 static unsigned long meminfo(const char *key)
@@ -132,11 +198,16 @@ void sysinfo_read(struct sysinfo *s)
 
 	memset(s, 0, sizeof(*s));
 	cpu_model(s->cpu_model, sizeof(s->cpu_model));
+	cpu_flags(s);
+	snprintf(s->vm_cpu, sizeof(s->vm_cpu), "%s",
+		 getenv("VM_CPU") ? getenv("VM_CPU") : "");
 	s->cpus_online = online_cpus();
+	s->init_on_alloc = -1;
 	if (uname(&u) == 0) {
 		snprintf(s->kernel, sizeof(s->kernel), "%s %s %s", u.sysname,
 			 u.release, u.machine);
 		snprintf(s->hostname, sizeof(s->hostname), "%s", u.nodename);
+		init_on_alloc(s, u.release);
 	}
 	virt(s);
 	gmtime_r(&t, &tm);

@@ -9,6 +9,7 @@
 #include <sys/epoll.h>
 #include <linux/futex.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -81,26 +82,6 @@ int write_full(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int read_full(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EPIPE;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 #define SREADER_CAP	(256 * KiB)
 #define SREADER_WHOLE	(64 * KiB)
 
@@ -113,13 +94,55 @@ static int sreader_init(struct sreader *r, int fd, size_t size)
 	return r->buf ? 0 : -ENOMEM;
 }
 
-static int sreader_next(struct sreader *r, size_t size, const void **p)
+/*
+ * One read from fd @i for a receiver that may be polling: tried without
+ * blocking while the poll lasts (read() from the O_NONBLOCK descriptor
+ * of the same pipe, recv(MSG_DONTWAIT) on a socket), then blocking
+ * (*@slept set).  Without a poll: one blocking read(2), as ever.
+ */
+static ssize_t rx_read(struct fdset *s, int i, char *buf, size_t len,
+		       bool *slept)
 {
-	if (r->cap == size) {		/* large: one message, in place */
-		int err = read_full(r->fd, r->buf, size);
+	struct rxpoll *poll = s->poll;
+	int fd = s->r[i].fd, nbfd = s->nbfd[i];
 
+	while (poll && poll->spinning && (s->sock || nbfd >= 0)) {
+		ssize_t n = s->sock ? recv(fd, buf, len, MSG_DONTWAIT) :
+			    read(nbfd, buf, len);
+
+		if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK &&
+			       errno != EINTR))
+			return n;
+		if (!rxpoll_again(poll))
+			break;
+	}
+	*slept = true;
+	return read(fd, buf, len);
+}
+
+static int sreader_next(struct fdset *s, int i, size_t size,
+			const void **p, bool *slept)
+{
+	struct sreader *r = &s->r[i];
+
+	if (r->cap == size) {		/* large: one message, in place */
+		size_t off = 0;
+
+		while (off < size) {
+			ssize_t n = rx_read(s, i, r->buf + off, size - off,
+					    slept);
+
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				return -errno;
+			}
+			if (n == 0)
+				return -EPIPE;
+			off += (size_t)n;
+		}
 		*p = r->buf;
-		return err;
+		return 0;
 	}
 	/* Misaligned (odd sizes) or no room for the rest: move the tail. */
 	if (r->have < size &&
@@ -128,8 +151,8 @@ static int sreader_next(struct sreader *r, size_t size, const void **p)
 		r->start = 0;
 	}
 	while (r->have < size) {
-		ssize_t n = read(r->fd, r->buf + r->start + r->have,
-				 r->cap - r->start - r->have);
+		ssize_t n = rx_read(s, i, r->buf + r->start + r->have,
+				    r->cap - r->start - r->have, slept);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -152,13 +175,17 @@ static int sreader_next(struct sreader *r, size_t size, const void **p)
 	return 0;
 }
 
-int fdset_init(struct fdset *s, const int *fds, int n, size_t stream_size)
+int fdset_init(struct fdset *s, const int *fds, const int *nbfds, int n,
+	       size_t stream_size, struct rxpoll *poll)
 {
 	memset(s, 0, sizeof(*s));
 	s->n = n;
 	s->epfd = -1;
 	s->stream = stream_size != 0;
+	s->poll = poll;
+	s->sock = !nbfds;
 	for (int i = 0; i < n; i++) {
+		s->nbfd[i] = nbfds ? nbfds[i] : -1;
 		s->r[i].fd = fds[i];
 		if (s->stream && sreader_init(&s->r[i], fds[i], stream_size))
 			return -ENOMEM;
@@ -179,9 +206,10 @@ int fdset_init(struct fdset *s, const int *fds, int n, size_t stream_size)
 
 /*
  * With several fds, serve every fd epoll reported before asking again:
- * one epoll_wait per batch of ready senders, not per message.
+ * one epoll_wait per batch of ready senders, not per message.  While the
+ * poll lasts, epoll_wait() does not wait.
  */
-int fdset_wait(struct fdset *s)
+int fdset_wait(struct fdset *s, bool *slept)
 {
 	struct epoll_event ev[MAX_SENDERS];
 	int n;
@@ -189,7 +217,14 @@ int fdset_wait(struct fdset *s)
 	if (s->n == 1)
 		return 0;
 	while (!s->nready) {
-		n = epoll_wait(s->epfd, ev, MAX_SENDERS, -1);
+		bool spin = s->poll && s->poll->spinning;
+
+		n = epoll_wait(s->epfd, ev, MAX_SENDERS, spin ? 0 : -1);
+		if (n == 0 && spin) {
+			rxpoll_again(s->poll);
+			continue;
+		}
+		*slept |= !spin;
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -203,21 +238,28 @@ int fdset_wait(struct fdset *s)
 
 int fdset_recv(struct fdset *s, size_t size, const void **p)
 {
-	int i;
+	bool slept = false;
+	int i, err;
 
 	/* Whole messages already read are served first, round robin. */
 	for (int k = 0; k < s->n; k++) {
 		i = (int)((s->rr + (unsigned int)k) % (unsigned int)s->n);
 		if (s->r[i].cap != size && s->r[i].have >= size) {
 			s->rr = (unsigned int)i + 1;
-			return sreader_next(&s->r[i], size, p);
+			return sreader_next(s, i, size, p, &slept);
 		}
 	}
-	i = fdset_wait(s);
+	/* A receive the kernel must serve: it may poll. */
+	if (s->poll)
+		rxpoll_begin(s->poll);
+	i = fdset_wait(s, &slept);
 	if (i < 0)
 		return i;
 	s->rr = (unsigned int)i + 1;
-	return sreader_next(&s->r[i], size, p);
+	err = sreader_next(s, i, size, p, &slept);
+	if (!err && slept && s->poll)
+		rxpoll_woke(s->poll);
+	return err;
 }
 
 void fdset_close(struct fdset *s)
@@ -242,6 +284,15 @@ unsigned int bench_depth(size_t size)
 	if (d < 2)
 		d = 2;
 	return (unsigned int)d;
+}
+
+/*
+ * A ring of depth messages uses depth slots, and a sender that may write
+ * a buffer only once the link no longer holds it (vmsplice) one more.
+ */
+unsigned int link_buffers(const struct link *l)
+{
+	return l->slots > l->depth + 1 ? l->slots : l->depth + 1;
 }
 
 unsigned int per_sender_depth(const struct link *l)
