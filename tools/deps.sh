@@ -78,9 +78,9 @@ done < <(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' \
 declare -A seen=()
 missing=()
 for pkg in "${PACKAGES[@]}"; do
-	[[ -z ${installed[$pkg]:-} && -z ${seen[$pkg]:-} ]] || continue
+	[[ -z ${seen[$pkg]:-} ]] || continue
 	seen[$pkg]=1
-	missing+=("$pkg")
+	[[ -n ${installed[$pkg]:-} ]] || missing+=("$pkg")
 done
 fetch=()
 for v in "${FETCH[@]}"; do
