@@ -35,6 +35,7 @@
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/user_namespace.h>
 #include <linux/list_lru.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
@@ -106,7 +107,7 @@ struct fastipc_pool *fastipc_pool_new(void)
 	 * keeps pages past the ceiling.  Not audited: it is asked once per
 	 * bind of anybody, and grants only that.
 	 */
-	pool->unlimited = has_capability_noaudit(current, CAP_IPC_LOCK);
+	pool->unlimited = ns_capable_noaudit(&init_user_ns, CAP_IPC_LOCK);
 	return pool;
 err:
 	mem_cgroup_put(memcg);
