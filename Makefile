@@ -45,7 +45,7 @@ endif
 		echo "module: or build for another one: make KDIR=/lib/modules/VERSION/build, or make KERNEL=NAME (tools/vm/kernel names)" >&2; \
 		exit 1; fi
 	@if [ "$(MOD_DIR)" != "$(CURDIR)" ]; then \
-		mkdir -p $(MOD_DIR) && cp -ru Kbuild kmod $(MOD_DIR)/; fi
+		mkdir -p $(MOD_DIR) && cp -ru Kbuild VERSION kmod $(MOD_DIR)/; fi
 	$(MAKE) -C $(KDIR) M=$(MOD_DIR) modules
 
 include tools/deps.mk

@@ -51,7 +51,7 @@
 
 #include "uapi/fastipc.h"
 
-#define FASTIPC_VERSION		"0.5.0"
+/* FASTIPC_VERSION comes from the top-level VERSION file (Kbuild). */
 #define FASTIPC_NR_PRIO		(FASTIPC_PRIO_MAX + 1)
 
 /* Module parameters (main.c); read with READ_ONCE, they change at run time. */

@@ -22,7 +22,9 @@
 #   FASTIPC_UAPI_HDR  make it an order-only prerequisite of objects that
 #                     include <fastipc.h>
 
-FASTIPC_VERSION := 0.5.0
+# The one version of the module, the library, the tools, the man pages
+# and the packages.
+FASTIPC_VERSION := $(shell cat $(CURDIR)/VERSION)
 FASTIPC_SOVERSION := 0
 
 PREFIX ?= /usr/local

@@ -43,7 +43,7 @@ lint-module:
 		kdir=$$(tools/vm/kernel kdir $$k); \
 		echo "  W=1 C=1    kmod/ ($$k)"; \
 		rm -rf $(LINT_O)/mod-$$k && mkdir -p $(LINT_O)/mod-$$k; \
-		cp -r Kbuild kmod $(LINT_O)/mod-$$k/; \
+		cp -r Kbuild VERSION kmod $(LINT_O)/mod-$$k/; \
 		$(MAKE) -s -C $$kdir M=$(LINT_O)/mod-$$k W=1 C=1 CHECK=$(SPARSE) modules \
 			> $(LINT_O)/mod-$$k.log 2>&1 || \
 			{ cat $(LINT_O)/mod-$$k.log; exit 1; }; \
