@@ -55,11 +55,14 @@ $(CLI): $(CLI_OBJS) $(LIB_A)
 $(DEMO): $(DEMO_OBJS) $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(DEMO_OBJS) $(FASTIPC_LIBS)
 
+# What install-tools writes (tools/install.mk's uninstall removes it).
+INSTALLED_TOOLS = $(BINDIR)/fastipc $(BINDIR)/fastipc-demo \
+		  $(MANDIR)/man8/fastipc.8
+
 install-tools: tools
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
 	$(INSTALL) -m 755 $(CLI) $(DEMO) $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 644 Documentation/fastipc.8 $(DESTDIR)$(MANDIR)/man8/
 
-install: install-tools
 
 -include $(CLI_OBJS:.o=.d) $(DEMO_OBJS:.o=.d)
