@@ -39,6 +39,8 @@ PACKAGES=(
 	sparse
 	# make man: kernel-doc.
 	linux-source-6.1
+	# make deb, and the package tests.
+	dpkg-dev debhelper dh-dkms dkms fakeroot lintian man-db
 )
 # Suites other than Debian 12's own that a package comes from.
 declare -A SUITE=()

@@ -79,3 +79,20 @@ uninstall-dkms:
 	rm -rf $(DKMS_SRC)
 	rm -f $(DESTDIR)$(MODULESLOADDIR)/fastipc.conf \
 		$(DESTDIR)$(UDEVRULESDIR)/60-fastipc.rules
+
+# The Debian packages (debian/), built from a copy of the tree's files
+# (tracked and new ones, not the ignored build output) in build/deb-src,
+# so that the package's clean never touches this tree's build/; the
+# .debs land in build/deb/.  Needs the packages of make deps
+# (debhelper, dh-dkms, linux-source-6.1...).
+DEB_SRC := $(O)/deb-src/fastipc-$(FASTIPC_VERSION)
+
+.PHONY: deb
+deb:
+	rm -rf $(O)/deb-src $(O)/deb
+	mkdir -p $(DEB_SRC) $(O)/deb
+	git ls-files -z --cached --others --exclude-standard | \
+		xargs -0 tar -c | tar -x -C $(DEB_SRC)
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
+	mv $(O)/deb-src/*.deb $(O)/deb/
+	@ls $(O)/deb
