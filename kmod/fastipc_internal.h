@@ -66,6 +66,7 @@ extern unsigned int fastipc_max_channels;
 extern unsigned int fastipc_max_user_channels;
 extern unsigned long fastipc_user_pages_floor;
 extern unsigned long fastipc_user_queue_floor;
+extern unsigned long fastipc_hide_ioctls;
 
 /* Module-wide counters, for FASTIPC_IOC_STATS and the tests (counters.c). */
 struct fastipc_counters {

@@ -209,7 +209,8 @@ int fastipc_set_attr(struct fastipc_chan *ch, const struct fastipc_attr *attr);
  * (fastipc_set_busy_poll_adaptive()); fastipc_info() reports the setting
  * (busy_poll_us, busy_poll_flags 0).
  *
- * Return: 0.  Errors: -EBADF (not opened for receiving), -EINVAL.
+ * Return: 0.  Errors: -EBADF (not opened for receiving), -EINVAL,
+ * -EOPNOTSUPP (the module has no busy polling).
  */
 int fastipc_set_busy_poll(struct fastipc_chan *ch, unsigned int usecs);
 
@@ -229,7 +230,8 @@ int fastipc_set_busy_poll(struct fastipc_chan *ch, unsigned int usecs);
  * (FASTIPC_BUSY_POLL_ADAPTIVE) and busy_poll_window_ns (the time it
  * polls now).
  *
- * Return: 0.  Errors: -EBADF (not opened for receiving), -EINVAL.
+ * Return: 0.  Errors: -EBADF (not opened for receiving), -EINVAL,
+ * -EOPNOTSUPP (the module has no adaptive busy poll).
  */
 int fastipc_set_busy_poll_adaptive(struct fastipc_chan *ch,
 				   unsigned int max_usecs);
@@ -364,7 +366,8 @@ struct fastipc_rbuf {
  * Return: the number of messages received (>= 1).  Errors: -EMSGSIZE,
  * -EAGAIN (empty, FASTIPC_NONBLOCK), -ETIMEDOUT, -EBADF (not opened for
  * receiving), -EINTR, -EFAULT (the first buffer; a later one that faults
- * ends the vector before it, its message stays queued), -EINVAL.
+ * ends the vector before it, its message stays queued), -EINVAL,
+ * -EOPNOTSUPP (the module has no receive vectors).
  */
 int fastipc_recv_vec(struct fastipc_chan *ch, struct fastipc_rbuf *bufs,
 		     unsigned int count, unsigned int flags,
