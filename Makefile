@@ -51,6 +51,7 @@ endif
 include tools/deps.mk
 include lib/lib.mk
 include lib/man.mk
+include lib/abi.mk
 include tools/tools.mk
 include selftests/selftests.mk
 include tools/vm/vm.mk

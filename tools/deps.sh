@@ -41,6 +41,8 @@ PACKAGES=(
 	linux-source-6.1
 	# make deb, and the package tests.
 	dpkg-dev debhelper dh-dkms dkms fakeroot lintian man-db
+	# make abi-check (in make lint).
+	abigail-tools
 )
 # Suites other than Debian 12's own that a package comes from.
 declare -A SUITE=()
