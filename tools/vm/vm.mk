@@ -46,7 +46,7 @@ VM_ARGS = --kernel $(KERNEL) --out $(VM_OUT) $(VM_FLAGS) --module $(MODULE_KO) \
 	  $(if $(VM_INIT_ON_ALLOC),--init-on-alloc $(VM_INIT_ON_ALLOC))
 
 check: vm-deps
-	@$(MAKE) --no-print-directory all selftests KERNEL=$(KERNEL)
+	@$(MAKE) --no-print-directory all selftests man KERNEL=$(KERNEL)
 	@tools/vm/check --timeout $(CHECK_TIMEOUT) $(VM_ARGS)
 
 # The benchmark in the VM; without the CLI built, at least prove the module loads.
