@@ -65,7 +65,7 @@ install-dkms-source:
 	$(INSTALL) -m 644 Kbuild VERSION $(DKMS_SRC)/
 	$(INSTALL) -m 644 kmod/*.c kmod/*.h $(DKMS_SRC)/kmod/
 	$(INSTALL) -m 644 kmod/uapi/fastipc.h $(DKMS_SRC)/kmod/uapi/
-	sed 's/@VERSION@/$(FASTIPC_VERSION)/g' kmod/dkms.conf.in \
+	sed 's/#MODULE_VERSION#/$(FASTIPC_VERSION)/g' kmod/dkms.conf.in \
 		> $(DKMS_SRC)/dkms.conf
 
 install-dkms: install-dkms-source install-system
