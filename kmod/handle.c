@@ -347,6 +347,7 @@ static int fastipc_send_pages(struct fastipc_handle *h,
 		err = fatal_signal_pending(current) ? -EINTR : -ENOMEM;
 		goto err_unreserve;
 	}
+	err = -ENOMEM;
 	msg = fastipc_msg_alloc_pages(pg);
 	if (!msg)
 		goto err_free_pages;
