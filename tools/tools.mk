@@ -20,7 +20,7 @@ INSTALL ?= install
 TOOLS_O := $(O)/tools
 TOOLS_OBJ := $(TOOLS_O)/obj
 
-CLI_SRCS := tools/fastipc/main.c tools/fastipc/output.c \
+CLI_SRCS := tools/fastipc/main.c tools/fastipc/util.c tools/fastipc/output.c \
 	    tools/fastipc/cmd_channel.c tools/fastipc/cmd_msg.c \
 	    tools/fastipc/cmd_stats.c
 CLI_CFLAGS ?=

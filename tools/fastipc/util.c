@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fastipc(8): what every command shares: usage errors, --help, failures,
+ * option parsing and option arguments.  fastipc-bench links it too.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fastipc.h"
+#include "cli.h"
+
+int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "fastipc %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nUsage: fastipc %s %s\n"
+			"Try 'fastipc %s --help' for more information.\n",
+		cmd->name, cmd->synopsis, cmd->name);
+	return EXIT_USAGE;
+}
+
+int cli_help(const struct cli_cmd *cmd)
+{
+	printf("Usage: fastipc %s %s\n%s\n\n%s", cmd->name, cmd->synopsis,
+	       cmd->summary, cmd->help);
+	return EXIT_OK;
+}
+
+int cli_fail(const char *op, const char *name, int err)
+{
+	if (err == -ENODEV)
+		fprintf(stderr, "fastipc: %s not found: "
+				"is the fastipc module loaded?\n",
+			FASTIPC_DEVICE);
+	else if (name)
+		fprintf(stderr, "fastipc: %s '%s': %s\n", op, name,
+			strerror(-err));
+	else
+		fprintf(stderr, "fastipc: %s: %s\n", op, strerror(-err));
+	return EXIT_FAIL;
+}
+
+int cli_getopt(const struct cli_cmd *cmd, int argc, char **argv,
+	       const char *shortopts, const struct option *longopts)
+{
+	const char *arg;
+	int c;
+
+	opterr = 0;
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	if (c != '?')
+		return c;
+
+	/*
+	 * glibc: optopt is 0 for an unknown long option, the option's val
+	 * for a long option missing its argument or given one it does not
+	 * take, the letter for a short option.
+	 */
+	arg = argv[optind - 1];
+	if (optopt == 0)
+		cli_usage(cmd, "unknown option '%s'", arg);
+	else if (strncmp(arg, "--", 2) == 0 && strchr(arg, '='))
+		cli_usage(cmd, "option '%.*s' takes no argument",
+			  (int)(strchr(arg, '=') - arg), arg);
+	else if (strncmp(arg, "--", 2) == 0)
+		cli_usage(cmd, "option '%s' needs an argument", arg);
+	else if (optopt < 256 && strchr(shortopts, optopt))
+		cli_usage(cmd, "option '-%c' needs an argument", optopt);
+	else
+		cli_usage(cmd, "unknown option '-%c'", optopt);
+	return '?';
+}
+
+bool cli_parse_u64(const struct cli_cmd *cmd, const char *opt,
+		   const char *arg, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	if (!isdigit((unsigned char)arg[0]))
+		goto bad;
+	v = strtoull(arg, &end, 10);
+	if (errno || *end || v > max)
+		goto bad;
+	*out = v;
+	return true;
+bad:
+	cli_usage(cmd, "%s: '%s' is not a number from 0 to %llu", opt, arg,
+		  (unsigned long long)max);
+	return false;
+}
+
+/* A byte count with an optional K/M/G/T suffix (powers of 1024),
+ * optionally followed by "B" or "iB": 4K, 64KiB, 1M, 16MB. */
+bool cli_parse_size(const struct cli_cmd *cmd, const char *opt,
+		    const char *arg, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	errno = 0;
+	if (!isdigit((unsigned char)arg[0]))
+		goto bad;
+	v = strtoull(arg, &end, 10);
+	if (errno)
+		goto bad;
+	switch (toupper((unsigned char)*end)) {
+	case 'K':
+		shift = 10;
+		break;
+	case 'M':
+		shift = 20;
+		break;
+	case 'G':
+		shift = 30;
+		break;
+	case 'T':
+		shift = 40;
+		break;
+	}
+	if (shift) {
+		end++;
+		if (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0)
+			end += strlen(end);
+	} else if (strcmp(end, "B") == 0) {
+		end++;
+	}
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
+		goto bad;
+	v <<= shift;
+	if (v > max)
+		goto bad;
+	*out = v;
+	return true;
+bad:
+	cli_usage(cmd, "%s: '%s' is not a size from 0 to %llu "
+		       "(suffixes K, M, G)", opt, arg,
+		  (unsigned long long)max);
+	return false;
+}
+
+bool cli_parse_mode(const struct cli_cmd *cmd, const char *arg,
+		    unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 8);
+	if (errno || !*arg || *end || v > 0777 || arg[0] == '-' ||
+	    arg[0] == '+') {
+		cli_usage(cmd, "--mode: '%s' is not an octal mode "
+			       "from 0 to 0777", arg);
+		return false;
+	}
+	*out = (unsigned int)v;
+	return true;
+}
+
+/* --timeout MS: milliseconds, 0 included, to nanoseconds. */
+bool cli_parse_ms(const struct cli_cmd *cmd, const char *arg,
+		  int64_t *timeout_ns)
+{
+	uint64_t ms;
+
+	if (!cli_parse_u64(cmd, "--timeout", arg, INT64_MAX / 1000000, &ms))
+		return false;
+	*timeout_ns = (int64_t)ms * 1000000;
+	return true;
+}
