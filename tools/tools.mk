@@ -3,9 +3,11 @@
 # lib/lib.mk (whose FASTIPC_CPPFLAGS, FASTIPC_LIBS and FASTIPC_VERSION
 # they use).
 #
-#   make tools          build/tools/fastipc (the CLI, fastipc(8)) and
-#                       build/tools/fastipc-demo
-#   make install-tools  both into $(BINDIR), the man page into $(MANDIR)
+#   make tools          build/tools/fastipc (the CLI, fastipc(8)),
+#                       build/tools/fastipc-demo and build/tools/fastipc-bench
+#                       (the comparison benchmark, tools/bench/bench.mk)
+#   make install-tools  fastipc and fastipc-demo into $(BINDIR), the man
+#                       page into $(MANDIR); not fastipc-bench
 #
 # The tools link libfastipc statically, so they run from the build tree
 # (and in the test VM) without LD_LIBRARY_PATH.  A command that needs more
@@ -30,7 +32,6 @@ CLI_LDLIBS ?=
 CLI_SRCS += tools/fastipc/netlink.c tools/fastipc/cmd_nl.c
 CLI_CFLAGS += $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libnl-genl-3.0))
 CLI_LDLIBS += $(shell pkg-config --libs libnl-genl-3.0)
-include tools/bench/bench.mk
 CLI_OBJS := $(patsubst tools/%.c,$(TOOLS_OBJ)/%.o,$(CLI_SRCS))
 CLI := $(TOOLS_O)/fastipc
 
@@ -41,8 +42,10 @@ DEMO := $(TOOLS_O)/fastipc-demo
 TOOLS_CFLAGS := $(FASTIPC_CPPFLAGS) $(USER_CFLAGS) \
 		-DFASTIPC_VERSION='"$(FASTIPC_VERSION)"'
 
+include tools/bench/bench.mk
+
 .PHONY: tools install-tools install
-tools: $(CLI) $(DEMO)
+tools: $(CLI) $(DEMO) $(BENCH)
 
 $(TOOLS_OBJ)/%.o: tools/%.c | $(FASTIPC_UAPI_HDR)
 	@mkdir -p $(@D)

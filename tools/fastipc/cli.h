@@ -20,6 +20,9 @@
 
 struct cli_cmd {
 	const char *name;
+	/* A program of its own (fastipc-bench): its name, said instead of
+	 * "fastipc NAME" in usage and help; NULL for a command of fastipc. */
+	const char *prog;
 	const char *synopsis;	/* after "fastipc NAME ": "NAME [OPTIONS]" */
 	const char *summary;	/* one line for `fastipc help` */
 	const char *help;	/* the options, for `fastipc NAME --help` */
@@ -29,7 +32,7 @@ struct cli_cmd {
 extern const struct cli_cmd cmd_create, cmd_unlink, cmd_info;
 extern const struct cli_cmd cmd_send, cmd_recv;
 extern const struct cli_cmd cmd_stats;
-extern const struct cli_cmd cmd_bench;
+extern const struct cli_cmd cmd_bench;		/* fastipc-bench's own */
 extern const struct cli_cmd cmd_ls, cmd_show, cmd_set, cmd_rm;
 extern const struct cli_cmd cmd_config, cmd_monitor;
 
@@ -44,7 +47,8 @@ extern const struct cli_cmd cmd_config, cmd_monitor;
 int cli_getopt(const struct cli_cmd *cmd, int argc, char **argv,
 	       const char *shortopts, const struct option *longopts);
 
-/* Usage error: "fastipc CMD: <message>", the usage line, a hint. */
+/* Usage error: "fastipc CMD: <message>", the usage line, a hint (the
+ * program's name instead of "fastipc CMD" for a program of its own). */
 int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -6,8 +6,10 @@
  * helpers the commands share are in util.c.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fastipc.h"
 #include "cli.h"
@@ -15,6 +17,54 @@
 #ifndef FASTIPC_VERSION
 #define FASTIPC_VERSION "unknown"
 #endif
+
+/*
+ * fastipc bench: the comparison benchmark is a program of its own,
+ * fastipc-bench, which this runs with the same arguments: the one next to
+ * this fastipc (build/tools/ in the tree), else the first on PATH.
+ */
+static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	static char prog[] = "fastipc-bench";
+	char self[PATH_MAX], path[PATH_MAX + sizeof(prog)];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	(void)cmd;
+	(void)argc;
+	argv[0] = prog;
+	fflush(NULL);
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			snprintf(path, sizeof(path), "%.*s/%s",
+				 (int)(slash - self), self, prog);
+			execv(path, argv);
+		}
+	}
+	execvp(prog, argv);
+	if (errno == ENOENT)
+		fprintf(stderr, "fastipc: bench: %s is not installed (neither "
+				"next to fastipc nor on PATH) [ENOENT]\n", prog);
+	else
+		cli_fail("bench: run fastipc-bench", NULL, -errno);
+	return EXIT_FAIL;
+}
+
+static const struct cli_cmd cmd_bench_alias = {
+	.name = "bench",
+	.synopsis = "[FASTIPC-BENCH OPTIONS]",
+	.summary = "run fastipc-bench, the comparison benchmark",
+	.help =
+	"Runs fastipc-bench with the same arguments: the fastipc-bench next\n"
+	"to this fastipc, else the first on PATH.  It compares fastipc with\n"
+	"pipes, message queues, sockets and shared memory; as root it raises\n"
+	"(and restores) the system limits the mechanisms need.  It is a\n"
+	"program of its own, not installed with fastipc by default\n"
+	"(make install-bench).  'fastipc bench --help' shows its options.\n",
+	.run = bench_run,
+};
 
 /* Every command, in the order `fastipc help` lists them. */
 static const struct cli_cmd *const commands[] = {
@@ -24,7 +74,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_send,
 	&cmd_recv,
 	&cmd_stats,
-	&cmd_bench,
+	&cmd_bench_alias,
 	&cmd_ls,
 	&cmd_show,
 	&cmd_set,

@@ -13,24 +13,37 @@
 #include "fastipc.h"
 #include "cli.h"
 
+/* How the command is typed: "fastipc ls", or "fastipc-bench". */
+static const char *title(const struct cli_cmd *cmd, char *buf, size_t size)
+{
+	if (cmd->prog)
+		return cmd->prog;
+	snprintf(buf, size, "fastipc %s", cmd->name);
+	return buf;
+}
+
 int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 {
+	char buf[64];
+	const char *t = title(cmd, buf, sizeof(buf));
 	va_list ap;
 
-	fprintf(stderr, "fastipc %s: ", cmd->name);
+	fprintf(stderr, "%s: ", t);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nUsage: fastipc %s %s\n"
-			"Try 'fastipc %s --help' for more information.\n",
-		cmd->name, cmd->synopsis, cmd->name);
+	fprintf(stderr, "\nUsage: %s %s\n"
+			"Try '%s --help' for more information.\n",
+		t, cmd->synopsis, t);
 	return EXIT_USAGE;
 }
 
 int cli_help(const struct cli_cmd *cmd)
 {
-	printf("Usage: fastipc %s %s\n%s\n\n%s", cmd->name, cmd->synopsis,
-	       cmd->summary, cmd->help);
+	char buf[64];
+
+	printf("Usage: %s %s\n%s\n\n%s", title(cmd, buf, sizeof(buf)),
+	       cmd->synopsis, cmd->summary, cmd->help);
 	return EXIT_OK;
 }
 
