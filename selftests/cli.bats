@@ -22,13 +22,29 @@ setup() {
 	[[ -e /dev/fastipc ]] || skip "no /dev/fastipc (load fastipc.ko)"
 	CHANNELS=()
 	NCH=0
+	NETNS=()
 }
 
 teardown() {
-	local c
+	local c n
 	for c in "${CHANNELS[@]}"; do
 		"$FASTIPC" unlink --force "$c" >/dev/null 2>&1 || true
 	done
+	# Deleting a namespace takes its channels with it.
+	for n in "${NETNS[@]}"; do
+		ip netns delete "$n" 2>/dev/null || true
+	done
+}
+
+# mknetns VAR: a fresh network namespace (ip netns add), name in VAR,
+# deleted by the teardown.
+mknetns() {
+	command -v ip >/dev/null || skip "no ip (iproute2)"
+	[[ $(id -u) -eq 0 ]] || skip "needs root for ip netns add"
+	local n="fipc$$.$BATS_TEST_NUMBER.${#NETNS[@]}"
+	ip netns add "$n"
+	NETNS+=("$n")
+	printf -v "$1" '%s' "$n"
 }
 
 # newch VAR: a fresh channel name in VAR, unlinked by the teardown.
@@ -169,6 +185,16 @@ commands() {
 		"info $ch extra"
 		"unlink"
 		"stats --bogus"
+		"-j"
+		"-n"
+		"--netns"
+		"--bogus ls"
+		"-x ls"
+		"s"
+		"help s"
+		"help info extra"
+		"-j s $ch"
+		"-n nosuchns --bogus"
 	)
 	local args
 	for args in "${cases[@]}"; do
@@ -176,13 +202,113 @@ commands() {
 		run --separate-stderr "$FASTIPC" $args </dev/null
 		[[ $status -eq 2 ]] || { echo "'$args': status $status"; false; }
 		[[ -z $output ]] || { echo "'$args': stdout '$output'"; false; }
-		[[ $stderr == *Usage:* || $stderr == *"unknown command"* ]] ||
+		[[ $stderr == *Usage:* ]] ||
 			{ echo "'$args': stderr '$stderr'"; false; }
 	done
 	# None of them did anything.
 	[[ $(field "$ch" queued_msgs) == 0 ]]
 	run "$FASTIPC" info "$ch.x"
 	[[ $status -eq 1 ]]
+}
+
+# ------------------------------------------------------------------
+# global options and abbreviations
+
+@test "global options before the command: -j is each command's --json" {
+	local ch
+	mkch ch --max-msgs 7
+	[[ $("$FASTIPC" -j info "$ch") == $("$FASTIPC" info "$ch" --json) ]]
+	[[ $("$FASTIPC" --json info "$ch" | jq .max_msgs) == 7 ]]
+	jq -e --arg n "$ch" 'any(.[]; .name == $n and .max_msgs == 7)' \
+		< <("$FASTIPC" -j ls)
+	jq -e '.max_msgs == 7' < <("$FASTIPC" -j show "$ch")
+	jq -e 'has("channels")' < <("$FASTIPC" -j stats)
+	jq -e 'has("max_msgs_limit")' < <("$FASTIPC" -j config)
+	# Both spellings at once, and commands without JSON, are fine.
+	jq -e '.max_msgs == 7' < <("$FASTIPC" -j info "$ch" --json)
+	run --separate-stderr "$FASTIPC" -j send "$ch" hi
+	[[ $status -eq 0 && -z $output && -z $stderr ]]
+	run --separate-stderr "$FASTIPC" -j recv "$ch"
+	[[ $status -eq 0 && $output == hi ]]
+	# -V, -h as global options.
+	run "$FASTIPC" -j -V
+	[[ $status -eq 0 && $output == "fastipc "* ]]
+	run --separate-stderr "$FASTIPC" -h
+	[[ $status -eq 0 && $output == *"-n, --netns NETNS"* ]]
+}
+
+@test "abbreviations: a unique prefix runs the command, an ambiguous one is exit 2" {
+	local ch
+	mkch ch --max-msgs 9
+	[[ $("$FASTIPC" l) == $("$FASTIPC" ls) ]]
+	[[ $("$FASTIPC" i "$ch" -j | jq .max_msgs) == 9 ]]
+	[[ $("$FASTIPC" -j sh "$ch" | jq .max_msgs) == 9 ]]
+	"$FASTIPC" sen "$ch" abbreviated
+	run "$FASTIPC" rec "$ch"
+	[[ $status -eq 0 && $output == abbreviated ]]
+	[[ $("$FASTIPC" help sh) == $("$FASTIPC" show --help) ]]
+	[[ $("$FASTIPC" h l) == $("$FASTIPC" ls --help) ]]
+	run --separate-stderr "$FASTIPC" s "$ch"
+	[[ $status -eq 2 && -z $output ]]
+	[[ ${stderr%%$'\n'*} == "fastipc: ambiguous command 's': send, stats, show, set" ]]
+	run --separate-stderr "$FASTIPC" c
+	[[ $status -eq 2 && ${stderr%%$'\n'*} == "fastipc: ambiguous command 'c': create, config" ]]
+	run --separate-stderr "$FASTIPC" lsx
+	[[ $status -eq 2 && ${stderr%%$'\n'*} == "fastipc: unknown command 'lsx'" ]]
+}
+
+@test "-n NETNS: channels of another network namespace, device and netlink" {
+	local ns ch
+	mknetns ns
+	newch ch
+	run --separate-stderr "$FASTIPC" -n "$ns" create "$ch" --max-msgs 5
+	[[ $status -eq 0 && -z $stderr ]]
+	# Not in this namespace, by either path.
+	run "$FASTIPC" info "$ch"
+	[[ $status -eq 1 ]]
+	[[ $("$FASTIPC" ls -j | jq --arg n "$ch" 'map(select(.name == $n)) | length') == 0 ]]
+	# In that one, by both.
+	[[ $("$FASTIPC" -n "$ns" ls -j | jq --arg n "$ch" 'map(select(.name == $n)) | length') == 1 ]]
+	[[ $("$FASTIPC" -n "$ns" -j show "$ch" | jq .max_msgs) == 5 ]]
+	[[ $("$FASTIPC" --netns "$ns" info "$ch" -j | jq .max_msgs) == 5 ]]
+	"$FASTIPC" --netns="$ns" send "$ch" "over there"
+	[[ $("$FASTIPC" -n "$ns" -j show "$ch" | jq .queued_msgs) == 1 ]]
+	# The same name here is another channel.
+	"$FASTIPC" create "$ch"
+	CHANNELS+=("$ch")
+	run "$FASTIPC" recv "$ch" --nonblock
+	[[ $status -eq 1 ]]
+	run "$FASTIPC" -n "$ns" recv "$ch"
+	[[ $status -eq 0 && $output == "over there" ]]
+	"$FASTIPC" -n "$ns" set "$ch" max_msgs 6
+	[[ $("$FASTIPC" -n "$ns" -j show "$ch" | jq .max_msgs) == 6 ]]
+	[[ $("$FASTIPC" -j info "$ch" | jq .max_msgs) != 6 ]]
+	# The stats of a namespace's own: scope still module for root.
+	[[ $("$FASTIPC" -n "$ns" -j stats | jq -r .scope) == module ]]
+	"$FASTIPC" -n "$ns" rm "$ch"
+	[[ $("$FASTIPC" -n "$ns" ls -j) == "[]" ]]
+	"$FASTIPC" info "$ch" >/dev/null
+	# A path works too, as with ip -n.
+	"$FASTIPC" -n "/run/netns/$ns" create "$ch"
+	[[ $("$FASTIPC" -n "$ns" ls -j | jq -r '.[].name') == "$ch" ]]
+}
+
+@test "-n NETNS that does not exist or is not one: exit 1, nothing done" {
+	local ch
+	newch ch
+	run --separate-stderr "$FASTIPC" -n "nosuch.$$" create "$ch"
+	[[ $status -eq 1 && -z $output ]]
+	[[ $stderr == "fastipc: netns 'nosuch.$$': no such network namespace (no /run/netns/nosuch.$$) [ENOENT]" ]]
+	run "$FASTIPC" info "$ch"
+	[[ $status -eq 1 ]]
+	run --separate-stderr "$FASTIPC" -n /dev/null ls
+	[[ $status -eq 1 && $stderr == "fastipc: netns '/dev/null': /dev/null is not a network namespace [EINVAL]" ]]
+	[[ $(id -u) -eq 0 ]] || skip "needs root to run as nobody"
+	local ns
+	mknetns ns
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$FASTIPC" -n "$ns" ls
+	[[ $status -eq 1 && $stderr == "fastipc: netns '$ns': entering a network namespace needs CAP_SYS_ADMIN [EPERM]" ]]
 }
 
 # ------------------------------------------------------------------

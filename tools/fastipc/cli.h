@@ -36,6 +36,18 @@ extern const struct cli_cmd cmd_bench;		/* fastipc-bench's own */
 extern const struct cli_cmd cmd_ls, cmd_show, cmd_set, cmd_rm;
 extern const struct cli_cmd cmd_config, cmd_monitor;
 
+/*
+ * The global options, given before the command (main.c): -j asks every
+ * command for JSON as its own --json does; -n NETNS has been entered
+ * before the command runs.
+ */
+struct cli_opts {
+	bool json;
+	const char *netns;
+};
+
+extern struct cli_opts cli_opts;
+
 /* The common option every command takes. */
 #define CLI_OPT_HELP	{ "help", no_argument, NULL, 'h' }
 
@@ -61,6 +73,9 @@ int cli_help(const struct cli_cmd *cmd);
  * EXIT_FAIL.
  */
 int cli_fail(const char *op, const char *name, int err);
+
+/* The name of errno @err (> 0): "ENOENT", or "errno 1234". */
+const char *cli_errname(int err);
 
 /* Option argument parsers: false after printing a usage error. */
 bool cli_parse_u64(const struct cli_cmd *cmd, const char *opt,

@@ -282,7 +282,7 @@ static void ls_print(const char cell[NCOLS][CELL], const int *width)
 static int ls_run(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	struct chan_list l = { 0 };
-	bool json = false, human = false;
+	bool json = cli_opts.json, human = false;
 	char head[NCOLS][CELL];
 	int width[NCOLS];
 	struct fipc_nl *nl;
@@ -369,7 +369,7 @@ const struct cli_cmd cmd_ls = {
 static int show_run(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	struct fipc_nl_channel ch;
-	bool json = false, human = false;
+	bool json = cli_opts.json, human = false;
 	struct fipc_nl *nl;
 	int status = EXIT_OK, err;
 	const char *name;
@@ -593,7 +593,7 @@ static int config_key(const char *arg)
 static int config_run(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	struct fipc_nl_config cfg = { 0 };
-	bool json = false, human = false;
+	bool json = cli_opts.json, human = false;
 	struct fipc_nl *nl;
 	int status = EXIT_OK, err;
 	struct out o;
@@ -780,7 +780,7 @@ static int monitor_run(const struct cli_cmd *cmd, int argc, char **argv)
 		CLI_OPT_HELP,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct monitor_opts m = { 0 };
+	struct monitor_opts m = { .json = cli_opts.json };
 	struct fipc_nl *nl;
 	int c, err, status = EXIT_OK;
 

@@ -47,6 +47,17 @@ int cli_help(const struct cli_cmd *cmd)
 	return EXIT_OK;
 }
 
+const char *cli_errname(int err)
+{
+	static char buf[24];
+	const char *name = strerrorname_np(err);
+
+	if (name)
+		return name;
+	snprintf(buf, sizeof(buf), "errno %d", err);
+	return buf;
+}
+
 int cli_fail(const char *op, const char *name, int err)
 {
 	if (err == -ENODEV)
