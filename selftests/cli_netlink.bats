@@ -320,6 +320,68 @@ waitfor() {
 	[[ $("$FASTIPC" ls --json | jq --arg n "$ch" 'map(select(.name == $n)) | length') == 1 ]]
 }
 
+# unescape TEXT: a JSON string's text with each \u00XX made byte XX.
+unescape() {
+	local s
+	s=$(sed -E 's/\\u00([0-9a-f]{2})/\\x\1/g' <<<"$1")
+	printf '%b' "$s"
+}
+
+@test "JSON stays valid for any name: bytes that are not UTF-8 are \\u00XX" {
+	local ch expected json
+	newch ch
+	# Well-formed UTF-8 (an e acute, an emoji) between bytes that are not:
+	# lone 0x80 and 0xff, a cut sequence, a surrogate, an overlong form,
+	# a code point above U+10FFFF; and a control byte.
+	expected="$ch."'\u0080\u00ff caf'$'\xc3\xa9'' \u00c3( \u00ed\u00a0\u0080 \u00c0\u00af \u00f4\u0090\u0080\u0080 '$'\xf0\x9f\x98\x80'' \u0001'
+	ch="$ch."$'\x80\xff caf\xc3\xa9 \xc3( \xed\xa0\x80 \xc0\xaf \xf4\x90\x80\x80 \xf0\x9f\x98\x80 \x01'
+	CHANNELS+=("$ch")
+	[[ $(unescape "$expected") == "$ch" ]]
+	"$FASTIPC" create "$ch" --max-msgs 11
+	run --separate-stderr "$FASTIPC" -j ls
+	[[ $status -eq 0 && -z $stderr ]]
+	json=$output
+	jq -e 'type == "array"' <<<"$json"
+	grep -qF "\"name\":\"$expected\"," <<<"$json" || { echo "$json"; false; }
+	# The other commands that print names, device and netlink.
+	json=$("$FASTIPC" show "$ch" -j)
+	jq -e '.max_msgs == 11' <<<"$json"
+	grep -qF "{\"name\":\"$expected\"," <<<"$json"
+	json=$("$FASTIPC" info "$ch" -j)
+	jq -e '.max_msgs == 11' <<<"$json"
+	grep -qF "{\"name\":\"$expected\"," <<<"$json"
+	jq -e . < <("$FASTIPC" -p ls) >/dev/null
+	# The text keeps the bytes; ls's table shows the control byte as ?.
+	[[ $("$FASTIPC" show "$ch" | sed -n 's/^name: *//p') == "$ch" ]]
+	grep -qF "${ch%$'\x01'}?" < <("$FASTIPC" ls)
+}
+
+@test "-p: the JSON of -j, indented as jq does" {
+	local ch args
+	mkch ch --max-msgs 3
+	"$FASTIPC" send "$ch" x
+	for args in "show $ch" "info $ch" ls stats config; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$FASTIPC" -p $args
+		[[ $status -eq 0 && -z $stderr ]] || { echo "$args: $stderr"; false; }
+		((${#lines[@]} > 3)) || { echo "$args: $output"; false; }
+		# shellcheck disable=SC2086
+		[[ $(jq -c . <<<"$output") == $("$FASTIPC" -j $args | jq -c .) ]] ||
+			{ echo "$args differs"; false; }
+	done
+	# jq's own layout (info has no number past 2^53 for jq to round).
+	[[ $("$FASTIPC" --pretty info "$ch") == $("$FASTIPC" info "$ch" -j | jq .) ]]
+	run "$FASTIPC" -p show "$ch"
+	[[ ${lines[0]} == "{" && ${lines[1]} == "  \"name\": \"$ch\"," && ${lines[-1]} == "}" ]]
+	run "$FASTIPC" -p ls
+	[[ ${lines[0]} == "[" && ${lines[1]} == "  {" && ${lines[2]} == '    "name": '* ]]
+	[[ ${lines[-2]} == "  }" && ${lines[-1]} == "]" ]]
+	# An empty list is [] (a namespace of its own has no channel).
+	command -v unshare >/dev/null || skip "no unshare"
+	run --separate-stderr unshare -n "$FASTIPC" -p ls
+	[[ $status -eq 0 && $output == "[]" ]]
+}
+
 @test "show of a channel that does not exist: exit 1, the kernel's reason" {
 	local ch
 	newch ch

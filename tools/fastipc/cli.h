@@ -38,11 +38,12 @@ extern const struct cli_cmd cmd_config, cmd_monitor;
 
 /*
  * The global options, given before the command (main.c): -j asks every
- * command for JSON as its own --json does; -n NETNS has been entered
- * before the command runs.
+ * command for JSON as its own --json does, -p for it indented; -n NETNS
+ * has been entered before the command runs.
  */
 struct cli_opts {
 	bool json;
+	bool pretty;		/* -p: JSON, indented (implies json) */
 	const char *netns;
 };
 
@@ -87,17 +88,29 @@ bool cli_parse_mode(const struct cli_cmd *cmd, const char *arg,
 bool cli_parse_ms(const struct cli_cmd *cmd, const char *arg,
 		  int64_t *timeout_ns);
 
-/* output.c: one record of key/value fields, as text or as JSON. */
+/*
+ * output.c: one record of key/value fields, as text or as JSON (on one
+ * line, or indented with -p); or a JSON array of records.
+ */
 struct out {
 	FILE *f;
 	bool json;
-	int fields;
+	bool pretty;
+	int fields;		/* printed so far (a list: its records) */
+	int depth;		/* nesting: 0 at the top, 1 in a list */
 };
 
+/* A record: out_begin(), fields, out_end() (which ends the line). */
 void out_begin(struct out *o, FILE *f, bool json);
 void out_str(struct out *o, const char *key, const char *val);
 void out_u64(struct out *o, const char *key, uint64_t val);
 void out_mode(struct out *o, const char *key, unsigned int mode);
 void out_end(struct out *o);
+
+/* A JSON array of records: each is begun by out_list_item() and ended by
+ * out_end(); out_list_end() ends the array and the line. */
+void out_list_begin(struct out *list, FILE *f);
+void out_list_item(struct out *list, struct out *o);
+void out_list_end(struct out *list);
 
 #endif /* FASTIPC_CLI_H */

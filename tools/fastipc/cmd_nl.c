@@ -306,17 +306,15 @@ static int ls_run(const struct cli_cmd *cmd, int argc, char **argv)
 		qsort(l.v, l.n, sizeof(*l.v), by_name);
 
 	if (json) {
-		struct out o;
+		struct out list, o;
 
-		putchar('[');
+		out_list_begin(&list, stdout);
 		for (size_t i = 0; i < l.n; i++) {
-			if (i)
-				putchar(',');
-			out_begin(&o, stdout, true);
+			out_list_item(&list, &o);
 			out_channel(&o, &l.v[i], false);
-			fputc('}', stdout);	/* out_end() adds a newline */
+			out_end(&o);
 		}
-		puts("]");
+		out_list_end(&list);
 		goto out;
 	}
 

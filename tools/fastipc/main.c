@@ -108,6 +108,7 @@ static void print_overview(FILE *f)
 		   "\nOptions, before the command:\n"
 		   "  -j, --json          JSON output (as each command's "
 		   "--json)\n"
+		   "  -p, --pretty        JSON output, indented\n"
 		   "  -n, --netns NETNS   run in network namespace NETNS "
 		   "(/run/netns/NETNS,\n"
 		   "                      as 'ip netns add' makes it; "
@@ -234,6 +235,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
 		{ "netns", required_argument, NULL, 'n' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -244,10 +246,14 @@ int main(int argc, char **argv)
 
 	/* Options up to the command ('+'): the rest is the command's. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:jn:Vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:jpn:Vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			cli_opts.json = true;
+			break;
+		case 'p':
+			cli_opts.json = true;
+			cli_opts.pretty = true;
 			break;
 		case 'n':
 			cli_opts.netns = optarg;
