@@ -33,6 +33,7 @@ setup() {
 	CHANNELS=()
 	NCH=0
 	PIDS=()
+	NETNS=()
 	SAVED_CONFIG=
 	TMP=$BATS_TEST_TMPDIR
 }
@@ -45,6 +46,9 @@ teardown() {
 	done
 	for c in "${CHANNELS[@]}"; do
 		"$FASTIPC" rm --force "$c" >/dev/null 2>&1 || true
+	done
+	for c in "${NETNS[@]}"; do
+		ip netns delete "$c" 2>/dev/null || true
 	done
 	if [[ -n $SAVED_CONFIG ]]; then
 		# shellcheck disable=SC2046
@@ -627,6 +631,71 @@ unescape() {
 	[[ ${lines[0]} =~ ^new\ $ch\ id=([0-9]+)\ uid=0\ gid=0\ mode=0640\ max_msgs=3\ max_bytes=1048576\ max_msg_size=[0-9]+\ zc_threshold=[0-9]+$ ]]
 	id=${BASH_REMATCH[1]}
 	[[ ${lines[1]} == "del $ch id=$id drops=0" ]]
+}
+
+# near SECONDS_SINCE_EPOCH: within a minute of now?
+near() {
+	local now
+	now=$(date +%s)
+	(($1 >= now - 60 && $1 <= now + 1))
+}
+
+@test "monitor -t: each event with the time it was received, text and JSON" {
+	local ch line when
+	newch ch
+	bg "$FASTIPC" monitor -t -n 2 "$ch" >"$TMP/ev" 2>"$TMP/err"
+	listening "$BG"
+	"$FASTIPC" create "$ch"
+	"$FASTIPC" rm "$ch"
+	local rc=0
+	finish "$BG" 30 || rc=$?
+	[[ $rc -eq 0 ]] || { cat "$TMP/err"; false; }
+	mapfile -t lines <"$TMP/ev"
+	[[ ${#lines[@]} -eq 2 ]]
+	for line in "${lines[@]}"; do
+		# ip -ts monitor's form: [local date and time, microseconds]
+		[[ $line =~ ^\[([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})\.[0-9]{6}\]\ (new|del)\ $ch\ id= ]] ||
+			{ echo "$line"; false; }
+		near "$(date -d "${BASH_REMATCH[1]}" +%s)"
+	done
+
+	# JSON: "timestamp" first, UTC as ctime; -t before the command too.
+	bg "$FASTIPC" -t -j monitor -n 2 "$ch" >"$TMP/ev" 2>"$TMP/err"
+	listening "$BG"
+	"$FASTIPC" create "$ch"
+	"$FASTIPC" rm "$ch"
+	rc=0
+	finish "$BG" 30 || rc=$?
+	[[ $rc -eq 0 ]] || { cat "$TMP/err"; false; }
+	[[ $(wc -l <"$TMP/ev") -eq 2 ]]
+	[[ $(jq -r 'keys_unsorted | join(" ")' <(head -n1 "$TMP/ev")) == "timestamp event $CH_KEYS" ]]
+	while read -r when; do
+		[[ $when =~ ^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})\.[0-9]{9}Z$ ]] ||
+			{ echo "$when"; false; }
+		near "$(date -u -d "${BASH_REMATCH[1]}Z" +%s)"
+	done < <(jq -r .timestamp "$TMP/ev")
+	# Later events, later times.
+	jq -se '.[0].timestamp <= .[1].timestamp and .[0].event == "new"' "$TMP/ev"
+}
+
+@test "monitor -p, and monitor -n NETNS: that namespace's events only" {
+	local ch ns
+	command -v ip >/dev/null || skip "no ip (iproute2)"
+	newch ch
+	ns="nl$$.$BATS_TEST_NUMBER"
+	ip netns add "$ns"
+	NETNS+=("$ns")
+	bg "$FASTIPC" -n "$ns" -p monitor -n 2 >"$TMP/ev" 2>"$TMP/err"
+	listening "$BG"
+	"$FASTIPC" create "$ch"			# here: not seen
+	"$FASTIPC" -n "$ns" create "$ch" --max-msgs 4
+	"$FASTIPC" -n "$ns" set "$ch" max_msgs 8
+	local rc=0
+	finish "$BG" 30 || rc=$?
+	[[ $rc -eq 0 ]] || { cat "$TMP/err"; false; }
+	# Two indented objects, one per event.
+	[[ $(head -n1 "$TMP/ev") == "{" && $(sed -n 2p "$TMP/ev") == '  "event": "new",' ]]
+	[[ $(jq -sc 'map([.event, .max_msgs])' "$TMP/ev") == '[["new",4],["change",8]]' ]]
 }
 
 @test "monitor -s: sizes for people; a monitor lives until it is stopped" {

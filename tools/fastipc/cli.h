@@ -38,12 +38,14 @@ extern const struct cli_cmd cmd_config, cmd_monitor;
 
 /*
  * The global options, given before the command (main.c): -j asks every
- * command for JSON as its own --json does, -p for it indented; -n NETNS
- * has been entered before the command runs.
+ * command for JSON as its own --json does, -p for it indented, -t for
+ * monitor's timestamps; -n NETNS has been entered before the command
+ * runs.
  */
 struct cli_opts {
 	bool json;
 	bool pretty;		/* -p: JSON, indented (implies json) */
+	bool timestamp;		/* -t: monitor's -t */
 	const char *netns;
 };
 

@@ -686,6 +686,7 @@ const struct cli_cmd cmd_config = {
 
 struct monitor_opts {
 	bool json, human;
+	bool timestamp;		/* -t: when each event was received */
 	uint64_t count;		/* 0: until interrupted */
 	uint64_t seen;
 	char **names;		/* only these channels, if nnames */
@@ -708,6 +709,7 @@ static int monitor_event(enum fipc_nl_event_type type,
 			 const struct fipc_nl_channel *ch, void *arg)
 {
 	struct monitor_opts *m = arg;
+	struct timespec now;
 	struct out o;
 
 	if (m->nnames) {
@@ -720,8 +722,17 @@ static int monitor_event(enum fipc_nl_event_type type,
 			return 0;
 	}
 
+	clock_gettime(CLOCK_REALTIME, &now);
 	if (m->json) {
 		out_begin(&o, stdout, true);
+		if (m->timestamp) {
+			char when[48];
+
+			fmt_time(when, sizeof(when),
+				 (uint64_t)now.tv_sec * 1000000000ULL +
+				 (uint64_t)now.tv_nsec);
+			out_str(&o, "timestamp", when);
+		}
 		out_str(&o, "event", fipc_nl_event_name(type));
 		out_channel(&o, ch, false);
 		out_end(&o);
@@ -729,6 +740,15 @@ static int monitor_event(enum fipc_nl_event_type type,
 		char name[FASTIPC_NAME_LEN];
 
 		printable(name, sizeof(name), ch->name);
+		if (m->timestamp) {
+			char when[32];
+			struct tm tm;
+
+			/* ip -ts monitor's: local time, microseconds. */
+			localtime_r(&now.tv_sec, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+			printf("[%s.%06ld] ", when, now.tv_nsec / 1000);
+		}
 		printf("%s %s id=%" PRIu64, fipc_nl_event_name(type), name,
 		       ch->id);
 		switch (type) {
@@ -775,17 +795,24 @@ static int monitor_run(const struct cli_cmd *cmd, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "human", no_argument, NULL, 's' },
 		{ "count", required_argument, NULL, 'n' },
+		{ "timestamp", no_argument, NULL, 't' },
 		CLI_OPT_HELP,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct monitor_opts m = { .json = cli_opts.json };
+	struct monitor_opts m = {
+		.json = cli_opts.json,
+		.timestamp = cli_opts.timestamp,
+	};
 	struct fipc_nl *nl;
 	int c, err, status = EXIT_OK;
 
-	while ((c = cli_getopt(cmd, argc, argv, "jsn:h", longopts)) != -1) {
+	while ((c = cli_getopt(cmd, argc, argv, "jsn:th", longopts)) != -1) {
 		switch (c) {
 		case 'j':
 			m.json = true;
+			break;
+		case 't':
+			m.timestamp = true;
 			break;
 		case 's':
 			m.human = true;
@@ -817,7 +844,7 @@ static int monitor_run(const struct cli_cmd *cmd, int argc, char **argv)
 
 const struct cli_cmd cmd_monitor = {
 	.name = "monitor",
-	.synopsis = "[--json] [-s] [-n COUNT] [NAME...]",
+	.synopsis = "[--json] [-s] [-t] [-n COUNT] [NAME...]",
 	.summary = "print channel events as they happen (netlink)",
 	.help =
 	"Prints one line per event of this network namespace until\n"
@@ -830,6 +857,10 @@ const struct cli_cmd cmd_monitor = {
 	"line-buffered.\n"
 	"\n"
 	"  -n, --count COUNT  stop after COUNT events (0: never, the default)\n"
+	"  -t, --timestamp    start each line with the local time the event\n"
+	"                     was received, [2026-11-26T10:00:00.123456] (as\n"
+	"                     ip -ts monitor); in JSON a first key \"timestamp\",\n"
+	"                     UTC, as ctime\n"
 	"  -j, --json         JSON output, one object per line\n"
 	"  -s, --human        sizes as 64K, 1.5M (text output only)\n"
 	"  -h, --help         this help\n",

@@ -113,6 +113,7 @@ static void print_overview(FILE *f)
 		   "(/run/netns/NETNS,\n"
 		   "                      as 'ip netns add' makes it; "
 		   "a path if it has a '/')\n"
+		   "  -t, --timestamp     monitor: timestamps (as monitor -t)\n"
 		   "  -V, --version       the versions of fastipc and "
 		   "libfastipc\n"
 		   "  -h, --help          this help\n"
@@ -237,6 +238,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "netns", required_argument, NULL, 'n' },
+		{ "timestamp", no_argument, NULL, 't' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -246,7 +248,7 @@ int main(int argc, char **argv)
 
 	/* Options up to the command ('+'): the rest is the command's. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:jpn:Vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:jpn:tVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			cli_opts.json = true;
@@ -257,6 +259,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			cli_opts.netns = optarg;
+			break;
+		case 't':
+			cli_opts.timestamp = true;
 			break;
 		case 'V':
 			printf("fastipc %s (libfastipc %d.%d)\n",
