@@ -71,11 +71,15 @@ int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 int cli_help(const struct cli_cmd *cmd);
 
 /*
- * An operation failed: "fastipc: OP 'NAME': strerror(-err)" (or the
- * module-not-loaded line for -ENODEV).  @name may be NULL.  Returns
- * EXIT_FAIL.
+ * An operation failed: "fastipc: OP 'NAME': <what happened> [ENAME]", in
+ * the tool's words where it has some ("channel empty"), else
+ * strerror(-err)'s; or the module-not-loaded line for -ENODEV.  @name
+ * may be NULL.  cli_failf() says what happened with its own words.  Both
+ * return EXIT_FAIL.
  */
 int cli_fail(const char *op, const char *name, int err);
+int cli_failf(const char *op, const char *name, int err, const char *fmt,
+	      ...) __attribute__((format(printf, 4, 5)));
 
 /* The name of errno @err (> 0): "ENOENT", or "errno 1234". */
 const char *cli_errname(int err);

@@ -32,13 +32,13 @@ int cli_nl_fail(struct fipc_nl *nl, const char *op, const char *name,
 			FASTIPC_GENL_NAME);
 		return EXIT_FAIL;
 	}
-	fprintf(stderr, "fastipc: %s", op);
-	if (name)
-		fprintf(stderr, " '%s'", name);
+	/* The kernel's own explanation (extended ack), when it gave one. */
 	if (msg)
-		fprintf(stderr, ": %s", msg);
-	fprintf(stderr, ": %s\n", strerror(-err));
-	return EXIT_FAIL;
+		return cli_failf(op, name, err, "%s", msg);
+	if (err == -EPERM && !strcmp(op, "config"))
+		return cli_failf(op, name, err, "changing the module's "
+				 "settings needs CAP_NET_ADMIN");
+	return cli_fail(op, name, err);
 }
 
 int cli_nl_open(const char *op, struct fipc_nl **nl)

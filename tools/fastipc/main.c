@@ -53,11 +53,10 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 	}
 	execvp(prog, argv);
 	if (errno == ENOENT)
-		fprintf(stderr, "fastipc: bench: %s is not installed (neither "
-				"next to fastipc nor on PATH) [ENOENT]\n", prog);
-	else
-		cli_fail("bench: run fastipc-bench", NULL, -errno);
-	return EXIT_FAIL;
+		return cli_failf("bench", NULL, -ENOENT, "%s is not installed "
+				 "(neither next to fastipc nor on PATH)", prog);
+	return cli_failf("bench", NULL, -errno, "cannot run %s: %s", prog,
+			 strerror(errno));
 }
 
 static const struct cli_cmd cmd_bench_alias = {

@@ -58,17 +58,110 @@ const char *cli_errname(int err)
 	return buf;
 }
 
+/* strerror(), as words of a sentence: "Bad address" -> "bad address". */
+static void put_strerror(int err)
+{
+	const char *s = strerror(err);
+
+	if (s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z'))
+		fprintf(stderr, "%c%s", s[0] - 'A' + 'a', s + 1);
+	else
+		fputs(s, stderr);
+}
+
+/* "fastipc: OP 'NAME': " */
+static void fail_head(const char *op, const char *name)
+{
+	fprintf(stderr, "fastipc: %s", op);
+	if (name)
+		fprintf(stderr, " '%s'", name);
+	fputs(": ", stderr);
+}
+
+int cli_failf(const char *op, const char *name, int err, const char *fmt,
+	      ...)
+{
+	va_list ap;
+
+	fail_head(op, name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " [%s]\n", cli_errname(-err));
+	return EXIT_FAIL;
+}
+
+/*
+ * What a device command's failure means, in the words of the command
+ * line: NULL where strerror() says it as well as anything.  @op is the
+ * command (send and recv wait on a queue; create makes a channel).
+ */
+static const char *fail_words(const char *op, const char *name, int err)
+{
+	bool send = !strcmp(op, "send"), recv = !strcmp(op, "recv");
+
+	switch (err) {
+	case ENOENT:
+		return "no such channel";
+	case EEXIST:
+		return "the channel exists";
+	case EACCES:
+		return send ? "no write permission on the channel" :
+		       recv ? "no read permission on the channel" :
+		       "no permission on the channel";
+	case EPERM:
+		if (!strcmp(op, "unlink"))
+			return "only the channel's owner or creator, or "
+			       "CAP_SYS_ADMIN, may remove it";
+		return "not permitted";
+	case EAGAIN:
+		return send ? "channel full" : recv ? "channel empty" : NULL;
+	case ETIMEDOUT:
+		return send ? "no room in time" : recv ? "no message in time" :
+		       NULL;
+	case EINVAL:
+		if (name && (!name[0] || strchr(name, '/')))
+			return "not a channel name (1 to 63 bytes, no '/')";
+		if (!strcmp(op, "create"))
+			return "a limit is outside the module's range "
+			       "(fastipc config shows it)";
+		return NULL;
+	case ENAMETOOLONG:
+		return "name longer than 63 bytes";
+	case EMSGSIZE:
+		return send ? "message larger than the channel's "
+			      "max_msg_size or max_bytes" : NULL;
+	case EIDRM:
+		return "the channel was deleted (fastipc rm)";
+	case ENOSPC:
+		return !strcmp(op, "create") ?
+			"too many channels (the namespace's or the user's "
+			"limit: max_channels, max_user_channels)" : NULL;
+	case EINTR:
+		return "interrupted";
+	case ENOMEM:
+		return "out of memory";
+	}
+	return NULL;
+}
+
 int cli_fail(const char *op, const char *name, int err)
 {
-	if (err == -ENODEV)
+	const char *words;
+
+	if (err == -ENODEV) {
 		fprintf(stderr, "fastipc: %s not found: "
 				"is the fastipc module loaded?\n",
 			FASTIPC_DEVICE);
-	else if (name)
-		fprintf(stderr, "fastipc: %s '%s': %s\n", op, name,
-			strerror(-err));
+		return EXIT_FAIL;
+	}
+	words = fail_words(op, name, -err);
+	fail_head(op, name);
+	if (words)
+		fputs(words, stderr);
 	else
-		fprintf(stderr, "fastipc: %s: %s\n", op, strerror(-err));
+		put_strerror(-err);
+	fprintf(stderr, " [%s]\n", cli_errname(-err));
 	return EXIT_FAIL;
 }
 
