@@ -4,8 +4,8 @@
 # module: round trips of text and binary data, one message per line,
 # priorities, exit statuses (0 ok, 1 failed operation naming the channel,
 # what happened and the errno's name, 2 usage error), --help of every
-# command, info/stats --json through jq; the global options and
-# abbreviated commands.  Run in the test VM as root (selftests/run.sh);
+# command, info/stats --json through jq; the global options, abbreviated
+# commands and the bash completion.  Run in the test VM as root (selftests/run.sh);
 # FASTIPC=<path> tests another binary.
 #
 # Every test makes its own channels, named cli.<pid>.<test>.<n>, and
@@ -310,6 +310,82 @@ commands() {
 	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$FASTIPC" -n "$ns" ls
 	[[ $status -eq 1 && $stderr == "fastipc: netns '$ns': entering a network namespace needs CAP_SYS_ADMIN [EPERM]" ]]
+}
+
+# ------------------------------------------------------------------
+# bash completion
+
+# completes WORD...: what tools/fastipc/fastipc.bash-completion offers for
+# the last WORD of the command line WORD..., one a line, sorted.
+completes() {
+	bash -c 'source "$1" || exit
+		shift
+		COMP_WORDS=("$@")
+		COMP_CWORD=$(($# - 1))
+		_fastipc
+		printf "%s\n" "${COMPREPLY[@]}"' _ \
+		"$BATS_TEST_DIRNAME/../tools/fastipc/fastipc.bash-completion" "$@" |
+		sort
+}
+
+@test "bash completion: commands, options, keys" {
+	run bash -c 'source "$1" && complete -p fastipc' _ \
+		"$BATS_TEST_DIRNAME/../tools/fastipc/fastipc.bash-completion"
+	[[ $status -eq 0 && $output == "complete -F _fastipc fastipc" ]]
+	# Every command fastipc --help lists, and no other.
+	[[ $(completes fastipc "") == $(commands | sort) ]]
+	[[ $(completes fastipc l) == ls ]]
+	[[ $(completes fastipc s | paste -sd' ') == "send set show stats" ]]
+	[[ $(completes fastipc -j mon) == monitor ]]
+	[[ $(completes fastipc --ne) == --netns ]]
+	[[ $(completes fastipc -p --ti) == --timestamp ]]
+	[[ $(completes fastipc help mo) == monitor ]]
+	# A command's own options, abbreviated command or not.
+	[[ $(completes fastipc recv ch --bu) == --busy-poll ]]
+	[[ $(completes fastipc rec ch -n 5 --z) == --zero-copy ]]
+	[[ $(completes fastipc mon -) == *--timestamp* ]]
+	[[ $(completes fastipc create x --max-m | paste -sd' ') == "--max-msg-size --max-msgs" ]]
+	[[ $(completes fastipc bench --pol) == --polling ]]
+	[[ $(completes fastipc bench -m fastipc- | paste -sd' ') == "fastipc-auto fastipc-copy fastipc-zc" ]]
+	# Every long option the completion offers, the command takes.
+	local c o
+	for c in create unlink info send recv stats ls show set rm config monitor; do
+		for o in $(completes fastipc "$c" --); do
+			"$FASTIPC" "$c" --help | grep -q -- "$o" ||
+				{ echo "$c $o"; false; }
+		done
+	done
+	# The keys of set and config.
+	[[ $(completes fastipc set ch max_m | paste -sd' ') == "max_msg_size max_msgs" ]]
+	[[ $(completes fastipc set ch max_msgs 5 th) == threshold ]]
+	[[ $(completes fastipc config max_channels 5 pool) == pool_max ]]
+	[[ -z $(completes fastipc config max_channels "") ]]
+}
+
+@test "bash completion: channel names, of -n's namespace with -n" {
+	local a b sp ns other prefix
+	mkch a
+	mkch b
+	newch sp
+	sp="$sp with 'space'"
+	CHANNELS+=("$sp")
+	"$FASTIPC" create "$sp"
+	prefix=cli.$$.$BATS_TEST_NUMBER.
+	# Names are quoted for the command line.
+	[[ $(completes "$FASTIPC" show "$prefix") == \
+	   $(printf '%q\n' "$a" "$b" "$sp" | sort) ]]
+	[[ $(completes "$FASTIPC" sh "$a") == "$a" ]]
+	[[ $(completes "$FASTIPC" rm "$a" "$prefix" | wc -l) -eq 3 ]]
+	[[ $(completes "$FASTIPC" set "$prefix" | wc -l) -eq 3 ]]
+	[[ $(completes "$FASTIPC" send "$b" "$prefix") == "" ]]
+	[[ $(completes "$FASTIPC" create "$prefix") == "" ]]
+	# -n: the namespaces, then the names of that one's channels.
+	mknetns ns
+	[[ $(completes fastipc -n "${ns%.*}") == *"$ns"* ]]
+	newch other
+	"$FASTIPC" -n "$ns" create "$other"
+	[[ $(completes "$FASTIPC" -n "$ns" info "$prefix") == "$other" ]]
+	[[ $(completes "$FASTIPC" --netns "$ns" -j recv "$prefix") == "$other" ]]
 }
 
 # ------------------------------------------------------------------

@@ -7,7 +7,8 @@
 #                       build/tools/fastipc-demo and build/tools/fastipc-bench
 #                       (the comparison benchmark, tools/bench/bench.mk)
 #   make install-tools  fastipc and fastipc-demo into $(BINDIR), the man
-#                       page into $(MANDIR); not fastipc-bench
+#                       page into $(MANDIR), fastipc's bash completion into
+#                       $(BASHCOMPDIR); not fastipc-bench
 #
 # The tools link libfastipc statically, so they run from the build tree
 # (and in the test VM) without LD_LIBRARY_PATH.  A command that needs more
@@ -17,6 +18,7 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 INSTALL ?= install
 
 TOOLS_O := $(O)/tools
@@ -62,6 +64,9 @@ install-tools: tools
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
 	$(INSTALL) -m 755 $(CLI) $(DEMO) $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 644 Documentation/fastipc.8 $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -d $(DESTDIR)$(BASHCOMPDIR)
+	$(INSTALL) -m 644 tools/fastipc/fastipc.bash-completion \
+		$(DESTDIR)$(BASHCOMPDIR)/fastipc
 
 install: install-tools
 
