@@ -5,7 +5,8 @@
 # priorities, exit statuses (0 ok, 1 failed operation naming the channel,
 # what happened and the errno's name, 2 usage error), --help of every
 # command, info/stats --json through jq; the global options, abbreviated
-# commands and the bash completion.  Run in the test VM as root (selftests/run.sh);
+# commands and the bash completion; the commands and version the documents
+# name.  Run in the test VM as root (selftests/run.sh);
 # FASTIPC=<path> tests another binary.
 #
 # Every test makes its own channels, named cli.<pid>.<test>.<n>, and
@@ -210,6 +211,90 @@ commands() {
 	[[ $(field "$ch" queued_msgs) == 0 ]]
 	run "$FASTIPC" info "$ch.x"
 	[[ $status -eq 1 ]]
+}
+
+# ------------------------------------------------------------------
+# the documents
+
+@test "fastipc(8) has the version fastipc --version says" {
+	local version page built=${FASTIPC%/*}/fastipc.8
+	version=$("$FASTIPC" --version | awk '{ print $2 }')
+	[[ -n $version ]]
+	for page in "$BATS_TEST_DIRNAME/../Documentation/fastipc.8" "$built"; do
+		[[ -e $page ]] || continue
+		[[ $(grep '^\.TH ' "$page") == *"\"fastipc $version\""* ]] ||
+			{ echo "$page: $(grep '^\.TH ' "$page"), not $version"; false; }
+	done
+	[[ -e $built ]] || skip "no $built (make tools)"
+}
+
+# doc_commands: "COMMAND FILE:LINE" for each fastipc command the documents
+# name as one would type it: in Documentation/*.md and README.md, in code
+# (fenced blocks and `spans`) where fastipc starts a command (after $,
+# sudo, &&, |, ...; a path before it and global options after it
+# allowed); in fastipc(8), in bold text and in each synopsis.
+doc_commands() {
+	python3 - "$BATS_TEST_DIRNAME/.." <<'PY'
+import glob, os, re, sys
+root = sys.argv[1]
+prog = r'(?:[\w./~-]*/)?fastipc'
+opts = (r'(?:\s+(?:-[jpt]+|--(?:json|pretty|timestamp)'
+        r'|(?:-n|--netns)\s+\S+|--netns=\S+))*')
+start = r'(?:^|\$\s|sudo\s|&&|\|\||[|;(`]|\s--\s)\s*'
+cmd = re.compile(start + prog + opts + r'\s+([a-z][a-z-]*)')
+found = []
+
+def scan(text, where):
+    text = re.sub(r'(^|\s)#\s.*$', r'\1', text)    # a shell comment
+    found.extend((m.group(1), where) for m in cmd.finditer(text))
+
+def lines(path):
+    with open(path, encoding='utf-8', errors='replace') as f:
+        return [l.rstrip('\n') for l in f]
+
+docs = sorted(glob.glob(os.path.join(root, 'Documentation/*.md')))
+docs += [p for p in [os.path.join(root, 'README.md')] if os.path.exists(p)]
+for path in docs:
+    fence = False
+    for i, line in enumerate(lines(path), 1):
+        where = '%s:%d' % (os.path.relpath(path, root), i)
+        if line.lstrip().startswith('```'):
+            fence = not fence
+        elif fence:
+            scan(line, where)
+        else:
+            for span in re.findall(r'`([^`]+)`', line):
+                scan(span, where)
+prev = ''
+man = os.path.join(root, 'Documentation/fastipc.8')
+for i, line in enumerate(lines(man), 1):
+    where = 'Documentation/fastipc.8:%d' % i
+    m = re.match(r'\.B\s+"?([a-z][a-z-]*)', line)
+    if prev == '.SY fastipc' and m:
+        found.append((m.group(1), where))
+    prev = line
+    m = re.match(r'\.(?:B|BR|BI|IB|RB)\s+(.*)', line)
+    if m:
+        scan(re.sub(r'\\f[BIRP]', '', m.group(1).replace('\\-', '-')
+                    .replace('"', '')), where)
+for c, where in found:
+    print(c, where)
+PY
+}
+
+@test "every fastipc command the documents name exists" {
+	command -v python3 >/dev/null || skip "no python3"
+	local c where n=0
+	while read -r c where; do
+		n=$((n + 1))
+		# help, not --help: bench --help would run fastipc-bench.
+		run --separate-stderr "$FASTIPC" help "$c"
+		[[ $status -eq 0 && $output == "Usage: fastipc "* ]] ||
+			{ echo "$where: 'fastipc $c': ${stderr%%$'\n'*}"; false; }
+	done < <(doc_commands)
+	# The extraction finds the documents' commands at all.
+	((n > 50)) || { echo "only $n commands found"; false; }
+	[[ $(doc_commands | awk '{ print $1 }' | sort -u | wc -l) -ge 12 ]]
 }
 
 # ------------------------------------------------------------------

@@ -612,7 +612,10 @@ unescape() {
 	[[ $(jq -r --arg n "$ch" 'select(.name != $n)' "$TMP/ev") == "" ]]
 	[[ $(jq -r 'keys_unsorted | join(" ")' <(head -n1 "$TMP/ev")) == "event $CH_KEYS" ]]
 	[[ $(jq -r .id "$TMP/ev" | sort -u | wc -l) -eq 1 ]]
+	# full: after the message that filled the queue, counting it
+	# (fastipc(8)); the queue is never drained here, so full comes once.
 	jq -se '.[0].max_msgs == 2 and .[1].max_msgs == 2 and
+		.[1].queued_msgs == 2 and .[1].queued_bytes == 3 and
 		.[2].max_msgs == 5 and .[3].max_bytes == 1048576 and
 		.[4].drops == 2 and .[4].queued_msgs == 0' "$TMP/ev"
 }

@@ -3,9 +3,10 @@
 # lib/lib.mk (whose FASTIPC_CPPFLAGS, FASTIPC_LIBS and FASTIPC_VERSION
 # they use).
 #
-#   make tools          build/tools/fastipc (the CLI, fastipc(8)),
-#                       build/tools/fastipc-demo and build/tools/fastipc-bench
-#                       (the comparison benchmark, tools/bench/bench.mk)
+#   make tools          build/tools/fastipc (the CLI) and its man page
+#                       build/tools/fastipc.8, build/tools/fastipc-demo and
+#                       build/tools/fastipc-bench (the comparison
+#                       benchmark, tools/bench/bench.mk)
 #   make install-tools  fastipc and fastipc-demo into $(BINDIR), the man
 #                       page into $(MANDIR), fastipc's bash completion into
 #                       $(BASHCOMPDIR); not fastipc-bench
@@ -37,6 +38,11 @@ CLI_LDLIBS += $(shell pkg-config --libs libnl-genl-3.0)
 CLI_OBJS := $(patsubst tools/%.c,$(TOOLS_OBJ)/%.o,$(CLI_SRCS))
 CLI := $(TOOLS_O)/fastipc
 
+# The installed man page: Documentation/fastipc.8 with the version of this
+# build in its title line, so that it says what fastipc --version says
+# (cli.bats checks that the source agrees too).
+CLI_MAN := $(TOOLS_O)/fastipc.8
+
 DEMO_SRCS := tools/demo/demo.c
 DEMO_OBJS := $(patsubst tools/%.c,$(TOOLS_OBJ)/%.o,$(DEMO_SRCS))
 DEMO := $(TOOLS_O)/fastipc-demo
@@ -47,7 +53,11 @@ TOOLS_CFLAGS := $(FASTIPC_CPPFLAGS) $(USER_CFLAGS) \
 include tools/bench/bench.mk
 
 .PHONY: tools install-tools install
-tools: $(CLI) $(DEMO) $(BENCH)
+tools: $(CLI) $(DEMO) $(BENCH) $(CLI_MAN)
+
+$(CLI_MAN): Documentation/fastipc.8 lib/lib.mk
+	@mkdir -p $(@D)
+	sed -E '/^\.TH /s/"fastipc [^"]*"/"fastipc $(FASTIPC_VERSION)"/' $< >$@
 
 $(TOOLS_OBJ)/%.o: tools/%.c | $(FASTIPC_UAPI_HDR)
 	@mkdir -p $(@D)
@@ -63,7 +73,7 @@ $(DEMO): $(DEMO_OBJS) $(LIB_A)
 install-tools: tools
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
 	$(INSTALL) -m 755 $(CLI) $(DEMO) $(DESTDIR)$(BINDIR)/
-	$(INSTALL) -m 644 Documentation/fastipc.8 $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 644 $(CLI_MAN) $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL) -d $(DESTDIR)$(BASHCOMPDIR)
 	$(INSTALL) -m 644 tools/fastipc/fastipc.bash-completion \
 		$(DESTDIR)$(BASHCOMPDIR)/fastipc
