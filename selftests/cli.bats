@@ -303,7 +303,7 @@ PY
 @test "global options before the command: -j is each command's --json" {
 	local ch
 	mkch ch --max-msgs 7
-	[[ $("$FASTIPC" -j info "$ch") == $("$FASTIPC" info "$ch" --json) ]]
+	[[ $("$FASTIPC" -j info "$ch") == "$("$FASTIPC" info "$ch" --json)" ]]
 	[[ $("$FASTIPC" --json info "$ch" | jq .max_msgs) == 7 ]]
 	jq -e --arg n "$ch" 'any(.[]; .name == $n and .max_msgs == 7)' \
 		< <("$FASTIPC" -j ls)
@@ -326,14 +326,14 @@ PY
 @test "abbreviations: a unique prefix runs the command, an ambiguous one is exit 2" {
 	local ch
 	mkch ch --max-msgs 9
-	[[ $("$FASTIPC" l) == $("$FASTIPC" ls) ]]
+	[[ $("$FASTIPC" l) == "$("$FASTIPC" ls)" ]]
 	[[ $("$FASTIPC" i "$ch" -j | jq .max_msgs) == 9 ]]
 	[[ $("$FASTIPC" -j sh "$ch" | jq .max_msgs) == 9 ]]
 	"$FASTIPC" sen "$ch" abbreviated
 	run "$FASTIPC" rec "$ch"
 	[[ $status -eq 0 && $output == abbreviated ]]
-	[[ $("$FASTIPC" help sh) == $("$FASTIPC" show --help) ]]
-	[[ $("$FASTIPC" h l) == $("$FASTIPC" ls --help) ]]
+	[[ $("$FASTIPC" help sh) == "$("$FASTIPC" show --help)" ]]
+	[[ $("$FASTIPC" h l) == "$("$FASTIPC" ls --help)" ]]
 	run --separate-stderr "$FASTIPC" s "$ch"
 	[[ $status -eq 2 && -z $output ]]
 	[[ ${stderr%%$'\n'*} == "fastipc: ambiguous command 's': send, stats, show, set" ]]
@@ -418,7 +418,7 @@ completes() {
 		"$BATS_TEST_DIRNAME/../tools/fastipc/fastipc.bash-completion"
 	[[ $status -eq 0 && $output == "complete -F _fastipc fastipc" ]]
 	# Every command fastipc --help lists, and no other.
-	[[ $(completes fastipc "") == $(commands | sort) ]]
+	[[ $(completes fastipc "") == "$(commands | sort)" ]]
 	[[ $(completes fastipc l) == ls ]]
 	[[ $(completes fastipc s | paste -sd' ') == "send set show stats" ]]
 	[[ $(completes fastipc -j mon) == monitor ]]
@@ -458,7 +458,7 @@ completes() {
 	prefix=cli.$$.$BATS_TEST_NUMBER.
 	# Names are quoted for the command line.
 	[[ $(completes "$FASTIPC" show "$prefix") == \
-	   $(printf '%q\n' "$a" "$b" "$sp" | sort) ]]
+	   "$(printf '%q\n' "$a" "$b" "$sp" | sort)" ]]
 	[[ $(completes "$FASTIPC" sh "$a") == "$a" ]]
 	[[ $(completes "$FASTIPC" rm "$a" "$prefix" | wc -l) -eq 3 ]]
 	[[ $(completes "$FASTIPC" set "$prefix" | wc -l) -eq 3 ]]

@@ -370,11 +370,11 @@ unescape() {
 		[[ $status -eq 0 && -z $stderr ]] || { echo "$args: $stderr"; false; }
 		((${#lines[@]} > 3)) || { echo "$args: $output"; false; }
 		# shellcheck disable=SC2086
-		[[ $(jq -c . <<<"$output") == $("$FASTIPC" -j $args | jq -c .) ]] ||
+		[[ $(jq -c . <<<"$output") == "$("$FASTIPC" -j $args | jq -c .)" ]] ||
 			{ echo "$args differs"; false; }
 	done
 	# jq's own layout (info has no number past 2^53 for jq to round).
-	[[ $("$FASTIPC" --pretty info "$ch") == $("$FASTIPC" info "$ch" -j | jq .) ]]
+	[[ $("$FASTIPC" --pretty info "$ch") == "$("$FASTIPC" info "$ch" -j | jq .)" ]]
 	run "$FASTIPC" -p show "$ch"
 	[[ ${lines[0]} == "{" && ${lines[1]} == "  \"name\": \"$ch\"," && ${lines[-1]} == "}" ]]
 	run "$FASTIPC" -p ls
