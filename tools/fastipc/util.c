@@ -92,9 +92,10 @@ int cli_failf(const char *op, const char *name, int err, const char *fmt,
 }
 
 /*
- * What a device command's failure means, in the words of the command
- * line: NULL where strerror() says it as well as anything.  @op is the
- * command (send and recv wait on a queue; create makes a channel).
+ * What a failure means, in the words of the command line: NULL where
+ * strerror() says it as well as anything.  @op is the command (send and
+ * recv wait on a queue; create makes a channel); a control-plane command
+ * gets here only when the kernel gave no reason of its own.
  */
 static const char *fail_words(const char *op, const char *name, int err)
 {
