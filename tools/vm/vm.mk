@@ -30,7 +30,7 @@ CHECK_TIMEOUT ?= 3600
 # The comparison benchmark (Documentation/benchmarks.md): three rounds of
 # about 3 minutes under emulation; tables on the terminal, files in
 # $(VM_OUT)/bench.
-DEMO_CMD ?= build/tools/fastipc bench --out $(VM_OUT)/bench
+DEMO_CMD ?= build/tools/fastipc-bench --out $(VM_OUT)/bench
 DEMO_TIMEOUT ?= 1800
 MODULE_KO = $(MOD_DIR)/fastipc.ko
 demo: VM_CPU ?= max,-erms,-fsrm
