@@ -7,9 +7,10 @@
 #                       build/tools/fastipc.8, build/tools/fastipc-demo and
 #                       build/tools/fastipc-bench (the comparison
 #                       benchmark, tools/bench/bench.mk)
-#   make install-tools  fastipc and fastipc-demo into $(BINDIR), the man
-#                       page into $(MANDIR), fastipc's bash completion into
-#                       $(BASHCOMPDIR); not fastipc-bench
+#   make install-tools  fastipc into $(BINDIR), its man page into
+#                       $(MANDIR), its bash completion into $(BASHCOMPDIR);
+#                       not fastipc-demo (a look from the source tree, make
+#                       demo) nor fastipc-bench (make install-bench)
 #
 # The tools link libfastipc statically, so they run from the build tree
 # (and in the test VM) without LD_LIBRARY_PATH.  A command that needs more
@@ -52,7 +53,7 @@ TOOLS_CFLAGS := $(FASTIPC_CPPFLAGS) $(USER_CFLAGS) \
 
 include tools/bench/bench.mk
 
-.PHONY: tools install-tools install
+.PHONY: tools install-tools
 tools: $(CLI) $(DEMO) $(BENCH) $(CLI_MAN)
 
 $(CLI_MAN): Documentation/fastipc.8 lib/lib.mk
@@ -71,12 +72,12 @@ $(DEMO): $(DEMO_OBJS) $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(DEMO_OBJS) $(FASTIPC_LIBS)
 
 # What install-tools writes (tools/install.mk's uninstall removes it).
-INSTALLED_TOOLS = $(BINDIR)/fastipc $(BINDIR)/fastipc-demo \
-		  $(MANDIR)/man8/fastipc.8
+INSTALLED_TOOLS = $(BINDIR)/fastipc $(MANDIR)/man8/fastipc.8 \
+		  $(BASHCOMPDIR)/fastipc
 
 install-tools: tools
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
-	$(INSTALL) -m 755 $(CLI) $(DEMO) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 755 $(CLI) $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 644 $(CLI_MAN) $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL) -d $(DESTDIR)$(BASHCOMPDIR)
 	$(INSTALL) -m 644 tools/fastipc/fastipc.bash-completion \

@@ -51,6 +51,10 @@ debs() {
 	fastipc ls | grep -F "$ch"
 	fastipc unlink "$ch"
 	man -w 8 fastipc
+	# bash-completion's loader finds it by the command's name.
+	bash -c '. /usr/share/bash-completion/completions/fastipc && complete -p fastipc'
+	# The benchmark and the demo are not installed.
+	[[ -z $(compgen -c fastipc- | grep -x 'fastipc-bench\|fastipc-demo') ]]
 }
 
 @test "the README's example builds with pkg-config from libfastipc-dev and runs" {
