@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
+# fastipc-suite: userspace (selftests/run.sh)
 # fastipc-bench, the comparison benchmark (Documentation/benchmarks.md):
 # one `fastipc-bench --quick --out DIR` run in the test VM, then the shape
 # of what it printed and wrote: every mechanism in every workload, CSV and

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
+# fastipc-suite: userspace (selftests/run.sh)
 # The fastipc(8) command-line tool, build/tools/fastipc, against the loaded
 # module: round trips of text and binary data, one message per line,
 # priorities, exit statuses (0 ok, 1 failed operation naming the channel,

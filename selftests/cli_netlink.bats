@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
+# fastipc-suite: userspace (selftests/run.sh)
 # The control-plane commands of fastipc(8), over the "fastipc" generic
 # netlink family: ls, show, set, rm, config, monitor and stats, their JSON
 # output (parsed with jq), -s sizes, the kernel's error messages and the

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
+# fastipc-suite: userspace (selftests/run.sh)
 #
 # The documents against the running module: every module parameter is in
 # uapi.md's table and nothing else is; the keys of `fastipc config` are

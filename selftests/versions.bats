@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
+# fastipc-suite: userspace (selftests/run.sh)
 #
 # One version, from the VERSION file, everywhere it shows: the loaded
 # module, the library (file name, pkg-config, run time and header), the
