@@ -51,7 +51,7 @@
 
 #include "uapi/fastipc.h"
 
-#define FASTIPC_VERSION		"0.5.0"
+/* FASTIPC_VERSION comes from the top-level VERSION file (Kbuild). */
 #define FASTIPC_NR_PRIO		(FASTIPC_PRIO_MAX + 1)
 
 /* Module parameters (main.c); read with READ_ONCE, they change at run time. */
@@ -66,6 +66,7 @@ extern unsigned int fastipc_max_channels;
 extern unsigned int fastipc_max_user_channels;
 extern unsigned long fastipc_user_pages_floor;
 extern unsigned long fastipc_user_queue_floor;
+extern unsigned long fastipc_hide_ioctls;
 
 /* Module-wide counters, for FASTIPC_IOC_STATS and the tests (counters.c). */
 struct fastipc_counters {

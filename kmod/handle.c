@@ -347,6 +347,7 @@ static int fastipc_send_pages(struct fastipc_handle *h,
 		err = fatal_signal_pending(current) ? -EINTR : -ENOMEM;
 		goto err_unreserve;
 	}
+	err = -ENOMEM;
 	msg = fastipc_msg_alloc_pages(pg);
 	if (!msg)
 		goto err_free_pages;
@@ -764,6 +765,34 @@ static int fastipc_ioc_set_busy_poll(struct fastipc_handle *h,
 	return 0;
 }
 
+/* Every command this module has, by number. */
+static const unsigned int fastipc_cmds[] = {
+	FASTIPC_IOC_OPEN, FASTIPC_IOC_UNLINK, FASTIPC_IOC_SEND,
+	FASTIPC_IOC_RECV, FASTIPC_IOC_BUF_ALLOC, FASTIPC_IOC_BUF_FREE,
+	FASTIPC_IOC_INFO, FASTIPC_IOC_STATS, FASTIPC_IOC_SET_ATTR,
+	FASTIPC_IOC_RECV_VEC, FASTIPC_IOC_SET_BUSY_POLL, FASTIPC_IOC_FEATURES,
+};
+
+static int fastipc_ioc_features(unsigned int cmd, unsigned long arg)
+{
+	u64 hide = READ_ONCE(fastipc_hide_ioctls);
+	struct fastipc_features ft = {
+		.open_flags = FASTIPC_O_ALL,
+		.send_flags = FASTIPC_SEND_ALL,
+		.recv_flags = FASTIPC_RECV_ALL,
+		.buf_flags = FASTIPC_BUF_NOZERO,
+		.busy_poll_flags = FASTIPC_BUSY_POLL_ADAPTIVE,
+	};
+	unsigned int i;
+
+	if (_IOC_SIZE(cmd) < FASTIPC_FEATURES_SIZE_VER0)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(fastipc_cmds); i++)
+		ft.ioctls |= BIT_ULL(_IOC_NR(fastipc_cmds[i]));
+	ft.ioctls &= ~hide;
+	return fastipc_arg_out(arg, &ft, sizeof(ft), cmd);
+}
+
 /* Same number and direction as @ref; any size (checked by the handler). */
 static bool fastipc_cmd_is(unsigned int cmd, unsigned int ref)
 {
@@ -790,6 +819,12 @@ static long fastipc_ioctl(struct file *file, unsigned int cmd,
 
 	if (_IOC_TYPE(cmd) != FASTIPC_IOC_MAGIC)
 		return -ENOTTY;
+	/* As an older module would (testing; fastipc_hide_ioctls). */
+	if (_IOC_NR(cmd) < BITS_PER_LONG &&
+	    (READ_ONCE(fastipc_hide_ioctls) & BIT(_IOC_NR(cmd))))
+		return -ENOTTY;
+	if (fastipc_cmd_is(cmd, FASTIPC_IOC_FEATURES))
+		return fastipc_ioc_features(cmd, arg);
 
 	/* Commands that need no bound channel. */
 	if (fastipc_cmd_is(cmd, FASTIPC_IOC_OPEN))

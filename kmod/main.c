@@ -64,6 +64,16 @@ unsigned long fastipc_pool_max = 256UL << 20;
 module_param_named(pool_max, fastipc_pool_max, ulong, 0644);
 MODULE_PARM_DESC(pool_max, "Bytes of recycled pages one handle may keep (0: no recycling; reclaimable)");
 
+/*
+ * For testing programs against an older module: commands whose bit is set
+ * here answer ENOTTY and are left out of FASTIPC_IOC_FEATURES, as on a
+ * module that does not have them (bit 0x0b: no probe, as before 0.5).
+ * 0 (all there) outside tests.
+ */
+unsigned long fastipc_hide_ioctls;
+module_param_named(hide_ioctls, fastipc_hide_ioctls, ulong, 0644);
+MODULE_PARM_DESC(hide_ioctls, "Testing: ioctl numbers (bit n: command n) to answer as an older module would, ENOTTY");
+
 static struct miscdevice fastipc_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "fastipc",

@@ -59,6 +59,33 @@ static void cache_attr(struct fastipc_chan *ch, const struct fastipc_attr *a)
 				      memory_order_relaxed);
 }
 
+/*
+ * What the module behind @fd has.  A module older than the probe (0.4
+ * and before) has commands 0x00 to 0x0a and the flags of 0.4, which are
+ * today's but for the probe itself.
+ */
+static void probe_features(int fd, struct fastipc_features *ft)
+{
+	if (!fipc_ioctl(fd, FASTIPC_IOC_FEATURES, ft))
+		return;
+	memset(ft, 0, sizeof(*ft));
+	ft->ioctls = (1ULL << 0x0b) - 1;
+	ft->open_flags = FASTIPC_O_ALL;
+	ft->send_flags = FASTIPC_SEND_ALL;
+	ft->recv_flags = FASTIPC_RECV_ALL;
+	ft->buf_flags = FASTIPC_BUF_NOZERO;
+	ft->busy_poll_flags = FASTIPC_BUSY_POLL_ADAPTIVE;
+}
+
+/*
+ * Does the module have the command @cmd?  A call the module lacks fails
+ * with -EOPNOTSUPP before the library asks for it (libfastipc.md).
+ */
+bool fipc_has_ioctl(const struct fastipc_chan *ch, unsigned long cmd)
+{
+	return ch->features.ioctls & (1ULL << _IOC_NR(cmd));
+}
+
 FASTIPC_EXPORT
 int fastipc_open(const char *name, unsigned int flags, unsigned int mode,
 		 const struct fastipc_attr *attr, struct fastipc_chan **chp)
@@ -102,6 +129,7 @@ int fastipc_open(const char *name, unsigned int flags, unsigned int mode,
 	ch->fd = fd;
 	ch->open_flags = flags & FASTIPC_O_RDWR;
 	ch->id = op.id;
+	probe_features(fd, &ch->features);
 	cache_attr(ch, &op.attr);
 	pthread_mutex_init(&ch->win_lock, NULL);
 
@@ -198,6 +226,8 @@ int fastipc_set_busy_poll(struct fastipc_chan *ch, unsigned int usecs)
 	/* The module judges usecs: a newer one may allow more. */
 	if (!ch)
 		return -EINVAL;
+	if (!fipc_has_ioctl(ch, FASTIPC_IOC_SET_BUSY_POLL))
+		return -EOPNOTSUPP;
 	return fipc_ioctl(ch->fd, FASTIPC_IOC_SET_BUSY_POLL, &bp);
 }
 
@@ -212,6 +242,9 @@ int fastipc_set_busy_poll_adaptive(struct fastipc_chan *ch,
 
 	if (!ch)
 		return -EINVAL;
+	if (!fipc_has_ioctl(ch, FASTIPC_IOC_SET_BUSY_POLL) ||
+	    !(ch->features.busy_poll_flags & FASTIPC_BUSY_POLL_ADAPTIVE))
+		return -EOPNOTSUPP;
 	return fipc_ioctl(ch->fd, FASTIPC_IOC_SET_BUSY_POLL, &bp);
 }
 

@@ -152,6 +152,8 @@ int fastipc_recv_vec(struct fastipc_chan *ch, struct fastipc_rbuf *bufs,
 	if (!ch || !bufs || !count || count > FASTIPC_RECV_VEC_MAX ||
 	    (flags & ~FASTIPC_NONBLOCK))
 		return -EINVAL;
+	if (!fipc_has_ioctl(ch, FASTIPC_IOC_RECV_VEC))
+		return -EOPNOTSUPP;
 	n = count < RECV_VEC_CHUNK ? count : RECV_VEC_CHUNK;
 	for (i = 0; i < n; i++) {
 		ent[i].buf = fipc_ptr(bufs[i].buf);

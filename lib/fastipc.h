@@ -107,8 +107,8 @@ struct fastipc_msg {
 /* Handles                                                             */
 /* ------------------------------------------------------------------ */
 
-/*
- * fastipc_open - open a handle on a channel
+/**
+ * fastipc_open() - open a handle on a channel
  * @name:  channel name, 1 to FASTIPC_NAME_MAX bytes, no '/'
  * @flags: FASTIPC_O_RECV and/or FASTIPC_O_SEND (at least one), optionally
  *         FASTIPC_O_CREAT and FASTIPC_O_EXCL (only with FASTIPC_O_CREAT)
@@ -123,7 +123,7 @@ struct fastipc_msg {
  * that receives is bound FASTIPC_O_READ_PLAIN (the library reads plain
  * messages with read(2), libfastipc.md).
  *
- * Returns 0.  Errors: -ENODEV (module not loaded), -ENOENT (no such
+ * Return: 0.  Errors: -ENODEV (module not loaded), -ENOENT (no such
  * channel and no FASTIPC_O_CREAT), -EEXIST (CREAT|EXCL and it exists),
  * -EACCES (permission), -ENAMETOOLONG (name longer than
  * FASTIPC_NAME_MAX), -EINVAL (empty name, '/' in it, no access bit, bad
@@ -133,44 +133,44 @@ struct fastipc_msg {
 int fastipc_open(const char *name, unsigned int flags, unsigned int mode,
 		 const struct fastipc_attr *attr, struct fastipc_chan **chp);
 
-/*
- * fastipc_close - close a handle
+/**
+ * fastipc_close() - close a handle
  * @ch: the handle; NULL is allowed and does nothing
  *
  * Unmaps the handle's window, which frees every buffer in it (allocated or
  * received, not yet sent), closes the file and frees the handle.  Queued
  * messages stay queued.  No other thread may be using @ch.
  *
- * Returns 0, or the error of close(2) (the handle is freed anyway).
+ * Return: 0, or the error of close(2) (the handle is freed anyway).
  */
 int fastipc_close(struct fastipc_chan *ch);
 
-/*
- * fastipc_unlink - remove a channel's name
+/**
+ * fastipc_unlink() - remove a channel's name
  * @name: the channel name
  *
  * The channel lives on while handles are open on it; a later open of the
  * name finds nothing, or a new channel.
  *
- * Returns 0.  Errors: -ENODEV, -ENOENT (no such channel), -EPERM (not the
+ * Return: 0.  Errors: -ENODEV, -ENOENT (no such channel), -EPERM (not the
  * owner or creator, no CAP_SYS_ADMIN), -ENAMETOOLONG, -EINVAL.
  */
 int fastipc_unlink(const char *name);
 
-/*
- * fastipc_fd - the handle's file descriptor
+/**
+ * fastipc_fd() - the handle's file descriptor
  * @ch: the handle
  *
  * For poll(2)/epoll(7): readable when a message is queued, writable when
  * there is room for one more.  The descriptor belongs to the handle: do
  * not close it, read it or mmap it.
  *
- * Returns the descriptor (>= 0).  Errors: -EINVAL (@ch is NULL).
+ * Return: the descriptor (>= 0).  Errors: -EINVAL (@ch is NULL).
  */
 int fastipc_fd(const struct fastipc_chan *ch);
 
-/*
- * fastipc_get_attr - the channel's limits, as cached in the handle
+/**
+ * fastipc_get_attr() - the channel's limits, as cached in the handle
  * @ch:   the handle
  * @attr: out: the limits in force when the handle was opened, updated by
  *        this handle's own fastipc_set_attr() calls.  A change made
@@ -180,20 +180,20 @@ int fastipc_fd(const struct fastipc_chan *ch);
  */
 int fastipc_get_attr(const struct fastipc_chan *ch, struct fastipc_attr *attr);
 
-/*
- * fastipc_set_attr - change the channel's limits
+/**
+ * fastipc_set_attr() - change the channel's limits
  * @ch:   the handle
  * @attr: new limits; a zero field keeps the current value.  __pad must be
  *        zero.
  *
- * Returns 0; the cached limits are updated.  Errors: -EPERM (not the
+ * Return: 0; the cached limits are updated.  Errors: -EPERM (not the
  * owner or creator, no CAP_SYS_ADMIN), -EINVAL (a limit out of the
  * module's range).
  */
 int fastipc_set_attr(struct fastipc_chan *ch, const struct fastipc_attr *attr);
 
-/*
- * fastipc_set_busy_poll - poll a fixed time before sleeping in a receive
+/**
+ * fastipc_set_busy_poll() - poll a fixed time before sleeping in a receive
  * @ch:    a handle opened with FASTIPC_O_RECV
  * @usecs: 0 (sleep at once) to the module's maximum,
  *         FASTIPC_BUSY_POLL_MAX_US in this header
@@ -209,12 +209,13 @@ int fastipc_set_attr(struct fastipc_chan *ch, const struct fastipc_attr *attr);
  * (fastipc_set_busy_poll_adaptive()); fastipc_info() reports the setting
  * (busy_poll_us, busy_poll_flags 0).
  *
- * Returns 0.  Errors: -EBADF (not opened for receiving), -EINVAL.
+ * Return: 0.  Errors: -EBADF (not opened for receiving), -EINVAL,
+ * -EOPNOTSUPP (the module has no busy polling).
  */
 int fastipc_set_busy_poll(struct fastipc_chan *ch, unsigned int usecs);
 
-/*
- * fastipc_set_busy_poll_adaptive - poll for replies, as long as they take
+/**
+ * fastipc_set_busy_poll_adaptive() - poll for replies, as long as they take
  * @ch:        a handle opened with FASTIPC_O_RECV
  * @max_usecs: the ceiling, 0 (never poll) to FASTIPC_BUSY_POLL_MAX_US
  *
@@ -229,28 +230,29 @@ int fastipc_set_busy_poll(struct fastipc_chan *ch, unsigned int usecs);
  * (FASTIPC_BUSY_POLL_ADAPTIVE) and busy_poll_window_ns (the time it
  * polls now).
  *
- * Returns 0.  Errors: -EBADF (not opened for receiving), -EINVAL.
+ * Return: 0.  Errors: -EBADF (not opened for receiving), -EINVAL,
+ * -EOPNOTSUPP (the module has no adaptive busy poll).
  */
 int fastipc_set_busy_poll_adaptive(struct fastipc_chan *ch,
 				   unsigned int max_usecs);
 
-/*
- * fastipc_info - the channel's state and counters (FASTIPC_IOC_INFO)
+/**
+ * fastipc_info() - the channel's state and counters (FASTIPC_IOC_INFO)
  * @ch:   the handle
  * @info: out: name (empty once unlinked), id, owner, mode, limits, queue
  *        state, counters, this handle's access and window
  *
- * Returns 0.
+ * Return: 0.
  */
 int fastipc_info(struct fastipc_chan *ch, struct fastipc_info *info);
 
-/*
- * fastipc_stats - module-wide counters (FASTIPC_IOC_STATS)
+/**
+ * fastipc_stats() - module-wide counters (FASTIPC_IOC_STATS)
  * @stats: out: the counters
  *
  * Opens /dev/fastipc for the duration of the call.
  *
- * Returns 0.  Errors: -ENODEV (module not loaded), -EACCES, -EMFILE.
+ * Return: 0.  Errors: -ENODEV (module not loaded), -EACCES, -EMFILE.
  */
 int fastipc_stats(struct fastipc_stats *stats);
 
@@ -258,8 +260,8 @@ int fastipc_stats(struct fastipc_stats *stats);
 /* Copy API: the caller's memory, copied by the kernel                 */
 /* ------------------------------------------------------------------ */
 
-/*
- * fastipc_send - queue one message
+/**
+ * fastipc_send() - queue one message
  * @ch:    a handle opened with FASTIPC_O_SEND
  * @buf:   the message bytes (may be NULL when @len is 0)
  * @len:   message length, 0 to the channel's max_msg_size
@@ -274,25 +276,30 @@ int fastipc_stats(struct fastipc_stats *stats);
  * is queued whole or not at all; @buf may be reused as soon as this
  * returns.
  *
- * Returns 0.  Errors: -EAGAIN (full, FASTIPC_NONBLOCK), -EMSGSIZE (@len
+ * Return: 0.  Errors: -EAGAIN (full, FASTIPC_NONBLOCK), -EMSGSIZE (@len
  * over max_msg_size or max_bytes), -EBADF (not opened for sending),
  * -EINTR, -EFAULT, -EINVAL (@prio, flags), -ENOMEM.
  */
 int fastipc_send(struct fastipc_chan *ch, const void *buf, size_t len,
 		 unsigned int prio, unsigned int flags);
 
-/*
- * fastipc_timedsend - fastipc_send() with a bound on the wait
+/**
+ * fastipc_timedsend() - fastipc_send() with a bound on the wait
+ * @ch:         a handle opened with FASTIPC_O_SEND
+ * @buf:        the message bytes
+ * @len:        message length
+ * @prio:       its priority
+ * @flags:      as for fastipc_send()
  * @timeout_ns: relative timeout; < 0 waits forever
  *
- * Returns 0.  Errors: those of fastipc_send(), and -ETIMEDOUT.
+ * Return: 0.  Errors: those of fastipc_send(), and -ETIMEDOUT.
  */
 int fastipc_timedsend(struct fastipc_chan *ch, const void *buf, size_t len,
 		      unsigned int prio, unsigned int flags,
 		      int64_t timeout_ns);
 
-/*
- * fastipc_recv - take the first message of the highest priority
+/**
+ * fastipc_recv() - take the first message of the highest priority
  * @ch:    a handle opened with FASTIPC_O_RECV
  * @buf:   where the message is copied
  * @size:  bytes available at @buf
@@ -302,7 +309,7 @@ int fastipc_timedsend(struct fastipc_chan *ch, const void *buf, size_t len,
  * Copies the message into @buf whichever path it travelled.  Waits for a
  * message unless FASTIPC_NONBLOCK.
  *
- * Returns the message length (>= 0).  Errors: -EMSGSIZE (the message is
+ * Return: the message length (>= 0).  Errors: -EMSGSIZE (the message is
  * longer than @size: it stays queued; fastipc_recv_alloc() sizes the
  * buffer for you), -EAGAIN (empty, FASTIPC_NONBLOCK), -EBADF (not opened
  * for receiving), -EINTR, -EFAULT.
@@ -310,11 +317,16 @@ int fastipc_timedsend(struct fastipc_chan *ch, const void *buf, size_t len,
 ssize_t fastipc_recv(struct fastipc_chan *ch, void *buf, size_t size,
 		     unsigned int *prio, unsigned int flags);
 
-/*
- * fastipc_timedrecv - fastipc_recv() with a bound on the wait
+/**
+ * fastipc_timedrecv() - fastipc_recv() with a bound on the wait
+ * @ch:         a handle opened with FASTIPC_O_RECV
+ * @buf:        where the message is copied
+ * @size:       bytes available at @buf
+ * @prio:       out: the message's priority (may be NULL)
+ * @flags:      FASTIPC_NONBLOCK or 0
  * @timeout_ns: relative timeout; < 0 waits forever
  *
- * Returns the message length.  Errors: those of fastipc_recv(), and
+ * Return: the message length.  Errors: those of fastipc_recv(), and
  * -ETIMEDOUT.
  */
 ssize_t fastipc_timedrecv(struct fastipc_chan *ch, void *buf, size_t size,
@@ -332,8 +344,8 @@ struct fastipc_rbuf {
 	unsigned int prio;	/* out: its priority */
 };
 
-/*
- * fastipc_recv_vec - receive several copied messages in one call
+/**
+ * fastipc_recv_vec() - receive several copied messages in one call
  * @ch:         a handle opened with FASTIPC_O_RECV
  * @bufs:       @count buffers, filled in order
  * @count:      1 to FASTIPC_RECV_VEC_MAX
@@ -351,17 +363,18 @@ struct fastipc_rbuf {
  * call per message and wakes a sender blocked on the full channel once
  * per call.  The kernel takes at most 16 per call.
  *
- * Returns the number of messages received (>= 1).  Errors: -EMSGSIZE,
+ * Return: the number of messages received (>= 1).  Errors: -EMSGSIZE,
  * -EAGAIN (empty, FASTIPC_NONBLOCK), -ETIMEDOUT, -EBADF (not opened for
  * receiving), -EINTR, -EFAULT (the first buffer; a later one that faults
- * ends the vector before it, its message stays queued), -EINVAL.
+ * ends the vector before it, its message stays queued), -EINVAL,
+ * -EOPNOTSUPP (the module has no receive vectors).
  */
 int fastipc_recv_vec(struct fastipc_chan *ch, struct fastipc_rbuf *bufs,
 		     unsigned int count, unsigned int flags,
 		     int64_t timeout_ns);
 
-/*
- * fastipc_recv_alloc - receive one message into a buffer of its own size
+/**
+ * fastipc_recv_alloc() - receive one message into a buffer of its own size
  * @ch:         a handle opened with FASTIPC_O_RECV
  * @bufp:       out: a malloc'd buffer holding the message (never NULL,
  *              even for an empty message); free() it
@@ -373,7 +386,7 @@ int fastipc_recv_vec(struct fastipc_chan *ch, struct fastipc_rbuf *bufs,
  * length (EMSGSIZE leaves it queued) and the library retries with a
  * buffer of exactly that size.
  *
- * Returns the message length.  Errors: those of fastipc_timedrecv()
+ * Return: the message length.  Errors: those of fastipc_timedrecv()
  * except -EMSGSIZE, and -ENOMEM.
  */
 ssize_t fastipc_recv_alloc(struct fastipc_chan *ch, void **bufp,
@@ -384,8 +397,8 @@ ssize_t fastipc_recv_alloc(struct fastipc_chan *ch, void **bufp,
 /* Zero-copy API: buffers in the handle's window                       */
 /* ------------------------------------------------------------------ */
 
-/*
- * fastipc_window_map - map the handle's zero-copy window
+/**
+ * fastipc_window_map() - map the handle's zero-copy window
  * @ch:    the handle
  * @size:  window size in bytes, rounded up to the page size; 0 for
  *         FASTIPC_WINDOW_DEFAULT_SIZE (256 MiB).  At most the module's
@@ -406,7 +419,7 @@ ssize_t fastipc_recv_alloc(struct fastipc_chan *ch, void **bufp,
  * it can read, never change (another receiver of the channel may get a
  * message this one put back).
  *
- * Returns 0.  Errors: -EBUSY (the handle already has a window), -EINVAL
+ * Return: 0.  Errors: -EBUSY (the handle already has a window), -EINVAL
  * (size over max_window), -EACCES (a read-write window on a handle that
  * cannot send), -EPERM (not the process that opened the handle: a fork
  * child), -ENOMEM.
@@ -414,19 +427,19 @@ ssize_t fastipc_recv_alloc(struct fastipc_chan *ch, void **bufp,
 int fastipc_window_map(struct fastipc_chan *ch, size_t size,
 		       unsigned int flags);
 
-/*
- * fastipc_window - where the handle's window is
+/**
+ * fastipc_window() - where the handle's window is
  * @ch:    the handle
  * @basep: out: its first byte (may be NULL)
  * @sizep: out: its size in bytes (may be NULL)
  *
- * Returns 0.  Errors: -ENXIO (no window mapped yet).
+ * Return: 0.  Errors: -ENXIO (no window mapped yet).
  */
 int fastipc_window(const struct fastipc_chan *ch, void **basep,
 		   size_t *sizep);
 
-/*
- * fastipc_buf_alloc - allocate a zero-copy buffer in the window
+/**
+ * fastipc_buf_alloc() - allocate a zero-copy buffer in the window
  * @ch:   the handle (the window is mapped on first use)
  * @len:  bytes wanted, 1 to the channel's max_msg_size
  * @bufp: out: the buffer, page-aligned, zero-filled, writable, rounded up
@@ -435,15 +448,15 @@ int fastipc_window(const struct fastipc_chan *ch, void **basep,
  * Fill it, then fastipc_buf_send() it (its pages move to the queue, no
  * byte is copied) or fastipc_buf_free() it.
  *
- * Returns 0.  Errors: -EMSGSIZE (@len over max_msg_size), -ENOSPC (no room
+ * Return: 0.  Errors: -EMSGSIZE (@len over max_msg_size), -ENOSPC (no room
  * left in the window), -EACCES (read-only window), -EPERM (not the opener
  * process), -EINVAL (@len 0), -ENOMEM (out of memory or the per-user page
  * limit), and those of fastipc_window_map().
  */
 int fastipc_buf_alloc(struct fastipc_chan *ch, size_t len, void **bufp);
 
-/*
- * fastipc_msg_alloc - allocate a message buffer, zero-copy when it pays
+/**
+ * fastipc_msg_alloc() - allocate a message buffer, zero-copy when it pays
  * @ch:    the handle
  * @len:   message size in bytes
  * @flags: 0: a window buffer when @len >= the channel's zc_threshold (as
@@ -461,14 +474,14 @@ int fastipc_buf_alloc(struct fastipc_chan *ch, size_t len, void **bufp);
  * by address.  A heap buffer costs one malloc and one copy by the kernel,
  * which for small messages is cheaper than mapping pages.
  *
- * Returns 0.  Errors: those of fastipc_buf_alloc() (window), -ENOMEM
+ * Return: 0.  Errors: those of fastipc_buf_alloc() (window), -ENOMEM
  * (heap), -EINVAL (both flags).
  */
 int fastipc_msg_alloc(struct fastipc_chan *ch, size_t len,
 		      unsigned int flags, void **bufp);
 
-/*
- * fastipc_buf_send - send a buffer and give it up
+/**
+ * fastipc_buf_send() - send a buffer and give it up
  * @ch:         a handle opened with FASTIPC_O_SEND
  * @buf:        a buffer of this handle: from fastipc_buf_alloc(),
  *              fastipc_msg_alloc(), or the data of a message received on
@@ -488,7 +501,7 @@ int fastipc_msg_alloc(struct fastipc_chan *ch, size_t len,
  * fastipc_msg_alloc()).  On failure the buffer is untouched and still
  * the caller's.
  *
- * Returns 0.  Errors: those of fastipc_timedsend(), -EINVAL (@buf lies in
+ * Return: 0.  Errors: those of fastipc_timedsend(), -EINVAL (@buf lies in
  * another handle's window, or is not the start of a live buffer), -EPERM
  * (not the opener process), -ENXIO (window buffer but no window).
  */
@@ -496,21 +509,21 @@ int fastipc_buf_send(struct fastipc_chan *ch, void *buf, size_t len,
 		     unsigned int prio, unsigned int flags,
 		     int64_t timeout_ns);
 
-/*
- * fastipc_buf_free - free a buffer that was not sent
+/**
+ * fastipc_buf_free() - free a buffer that was not sent
  * @ch:  the handle the buffer belongs to
  * @buf: from fastipc_buf_alloc() or fastipc_msg_alloc(); NULL does nothing
  *
  * A window buffer is unmapped and its pages freed; a heap buffer is
  * free()d.
  *
- * Returns 0.  Errors: -EINVAL (@buf lies in another handle's window or is
+ * Return: 0.  Errors: -EINVAL (@buf lies in another handle's window or is
  * not the start of a live window buffer), -EPERM.
  */
 int fastipc_buf_free(struct fastipc_chan *ch, void *buf);
 
-/*
- * fastipc_recv_msg - receive one message, zero-copy when it travelled in
+/**
+ * fastipc_recv_msg() - receive one message, zero-copy when it travelled in
  *                    pages
  * @ch:         a handle opened with FASTIPC_O_RECV
  * @msg:        out: the message (see struct fastipc_msg)
@@ -533,19 +546,19 @@ int fastipc_buf_free(struct fastipc_chan *ch, void *buf);
  * To pass it to another channel, fastipc_send() it there and release it
  * here.
  *
- * Returns 0.  Errors: -EAGAIN (empty, FASTIPC_NONBLOCK), -ETIMEDOUT,
+ * Return: 0.  Errors: -EAGAIN (empty, FASTIPC_NONBLOCK), -ETIMEDOUT,
  * -EINTR, -EBADF (not opened for receiving), -ENOMEM.
  */
 int fastipc_recv_msg(struct fastipc_chan *ch, struct fastipc_msg *msg,
 		     unsigned int flags, int64_t timeout_ns);
 
-/*
- * fastipc_msg_release - give back a received message
+/**
+ * fastipc_msg_release() - give back a received message
  * @ch:  the handle it was received on
  * @msg: from fastipc_recv_msg(); cleared on success (data NULL, len 0).
  *       Releasing a cleared message does nothing.
  *
- * Returns 0.  Errors: those of fastipc_buf_free().
+ * Return: 0.  Errors: those of fastipc_buf_free().
  */
 int fastipc_msg_release(struct fastipc_chan *ch, struct fastipc_msg *msg);
 
@@ -553,9 +566,26 @@ int fastipc_msg_release(struct fastipc_chan *ch, struct fastipc_msg *msg);
 /* Version                                                             */
 /* ------------------------------------------------------------------ */
 
-/* The version of the library loaded at run time (compare with
- * FASTIPC_LIB_VERSION_MAJOR/MINOR, the one compiled against). */
+/**
+ * fastipc_version_major() - the major version of the library loaded
+ *
+ * Compare with FASTIPC_LIB_VERSION_MAJOR, the one a program was compiled
+ * against: a program may use what its header declares from a library of
+ * the same major version and at least the same minor one.
+ *
+ * Return: the major version (0 until the interface is declared stable).
+ */
 int fastipc_version_major(void);
+
+/**
+ * fastipc_version_minor() - the minor version of the library loaded
+ *
+ * Compare with FASTIPC_LIB_VERSION_MINOR.  Each minor version adds
+ * functions in a symbol version node of its own (FASTIPC_0.N), never
+ * changes an old one.
+ *
+ * Return: the minor version.
+ */
 int fastipc_version_minor(void);
 
 #ifdef __cplusplus

@@ -36,6 +36,8 @@ struct fastipc_chan {
 	int fd;
 	unsigned int open_flags;	/* FASTIPC_O_RECV / FASTIPC_O_SEND */
 	uint64_t id;
+	/* What the module has (FASTIPC_IOC_FEATURES), probed at open. */
+	struct fastipc_features features;
 
 	/* The limits cached from open and this handle's set_attr. */
 	_Atomic uint32_t max_msgs;
@@ -101,6 +103,7 @@ static inline uint64_t fipc_ptr(const void *p)
 
 /* chan.c */
 int fipc_dev_open(void);
+bool fipc_has_ioctl(const struct fastipc_chan *ch, unsigned long cmd);
 
 /* copy.c */
 int64_t fipc_deadline(int64_t timeout_ns);

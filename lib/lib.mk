@@ -22,7 +22,9 @@
 #   FASTIPC_UAPI_HDR  make it an order-only prerequisite of objects that
 #                     include <fastipc.h>
 
-FASTIPC_VERSION := 0.5.0
+# The one version of the module, the library, the tools, the man pages
+# and the packages.
+FASTIPC_VERSION := $(shell cat $(CURDIR)/VERSION)
 FASTIPC_SOVERSION := 0
 
 PREFIX ?= /usr/local
@@ -52,7 +54,7 @@ FASTIPC_LIBS := $(LIB_A) -pthread
 LIB_CFLAGS := $(FASTIPC_CPPFLAGS) $(USER_CFLAGS) -pthread -fPIC \
 	      -fvisibility=hidden
 
-.PHONY: lib install-lib install lib-pc-force
+.PHONY: lib install-lib lib-pc-force
 lib: $(LIB_SO) $(LIB_SO_LINKS) $(LIB_A) $(LIB_PC)
 
 $(FASTIPC_UAPI_HDR): kmod/uapi/fastipc.h
@@ -100,6 +102,5 @@ install-lib: lib
 		$(DESTDIR)$(INCLUDEDIR)/linux/fastipc.h
 	$(INSTALL) -m 644 $(LIB_PC) $(DESTDIR)$(PKGCONFIGDIR)/fastipc.pc
 
-install: install-lib
 
 -include $(LIB_OBJS:.o=.d)

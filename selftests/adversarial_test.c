@@ -126,6 +126,7 @@ static const struct ioc iocs[] = {
 	{ 8, _IOC_WRITE, sizeof(struct fastipc_attr), true, true },
 	{ 9, _IOC_READ | _IOC_WRITE, FASTIPC_RECV_VEC_SIZE_VER0, true, true },
 	{ 10, _IOC_WRITE, FASTIPC_BUSY_POLL_SIZE_VER0, true, true },
+	{ 11, _IOC_READ, FASTIPC_FEATURES_SIZE_VER0, false, false },
 };
 
 #define NIOCS	(sizeof(iocs) / sizeof(iocs[0]))
@@ -345,7 +346,7 @@ TEST_F(adv, kernel_and_noncanonical_pointers)
 		FASTIPC_IOC_SEND, FASTIPC_IOC_RECV, FASTIPC_IOC_BUF_ALLOC,
 		FASTIPC_IOC_BUF_FREE, FASTIPC_IOC_INFO, FASTIPC_IOC_STATS,
 		FASTIPC_IOC_SET_ATTR, FASTIPC_IOC_RECV_VEC,
-		FASTIPC_IOC_SET_BUSY_POLL,
+		FASTIPC_IOC_SET_BUSY_POLL, FASTIPC_IOC_FEATURES,
 	};
 	int unbound = fipc_dev();
 	uint8_t buf[256];

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
-# fastipc bench, the comparison benchmark (Documentation/benchmarks.md):
-# one `fastipc bench --quick --out DIR` run in the test VM, then the shape
+# fastipc-suite: userspace (selftests/run.sh)
+# fastipc-bench, the comparison benchmark (Documentation/benchmarks.md):
+# one `fastipc-bench --quick --out DIR` run in the test VM, then the shape
 # of what it printed and wrote: every mechanism in every workload, CSV and
 # JSON that parse and agree, every message verified, n/a cells with a
 # reason, charts and the Markdown report written, limits put back, the
@@ -11,7 +12,8 @@
 # flags, claims over rounds.  Never its timings.  Also: n/a for a size a
 # mechanism cannot carry, usage errors, and --calibrate setting the
 # module's zc_threshold.  Run as root with the module loaded
-# (selftests/run.sh); FASTIPC=<path> tests another binary.
+# (selftests/run.sh); BENCH=<path> tests another benchmark binary,
+# FASTIPC=<path> another fastipc (its stats).
 
 bats_require_minimum_version 1.5.0
 
@@ -24,20 +26,22 @@ ZC_PARAM=/sys/module/fastipc/parameters/zc_threshold
 
 setup_file() {
 	FASTIPC=${FASTIPC:-$BATS_TEST_DIRNAME/../build/tools/fastipc}
-	export FASTIPC
-	[[ -x $FASTIPC && -e /dev/fastipc ]] || return 0
+	BENCH=${BENCH:-$BATS_TEST_DIRNAME/../build/tools/fastipc-bench}
+	export FASTIPC BENCH
+	[[ -x $FASTIPC && -x $BENCH && -e /dev/fastipc ]] || return 0
 	OUT=$BATS_FILE_TMPDIR/quick
 	export OUT
 	cat /proc/sys/fs/pipe-max-size >"$BATS_FILE_TMPDIR/pipe-max.before"
 	"$FASTIPC" stats --json >"$BATS_FILE_TMPDIR/stats.before"
 	local rc=0
-	"$FASTIPC" bench --quick --out "$OUT" >"$BATS_FILE_TMPDIR/stdout" \
+	"$BENCH" --quick --out "$OUT" >"$BATS_FILE_TMPDIR/stdout" \
 		2>"$BATS_FILE_TMPDIR/stderr" || rc=$?
 	echo "$rc" >"$BATS_FILE_TMPDIR/rc"
 }
 
 setup() {
 	[[ -x $FASTIPC ]] || skip "no $FASTIPC (make tools)"
+	[[ -x $BENCH ]] || skip "no $BENCH (make tools)"
 	[[ -e /dev/fastipc ]] || skip "no /dev/fastipc (load fastipc.ko)"
 	command -v jq >/dev/null || skip "jq is not installed"
 }
@@ -287,7 +291,7 @@ for row in csv.reader(open(sys.argv[1])):
 
 @test "--rounds: every ratio with its range, goals judged in every round" {
 	local out=$BATS_TEST_TMPDIR/rounds j
-	run -0 --separate-stderr "$FASTIPC" bench --quick --rounds 2 \
+	run -0 --separate-stderr "$BENCH" --quick --rounds 2 \
 		-m pipe,fastipc-auto -s 64 -w latency,floors --no-plot --out "$out"
 	j=$out/results.json
 	[[ $(jq '.options.rounds' "$j") == 2 ]]
@@ -302,7 +306,7 @@ for row in csv.reader(open(sys.argv[1])):
 }
 
 @test "a size a mechanism cannot carry is n/a with the reason, not dropped" {
-	run -0 --separate-stderr "$FASTIPC" bench --quick -m posix-mq -s 32M -w throughput \
+	run -0 --separate-stderr "$BENCH" --quick -m posix-mq -s 32M -w throughput \
 		--no-plot --json
 	[[ $(jq -r '.results | length' <<<"$output") == 1 ]]
 	[[ $(jq -r '.results[0].status' <<<"$output") == n/a ]]
@@ -312,7 +316,7 @@ for row in csv.reader(open(sys.argv[1])):
 @test "--busy-poll: every receiver polls as told, and every output says how" {
 	local param
 	param=$(cat /sys/module/fastipc/parameters/busy_poll_us)
-	run -0 --separate-stderr "$FASTIPC" bench --quick -m fastipc-copy,fastipc-auto,pipe \
+	run -0 --separate-stderr "$BENCH" --quick -m fastipc-copy,fastipc-auto,pipe \
 		-s 64 -w latency --no-plot --json --busy-poll 200
 	[[ $(jq -c '.options.busy_poll' <<<"$output") == '{"mode":"fixed","us":200}' ]]
 	[[ $(jq -r '[.results[] | select(.status == "ok" and .verified == .messages)]
@@ -322,12 +326,12 @@ for row in csv.reader(open(sys.argv[1])):
 		'[{"mode":"fixed","us":200}]' ]]
 	[[ $(jq -c '[.results[] | select(.polling == "off") | .poll] | unique' <<<"$output") == \
 		'[{"mode":"off","us":0}]' ]]
-	run -0 --separate-stderr "$FASTIPC" bench --quick -m fastipc-copy -s 64 \
+	run -0 --separate-stderr "$BENCH" --quick -m fastipc-copy -s 64 \
 		-w latency --busy-poll 200 --out "$BATS_TEST_TMPDIR/poll"
 	[[ $output == *"BUSY POLL: every receiver polls an empty link 200 us"* ]]
 	grep -q 'Busy poll.*polled an empty link for 200 us' \
 		"$BATS_TEST_TMPDIR/poll/report.md"
-	run -0 --separate-stderr "$FASTIPC" bench --quick -m fastipc-copy -s 64 \
+	run -0 --separate-stderr "$BENCH" --quick -m fastipc-copy -s 64 \
 		-w latency --busy-poll 0 --out "$BATS_TEST_TMPDIR/off"
 	[[ $output == *"BUSY POLL: off"* ]]
 	[[ $(jq -c '.options.busy_poll' "$BATS_TEST_TMPDIR/off/results.json") == \
@@ -345,23 +349,23 @@ for row in csv.reader(open(sys.argv[1])):
 }
 
 @test "usage errors exit 2" {
-	run -2 "$FASTIPC" bench --busy-poll 10001
-	run -2 "$FASTIPC" bench --polling sometimes
-	run -2 "$FASTIPC" bench --rounds 0
-	run -2 "$FASTIPC" bench --rounds 9
-	run -2 "$FASTIPC" bench --mechanisms carrier-pigeon
+	run -2 "$BENCH" --busy-poll 10001
+	run -2 "$BENCH" --polling sometimes
+	run -2 "$BENCH" --rounds 0
+	run -2 "$BENCH" --rounds 9
+	run -2 "$BENCH" --mechanisms carrier-pigeon
 	[[ $output == *"unknown mechanism 'carrier-pigeon'"* ]]
-	run -2 "$FASTIPC" bench --sizes 4Q
-	run -2 "$FASTIPC" bench --workloads sleep
-	run -2 "$FASTIPC" bench extra-argument
-	run -0 "$FASTIPC" bench --help
+	run -2 "$BENCH" --sizes 4Q
+	run -2 "$BENCH" --workloads sleep
+	run -2 "$BENCH" extra-argument
+	run -0 "$BENCH" --help
 	[[ $output == *"--calibrate"* ]]
 }
 
 @test "--calibrate measures the crossover and sets the module's zc_threshold" {
 	local old new
 	old=$(<"$ZC_PARAM")
-	run -0 --separate-stderr "$FASTIPC" bench --quick --calibrate --workloads none \
+	run -0 --separate-stderr "$BENCH" --quick --calibrate --workloads none \
 		--no-plot --json
 	new=$(<"$ZC_PARAM")
 	echo "$old" >"$ZC_PARAM"

@@ -929,8 +929,8 @@ TEST(unknown_ioctl)
 	struct termios tio;
 	int unbound = fipc_dev(), fd, i;
 	const unsigned long cmds[] = {
-		_IO(FASTIPC_IOC_MAGIC, 0x0b),
-		_IOWR(FASTIPC_IOC_MAGIC, 0x0b, struct fastipc_send),
+		_IO(FASTIPC_IOC_MAGIC, 0x0c),
+		_IOWR(FASTIPC_IOC_MAGIC, 0x0c, struct fastipc_send),
 		_IOR(FASTIPC_IOC_MAGIC, 0x20, struct fastipc_info),
 		_IOWR(FASTIPC_IOC_MAGIC, 0xff, struct fastipc_recv),
 		_IOWR('f', 0x02, struct fastipc_send),	/* another magic */
@@ -945,6 +945,7 @@ TEST(unknown_ioctl)
 		_IOR(FASTIPC_IOC_MAGIC, 0x08, struct fastipc_attr),
 		_IOW(FASTIPC_IOC_MAGIC, 0x09, struct fastipc_recv_vec),
 		_IOWR(FASTIPC_IOC_MAGIC, 0x0a, struct fastipc_busy_poll),
+		_IOWR(FASTIPC_IOC_MAGIC, 0x0b, struct fastipc_features),
 	};
 
 	ASSERT_LE(0, unbound);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
+# fastipc-suite: userspace (selftests/run.sh)
 # The control-plane commands of fastipc(8), over the "fastipc" generic
 # netlink family: ls, show, set, rm, config, monitor and stats, their JSON
 # output (parsed with jq), -s sizes, the kernel's error messages and the
@@ -33,6 +34,7 @@ setup() {
 	CHANNELS=()
 	NCH=0
 	PIDS=()
+	NETNS=()
 	SAVED_CONFIG=
 	TMP=$BATS_TEST_TMPDIR
 }
@@ -45,6 +47,9 @@ teardown() {
 	done
 	for c in "${CHANNELS[@]}"; do
 		"$FASTIPC" rm --force "$c" >/dev/null 2>&1 || true
+	done
+	for c in "${NETNS[@]}"; do
+		ip netns delete "$c" 2>/dev/null || true
 	done
 	if [[ -n $SAVED_CONFIG ]]; then
 		# shellcheck disable=SC2046
@@ -320,12 +325,74 @@ waitfor() {
 	[[ $("$FASTIPC" ls --json | jq --arg n "$ch" 'map(select(.name == $n)) | length') == 1 ]]
 }
 
+# unescape TEXT: a JSON string's text with each \u00XX made byte XX.
+unescape() {
+	local s
+	s=$(sed -E 's/\\u00([0-9a-f]{2})/\\x\1/g' <<<"$1")
+	printf '%b' "$s"
+}
+
+@test "JSON stays valid for any name: bytes that are not UTF-8 are \\u00XX" {
+	local ch expected json
+	newch ch
+	# Well-formed UTF-8 (an e acute, an emoji) between bytes that are not:
+	# lone 0x80 and 0xff, a cut sequence, a surrogate, an overlong form,
+	# a code point above U+10FFFF; and a control byte.
+	expected="$ch."'\u0080\u00ff caf'$'\xc3\xa9'' \u00c3( \u00ed\u00a0\u0080 \u00c0\u00af \u00f4\u0090\u0080\u0080 '$'\xf0\x9f\x98\x80'' \u0001'
+	ch="$ch."$'\x80\xff caf\xc3\xa9 \xc3( \xed\xa0\x80 \xc0\xaf \xf4\x90\x80\x80 \xf0\x9f\x98\x80 \x01'
+	CHANNELS+=("$ch")
+	[[ $(unescape "$expected") == "$ch" ]]
+	"$FASTIPC" create "$ch" --max-msgs 11
+	run --separate-stderr "$FASTIPC" -j ls
+	[[ $status -eq 0 && -z $stderr ]]
+	json=$output
+	jq -e 'type == "array"' <<<"$json"
+	grep -qF "\"name\":\"$expected\"," <<<"$json" || { echo "$json"; false; }
+	# The other commands that print names, device and netlink.
+	json=$("$FASTIPC" show "$ch" -j)
+	jq -e '.max_msgs == 11' <<<"$json"
+	grep -qF "{\"name\":\"$expected\"," <<<"$json"
+	json=$("$FASTIPC" info "$ch" -j)
+	jq -e '.max_msgs == 11' <<<"$json"
+	grep -qF "{\"name\":\"$expected\"," <<<"$json"
+	jq -e . < <("$FASTIPC" -p ls) >/dev/null
+	# The text keeps the bytes; ls's table shows the control byte as ?.
+	[[ $("$FASTIPC" show "$ch" | sed -n 's/^name: *//p') == "$ch" ]]
+	grep -qF "${ch%$'\x01'}?" < <("$FASTIPC" ls)
+}
+
+@test "-p: the JSON of -j, indented as jq does" {
+	local ch args
+	mkch ch --max-msgs 3
+	"$FASTIPC" send "$ch" x
+	for args in "show $ch" "info $ch" ls stats config; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$FASTIPC" -p $args
+		[[ $status -eq 0 && -z $stderr ]] || { echo "$args: $stderr"; false; }
+		((${#lines[@]} > 3)) || { echo "$args: $output"; false; }
+		# shellcheck disable=SC2086
+		[[ $(jq -c . <<<"$output") == "$("$FASTIPC" -j $args | jq -c .)" ]] ||
+			{ echo "$args differs"; false; }
+	done
+	# jq's own layout (info has no number past 2^53 for jq to round).
+	[[ $("$FASTIPC" --pretty info "$ch") == "$("$FASTIPC" info "$ch" -j | jq .)" ]]
+	run "$FASTIPC" -p show "$ch"
+	[[ ${lines[0]} == "{" && ${lines[1]} == "  \"name\": \"$ch\"," && ${lines[-1]} == "}" ]]
+	run "$FASTIPC" -p ls
+	[[ ${lines[0]} == "[" && ${lines[1]} == "  {" && ${lines[2]} == '    "name": '* ]]
+	[[ ${lines[-2]} == "  }" && ${lines[-1]} == "]" ]]
+	# An empty list is [] (a namespace of its own has no channel).
+	command -v unshare >/dev/null || skip "no unshare"
+	run --separate-stderr unshare -n "$FASTIPC" -p ls
+	[[ $status -eq 0 && $output == "[]" ]]
+}
+
 @test "show of a channel that does not exist: exit 1, the kernel's reason" {
 	local ch
 	newch ch
 	run --separate-stderr "$FASTIPC" show "$ch"
 	[[ $status -eq 1 && -z $output ]]
-	[[ $stderr == "fastipc: show '$ch': no such channel: No such file or directory" ]]
+	[[ $stderr == "fastipc: show '$ch': no such channel [ENOENT]" ]]
 	run --separate-stderr "$FASTIPC" show "$ch" --json
 	[[ $status -eq 1 && -z $output ]]
 }
@@ -353,11 +420,11 @@ waitfor() {
 	mkch ch --max-msgs 4
 	run --separate-stderr "$FASTIPC" set "$ch" max_msgs 0
 	[[ $status -eq 1 && -z $output ]]
-	[[ $stderr == "fastipc: set '$ch': integer out of range: Numerical result out of range" ]]
+	[[ $stderr == "fastipc: set '$ch': integer out of range [ERANGE]" ]]
 	limit=$("$FASTIPC" config -j | jq .max_msgs_limit)
 	run --separate-stderr "$FASTIPC" set "$ch" max_msgs $((limit + 1))
 	[[ $status -eq 1 ]]
-	[[ $stderr == "fastipc: set '$ch': limit above the module's maximum: Invalid argument" ]]
+	[[ $stderr == "fastipc: set '$ch': limit above the module's maximum [EINVAL]" ]]
 	# All or nothing: max_bytes was not applied either.
 	run --separate-stderr "$FASTIPC" set "$ch" max_bytes 1M max_msg_size 2G
 	[[ $status -eq 1 && $stderr == *"out of range"* ]]
@@ -365,7 +432,7 @@ waitfor() {
 	newch ch
 	run --separate-stderr "$FASTIPC" set "$ch" max_msgs 5
 	[[ $status -eq 1 ]]
-	[[ $stderr == "fastipc: set '$ch': no such channel: No such file or directory" ]]
+	[[ $stderr == "fastipc: set '$ch': no such channel [ENOENT]" ]]
 }
 
 # ------------------------------------------------------------------
@@ -393,7 +460,7 @@ waitfor() {
 	mkch b
 	run --separate-stderr "$FASTIPC" rm "$a" "$b"
 	[[ $status -eq 1 && -z $output ]]
-	[[ $stderr == "fastipc: rm '$a': no such channel: No such file or directory" ]]
+	[[ $stderr == "fastipc: rm '$a': no such channel [ENOENT]" ]]
 	run "$FASTIPC" show "$b"
 	[[ $status -eq 1 ]]
 	run --separate-stderr "$FASTIPC" rm --force "$a"
@@ -409,7 +476,8 @@ waitfor() {
 	local rc=0
 	finish "$BG" 20 || rc=$?
 	[[ $rc -eq 1 ]]
-	grep -q "Identifier removed" "$TMP/err" || { cat "$TMP/err"; false; }
+	[[ $(<"$TMP/err") == "fastipc: recv '$ch': the channel was deleted (fastipc rm) [EIDRM]" ]] ||
+		{ cat "$TMP/err"; false; }
 }
 
 @test "rm of another user's channel: exit 1, not permitted" {
@@ -419,10 +487,10 @@ waitfor() {
 	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$FASTIPC" rm "$ch"
 	[[ $status -eq 1 ]]
-	[[ $stderr == "fastipc: rm '$ch': only the channel's owner or an admin may delete it: Operation not permitted" ]]
+	[[ $stderr == "fastipc: rm '$ch': only the channel's owner or an admin may delete it [EPERM]" ]]
 	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$FASTIPC" set "$ch" max_msgs 3
-	[[ $status -eq 1 && $stderr == *"Operation not permitted" ]]
+	[[ $status -eq 1 && $stderr == *" [EPERM]" ]]
 	# Reading is open to all.
 	run setpriv --reuid=65534 --regid=65534 --clear-groups "$FASTIPC" show "$ch" -j
 	[[ $status -eq 0 && $(jq -r .name <<<"$output") == "$ch" ]]
@@ -510,14 +578,14 @@ waitfor() {
 	limit=$(jq .max_msgs_limit <<<"$before")
 	run --separate-stderr "$FASTIPC" config default_max_msgs $((limit + 1)) zc_threshold 12K
 	[[ $status -eq 1 && -z $output ]]
-	[[ $stderr == "fastipc: config: default_max_msgs above max_msgs_limit: Invalid argument" ]]
+	[[ $stderr == "fastipc: config: default_max_msgs above max_msgs_limit [EINVAL]" ]]
 	run --separate-stderr "$FASTIPC" config max_channels 0
-	[[ $status -eq 1 && $stderr == "fastipc: config: integer out of range: Numerical result out of range" ]]
+	[[ $status -eq 1 && $stderr == "fastipc: config: integer out of range [ERANGE]" ]]
 	[[ $("$FASTIPC" config -j) == "$before" ]]
 	[[ $(id -u) -eq 0 ]] || skip "needs root to run as nobody"
 	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$FASTIPC" config max_channels 100
-	[[ $status -eq 1 && $stderr == "fastipc: config: Operation not permitted" ]]
+	[[ $status -eq 1 && $stderr == "fastipc: config: changing the module's settings needs CAP_NET_ADMIN [EPERM]" ]]
 	[[ $("$FASTIPC" config -j) == "$before" ]]
 }
 
@@ -545,7 +613,10 @@ waitfor() {
 	[[ $(jq -r --arg n "$ch" 'select(.name != $n)' "$TMP/ev") == "" ]]
 	[[ $(jq -r 'keys_unsorted | join(" ")' <(head -n1 "$TMP/ev")) == "event $CH_KEYS" ]]
 	[[ $(jq -r .id "$TMP/ev" | sort -u | wc -l) -eq 1 ]]
+	# full: after the message that filled the queue, counting it
+	# (fastipc(8)); the queue is never drained here, so full comes once.
 	jq -se '.[0].max_msgs == 2 and .[1].max_msgs == 2 and
+		.[1].queued_msgs == 2 and .[1].queued_bytes == 3 and
 		.[2].max_msgs == 5 and .[3].max_bytes == 1048576 and
 		.[4].drops == 2 and .[4].queued_msgs == 0' "$TMP/ev"
 }
@@ -565,6 +636,71 @@ waitfor() {
 	[[ ${lines[0]} =~ ^new\ $ch\ id=([0-9]+)\ uid=0\ gid=0\ mode=0640\ max_msgs=3\ max_bytes=1048576\ max_msg_size=[0-9]+\ zc_threshold=[0-9]+$ ]]
 	id=${BASH_REMATCH[1]}
 	[[ ${lines[1]} == "del $ch id=$id drops=0" ]]
+}
+
+# near SECONDS_SINCE_EPOCH: within a minute of now?
+near() {
+	local now
+	now=$(date +%s)
+	(($1 >= now - 60 && $1 <= now + 1))
+}
+
+@test "monitor -t: each event with the time it was received, text and JSON" {
+	local ch line when
+	newch ch
+	bg "$FASTIPC" monitor -t -n 2 "$ch" >"$TMP/ev" 2>"$TMP/err"
+	listening "$BG"
+	"$FASTIPC" create "$ch"
+	"$FASTIPC" rm "$ch"
+	local rc=0
+	finish "$BG" 30 || rc=$?
+	[[ $rc -eq 0 ]] || { cat "$TMP/err"; false; }
+	mapfile -t lines <"$TMP/ev"
+	[[ ${#lines[@]} -eq 2 ]]
+	for line in "${lines[@]}"; do
+		# ip -ts monitor's form: [local date and time, microseconds]
+		[[ $line =~ ^\[([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})\.[0-9]{6}\]\ (new|del)\ $ch\ id= ]] ||
+			{ echo "$line"; false; }
+		near "$(date -d "${BASH_REMATCH[1]}" +%s)"
+	done
+
+	# JSON: "timestamp" first, UTC as ctime; -t before the command too.
+	bg "$FASTIPC" -t -j monitor -n 2 "$ch" >"$TMP/ev" 2>"$TMP/err"
+	listening "$BG"
+	"$FASTIPC" create "$ch"
+	"$FASTIPC" rm "$ch"
+	rc=0
+	finish "$BG" 30 || rc=$?
+	[[ $rc -eq 0 ]] || { cat "$TMP/err"; false; }
+	[[ $(wc -l <"$TMP/ev") -eq 2 ]]
+	[[ $(jq -r 'keys_unsorted | join(" ")' <(head -n1 "$TMP/ev")) == "timestamp event $CH_KEYS" ]]
+	while read -r when; do
+		[[ $when =~ ^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})\.[0-9]{9}Z$ ]] ||
+			{ echo "$when"; false; }
+		near "$(date -u -d "${BASH_REMATCH[1]}Z" +%s)"
+	done < <(jq -r .timestamp "$TMP/ev")
+	# Later events, later times.
+	jq -se '.[0].timestamp <= .[1].timestamp and .[0].event == "new"' "$TMP/ev"
+}
+
+@test "monitor -p, and monitor -n NETNS: that namespace's events only" {
+	local ch ns
+	command -v ip >/dev/null || skip "no ip (iproute2)"
+	newch ch
+	ns="nl$$.$BATS_TEST_NUMBER"
+	ip netns add "$ns"
+	NETNS+=("$ns")
+	bg "$FASTIPC" -n "$ns" -p monitor -n 2 >"$TMP/ev" 2>"$TMP/err"
+	listening "$BG"
+	"$FASTIPC" create "$ch"			# here: not seen
+	"$FASTIPC" -n "$ns" create "$ch" --max-msgs 4
+	"$FASTIPC" -n "$ns" set "$ch" max_msgs 8
+	local rc=0
+	finish "$BG" 30 || rc=$?
+	[[ $rc -eq 0 ]] || { cat "$TMP/err"; false; }
+	# Two indented objects, one per event.
+	[[ $(head -n1 "$TMP/ev") == "{" && $(sed -n 2p "$TMP/ev") == '  "event": "new",' ]]
+	[[ $(jq -sc 'map([.event, .max_msgs])' "$TMP/ev") == '[["new",4],["change",8]]' ]]
 }
 
 @test "monitor -s: sizes for people; a monitor lives until it is stopped" {

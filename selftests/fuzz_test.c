@@ -584,7 +584,7 @@ static void op_misc(struct fzt *t, int s)
 	default: {
 		/* Any command of ours, any direction and size, random bytes. */
 		unsigned long cmd = _IOC((unsigned int)rnd(t, 4), FASTIPC_IOC_MAGIC,
-					 (unsigned int)rnd(t, 12),
+					 (unsigned int)rnd(t, 13),
 					 (unsigned int)rnd(t, 1U << 14));
 		uint64_t *w = (uint64_t *)(t->scratch + SCRATCH / 2);
 		unsigned int i;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* fastipc-suite: userspace (selftests/run.sh) */
 /*
  * The benchmark's payload (tools/bench/payload.c): what every mechanism's
  * receiver checks must accept exactly the message that was sent and

@@ -371,7 +371,12 @@ static void *blocked_receiver(void *arg)
 		b->err = fipc_recv(fd, buf, &len, NULL, 0, 20 * FIPC_MS);
 		if (!b->err)
 			msg_take(b->r, buf, len);
-		else if (!recv_errno_ok(b->err))
+		/*
+		 * The closer may have closed fd before this call, and another
+		 * thread's open reused the number: EBADF, or EBADFD while
+		 * that file is not bound to its channel yet.
+		 */
+		else if (!recv_errno_ok(b->err) && b->err != -EBADFD)
 			race_errno(b->r, -b->err);
 		atomic_store(&b->state, 2);
 	}

@@ -36,6 +36,12 @@ $(O)/selftests/lib_test: selftests/lib_test.c $(SELFTEST_HDRS) lib/fastipc.h \
 	$(CC) $(FASTIPC_CPPFLAGS) $(USER_CFLAGS) -isystem $(KSFT_DIR) -o $@ $< \
 		-Wl,--wrap=read $(FASTIPC_LIBS)
 
+# libfastipc on a module that answers less (hide_ioctls).
+$(O)/selftests/compat_test: selftests/compat_test.c $(SELFTEST_HDRS) lib/fastipc.h \
+		$(LIB_A) $(KSFT_DIR)/kselftest_harness.h | $(O)/selftests
+	$(CC) $(FASTIPC_CPPFLAGS) $(USER_CFLAGS) -isystem $(KSFT_DIR) -o $@ $< \
+		$(FASTIPC_LIBS)
+
 # The benchmark's payload code, tested on its own.
 $(O)/selftests/payload_test: selftests/payload_test.c tools/bench/payload.c \
 		tools/bench/bench.h $(KSFT_DIR)/kselftest_harness.h | $(O)/selftests

@@ -37,6 +37,12 @@ PACKAGES=(
 	# make lint: sparse (checkpatch and the kselftest harness come out
 	# of the 7.3 source below).
 	sparse
+	# make man: kernel-doc.
+	linux-source-6.1
+	# make deb, and the package tests.
+	dpkg-dev debhelper dh-dkms dkms fakeroot lintian man-db
+	# make abi-check (in make lint).
+	abigail-tools
 )
 # Suites other than Debian 12's own that a package comes from.
 declare -A SUITE=()

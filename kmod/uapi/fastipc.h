@@ -272,6 +272,28 @@ struct fastipc_stats {
 #define FASTIPC_STATS_SIZE_VER0	80
 
 /*
+ * FASTIPC_IOC_FEATURES: what this module supports, on any open file, bound
+ * or not: bit n of ioctls for command number n (_IOC_NR), and the flags
+ * each call accepts.  A program (libfastipc) checks here rather than
+ * telling "not supported" from "invalid" by errno.  A module older than
+ * this call (before 0.5) answers ENOTTY: it has commands 0x00 to 0x0a and
+ * the flags below but FASTIPC_SEND_*, FASTIPC_RECV_* and
+ * FASTIPC_BUSY_POLL_ADAPTIVE as of 0.4, which are the same.
+ */
+struct fastipc_features {
+	__u64 ioctls;		/* bit n: command n is supported */
+	__u32 open_flags;	/* FASTIPC_O_* */
+	__u32 send_flags;	/* FASTIPC_NONBLOCK, FASTIPC_SEND_* */
+	__u32 recv_flags;	/* FASTIPC_NONBLOCK, FASTIPC_RECV_* */
+	__u32 buf_flags;	/* FASTIPC_BUF_* */
+	__u32 busy_poll_flags;	/* FASTIPC_BUSY_POLL_* */
+	__u32 __pad;
+	__u64 __reserved[4];
+};
+
+#define FASTIPC_FEATURES_SIZE_VER0	64
+
+/*
  * FASTIPC_IOC_SET_ATTR takes a struct fastipc_attr: it changes the limits
  * of this handle's channel (owner or CAP_SYS_ADMIN); a zero field keeps
  * the current value.
@@ -289,6 +311,7 @@ struct fastipc_stats {
 #define FASTIPC_IOC_SET_ATTR	_IOW(FASTIPC_IOC_MAGIC, 0x08, struct fastipc_attr)
 #define FASTIPC_IOC_RECV_VEC	_IOWR(FASTIPC_IOC_MAGIC, 0x09, struct fastipc_recv_vec)
 #define FASTIPC_IOC_SET_BUSY_POLL _IOW(FASTIPC_IOC_MAGIC, 0x0a, struct fastipc_busy_poll)
+#define FASTIPC_IOC_FEATURES	_IOR(FASTIPC_IOC_MAGIC, 0x0b, struct fastipc_features)
 
 /*
  * The generic netlink control family (Documentation/netlink.md and

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * fastipc bench: the comparison benchmark (Documentation/benchmarks.md).
+ * fastipc-bench: the comparison benchmark (Documentation/benchmarks.md).
  *
  * One header for the engine.  The pieces:
  *
- *   main.c      the `fastipc bench` command: options, the plan, the run
+ *   main.c      fastipc-bench's main(): options, the plan, the run
  *   driver.c    one measurement ("cell"): forks the receiver and the
  *               senders, pins them, times them, collects their results
  *   payload.c   filling a message and checking it (the fairness rule:

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fastipc bench: the `fastipc bench` command (linked into the fastipc
- * CLI): options, the plan of cells, running them, and the outputs.
+ * fastipc bench: the fastipc-bench program (`fastipc bench` runs it):
+ * options, the plan of cells, running them, and the outputs.  It shares
+ * the option helpers of fastipc(8) (tools/fastipc/util.c), not its code.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -446,7 +447,7 @@ static int run_plan(struct run *r)
 			t.rounds = 1;
 			if (t.status == CELL_ERROR) {
 				progress_done();
-				fprintf(stderr, "fastipc bench: %s %s %s: %s\n",
+				fprintf(stderr, "fastipc-bench: %s %s %s: %s\n",
 					wl_names[c->wl], c->mech->name,
 					fmt_size(c->size, sz, sizeof(sz)),
 					t.why);
@@ -475,19 +476,19 @@ static int write_outputs(struct run *r, const char *dir)
 
 	err = mkdir_p(dir);
 	if (err) {
-		fprintf(stderr, "fastipc bench: %s: %s\n", dir, strerror(-err));
+		fprintf(stderr, "fastipc-bench: %s: %s\n", dir, strerror(-err));
 		return err;
 	}
 	err = report_csv(r, dir);
 	if (err) {
-		fprintf(stderr, "fastipc bench: CSV in %s: %s\n", dir,
+		fprintf(stderr, "fastipc-bench: CSV in %s: %s\n", dir,
 			strerror(-err));
 		return err;
 	}
 	snprintf(path, sizeof(path), "%s/results.json", dir);
 	f = fopen(path, "we");
 	if (!f || report_json(r, f) || fclose(f)) {
-		fprintf(stderr, "fastipc bench: %s: %s\n", path,
+		fprintf(stderr, "fastipc-bench: %s: %s\n", path,
 			strerror(errno));
 		return -EIO;
 	}
@@ -496,7 +497,7 @@ static int write_outputs(struct run *r, const char *dir)
 		err = plot_charts(r, dir, why, sizeof(why));
 		progress_done();
 		if (err)
-			fprintf(stderr, "fastipc bench: charts not written: "
+			fprintf(stderr, "fastipc-bench: charts not written: "
 				"%s\n", why);
 		else
 			charts = true;
@@ -504,11 +505,11 @@ static int write_outputs(struct run *r, const char *dir)
 	snprintf(path, sizeof(path), "%s/report.md", dir);
 	err = report_markdown(r, path, charts);
 	if (err) {
-		fprintf(stderr, "fastipc bench: %s: %s\n", path,
+		fprintf(stderr, "fastipc-bench: %s: %s\n", path,
 			strerror(-err));
 		return err;
 	}
-	fprintf(stderr, "fastipc bench: wrote results.csv, floors.csv, "
+	fprintf(stderr, "fastipc-bench: wrote results.csv, floors.csv, "
 		"results.json, %sreport.md in %s\n",
 		charts ? "charts (.png, .svg), " : "", dir);
 	return 0;
@@ -722,6 +723,7 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 
 const struct cli_cmd cmd_bench = {
 	.name = "bench",
+	.prog = "fastipc-bench",
 	.synopsis = "[--quick|--full] [--out DIR] [--mechanisms LIST] "
 		    "[--sizes LIST] [--workloads LIST] [--calibrate] [--json] "
 		    "[OPTIONS]",
@@ -781,3 +783,8 @@ const struct cli_cmd cmd_bench = {
 	"if a measurement failed (n/a sizes are not failures), 2 usage.\n",
 	.run = bench_run,
 };
+
+int main(int argc, char **argv)
+{
+	return bench_run(&cmd_bench, argc, argv);
+}

@@ -20,6 +20,9 @@
 
 struct cli_cmd {
 	const char *name;
+	/* A program of its own (fastipc-bench): its name, said instead of
+	 * "fastipc NAME" in usage and help; NULL for a command of fastipc. */
+	const char *prog;
 	const char *synopsis;	/* after "fastipc NAME ": "NAME [OPTIONS]" */
 	const char *summary;	/* one line for `fastipc help` */
 	const char *help;	/* the options, for `fastipc NAME --help` */
@@ -29,9 +32,24 @@ struct cli_cmd {
 extern const struct cli_cmd cmd_create, cmd_unlink, cmd_info;
 extern const struct cli_cmd cmd_send, cmd_recv;
 extern const struct cli_cmd cmd_stats;
-extern const struct cli_cmd cmd_bench;
+extern const struct cli_cmd cmd_bench;		/* fastipc-bench's own */
 extern const struct cli_cmd cmd_ls, cmd_show, cmd_set, cmd_rm;
 extern const struct cli_cmd cmd_config, cmd_monitor;
+
+/*
+ * The global options, given before the command (main.c): -j asks every
+ * command for JSON as its own --json does, -p for it indented, -t for
+ * monitor's timestamps; -n NETNS has been entered before the command
+ * runs.
+ */
+struct cli_opts {
+	bool json;
+	bool pretty;		/* -p: JSON, indented (implies json) */
+	bool timestamp;		/* -t: monitor's -t */
+	const char *netns;
+};
+
+extern struct cli_opts cli_opts;
 
 /* The common option every command takes. */
 #define CLI_OPT_HELP	{ "help", no_argument, NULL, 'h' }
@@ -44,7 +62,8 @@ extern const struct cli_cmd cmd_config, cmd_monitor;
 int cli_getopt(const struct cli_cmd *cmd, int argc, char **argv,
 	       const char *shortopts, const struct option *longopts);
 
-/* Usage error: "fastipc CMD: <message>", the usage line, a hint. */
+/* Usage error: "fastipc CMD: <message>", the usage line, a hint (the
+ * program's name instead of "fastipc CMD" for a program of its own). */
 int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -52,11 +71,18 @@ int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 int cli_help(const struct cli_cmd *cmd);
 
 /*
- * An operation failed: "fastipc: OP 'NAME': strerror(-err)" (or the
- * module-not-loaded line for -ENODEV).  @name may be NULL.  Returns
- * EXIT_FAIL.
+ * An operation failed: "fastipc: OP 'NAME': <what happened> [ENAME]", in
+ * the tool's words where it has some ("channel empty"), else
+ * strerror(-err)'s; or the module-not-loaded line for -ENODEV.  @name
+ * may be NULL.  cli_failf() says what happened with its own words.  Both
+ * return EXIT_FAIL.
  */
 int cli_fail(const char *op, const char *name, int err);
+int cli_failf(const char *op, const char *name, int err, const char *fmt,
+	      ...) __attribute__((format(printf, 4, 5)));
+
+/* The name of errno @err (> 0): "ENOENT", or "errno 1234". */
+const char *cli_errname(int err);
 
 /* Option argument parsers: false after printing a usage error. */
 bool cli_parse_u64(const struct cli_cmd *cmd, const char *opt,
@@ -68,17 +94,29 @@ bool cli_parse_mode(const struct cli_cmd *cmd, const char *arg,
 bool cli_parse_ms(const struct cli_cmd *cmd, const char *arg,
 		  int64_t *timeout_ns);
 
-/* output.c: one record of key/value fields, as text or as JSON. */
+/*
+ * output.c: one record of key/value fields, as text or as JSON (on one
+ * line, or indented with -p); or a JSON array of records.
+ */
 struct out {
 	FILE *f;
 	bool json;
-	int fields;
+	bool pretty;
+	int fields;		/* printed so far (a list: its records) */
+	int depth;		/* nesting: 0 at the top, 1 in a list */
 };
 
+/* A record: out_begin(), fields, out_end() (which ends the line). */
 void out_begin(struct out *o, FILE *f, bool json);
 void out_str(struct out *o, const char *key, const char *val);
 void out_u64(struct out *o, const char *key, uint64_t val);
 void out_mode(struct out *o, const char *key, unsigned int mode);
 void out_end(struct out *o);
+
+/* A JSON array of records: each is begun by out_list_item() and ended by
+ * out_end(); out_list_end() ends the array and the line. */
+void out_list_begin(struct out *list, FILE *f);
+void out_list_item(struct out *list, struct out *o);
+void out_list_end(struct out *list);
 
 #endif /* FASTIPC_CLI_H */

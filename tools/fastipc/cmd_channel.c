@@ -207,7 +207,7 @@ static int info_run(const struct cli_cmd *cmd, int argc, char **argv)
 	};
 	struct fastipc_info info;
 	struct fastipc_chan *ch;
-	bool json = false;
+	bool json = cli_opts.json;
 	const char *name;
 	struct out o;
 	int c, ret;

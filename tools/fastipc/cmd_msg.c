@@ -190,6 +190,9 @@ static int send_run(const struct cli_cmd *cmd, int argc, char **argv)
 	}
 
 	fastipc_close(so.ch);
+	if (ret == -ETIMEDOUT)
+		return cli_failf("send", so.name, ret, "no room within %lld ms",
+				 (long long)(so.timeout_ns / 1000000));
 	if (ret)
 		return cli_fail("send", so.name, ret);
 	return EXIT_OK;
@@ -343,7 +346,7 @@ static int recv_run(const struct cli_cmd *cmd, int argc, char **argv)
 		ret = fastipc_set_busy_poll(ch, (unsigned int)busy_poll);
 		if (ret) {
 			fastipc_close(ch);
-			return cli_fail("busy-poll", name, ret);
+			return cli_fail("recv --busy-poll", name, ret);
 		}
 	}
 
@@ -366,6 +369,11 @@ static int recv_run(const struct cli_cmd *cmd, int argc, char **argv)
 			ret = (int)len;
 			if (all && (ret == -EAGAIN || ret == -ETIMEDOUT))
 				ret = 0;
+			else if (ret == -ETIMEDOUT)
+				ret = cli_failf("recv", name, ret,
+						"no message within %lld ms",
+						(long long)(timeout_ns /
+							    1000000));
 			else
 				ret = cli_fail("recv", name, ret);
 			break;

@@ -32,13 +32,13 @@ int cli_nl_fail(struct fipc_nl *nl, const char *op, const char *name,
 			FASTIPC_GENL_NAME);
 		return EXIT_FAIL;
 	}
-	fprintf(stderr, "fastipc: %s", op);
-	if (name)
-		fprintf(stderr, " '%s'", name);
+	/* The kernel's own explanation (extended ack), when it gave one. */
 	if (msg)
-		fprintf(stderr, ": %s", msg);
-	fprintf(stderr, ": %s\n", strerror(-err));
-	return EXIT_FAIL;
+		return cli_failf(op, name, err, "%s", msg);
+	if (err == -EPERM && !strcmp(op, "config"))
+		return cli_failf(op, name, err, "changing the module's "
+				 "settings needs CAP_NET_ADMIN");
+	return cli_fail(op, name, err);
 }
 
 int cli_nl_open(const char *op, struct fipc_nl **nl)
@@ -282,7 +282,7 @@ static void ls_print(const char cell[NCOLS][CELL], const int *width)
 static int ls_run(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	struct chan_list l = { 0 };
-	bool json = false, human = false;
+	bool json = cli_opts.json, human = false;
 	char head[NCOLS][CELL];
 	int width[NCOLS];
 	struct fipc_nl *nl;
@@ -306,17 +306,15 @@ static int ls_run(const struct cli_cmd *cmd, int argc, char **argv)
 		qsort(l.v, l.n, sizeof(*l.v), by_name);
 
 	if (json) {
-		struct out o;
+		struct out list, o;
 
-		putchar('[');
+		out_list_begin(&list, stdout);
 		for (size_t i = 0; i < l.n; i++) {
-			if (i)
-				putchar(',');
-			out_begin(&o, stdout, true);
+			out_list_item(&list, &o);
 			out_channel(&o, &l.v[i], false);
-			fputc('}', stdout);	/* out_end() adds a newline */
+			out_end(&o);
 		}
-		puts("]");
+		out_list_end(&list);
 		goto out;
 	}
 
@@ -369,7 +367,7 @@ const struct cli_cmd cmd_ls = {
 static int show_run(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	struct fipc_nl_channel ch;
-	bool json = false, human = false;
+	bool json = cli_opts.json, human = false;
 	struct fipc_nl *nl;
 	int status = EXIT_OK, err;
 	const char *name;
@@ -593,7 +591,7 @@ static int config_key(const char *arg)
 static int config_run(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	struct fipc_nl_config cfg = { 0 };
-	bool json = false, human = false;
+	bool json = cli_opts.json, human = false;
 	struct fipc_nl *nl;
 	int status = EXIT_OK, err;
 	struct out o;
@@ -688,6 +686,7 @@ const struct cli_cmd cmd_config = {
 
 struct monitor_opts {
 	bool json, human;
+	bool timestamp;		/* -t: when each event was received */
 	uint64_t count;		/* 0: until interrupted */
 	uint64_t seen;
 	char **names;		/* only these channels, if nnames */
@@ -710,6 +709,7 @@ static int monitor_event(enum fipc_nl_event_type type,
 			 const struct fipc_nl_channel *ch, void *arg)
 {
 	struct monitor_opts *m = arg;
+	struct timespec now;
 	struct out o;
 
 	if (m->nnames) {
@@ -722,8 +722,17 @@ static int monitor_event(enum fipc_nl_event_type type,
 			return 0;
 	}
 
+	clock_gettime(CLOCK_REALTIME, &now);
 	if (m->json) {
 		out_begin(&o, stdout, true);
+		if (m->timestamp) {
+			char when[48];
+
+			fmt_time(when, sizeof(when),
+				 (uint64_t)now.tv_sec * 1000000000ULL +
+				 (uint64_t)now.tv_nsec);
+			out_str(&o, "timestamp", when);
+		}
 		out_str(&o, "event", fipc_nl_event_name(type));
 		out_channel(&o, ch, false);
 		out_end(&o);
@@ -731,6 +740,15 @@ static int monitor_event(enum fipc_nl_event_type type,
 		char name[FASTIPC_NAME_LEN];
 
 		printable(name, sizeof(name), ch->name);
+		if (m->timestamp) {
+			char when[32];
+			struct tm tm;
+
+			/* ip -ts monitor's: local time, microseconds. */
+			localtime_r(&now.tv_sec, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+			printf("[%s.%06ld] ", when, now.tv_nsec / 1000);
+		}
 		printf("%s %s id=%" PRIu64, fipc_nl_event_name(type), name,
 		       ch->id);
 		switch (type) {
@@ -777,17 +795,24 @@ static int monitor_run(const struct cli_cmd *cmd, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "human", no_argument, NULL, 's' },
 		{ "count", required_argument, NULL, 'n' },
+		{ "timestamp", no_argument, NULL, 't' },
 		CLI_OPT_HELP,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct monitor_opts m = { 0 };
+	struct monitor_opts m = {
+		.json = cli_opts.json,
+		.timestamp = cli_opts.timestamp,
+	};
 	struct fipc_nl *nl;
 	int c, err, status = EXIT_OK;
 
-	while ((c = cli_getopt(cmd, argc, argv, "jsn:h", longopts)) != -1) {
+	while ((c = cli_getopt(cmd, argc, argv, "jsn:th", longopts)) != -1) {
 		switch (c) {
 		case 'j':
 			m.json = true;
+			break;
+		case 't':
+			m.timestamp = true;
 			break;
 		case 's':
 			m.human = true;
@@ -819,7 +844,7 @@ static int monitor_run(const struct cli_cmd *cmd, int argc, char **argv)
 
 const struct cli_cmd cmd_monitor = {
 	.name = "monitor",
-	.synopsis = "[--json] [-s] [-n COUNT] [NAME...]",
+	.synopsis = "[--json] [-s] [-t] [-n COUNT] [NAME...]",
 	.summary = "print channel events as they happen (netlink)",
 	.help =
 	"Prints one line per event of this network namespace until\n"
@@ -832,6 +857,10 @@ const struct cli_cmd cmd_monitor = {
 	"line-buffered.\n"
 	"\n"
 	"  -n, --count COUNT  stop after COUNT events (0: never, the default)\n"
+	"  -t, --timestamp    start each line with the local time the event\n"
+	"                     was received, [2026-11-26T10:00:00.123456] (as\n"
+	"                     ip -ts monitor); in JSON a first key \"timestamp\",\n"
+	"                     UTC, as ctime\n"
 	"  -j, --json         JSON output, one object per line\n"
 	"  -s, --human        sizes as 64K, 1.5M (text output only)\n"
 	"  -h, --help         this help\n",

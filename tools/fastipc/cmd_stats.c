@@ -15,7 +15,7 @@ static int stats_run(const struct cli_cmd *cmd, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct fipc_nl_stats st;
-	bool json = false, human = false;
+	bool json = cli_opts.json, human = false;
 	struct fipc_nl *nl;
 	struct out o;
 	int c, ret;

@@ -4,7 +4,8 @@
 #   - the module built with W=1 (extra warnings) and C=1 (sparse) for each
 #     kernel of LINT_KERNELS (default: the test matrix), in scratch copies
 #     so the real builds' objects are not mixed with them;
-#   - userspace built with -Werror (USER_CFLAGS), which `all` already does.
+#   - userspace built with -Werror (USER_CFLAGS), which `all` already does;
+#   - libfastipc's ABI against its baseline (lib/abi.mk).
 #
 # checkpatch exceptions, each for one reason:
 #   ALLOC_WITH_SIZEOF            kmalloc_obj() and friends are 7.x only
@@ -21,7 +22,7 @@ CHECKPATCH_FLAGS := --strict --no-tree --terse --show-types \
 		    --ignore FILE_PATH_CHANGES,ALLOC_WITH_SIZEOF
 
 .PHONY: lint lint-checkpatch lint-module
-lint: lint-checkpatch lint-module lib tools selftests
+lint: lint-checkpatch lint-module lib tools selftests abi-check
 	@echo 'lint: clean'
 
 lint-checkpatch: $(CHECKPATCH)
@@ -43,7 +44,7 @@ lint-module:
 		kdir=$$(tools/vm/kernel kdir $$k); \
 		echo "  W=1 C=1    kmod/ ($$k)"; \
 		rm -rf $(LINT_O)/mod-$$k && mkdir -p $(LINT_O)/mod-$$k; \
-		cp -r Kbuild kmod $(LINT_O)/mod-$$k/; \
+		cp -r Kbuild VERSION kmod $(LINT_O)/mod-$$k/; \
 		$(MAKE) -s -C $$kdir M=$(LINT_O)/mod-$$k W=1 C=1 CHECK=$(SPARSE) modules \
 			> $(LINT_O)/mod-$$k.log 2>&1 || \
 			{ cat $(LINT_O)/mod-$$k.log; exit 1; }; \

@@ -27,10 +27,12 @@ VM_OUT ?= $(O)/vm/out
 VM_FLAGS ?=
 # The whole VM run; each test program has its own limit (selftests/run.sh).
 CHECK_TIMEOUT ?= 3600
+# all, or kernel: only the kernel-facing suites (selftests/run.sh)
+CHECK_SUITES ?= all
 # The comparison benchmark (Documentation/benchmarks.md): three rounds of
 # about 3 minutes under emulation; tables on the terminal, files in
 # $(VM_OUT)/bench.
-DEMO_CMD ?= build/tools/fastipc bench --out $(VM_OUT)/bench
+DEMO_CMD ?= build/tools/fastipc-bench --out $(VM_OUT)/bench
 DEMO_TIMEOUT ?= 1800
 MODULE_KO = $(MOD_DIR)/fastipc.ko
 demo: VM_CPU ?= max,-erms,-fsrm
@@ -46,8 +48,8 @@ VM_ARGS = --kernel $(KERNEL) --out $(VM_OUT) $(VM_FLAGS) --module $(MODULE_KO) \
 	  $(if $(VM_INIT_ON_ALLOC),--init-on-alloc $(VM_INIT_ON_ALLOC))
 
 check: vm-deps
-	@$(MAKE) --no-print-directory all KERNEL=$(KERNEL)
-	@tools/vm/check --timeout $(CHECK_TIMEOUT) $(VM_ARGS)
+	@$(MAKE) --no-print-directory all selftests man KERNEL=$(KERNEL)
+	@FASTIPC_SUITES=$(CHECK_SUITES) tools/vm/check --timeout $(CHECK_TIMEOUT) $(VM_ARGS)
 
 # The benchmark in the VM; without the CLI built, at least prove the module loads.
 demo: vm-deps
