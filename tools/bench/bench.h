@@ -336,8 +336,6 @@ double spread(const double *v, size_t n);	/* (max - min) / median */
 
 /* "64 B", "4 KiB", "16 MiB" into buf (at least 16 bytes). */
 const char *fmt_size(size_t size, char *buf, size_t len);
-/* Parse "4K", "64KiB", "1M", "4096": false if not a size. */
-bool parse_size(const char *s, size_t *out);
 /* A rate with a unit: "812 MB/s", "1.23 GB/s". */
 const char *fmt_bps(double bps, char *buf, size_t len);
 const char *fmt_rate(double per_s, char *buf, size_t len);	/* "12.3 k/s" */

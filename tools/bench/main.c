@@ -161,21 +161,22 @@ static bool parse_sizes(const struct cli_cmd *cmd, struct opts *o,
 {
 	char *list = strdup(arg), *save = NULL, *tok;
 	size_t v[MAX_SIZES];
+	uint64_t sz;
 	int n = 0;
 
 	if (!list)
 		return false;
 	for (tok = strtok_r(list, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		if (n == MAX_SIZES || !parse_size(tok, &v[n]) ||
-		    v[n] < MIN_MSG_SIZE || v[n] > GiB) {
+		if (n == MAX_SIZES || !size_parse(tok, &sz) ||
+		    sz < MIN_MSG_SIZE || sz > GiB) {
 			cli_usage(cmd, "--sizes: '%s' is not a size from %d B "
 				  "to 1 GiB (at most %d sizes)", tok,
 				  MIN_MSG_SIZE, MAX_SIZES);
 			free(list);
 			return false;
 		}
-		n++;
+		v[n++] = sz;
 	}
 	free(list);
 	/* Sorted, no duplicates. */

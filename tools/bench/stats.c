@@ -157,40 +157,6 @@ const char *fmt_size(size_t size, char *buf, size_t len)
 	return buf;
 }
 
-bool parse_size(const char *s, size_t *out)
-{
-	unsigned long long v;
-	unsigned int shift = 0;
-	char *end;
-
-	if (!isdigit((unsigned char)*s))
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return false;
-	switch (toupper((unsigned char)*end)) {
-	case 'K':
-		shift = 10;
-		break;
-	case 'M':
-		shift = 20;
-		break;
-	case 'G':
-		shift = 30;
-		break;
-	}
-	if (shift)
-		end++;
-	if (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0 ||
-	    strcmp(end, "b") == 0)
-		end += strlen(end);
-	if (*end || v > (SIZE_MAX >> shift))
-		return false;
-	*out = (size_t)v << shift;
-	return true;
-}
-
 const char *fmt_bps(double bps, char *buf, size_t len)
 {
 	if (bps >= 1e9)

@@ -84,6 +84,10 @@ int cli_failf(const char *op, const char *name, int err, const char *fmt,
 /* The name of errno @err (> 0): "ENOENT", or "errno 1234". */
 const char *cli_errname(int err);
 
+/* A byte count: digits, then K, M, G or T (powers of 1024), then B or iB
+ * (all optional): 4K, 64KiB, 1M, 16MB.  False if @arg is none. */
+bool size_parse(const char *arg, uint64_t *out);
+
 /* Option argument parsers: false after printing a usage error. */
 bool cli_parse_u64(const struct cli_cmd *cmd, const char *opt,
 		   const char *arg, uint64_t max, uint64_t *out);

@@ -219,8 +219,7 @@ bad:
 
 /* A byte count with an optional K/M/G/T suffix (powers of 1024),
  * optionally followed by "B" or "iB": 4K, 64KiB, 1M, 16MB. */
-bool cli_parse_size(const struct cli_cmd *cmd, const char *opt,
-		    const char *arg, uint64_t max, uint64_t *out)
+bool size_parse(const char *arg, uint64_t *out)
 {
 	unsigned long long v;
 	unsigned int shift = 0;
@@ -228,10 +227,10 @@ bool cli_parse_size(const struct cli_cmd *cmd, const char *opt,
 
 	errno = 0;
 	if (!isdigit((unsigned char)arg[0]))
-		goto bad;
+		return false;
 	v = strtoull(arg, &end, 10);
 	if (errno)
-		goto bad;
+		return false;
 	switch (toupper((unsigned char)*end)) {
 	case 'K':
 		shift = 10;
@@ -254,13 +253,20 @@ bool cli_parse_size(const struct cli_cmd *cmd, const char *opt,
 		end++;
 	}
 	if (*end || (shift && v > (UINT64_MAX >> shift)))
-		goto bad;
-	v <<= shift;
-	if (v > max)
-		goto bad;
-	*out = v;
+		return false;
+	*out = v << shift;
 	return true;
-bad:
+}
+
+bool cli_parse_size(const struct cli_cmd *cmd, const char *opt,
+		    const char *arg, uint64_t max, uint64_t *out)
+{
+	uint64_t v;
+
+	if (size_parse(arg, &v) && v <= max) {
+		*out = v;
+		return true;
+	}
 	cli_usage(cmd, "%s: '%s' is not a size from 0 to %llu "
 		       "(suffixes K, M, G)", opt, arg,
 		  (unsigned long long)max);
