@@ -66,8 +66,14 @@ debs() {
 	cc -o "$dir/app" "$dir/app.c" $(pkg-config --cflags --libs fastipc)
 	run "$dir/app"
 	[[ $status -eq 0 && $output == "child got 8 bytes: hi there" ]] || { echo "$output"; false; }
-	# Against the shared library installed, not a copy in the tree.
-	ldd "$dir/app" | grep -F "/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/libfastipc.so.0"
+	# Against the shared library installed, not a copy in the tree (the
+	# loader may name it by /lib: Debian 12's /lib is /usr/lib).
+	local lib
+	lib=$(ldd "$dir/app" | awk '$1 == "libfastipc.so.0" { print $3 }')
+	[[ -n $lib ]] || { ldd "$dir/app"; false; }
+	[[ $(readlink -f "$lib") == \
+	   $(readlink -f "/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/libfastipc.so.0") ]] ||
+		{ echo "linked against $lib"; false; }
 }
 
 @test "every library function has its man page, and fastipc(7) exists" {
