@@ -178,7 +178,7 @@ void fastipc_chan_apply_attr(struct fastipc_channel *ch,
 }
 
 /* Sleep, the task state set, until woken or @deadline: false once past. */
-static bool fastipc_sleep_until(ktime_t deadline)
+bool fastipc_sleep_until(ktime_t deadline)
 {
 	if (deadline == KTIME_MAX) {
 		schedule();
@@ -243,17 +243,25 @@ static bool fastipc_chan_room(const struct fastipc_channel *ch, size_t len)
 	       READ_ONCE(ch->attr.max_bytes);
 }
 
-static void fastipc_chan_count_timeout(struct fastipc_channel *ch)
+void fastipc_chan_count_timeout(struct fastipc_channel *ch)
 {
 	spin_lock(&ch->lock);
 	ch->timeouts++;
 	spin_unlock(&ch->lock);
 }
 
-static ktime_t fastipc_deadline(s64 timeout_ns)
+ktime_t fastipc_deadline(s64 timeout_ns)
 {
 	return timeout_ns < 0 ? KTIME_MAX :
 	       ktime_add_safe(ktime_get(), ns_to_ktime(timeout_ns));
+}
+
+/* The relative timeout left until @deadline: < 0 for none, else >= 0. */
+s64 fastipc_timeout_left(ktime_t deadline)
+{
+	if (deadline == KTIME_MAX)
+		return FASTIPC_TIMEOUT_NONE;
+	return max_t(s64, ktime_to_ns(ktime_sub(deadline, ktime_get())), 0);
 }
 
 static void fastipc_chan_take_room(struct fastipc_channel *ch, size_t len)
@@ -661,6 +669,79 @@ void fastipc_chan_commit(struct fastipc_channel *ch, struct fastipc_msg *msg,
 {
 	if (fastipc_chan_enqueue(ch, msg, false, copied))
 		fastipc_poll_note_send();
+}
+
+/* A handle with @access was bound to @ch. */
+void fastipc_chan_handle_add(struct fastipc_channel *ch, u32 access)
+{
+	spin_lock(&ch->lock);
+	if (access & FASTIPC_O_RECV)
+		ch->nr_receivers++;
+	spin_unlock(&ch->lock);
+}
+
+/*
+ * Take every request off @ch's queue (the messages around them stay, in
+ * order) onto @doomed, freeing their room.  Caller holds ch->lock.
+ */
+static u64 fastipc_chan_take_requests(struct fastipc_channel *ch,
+				      struct list_head *doomed)
+{
+	struct fastipc_msg *msg, *tmp;
+	u64 bytes = 0;
+	int p;
+
+	lockdep_assert_held(&ch->lock);
+	for (p = 0; p < FASTIPC_NR_PRIO; p++) {
+		list_for_each_entry_safe(msg, tmp, &ch->queue[p], node) {
+			if (!msg->req)
+				continue;
+			list_move_tail(&msg->node, doomed);
+			WRITE_ONCE(ch->nr_queued, ch->nr_queued - 1);
+			ch->queued_bytes -= msg->len;
+			WRITE_ONCE(ch->nr_msgs, ch->nr_msgs - 1);
+			WRITE_ONCE(ch->nr_bytes, ch->nr_bytes - msg->len);
+			ch->drops++;
+			bytes += msg->len;
+		}
+		if (list_empty(&ch->queue[p]))
+			WRITE_ONCE(ch->prio_mask, ch->prio_mask & ~BIT(p));
+	}
+	return bytes;
+}
+
+/*
+ * A handle with @access, bound to @ch, is being released.  When it was
+ * the last that could receive, nobody is left to answer the requests
+ * still queued: each fails its caller with ECONNRESET, at once, and the
+ * room they held goes to waiting senders.  (A receive in progress holds
+ * its handle open, so no request is between queue and receiver now.)
+ */
+void fastipc_chan_handle_gone(struct fastipc_channel *ch, u32 access)
+{
+	struct fastipc_msg *msg, *tmp;
+	LIST_HEAD(doomed);
+	u64 bytes = 0;
+
+	spin_lock(&ch->lock);
+	if ((access & FASTIPC_O_RECV) && !--ch->nr_receivers && !ch->dead) {
+		bytes = fastipc_chan_take_requests(ch, &doomed);
+		if (!list_empty(&doomed)) {
+			fastipc_chan_note_drain(ch);
+			fastipc_chan_grant(ch);
+		}
+	}
+	spin_unlock(&ch->lock);
+	if (list_empty(&doomed))
+		return;
+
+	list_for_each_entry_safe(msg, tmp, &doomed, node) {
+		fastipc_msg_end_req(msg, -ECONNRESET);
+		fastipc_msg_free(msg);
+		cond_resched();
+	}
+	fastipc_count(&fastipc_counters.bytes_queued, -(s64)bytes);
+	fastipc_wake_senders(ch);
 }
 
 /* The first message of the highest priority, or NULL.  Under ch->lock. */

@@ -30,6 +30,12 @@
  *   fastipc_pool.lock (a spinlock; never taken with fastipc_channel.lock)
  *   the pools' list_lru lock (pool.c; the shrinker, which holds it, only
  *                             trylocks a pool)
+ *   fastipc_held.reqs's xa_lock (call.c; taken alone)
+ *
+ *  fastipc_req      the caller's side of a request (call.c): referenced by
+ *                   the caller until its call returns and by whoever has
+ *                   the request (its message, a handle's held table, a
+ *                   reply being made).  Its state leaves WAITING once.
  */
 #ifndef _FASTIPC_INTERNAL_H
 #define _FASTIPC_INTERNAL_H
@@ -186,6 +192,7 @@ int fastipc_pages_copy_out(void __user *dst, struct fastipc_pages *pg,
 			   size_t len);
 
 struct fastipc_channel;
+struct fastipc_req;
 
 /* A message.  pages == NULL: the bytes are in data[] (copy path). */
 struct fastipc_msg {
@@ -194,6 +201,11 @@ struct fastipc_msg {
 	u32 prio;
 	u32 cap;			/* inline: room in data[], else 0 */
 	struct fastipc_pages *pages;
+	/*
+	 * A request (FASTIPC_IOC_CALL): its caller's side, referenced, owned
+	 * with the message until a receive holds it or ends it (call.c).
+	 */
+	struct fastipc_req *req;
 	u8 data[];
 };
 
@@ -202,6 +214,7 @@ struct fastipc_msg *fastipc_msg_alloc_inline(struct fastipc_channel *ch,
 void fastipc_msg_recycle(struct fastipc_channel *ch, struct fastipc_msg *msg);
 struct fastipc_msg *fastipc_msg_alloc_pages(struct fastipc_pages *pg);
 void fastipc_msg_free(struct fastipc_msg *msg);
+void fastipc_msg_end_req(struct fastipc_msg *msg, int err);
 int fastipc_copy_in(void *dst, const void __user *src, size_t len);
 int fastipc_msg_copy_out(void __user *dst, u64 size,
 			 const struct fastipc_msg *msg);
@@ -259,6 +272,11 @@ struct fastipc_channel {
 	u64 nr_bytes;
 	bool dead;			/* namespace gone: EIDRM */
 	/*
+	 * Bound handles that may receive: when the last goes, the requests
+	 * still queued fail (fastipc_chan_handle_gone()).
+	 */
+	u32 nr_receivers;
+	/*
 	 * Receivers asleep on an empty queue, oldest first (struct
 	 * fastipc_rx_waiter): a sender hands its message to the first one
 	 * instead of queueing it, so while this list is not empty the
@@ -292,6 +310,13 @@ int fastipc_chan_set_attr(struct fastipc_channel *ch,
 			  const struct fastipc_attr *attr);
 void fastipc_chan_apply_attr(struct fastipc_channel *ch,
 			     const struct fastipc_attr *attr);
+
+void fastipc_chan_handle_add(struct fastipc_channel *ch, u32 access);
+void fastipc_chan_handle_gone(struct fastipc_channel *ch, u32 access);
+void fastipc_chan_count_timeout(struct fastipc_channel *ch);
+ktime_t fastipc_deadline(s64 timeout_ns);
+s64 fastipc_timeout_left(ktime_t deadline);
+bool fastipc_sleep_until(ktime_t deadline);
 
 int fastipc_chan_reserve(struct fastipc_channel *ch, size_t len,
 			 bool nonblock, s64 timeout_ns);
@@ -338,6 +363,42 @@ u64 fastipc_poll_begin(const struct fastipc_poll *p, bool *learn);
 void fastipc_poll_learn(struct fastipc_poll *p, u64 waited_ns, bool got);
 void fastipc_busy_poll(struct fastipc_channel *ch, struct fastipc_poll *p,
 		       u64 span_ns, ktime_t deadline);
+void fastipc_busy_poll_word(const int *word, int quiet, struct fastipc_poll *p,
+			    u64 span_ns, ktime_t deadline);
+
+/* Requests and replies (call.c). */
+struct fastipc_req *fastipc_req_new(u64 reply_cap, bool reply_map);
+struct fastipc_req *fastipc_req_get(struct fastipc_req *req);
+void fastipc_req_put(struct fastipc_req *req);
+int fastipc_req_finish(struct fastipc_req *req, struct fastipc_msg *reply,
+		       int err);
+bool fastipc_req_abandoned(const struct fastipc_req *req);
+struct fastipc_msg *fastipc_req_wait(struct fastipc_req *req,
+				     struct fastipc_poll *poll,
+				     ktime_t deadline);
+
+/*
+ * The requests a handle received with FASTIPC_RECV_CALL and has not
+ * answered, each referenced, by the low 32 bits of its token (the high
+ * ones tell apart the requests a slot held in turn).  @reqs has its own
+ * lock (xa_lock), taken with no other lock held.
+ */
+struct fastipc_held {
+	struct xarray reqs;
+	u32 next;		/* xa_alloc_cyclic()'s, under xa_lock */
+	atomic_t gen;		/* the tokens' high halves */
+	atomic_t nr;		/* in @reqs, or being added */
+};
+
+void fastipc_held_init(struct fastipc_held *held);
+int fastipc_held_add(struct fastipc_held *held, struct fastipc_req *req,
+		     u32 max, u64 *token);
+void fastipc_held_commit(struct fastipc_held *held, u64 token);
+void fastipc_held_cancel(struct fastipc_held *held, u64 token);
+struct fastipc_req *fastipc_held_take(struct fastipc_held *held, u64 token);
+int fastipc_held_peek(struct fastipc_held *held, u64 token, u64 *reply_cap,
+		      bool *reply_map, bool *abandoned);
+void fastipc_held_destroy(struct fastipc_held *held);
 
 /* How a receive waits for a message. */
 struct fastipc_wait {
@@ -393,6 +454,9 @@ struct fastipc_handle {
 	u32 access;			/* FASTIPC_O_RECV | FASTIPC_O_SEND */
 	bool read_plain;		/* FASTIPC_O_READ_PLAIN */
 	struct fastipc_poll busy_poll;	/* used if access has RECV */
+	/* A send-only handle's calls poll for their replies with this. */
+	struct fastipc_poll call_poll;
+	struct fastipc_held held;	/* requests to answer (call.c) */
 	/*
 	 * The length of the last send refused for want of room, until a
 	 * send succeeds: what EPOLLOUT waits for.  *_ONCE: a hint that the

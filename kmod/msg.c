@@ -112,6 +112,7 @@ struct fastipc_msg *fastipc_msg_alloc_inline(struct fastipc_channel *ch,
 init:
 	msg->len = len;
 	msg->pages = NULL;
+	msg->req = NULL;
 	return msg;
 }
 
@@ -121,7 +122,7 @@ init:
  */
 void fastipc_msg_recycle(struct fastipc_channel *ch, struct fastipc_msg *msg)
 {
-	if (msg && !msg->pages && msg->cap && !READ_ONCE(ch->spare_msg) &&
+	if (msg && !msg->pages && !msg->req && msg->cap && !READ_ONCE(ch->spare_msg) &&
 	    !cmpxchg(&ch->spare_msg, NULL, msg))
 		return;
 	fastipc_msg_free(msg);
@@ -138,13 +139,34 @@ struct fastipc_msg *fastipc_msg_alloc_pages(struct fastipc_pages *pg)
 	msg->len = 0;
 	msg->cap = 0;
 	msg->pages = pg;
+	msg->req = NULL;
 	return msg;
 }
 
+/*
+ * @msg, a request, will not be answered: its caller's call fails with
+ * @err (at once, if it still waits).
+ */
+void fastipc_msg_end_req(struct fastipc_msg *msg, int err)
+{
+	struct fastipc_req *req = msg->req;
+
+	if (!req)
+		return;
+	msg->req = NULL;
+	fastipc_req_finish(req, NULL, err);
+	fastipc_req_put(req);
+}
+
+/*
+ * Free @msg.  A request freed with its message was never received: the
+ * channel died under it (a queue freed, a message put back too late).
+ */
 void fastipc_msg_free(struct fastipc_msg *msg)
 {
 	if (!msg)
 		return;
+	fastipc_msg_end_req(msg, -EIDRM);
 	fastipc_pages_free(msg->pages);
 	kvfree(msg);
 }

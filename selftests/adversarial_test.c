@@ -127,6 +127,9 @@ static const struct ioc iocs[] = {
 	{ 9, _IOC_READ | _IOC_WRITE, FASTIPC_RECV_VEC_SIZE_VER0, true, true },
 	{ 10, _IOC_WRITE, FASTIPC_BUSY_POLL_SIZE_VER0, true, true },
 	{ 11, _IOC_READ, FASTIPC_FEATURES_SIZE_VER0, false, false },
+	{ 12, _IOC_READ | _IOC_WRITE, FASTIPC_CALL_SIZE_VER0, true, true },
+	{ 13, _IOC_WRITE, FASTIPC_REPLY_SIZE_VER0, true, true },
+	{ 14, _IOC_READ | _IOC_WRITE, FASTIPC_REPLY_RECV_SIZE_VER0, true, true },
 };
 
 #define NIOCS	(sizeof(iocs) / sizeof(iocs[0]))
@@ -149,6 +152,11 @@ static void invalid_arg(unsigned int nr, void *buf)
 	case 8: ((struct fastipc_attr *)buf)->__pad = 1; break;
 	case 9: ((struct fastipc_recv_vec *)buf)->flags = 0x80000000U; break;
 	case 10: ((struct fastipc_busy_poll *)buf)->flags = 0x80000000U; break;
+	case 12: ((struct fastipc_call *)buf)->flags = 0x80000000U; break;
+	case 13: ((struct fastipc_reply *)buf)->flags = 0x80000000U; break;
+	case 14:
+		((struct fastipc_reply_recv *)buf)->reply.flags = 0x80000000U;
+		break;
 	}
 }
 
@@ -347,6 +355,7 @@ TEST_F(adv, kernel_and_noncanonical_pointers)
 		FASTIPC_IOC_BUF_FREE, FASTIPC_IOC_INFO, FASTIPC_IOC_STATS,
 		FASTIPC_IOC_SET_ATTR, FASTIPC_IOC_RECV_VEC,
 		FASTIPC_IOC_SET_BUSY_POLL, FASTIPC_IOC_FEATURES,
+		FASTIPC_IOC_CALL, FASTIPC_IOC_REPLY, FASTIPC_IOC_REPLY_RECV,
 	};
 	int unbound = fipc_dev();
 	uint8_t buf[256];

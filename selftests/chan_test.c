@@ -565,11 +565,11 @@ TEST_F(chan, recv_bad_fields)
 		rv.len = sizeof(buf);
 		rv.timeout_ns = -1;
 		switch (i) {
-		case 0: rv.flags = 0x4; break;
+		case 0: rv.flags = 0x8; break;
 		case 1: rv.flags = 0x80000000U; break;
 		case 2: rv.__pad = 1; break;
-		case 3: rv.__reserved[0] = 1; break;
-		case 4: rv.__reserved[1] = 1; break;
+		case 3: rv.__reserved = 1; break;
+		case 4: rv.__reserved = 1ULL << 63; break;
 		}
 		ASSERT_EQ(-EINVAL, fipc_ioctl(self->fd, FASTIPC_IOC_RECV, &rv))
 			TH_LOG("case %u", i);
@@ -577,7 +577,7 @@ TEST_F(chan, recv_bad_fields)
 	/* The message is still there. */
 	ASSERT_EQ(1, queued_msgs(self->fd));
 
-	/* prio, addr and msg_flags are outputs: their input is ignored. */
+	/* prio, addr, msg_flags, token are outputs: their input is ignored. */
 	memset(&rv, 0, sizeof(rv));
 	rv.buf = (uintptr_t)buf;
 	rv.len = sizeof(buf);
@@ -585,11 +585,13 @@ TEST_F(chan, recv_bad_fields)
 	rv.prio = 0xdead;
 	rv.addr = 0x12345000;
 	rv.msg_flags = 0xffffffffU;
+	rv.token = 0xfeedULL << 32;
 	ASSERT_EQ(0, fipc_ioctl(self->fd, FASTIPC_IOC_RECV, &rv));
 	ASSERT_EQ(3, rv.len);
 	ASSERT_EQ(7, rv.prio);
 	ASSERT_EQ(0, rv.addr);
 	ASSERT_EQ(0, rv.msg_flags);
+	ASSERT_EQ(0, rv.token);
 	ASSERT_EQ(0, queued_msgs(self->fd));
 }
 
@@ -929,8 +931,8 @@ TEST(unknown_ioctl)
 	struct termios tio;
 	int unbound = fipc_dev(), fd, i;
 	const unsigned long cmds[] = {
-		_IO(FASTIPC_IOC_MAGIC, 0x0c),
-		_IOWR(FASTIPC_IOC_MAGIC, 0x0c, struct fastipc_send),
+		_IO(FASTIPC_IOC_MAGIC, 0x0f),
+		_IOWR(FASTIPC_IOC_MAGIC, 0x0f, struct fastipc_send),
 		_IOR(FASTIPC_IOC_MAGIC, 0x20, struct fastipc_info),
 		_IOWR(FASTIPC_IOC_MAGIC, 0xff, struct fastipc_recv),
 		_IOWR('f', 0x02, struct fastipc_send),	/* another magic */
@@ -946,6 +948,9 @@ TEST(unknown_ioctl)
 		_IOW(FASTIPC_IOC_MAGIC, 0x09, struct fastipc_recv_vec),
 		_IOWR(FASTIPC_IOC_MAGIC, 0x0a, struct fastipc_busy_poll),
 		_IOWR(FASTIPC_IOC_MAGIC, 0x0b, struct fastipc_features),
+		_IOW(FASTIPC_IOC_MAGIC, 0x0c, struct fastipc_call),
+		_IOWR(FASTIPC_IOC_MAGIC, 0x0d, struct fastipc_reply),
+		_IOW(FASTIPC_IOC_MAGIC, 0x0e, struct fastipc_reply_recv),
 	};
 
 	ASSERT_LE(0, unbound);

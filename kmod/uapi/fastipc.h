@@ -107,11 +107,19 @@ struct fastipc_send {
 
 /* fastipc_recv.flags */
 #define FASTIPC_RECV_MAP	0x00000002U	/* map page messages in the window */
-#define FASTIPC_RECV_ALL	(FASTIPC_NONBLOCK | FASTIPC_RECV_MAP)
+/*
+ * Hold a request (a message sent with FASTIPC_IOC_CALL) for a reply:
+ * token says which.  Without it a receive takes a request as a plain
+ * message and its caller's call fails at once with ENOMSG.
+ */
+#define FASTIPC_RECV_CALL	0x00000004U
+#define FASTIPC_RECV_ALL	(FASTIPC_NONBLOCK | FASTIPC_RECV_MAP | \
+				 FASTIPC_RECV_CALL)
 
 /* fastipc_recv.msg_flags (out) */
 #define FASTIPC_MSG_PAGES	0x00000001U	/* the message travelled in pages */
 #define FASTIPC_MSG_MAPPED	0x00000002U	/* it is mapped at addr */
+#define FASTIPC_MSG_CALL	0x00000004U	/* a request: token answers it */
 
 /*
  * FASTIPC_IOC_RECV: take the first message of the highest priority.
@@ -130,7 +138,8 @@ struct fastipc_recv {
 	__u64 addr;		/* out: window address with FASTIPC_MSG_MAPPED */
 	__u32 msg_flags;	/* out: FASTIPC_MSG_* */
 	__u32 __pad;
-	__u64 __reserved[2];
+	__u64 token;		/* out: with FASTIPC_MSG_CALL, for the reply */
+	__u64 __reserved;
 };
 
 #define FASTIPC_RECV_SIZE_VER0	64
@@ -221,6 +230,85 @@ struct fastipc_info {
 #define FASTIPC_INFO_SIZE_VER0	248
 
 /*
+ * FASTIPC_IOC_CALL: send a request and wait for its reply, in one call.
+ * The request is a message like any other (buf, len, prio, and flags
+ * FASTIPC_NONBLOCK, FASTIPC_SEND_* choose how it is sent and whether it
+ * may wait for room); a receiver that takes it with FASTIPC_RECV_CALL
+ * answers it with FASTIPC_IOC_REPLY, and the reply comes to this call
+ * only: copied into reply_buf, or, with FASTIPC_CALL_MAP, a reply that
+ * travelled in pages mapped into this handle's window at reply_addr.
+ * timeout_ns bounds the whole call.  A call that ends without its reply
+ * (ETIMEDOUT, EINTR) never gets it later: the server's reply fails with
+ * ECANCELED.  A server that closes its handle holding the request, or the
+ * last receiving handle closing while it is queued, fails the call with
+ * ECONNRESET; a receive that takes it without FASTIPC_RECV_CALL, with
+ * ENOMSG.
+ */
+#define FASTIPC_CALL_MAP	0x00000010U	/* map a page reply in the window */
+#define FASTIPC_CALL_ALL	(FASTIPC_SEND_ALL | FASTIPC_CALL_MAP)
+
+/*
+ * fastipc_call.reply_flags (out): written as soon as the request is sent,
+ * before the wait for the reply, so that a call that fails says whether
+ * its request went (a window buffer moved) or not (nothing happened).
+ */
+#define FASTIPC_CALL_SENT	0x00000100U
+
+struct fastipc_call {
+	__u64 buf;		/* the request, as fastipc_send.buf */
+	__u64 len;		/* its length */
+	__u64 reply_buf;	/* user buffer for a copied reply */
+	__u64 reply_len;	/* in: size of reply_buf; out: reply length */
+	__s64 timeout_ns;	/* the whole call; relative, < 0: none */
+	__u32 prio;		/* the request's, 0 .. FASTIPC_PRIO_MAX */
+	__u32 flags;		/* FASTIPC_NONBLOCK, FASTIPC_SEND_*, _CALL_MAP */
+	__u64 reply_addr;	/* out: window address with FASTIPC_MSG_MAPPED */
+	__u32 reply_flags;	/* out: FASTIPC_MSG_PAGES, _MAPPED, _CALL_SENT */
+	__u32 __pad;
+	__u64 __reserved[2];
+};
+
+#define FASTIPC_CALL_SIZE_VER0	80
+
+/*
+ * FASTIPC_IOC_REPLY: answer the request this handle received with
+ * FASTIPC_RECV_CALL and token.  The reply is sent as a message is
+ * (buf, len; flags FASTIPC_SEND_COPY, _PAGES or _BUF) but goes to the
+ * caller alone.  ENOENT: no request of this handle has that token (never
+ * received, answered already, another handle's); ECANCELED: the caller
+ * gave up, the reply was dropped (a window buffer is freed as if sent).
+ * A reply longer than the caller's buffer that will not be mapped fails
+ * with EMSGSIZE and the request is still held.
+ */
+#define FASTIPC_REPLY_ALL	(FASTIPC_SEND_COPY | FASTIPC_SEND_PAGES | \
+				 FASTIPC_SEND_BUF)
+
+struct fastipc_reply {
+	__u64 token;		/* the request's; REPLY_RECV: 0 once answered */
+	__u64 buf;		/* the reply, as fastipc_send.buf */
+	__u64 len;		/* its length */
+	__u32 flags;		/* FASTIPC_SEND_COPY, _PAGES or _BUF */
+	__u32 status;		/* out (REPLY_RECV): 0 or ECANCELED */
+	__u64 __reserved[2];
+};
+
+#define FASTIPC_REPLY_SIZE_VER0	48
+
+/*
+ * FASTIPC_IOC_REPLY_RECV: FASTIPC_IOC_REPLY, then FASTIPC_IOC_RECV, in one
+ * call: the server answers one request and waits for the next.  A caller
+ * that gave up does not stop it: reply.status says ECANCELED.  Once the
+ * reply is done reply.token is written back as 0, before the receive: a
+ * call that fails with reply.token still set did not reply.
+ */
+struct fastipc_reply_recv {
+	struct fastipc_reply reply;
+	struct fastipc_recv recv;
+};
+
+#define FASTIPC_REPLY_RECV_SIZE_VER0	112
+
+/*
  * FASTIPC_IOC_SET_BUSY_POLL: a blocking receive on this handle that finds
  * the queue empty watches it for a while before it sleeps.  A message
  * that arrives meanwhile is taken without a wake-up on either side, at
@@ -287,8 +375,10 @@ struct fastipc_features {
 	__u32 recv_flags;	/* FASTIPC_NONBLOCK, FASTIPC_RECV_* */
 	__u32 buf_flags;	/* FASTIPC_BUF_* */
 	__u32 busy_poll_flags;	/* FASTIPC_BUSY_POLL_* */
+	__u32 call_flags;	/* FASTIPC_CALL_*, FASTIPC_SEND_* (0.6) */
+	__u32 reply_flags;	/* FASTIPC_SEND_* a reply takes (0.6) */
 	__u32 __pad;
-	__u64 __reserved[4];
+	__u64 __reserved[3];
 };
 
 #define FASTIPC_FEATURES_SIZE_VER0	64
@@ -312,6 +402,9 @@ struct fastipc_features {
 #define FASTIPC_IOC_RECV_VEC	_IOWR(FASTIPC_IOC_MAGIC, 0x09, struct fastipc_recv_vec)
 #define FASTIPC_IOC_SET_BUSY_POLL _IOW(FASTIPC_IOC_MAGIC, 0x0a, struct fastipc_busy_poll)
 #define FASTIPC_IOC_FEATURES	_IOR(FASTIPC_IOC_MAGIC, 0x0b, struct fastipc_features)
+#define FASTIPC_IOC_CALL	_IOWR(FASTIPC_IOC_MAGIC, 0x0c, struct fastipc_call)
+#define FASTIPC_IOC_REPLY	_IOW(FASTIPC_IOC_MAGIC, 0x0d, struct fastipc_reply)
+#define FASTIPC_IOC_REPLY_RECV	_IOWR(FASTIPC_IOC_MAGIC, 0x0e, struct fastipc_reply_recv)
 
 /*
  * The generic netlink control family (Documentation/netlink.md and
