@@ -247,9 +247,9 @@ int fipc_recv_heap(struct fastipc_chan *ch, unsigned int kflags,
 	size_t size = ch->recv_guess;
 	void *buf = fipc_spare_get(ch);
 	bool spare = true;	/* buf is recv_guess bytes, may go back */
-	bool by_read = !(kflags & FASTIPC_NONBLOCK) && deadline < 0 &&
-		       read_first(ch);
-	void *none = NULL;
+	/* read(2) would take a request without its token: not for those. */
+	bool by_read = !(kflags & (FASTIPC_NONBLOCK | FASTIPC_RECV_CALL)) &&
+		       deadline < 0 && read_first(ch);
 	ssize_t n;
 	int ret;
 
@@ -302,38 +302,51 @@ int fipc_recv_heap(struct fastipc_chan *ch, unsigned int kflags,
 		return ret;
 	}
 
-	/* Copied: lend the spare itself if none is lent already. */
-	if (spare && may_lend &&
-	    atomic_compare_exchange_strong_explicit(&ch->recv_lent, &none, buf,
-						    memory_order_acq_rel,
-						    memory_order_relaxed)) {
-		*bufp = buf;
-		return 0;
-	}
-	/*
-	 * A small message gets a buffer of its own size and the spare stays
-	 * for the next receive: a malloc and a short memcpy instead of a
-	 * malloc of recv_guess bytes and a realloc per message.
-	 */
-	if (spare && r->len <= RECV_COPY_OUT_MAX) {
-		void *small = malloc(r->len ? r->len : 1);
-
-		if (small) {
-			memcpy(small, buf, r->len);
-			fipc_spare_put(ch, buf);
-			*bufp = small;
-			return 0;
-		}
-	}
-	/* Otherwise trim the buffer to the message (never to 0 bytes). */
-	if (r->len < size) {
-		void *trimmed = realloc(buf, r->len ? r->len : 1);
-
-		if (trimmed)
-			buf = trimmed;
-	}
+	if (spare)
+		buf = fipc_spare_hand_out(ch, buf, r->len, may_lend);
+	else if (r->len < size)
+		buf = fipc_trim(buf, r->len);
 	*bufp = buf;
 	return 0;
+}
+
+/* @buf, of a message of @len bytes, trimmed to it (never to 0 bytes). */
+void *fipc_trim(void *buf, size_t len)
+{
+	void *trimmed = realloc(buf, len ? len : 1);
+
+	return trimmed ? trimmed : buf;
+}
+
+/*
+ * The spare receive buffer holds a copied message of @len bytes: what to
+ * give the caller.  With @may_lend (the message goes back through the
+ * library: fastipc_msg_release()), the spare itself if none is lent
+ * already: no allocation and no copy.  Else a small message gets a buffer
+ * of its own size and the spare stays for the next receive (a malloc and
+ * a short memcpy instead of a malloc of recv_guess bytes and a realloc
+ * per message); a larger one keeps the buffer, trimmed.
+ */
+void *fipc_spare_hand_out(struct fastipc_chan *ch, void *buf, size_t len,
+			  bool may_lend)
+{
+	void *none = NULL;
+
+	if (may_lend &&
+	    atomic_compare_exchange_strong_explicit(&ch->recv_lent, &none, buf,
+						    memory_order_acq_rel,
+						    memory_order_relaxed))
+		return buf;
+	if (len <= RECV_COPY_OUT_MAX) {
+		void *small = malloc(len ? len : 1);
+
+		if (small) {
+			memcpy(small, buf, len);
+			fipc_spare_put(ch, buf);
+			return small;
+		}
+	}
+	return len < ch->recv_guess ? fipc_trim(buf, len) : buf;
 }
 
 FASTIPC_EXPORT

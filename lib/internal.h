@@ -111,6 +111,9 @@ int64_t fipc_remaining(int64_t deadline);
 void *fipc_spare_get(struct fastipc_chan *ch);
 void fipc_spare_put(struct fastipc_chan *ch, void *buf);
 bool fipc_lent_back(struct fastipc_chan *ch, void *buf);
+void *fipc_trim(void *buf, size_t len);
+void *fipc_spare_hand_out(struct fastipc_chan *ch, void *buf, size_t len,
+			  bool may_lend);
 int fipc_recv_heap(struct fastipc_chan *ch, unsigned int kflags,
 		   int64_t deadline, struct fastipc_recv *r, void **bufp,
 		   bool may_lend);
