@@ -206,6 +206,15 @@ struct fastipc_msg {
 	 * with the message until a receive holds it or ends it (call.c).
 	 */
 	struct fastipc_req *req;
+	/*
+	 * Who sent it (fastipc_msg_stamp()): the sending thread's pid and,
+	 * if it is not the thread group's leader, the leader's, referenced;
+	 * its effective ids.  Translated for a receiver that asks.
+	 */
+	struct pid *sender_tid;
+	struct pid *sender_tgid;	/* NULL: the same as sender_tid */
+	kuid_t sender_uid;
+	kgid_t sender_gid;
 	u8 data[];
 };
 
@@ -215,6 +224,9 @@ void fastipc_msg_recycle(struct fastipc_channel *ch, struct fastipc_msg *msg);
 struct fastipc_msg *fastipc_msg_alloc_pages(struct fastipc_pages *pg);
 void fastipc_msg_free(struct fastipc_msg *msg);
 void fastipc_msg_end_req(struct fastipc_msg *msg, int err);
+void fastipc_msg_stamp(struct fastipc_msg *msg);
+bool fastipc_msg_sender(const struct fastipc_msg *msg,
+			struct fastipc_sender *sender);
 int fastipc_copy_in(void *dst, const void __user *src, size_t len);
 int fastipc_msg_copy_out(void __user *dst, u64 size,
 			 const struct fastipc_msg *msg);

@@ -287,6 +287,7 @@ static int fastipc_send_buf(struct fastipc_handle *h,
 	msg->len = sd->len;
 	msg->prio = sd->prio;
 	fastipc_msg_attach(msg, req);
+	fastipc_msg_stamp(msg);
 	/* Pages that others still held were copied (pages.c). */
 	fastipc_chan_commit(ch, msg, min_t(size_t, copied << PAGE_SHIFT,
 					   sd->len));
@@ -339,6 +340,7 @@ static int fastipc_send_inline(struct fastipc_channel *ch,
 		goto err_free;
 	msg->prio = sd->prio;
 	fastipc_msg_attach(msg, req);
+	fastipc_msg_stamp(msg);
 
 	if (reserve_first) {
 		fastipc_chan_commit(ch, msg, sd->len);
@@ -394,6 +396,7 @@ static int fastipc_send_pages(struct fastipc_handle *h,
 
 	msg->prio = sd->prio;
 	fastipc_msg_attach(msg, req);
+	fastipc_msg_stamp(msg);
 	fastipc_chan_commit(ch, msg, sd->len);
 	return 0;
 
@@ -608,6 +611,10 @@ static int fastipc_do_recv(struct file *file, struct fastipc_handle *h,
 	rv->addr = 0;
 	rv->token = 0;
 	rv->msg_flags = msg->pages ? FASTIPC_MSG_PAGES : 0;
+	/* Asked for: written (zeros if unknown); else left as it was. */
+	if ((rv->flags & FASTIPC_RECV_SENDER) &&
+	    fastipc_msg_sender(msg, &rv->sender))
+		rv->msg_flags |= FASTIPC_MSG_SENDER;
 	if (msg->req && (rv->flags & FASTIPC_RECV_CALL)) {
 		err = fastipc_recv_hold(h, ch, msg, rv);
 		if (err)
@@ -661,12 +668,18 @@ err_putback:
 	return err;
 }
 
-/* Check the arguments of a receive (FASTIPC_IOC_RECV, _REPLY_RECV). */
+/*
+ * Check the arguments of a receive (FASTIPC_IOC_RECV, _REPLY_RECV) whose
+ * structure is @usize bytes: one that asks for the sender must have room
+ * for it.
+ */
 static int fastipc_recv_check(const struct fastipc_handle *h,
-			      const struct fastipc_recv *rv)
+			      const struct fastipc_recv *rv, size_t usize)
 {
-	/* prio, addr, msg_flags and token are outputs: input ignored. */
-	if ((rv->flags & ~FASTIPC_RECV_ALL) || rv->__pad || rv->__reserved)
+	/* prio, addr, msg_flags, token, sender: outputs, input ignored. */
+	if ((rv->flags & ~FASTIPC_RECV_ALL) || rv->__pad || rv->__reserved ||
+	    ((rv->flags & FASTIPC_RECV_SENDER) &&
+	     usize < FASTIPC_RECV_SIZE_VER1))
 		return -EINVAL;
 	if (!(h->access & FASTIPC_O_RECV))
 		return -EBADF;
@@ -684,7 +697,7 @@ static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
 	err = fastipc_arg_in(&rv, sizeof(rv), FASTIPC_RECV_SIZE_VER0, cmd, arg);
 	if (err)
 		return err;
-	err = fastipc_recv_check(h, &rv);
+	err = fastipc_recv_check(h, &rv, out.usize);
 	if (err)
 		return err;
 	return fastipc_do_recv(file, h, ch, &rv, &out);
@@ -702,6 +715,8 @@ static int fastipc_ioc_recv_vec(struct file *file, struct fastipc_handle *h,
 {
 	struct fastipc_msg *msgs[FASTIPC_RECV_VEC_BATCH];
 	struct fastipc_rvec ent[FASTIPC_RECV_VEC_BATCH];
+	struct fastipc_sender snd[FASTIPC_RECV_VEC_BATCH];
+	struct fastipc_sender __user *usnd;
 	struct fastipc_rvec __user *uvec;
 	struct fastipc_recv_vec rv;
 	struct fastipc_wait wait;
@@ -712,9 +727,9 @@ static int fastipc_ioc_recv_vec(struct file *file, struct fastipc_handle *h,
 			     arg);
 	if (err)
 		return err;
-	if ((rv.flags & ~FASTIPC_NONBLOCK) || !rv.count ||
-	    rv.count > FASTIPC_RECV_VEC_MAX ||
-	    memchr_inv(rv.__reserved, 0, sizeof(rv.__reserved)))
+	if ((rv.flags & ~(FASTIPC_NONBLOCK | FASTIPC_RECV_SENDER)) ||
+	    !rv.count || rv.count > FASTIPC_RECV_VEC_MAX || rv.__reserved ||
+	    (!(rv.flags & FASTIPC_RECV_SENDER) && rv.senders))
 		return -EINVAL;
 	if (!(h->access & FASTIPC_O_RECV))
 		return -EBADF;
@@ -736,8 +751,14 @@ static int fastipc_ioc_recv_vec(struct file *file, struct fastipc_handle *h,
 	 * (the receiver has their bytes), which only a thread unmapping
 	 * them meanwhile can cause.
 	 */
+	usnd = rv.flags & FASTIPC_RECV_SENDER ? u64_to_user_ptr(rv.senders) :
+	       NULL;
+	memset(snd, 0, sizeof(snd));
+	BUILD_BUG_ON(sizeof(snd[0]) % sizeof(u64));
 	if (fastipc_words_out((u64 __user *)uvec, (const u64 *)ent,
 			      n * sizeof(ent[0]) / sizeof(u64)) ||
+	    (usnd && fastipc_words_out((u64 __user *)usnd, (const u64 *)snd,
+				       n * sizeof(snd[0]) / sizeof(u64))) ||
 	    fastipc_arg_out(arg, &rv, sizeof(rv), cmd))
 		return -EFAULT;
 
@@ -754,6 +775,8 @@ static int fastipc_ioc_recv_vec(struct file *file, struct fastipc_handle *h,
 			break;
 		ent[i].len = msgs[i]->len;
 		ent[i].prio = msgs[i]->prio;
+		if (usnd)
+			fastipc_msg_sender(msgs[i], &snd[i]);
 	}
 	rv.count = i;
 	/* Back to the head of the queue, the last first. */
@@ -768,6 +791,8 @@ static int fastipc_ioc_recv_vec(struct file *file, struct fastipc_handle *h,
 		return err;
 	if (fastipc_words_out((u64 __user *)uvec, (const u64 *)ent,
 			      i * sizeof(ent[0]) / sizeof(u64)) ||
+	    (usnd && fastipc_words_out((u64 __user *)usnd, (const u64 *)snd,
+				       i * sizeof(snd[0]) / sizeof(u64))) ||
 	    fastipc_arg_out(arg, &rv, sizeof(rv), cmd))
 		return -EFAULT;
 	return 0;
@@ -1085,7 +1110,7 @@ static int fastipc_ioc_reply_recv(struct file *file, struct fastipc_handle *h,
 		return err;
 	err = fastipc_reply_check(&rr.reply);
 	if (!err)
-		err = fastipc_recv_check(h, &rr.recv);
+		err = fastipc_recv_check(h, &rr.recv, out.usize);
 	if (err)
 		return err;
 	/* Both results must be writable before the reply goes. */

@@ -62,21 +62,6 @@ static int buf_flags(struct fastipc_chan *ch, const void *buf,
 	}
 }
 
-/* A received message (or reply) @r, in @buf unless mapped, into @msg. */
-static void fill_msg(struct fastipc_msg *msg, const struct fastipc_recv *r,
-		     void *buf)
-{
-	memset(msg, 0, sizeof(*msg));
-	if (r->msg_flags & FASTIPC_MSG_MAPPED)
-		msg->data = (void *)(uintptr_t)r->addr;
-	else
-		msg->data = buf;
-	msg->len = r->len;
-	msg->prio = r->prio;
-	msg->flags = r->msg_flags & (FASTIPC_MSG_PAGES | FASTIPC_MSG_MAPPED |
-				     FASTIPC_MSG_CALL);
-}
-
 FASTIPC_EXPORT
 int fastipc_call_msg(struct fastipc_chan *ch, void *buf, size_t len,
 		     unsigned int prio, unsigned int flags,
@@ -131,42 +116,32 @@ int fastipc_call_msg(struct fastipc_chan *ch, void *buf, size_t len,
 	r.addr = c.reply_addr;
 	r.msg_flags = c.reply_flags;
 	/* A copied reply may be the spare buffer, lent as by recv_msg. */
-	fill_msg(reply, &r, rbuf ? fipc_spare_hand_out(ch, rbuf, r.len, true) :
+	fipc_fill_msg(reply, &r, rbuf ? fipc_spare_hand_out(ch, rbuf, r.len, true) :
 		 NULL);
 	return 0;
 }
 
 FASTIPC_EXPORT
 int fastipc_recv_request(struct fastipc_chan *ch, struct fastipc_msg *msg,
-			 uint64_t *token, unsigned int flags,
-			 int64_t timeout_ns)
+			 uint64_t *token, struct fastipc_sender *sender,
+			 unsigned int flags, int64_t timeout_ns)
 {
 	int64_t deadline = fipc_deadline(timeout_ns);
 	unsigned int kflags = flags | FASTIPC_RECV_CALL;
 	struct fastipc_recv r;
-	void *buf;
 	int ret;
 
 	if (!ch || !msg || !token || (flags & ~FASTIPC_NONBLOCK))
 		return -EINVAL;
 	if (!has_calls(ch))
 		return -EOPNOTSUPP;
-	if (fipc_window_need(ch, 0) == 0)
-		kflags |= FASTIPC_RECV_MAP;
-	ret = fipc_recv_heap(ch, kflags, deadline, &r, &buf, true);
-	if (kflags & FASTIPC_RECV_MAP) {
-		switch (ret) {
-		case -ENOSPC:	/* no room in the window */
-		case -ENXIO:	/* no window after all */
-		case -EPERM:	/* not the opener process */
-			ret = fipc_recv_heap(ch, kflags & ~FASTIPC_RECV_MAP,
-					     deadline, &r, &buf, true);
-			break;
-		}
-	}
+	ret = fipc_sender_flags(ch, sender, &kflags);
 	if (ret)
 		return ret;
-	fill_msg(msg, &r, buf);
+	ret = fipc_recv_msg_as(ch, msg, kflags, deadline, &r);
+	if (ret)
+		return ret;
+	fipc_put_sender(sender, &r);
 	*token = r.msg_flags & FASTIPC_MSG_CALL ? r.token : 0;
 	return 0;
 }
@@ -197,9 +172,11 @@ int fastipc_reply(struct fastipc_chan *ch, uint64_t token, void *buf,
 FASTIPC_EXPORT
 int fastipc_reply_recv(struct fastipc_chan *ch, uint64_t *token, void *buf,
 		       size_t len, unsigned int flags,
-		       struct fastipc_msg *msg, int64_t timeout_ns)
+		       struct fastipc_msg *msg, struct fastipc_sender *sender,
+		       int64_t timeout_ns)
 {
 	int64_t deadline = fipc_deadline(timeout_ns);
+	unsigned int rflags = FASTIPC_RECV_CALL;
 	struct fastipc_reply_recv rr;
 	unsigned int kflags = flags;
 	void *rbuf;
@@ -213,6 +190,9 @@ int fastipc_reply_recv(struct fastipc_chan *ch, uint64_t *token, void *buf,
 	ret = buf_flags(ch, buf, &kflags);
 	if (ret)
 		return ret;
+	ret = fipc_sender_flags(ch, sender, &rflags);
+	if (ret)
+		return ret;
 	rbuf = fipc_spare_get(ch);
 	if (!rbuf)
 		return -ENOMEM;
@@ -224,7 +204,7 @@ int fastipc_reply_recv(struct fastipc_chan *ch, uint64_t *token, void *buf,
 	rr.recv.buf = fipc_ptr(rbuf);
 	rr.recv.len = ch->recv_guess;
 	rr.recv.timeout_ns = timeout_ns < 0 ? FASTIPC_TIMEOUT_NONE : timeout_ns;
-	rr.recv.flags = FASTIPC_RECV_CALL;
+	rr.recv.flags = rflags;
 	if (fipc_window_need(ch, 0) == 0)
 		rr.recv.flags |= FASTIPC_RECV_MAP;
 	ret = fipc_ioctl(ch->fd, FASTIPC_IOC_REPLY_RECV, &rr);
@@ -245,14 +225,15 @@ int fastipc_reply_recv(struct fastipc_chan *ch, uint64_t *token, void *buf,
 		/* Replied, not received: the next one another way. */
 		if (rr.reply.token)
 			return ret;
-		return fastipc_recv_request(ch, msg, token, 0,
+		return fastipc_recv_request(ch, msg, token, sender, 0,
 					    fipc_remaining(deadline));
 	default:
 		return ret;
 	}
-	fill_msg(msg, &rr.recv, rbuf ? fipc_spare_hand_out(ch, rbuf,
+	fipc_fill_msg(msg, &rr.recv, rbuf ? fipc_spare_hand_out(ch, rbuf,
 							   rr.recv.len, true) :
 		 NULL);
+	fipc_put_sender(sender, &rr.recv);
 	*token = rr.recv.msg_flags & FASTIPC_MSG_CALL ? rr.recv.token : 0;
 	return 0;
 }

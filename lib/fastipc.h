@@ -637,6 +637,8 @@ int fastipc_call_msg(struct fastipc_chan *ch, void *buf, size_t len,
  * @token:      out: the request's reply token, for fastipc_reply() or
  *              fastipc_reply_recv(); 0 for a plain message (sent with
  *              fastipc_send()), which wants no reply
+ * @sender:     out: who sent it (the caller), as fastipc_recv_from()
+ *              says; NULL if not wanted
  * @flags:      FASTIPC_NONBLOCK or 0
  * @timeout_ns: relative timeout; < 0 waits forever
  *
@@ -652,8 +654,8 @@ int fastipc_call_msg(struct fastipc_chan *ch, void *buf, size_t len,
  * -EOPNOTSUPP (the module has no request/reply).
  */
 int fastipc_recv_request(struct fastipc_chan *ch, struct fastipc_msg *msg,
-			 uint64_t *token, unsigned int flags,
-			 int64_t timeout_ns);
+			 uint64_t *token, struct fastipc_sender *sender,
+			 unsigned int flags, int64_t timeout_ns);
 
 /**
  * fastipc_reply() - answer a request
@@ -692,6 +694,7 @@ int fastipc_reply(struct fastipc_chan *ch, uint64_t token, void *buf,
  * @len:        its length
  * @flags:      as for fastipc_reply()
  * @msg:        out: the next request, as fastipc_recv_request() gives it
+ * @sender:     out: who sent it, or NULL
  * @timeout_ns: for the receive; < 0 waits forever
  *
  * A caller that gave up does not stop the server: its reply is dropped
@@ -702,7 +705,56 @@ int fastipc_reply(struct fastipc_chan *ch, uint64_t token, void *buf,
  */
 int fastipc_reply_recv(struct fastipc_chan *ch, uint64_t *token, void *buf,
 		       size_t len, unsigned int flags,
-		       struct fastipc_msg *msg, int64_t timeout_ns);
+		       struct fastipc_msg *msg, struct fastipc_sender *sender,
+		       int64_t timeout_ns);
+
+/* ------------------------------------------------------------------ */
+/* Who sent it                                                         */
+/* ------------------------------------------------------------------ */
+
+/**
+ * fastipc_recv_from() - fastipc_recv_msg(), and who sent the message
+ * @ch:         a handle opened with FASTIPC_O_RECV
+ * @msg:        out: the message, as fastipc_recv_msg() gives it
+ * @sender:     out: its sender (struct fastipc_sender): pid and tid in
+ *              this process's pid namespace (0 when the sender is not in
+ *              it), effective uid and gid in this process's user
+ *              namespace (65534 when unmapped), as they were when the
+ *              message was sent.  A sender that has exited since keeps
+ *              the numbers it had, which may be another process's now,
+ *              as with SO_PEERCRED.
+ * @flags:      FASTIPC_NONBLOCK or 0
+ * @timeout_ns: relative timeout; < 0 waits forever
+ *
+ * The module records every message's sender when it is sent (a
+ * reference to its pid and its ids) and translates it only for a receive
+ * that asks.  msg->flags has FASTIPC_MSG_SENDER when @sender was filled
+ * in (always, on a module that records them).
+ *
+ * Return: 0.  Errors: those of fastipc_recv_msg(), -EOPNOTSUPP (the
+ * module cannot say who sent a message).
+ */
+int fastipc_recv_from(struct fastipc_chan *ch, struct fastipc_msg *msg,
+		      struct fastipc_sender *sender, unsigned int flags,
+		      int64_t timeout_ns);
+
+/**
+ * fastipc_recv_vec_from() - fastipc_recv_vec(), and who sent each message
+ * @ch:         a handle opened with FASTIPC_O_RECV
+ * @bufs:       @count buffers, filled in order
+ * @senders:    out: @count senders, the i-th for the message in @bufs[i]
+ *              (as fastipc_recv_from() says)
+ * @count:      1 to FASTIPC_RECV_VEC_MAX
+ * @flags:      FASTIPC_NONBLOCK or 0
+ * @timeout_ns: relative timeout for the first message; < 0 waits forever
+ *
+ * Return: the number of messages received.  Errors: those of
+ * fastipc_recv_vec(), -EOPNOTSUPP (the module cannot say who sent a
+ * message).
+ */
+int fastipc_recv_vec_from(struct fastipc_chan *ch, struct fastipc_rbuf *bufs,
+			  struct fastipc_sender *senders, unsigned int count,
+			  unsigned int flags, int64_t timeout_ns);
 
 /* ------------------------------------------------------------------ */
 /* Version                                                             */

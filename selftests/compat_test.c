@@ -216,9 +216,21 @@ TEST_F(older, library_on_a_module_without_the_probe)
 	ASSERT_EQ(1, fastipc_recv_vec(self->rx, &rb, 1, FASTIPC_NONBLOCK, -1));
 	ASSERT_EQ(sizeof(sent), rb.len);
 	ASSERT_EQ(-1, fipc_check(buf, sizeof(buf), 9));
-	/* 0.4 had no request/reply. */
+	/* 0.4 had no request/reply, and no senders. */
 	ASSERT_EQ(-EOPNOTSUPP, fastipc_call(self->tx, "x", 1, 0, buf,
 					    sizeof(buf), 0, -1));
+	{
+		struct fastipc_sender snd;
+		struct fastipc_msg msg;
+
+		ASSERT_EQ(0, fastipc_send(self->tx, sent, 8, 0, 0));
+		ASSERT_EQ(-EOPNOTSUPP, fastipc_recv_from(self->rx, &msg, &snd,
+							 FASTIPC_NONBLOCK, -1));
+		ASSERT_EQ(-EOPNOTSUPP, fastipc_recv_vec_from(self->rx, &rb,
+							     &snd, 1, 0, -1));
+		ASSERT_EQ(8, fastipc_recv(self->rx, buf, sizeof(buf), NULL,
+					  FASTIPC_NONBLOCK));
+	}
 }
 
 /*
@@ -239,11 +251,11 @@ TEST_F(older, no_calls_on_a_module_without_them)
 					    sizeof(buf), 0, -1));
 	ASSERT_EQ(-EOPNOTSUPP, fastipc_call_msg(self->tx, buf, 1, 0, 0, &msg,
 						-1));
-	ASSERT_EQ(-EOPNOTSUPP, fastipc_recv_request(self->rx, &msg, &token,
+	ASSERT_EQ(-EOPNOTSUPP, fastipc_recv_request(self->rx, &msg, &token, NULL,
 						    FASTIPC_NONBLOCK, -1));
 	ASSERT_EQ(-EOPNOTSUPP, fastipc_reply(self->rx, token, "x", 1, 0));
 	ASSERT_EQ(-EOPNOTSUPP, fastipc_reply_recv(self->rx, &token, "x", 1, 0,
-						  &msg, -1));
+						  &msg, NULL, -1));
 	ASSERT_EQ(5, token);
 	ASSERT_EQ(4, fastipc_recv(self->rx, buf, sizeof(buf), NULL,
 				  FASTIPC_NONBLOCK));

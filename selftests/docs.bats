@@ -106,9 +106,10 @@ example() {
 	[[ $output == $'1048576 bytes, mapped\nhello\nworld\nquit' ]]
 	# "quit" stopped the server, which unlinked the channel.
 	wait "$spid"
-	! "$FASTIPC" show echo >/dev/null 2>&1
+	run "$FASTIPC" show echo
+	[[ $status -ne 0 ]]
 	# With no server, a client cannot open the channel.
 	run "$BATS_TEST_TMPDIR/echo-client" hello
 	[[ $status -eq 1 ]]
-	[[ $output == *"No such file or directory"* ]]
+	[[ $output == "echo-client: No such file or directory" ]]
 }

@@ -589,7 +589,7 @@ static void *lib_server(void *arg)
 	uint64_t token;
 	int i, err;
 
-	err = fastipc_recv_request(l->ch, &req, &token, 0, -1);
+	err = fastipc_recv_request(l->ch, &req, &token, NULL, 0, -1);
 	for (i = 0; !err && i < l->count; i++) {
 		bool mapped = req.flags & FASTIPC_MSG_MAPPED;
 
@@ -602,7 +602,7 @@ static void *lib_server(void *arg)
 			err = fastipc_reply(l->ch, token, req.data, req.len, 0);
 		else
 			err = fastipc_reply_recv(l->ch, &token, req.data,
-						 req.len, 0, &next, -1);
+						 req.len, 0, &next, NULL, -1);
 		if (!mapped)
 			fastipc_msg_release(l->ch, &req);
 		req = next;
@@ -673,26 +673,27 @@ TEST_F(lib, call_and_reply_errors)
 	ASSERT_EQ(-EINVAL, fastipc_call(self->tx, "x", 1, 0, in, 16,
 					FASTIPC_SEND_BUF, -1));
 	ASSERT_EQ(-EINVAL, fastipc_call_msg(self->tx, in, 1, 0, 0, NULL, -1));
-	ASSERT_EQ(-EINVAL, fastipc_recv_request(self->rx, &msg, NULL, 0, -1));
-	ASSERT_EQ(-EINVAL, fastipc_recv_request(self->rx, &msg, &token, 0x80,
+	ASSERT_EQ(-EINVAL, fastipc_recv_request(self->rx, &msg, NULL, NULL, 0,
 						-1));
+	ASSERT_EQ(-EINVAL, fastipc_recv_request(self->rx, &msg, &token, NULL,
+						0x80, -1));
 	ASSERT_EQ(-EINVAL, fastipc_reply(self->rx, 1, "x", 1, 0x80));
 	ASSERT_EQ(-EINVAL, fastipc_reply_recv(self->rx, NULL, "x", 1, 0, &msg,
-					      -1));
+					      NULL, -1));
 	ASSERT_EQ(-EBADF, fastipc_call(self->rx, "x", 1, 0, in, 16, 0, -1));
-	ASSERT_EQ(-EBADF, fastipc_recv_request(self->tx, &msg, &token,
+	ASSERT_EQ(-EBADF, fastipc_recv_request(self->tx, &msg, &token, NULL,
 					       FASTIPC_NONBLOCK, -1));
 	ASSERT_EQ(-ENOENT, fastipc_reply(self->rx, 12345, "x", 1, 0));
 	/* A reply_recv whose reply fails leaves the token as it was. */
 	ASSERT_EQ(-ENOENT, fastipc_reply_recv(self->rx, &token, "x", 1, 0,
-					      &msg, 0));
+					      &msg, NULL, 0));
 	ASSERT_EQ(77, token);
-	ASSERT_EQ(-EAGAIN, fastipc_recv_request(self->rx, &msg, &token,
+	ASSERT_EQ(-EAGAIN, fastipc_recv_request(self->rx, &msg, &token, NULL,
 						FASTIPC_NONBLOCK, -1));
 
 	/* A plain message comes with token 0. */
 	ASSERT_EQ(0, fastipc_send(self->tx, "plain", 5, 0, 0));
-	ASSERT_EQ(0, fastipc_recv_request(self->rx, &msg, &token,
+	ASSERT_EQ(0, fastipc_recv_request(self->rx, &msg, &token, NULL,
 					  FASTIPC_NONBLOCK, -1));
 	ASSERT_EQ(0, token);
 	ASSERT_EQ(5, msg.len);
@@ -712,7 +713,7 @@ TEST_F(lib, call_and_reply_errors)
 					      -1) == 2);
 		_exit(0);
 	}
-	ASSERT_EQ(0, fastipc_recv_request(self->rx, &msg, &token, 0, -1));
+	ASSERT_EQ(0, fastipc_recv_request(self->rx, &msg, &token, NULL, 0, -1));
 	ASSERT_NE(0, token);
 	ASSERT_EQ(-EMSGSIZE, fastipc_reply(self->rx, token, big, sizeof(big),
 					   0));
@@ -724,14 +725,14 @@ TEST_F(lib, call_and_reply_errors)
 	/* A timed-out call: the late reply is cancelled; reply_recv goes on. */
 	ASSERT_EQ(-ETIMEDOUT, fastipc_call(self->tx, "t", 1, 0, in, 16, 0,
 					   10 * FIPC_MS));
-	ASSERT_EQ(0, fastipc_recv_request(self->rx, &msg, &token,
+	ASSERT_EQ(0, fastipc_recv_request(self->rx, &msg, &token, NULL,
 					  FASTIPC_NONBLOCK, -1));
 	ASSERT_EQ(0, fastipc_send(self->tx, "after", 5, 0, 0));
 	{
 		struct fastipc_msg next;
 
 		ASSERT_EQ(0, fastipc_reply_recv(self->rx, &token, "late", 4, 0,
-						&next, 0));
+						&next, NULL, 0));
 		ASSERT_EQ(0, token);		/* a plain message */
 		ASSERT_EQ(5, next.len);
 		ASSERT_EQ(0, fastipc_msg_release(self->rx, &next));
@@ -757,6 +758,78 @@ TEST_F(lib, call_and_reply_errors)
 		fastipc_close(full);
 		fastipc_unlink(n);
 	}
+}
+
+/* Who sent it, through the library: messages, vectors, requests. */
+TEST_F(lib, sender_through_the_library)
+{
+	struct fastipc_sender snd[2];
+	struct fastipc_rbuf rb[2];
+	struct fastipc_msg msg;
+	char a[8], b[8];
+	uint64_t token;
+	pid_t pid;
+	void *buf;
+
+	/* A page message, mapped, and its sender. */
+	ASSERT_EQ(0, fastipc_msg_alloc(self->tx, BIG, FASTIPC_ALLOC_WINDOW,
+				       &buf));
+	ASSERT_EQ(0, fastipc_buf_send(self->tx, buf, BIG, 0, 0, -1));
+	memset(snd, 0, sizeof(snd));
+	ASSERT_EQ(0, fastipc_recv_from(self->rx, &msg, &snd[0],
+				       FASTIPC_NONBLOCK, -1));
+	ASSERT_EQ(FASTIPC_MSG_PAGES | FASTIPC_MSG_MAPPED | FASTIPC_MSG_SENDER,
+		  msg.flags);
+	ASSERT_EQ(getpid(), (pid_t)snd[0].pid);
+	ASSERT_EQ(geteuid(), snd[0].uid);
+	ASSERT_EQ(0, fastipc_msg_release(self->rx, &msg));
+	ASSERT_EQ(-EINVAL, fastipc_recv_from(self->rx, &msg, NULL, 0, -1));
+
+	/* A blocking receive with the sender never tries read(2). */
+	pid = fork();
+	if (!pid) {
+		fipc_sleep_ms(50);
+		_exit(fastipc_send(self->tx, "late", 4, 0, 0) ? 1 : 0);
+	}
+	{
+		unsigned long reads0 = reads;
+
+		ASSERT_EQ(0, fastipc_recv_from(self->rx, &msg, &snd[0], 0,
+					       -1));
+		ASSERT_EQ(reads0, reads);
+	}
+	ASSERT_EQ(pid, (pid_t)snd[0].pid);
+	ASSERT_EQ(0, fastipc_msg_release(self->rx, &msg));
+	ASSERT_EQ(0, fipc_wait_child(pid));
+
+	/* A vector: each message's own sender. */
+	ASSERT_EQ(0, fastipc_send(self->tx, "a", 1, 0, 0));
+	pid = fork();
+	if (!pid)
+		_exit(fastipc_send(self->tx, "b", 1, 0, 0) ? 1 : 0);
+	ASSERT_EQ(0, fipc_wait_child(pid));
+	rb[0] = (struct fastipc_rbuf){ .buf = a, .size = sizeof(a) };
+	rb[1] = (struct fastipc_rbuf){ .buf = b, .size = sizeof(b) };
+	ASSERT_EQ(2, fastipc_recv_vec_from(self->rx, rb, snd, 2,
+					   FASTIPC_NONBLOCK, -1));
+	ASSERT_EQ(getpid(), (pid_t)snd[0].pid);
+	ASSERT_EQ(pid, (pid_t)snd[1].pid);
+	ASSERT_EQ(-EINVAL, fastipc_recv_vec_from(self->rx, rb, NULL, 2, 0, -1));
+
+	/* A request: the caller. */
+	pid = fork();
+	if (!pid) {
+		char r[8];
+
+		_exit(fastipc_call(self->tx, "q", 1, 0, r, sizeof(r), 0, -1) ==
+		      1 ? 0 : 1);
+	}
+	ASSERT_EQ(0, fastipc_recv_request(self->rx, &msg, &token, &snd[0], 0,
+					  -1));
+	ASSERT_EQ(pid, (pid_t)snd[0].pid);
+	ASSERT_EQ(0, fastipc_reply(self->rx, token, "r", 1, 0));
+	ASSERT_EQ(0, fastipc_msg_release(self->rx, &msg));
+	ASSERT_EQ(0, fipc_wait_child(pid));
 }
 
 FIPC_TEST_MAIN

@@ -113,13 +113,34 @@ struct fastipc_send {
  * message and its caller's call fails at once with ENOMSG.
  */
 #define FASTIPC_RECV_CALL	0x00000004U
+/*
+ * Report who sent the message (struct fastipc_sender): its pid and tid
+ * in the receiver's pid namespace, its uid and gid in the receiver's user
+ * namespace, as they were when it was sent.  RECV needs a structure of
+ * FASTIPC_RECV_SIZE_VER1 bytes at least; RECV_VEC writes an array.
+ */
+#define FASTIPC_RECV_SENDER	0x00000008U
 #define FASTIPC_RECV_ALL	(FASTIPC_NONBLOCK | FASTIPC_RECV_MAP | \
-				 FASTIPC_RECV_CALL)
+				 FASTIPC_RECV_CALL | FASTIPC_RECV_SENDER)
 
 /* fastipc_recv.msg_flags (out) */
 #define FASTIPC_MSG_PAGES	0x00000001U	/* the message travelled in pages */
 #define FASTIPC_MSG_MAPPED	0x00000002U	/* it is mapped at addr */
 #define FASTIPC_MSG_CALL	0x00000004U	/* a request: token answers it */
+#define FASTIPC_MSG_SENDER	0x00000008U	/* sender says who sent it */
+
+/*
+ * Who sent a message, taken when it was sent and translated for the
+ * receiver: pid 0 (tid 0) when the sender is not in the receiver's pid
+ * namespace, the overflow uid/gid (65534) when its effective uid/gid has
+ * no mapping in the receiver's user namespace.
+ */
+struct fastipc_sender {
+	__u32 pid;		/* the sending process (thread group id) */
+	__u32 tid;		/* the sending thread */
+	__u32 uid;		/* its effective uid */
+	__u32 gid;		/* its effective gid */
+};
 
 /*
  * FASTIPC_IOC_RECV: take the first message of the highest priority.
@@ -140,9 +161,11 @@ struct fastipc_recv {
 	__u32 __pad;
 	__u64 token;		/* out: with FASTIPC_MSG_CALL, for the reply */
 	__u64 __reserved;
+	struct fastipc_sender sender;	/* out, with FASTIPC_RECV_SENDER */
 };
 
 #define FASTIPC_RECV_SIZE_VER0	64
+#define FASTIPC_RECV_SIZE_VER1	80	/* sender */
 
 /*
  * FASTIPC_IOC_RECV_VEC: take several copy-path messages in one call, each
@@ -170,8 +193,13 @@ struct fastipc_recv_vec {
 	__s64 timeout_ns;	/* for the first; relative, < 0: no timeout */
 	__u32 count;		/* in: entries, 1..FASTIPC_RECV_VEC_MAX; */
 				/* out: messages taken */
-	__u32 flags;		/* FASTIPC_NONBLOCK */
-	__u64 __reserved[2];
+	__u32 flags;		/* FASTIPC_NONBLOCK, FASTIPC_RECV_SENDER */
+	/*
+	 * With FASTIPC_RECV_SENDER: user pointer to count struct
+	 * fastipc_sender, the i-th for the i-th message; else 0.
+	 */
+	__u64 senders;
+	__u64 __reserved;
 };
 
 #define FASTIPC_RECV_VEC_SIZE_VER0	40
@@ -307,6 +335,7 @@ struct fastipc_reply_recv {
 };
 
 #define FASTIPC_REPLY_RECV_SIZE_VER0	112
+#define FASTIPC_REPLY_RECV_SIZE_VER1	128	/* recv.sender */
 
 /*
  * FASTIPC_IOC_SET_BUSY_POLL: a blocking receive on this handle that finds
