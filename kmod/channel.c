@@ -110,6 +110,7 @@ struct fastipc_rx_waiter {
 	struct task_struct *task;
 	enum fastipc_take how;		/* what the receive does with the */
 	u64 copy_max;			/* message: fastipc_chan_deliver() */
+	bool hup;			/* EPIPE when the last sender goes */
 	bool done;			/* set before @msg */
 	/*
 	 * Handed over, or ERR_PTR(-EMSGSIZE) for a plain receive that the
@@ -132,6 +133,7 @@ struct fastipc_tx_waiter {
 	struct list_head node;		/* on ch->tx_waiters, under ch->lock */
 	struct task_struct *task;
 	size_t len;			/* the room it waits for */
+	bool hup;			/* EPIPE when the last receiver goes */
 	int state;			/* FASTIPC_TXW_*: stored last, release */
 };
 
@@ -347,16 +349,32 @@ static int fastipc_wait_grant(struct fastipc_channel *ch,
 	return ret;
 }
 
+/* No handle that may receive is left (one was).  Under ch->lock. */
+static bool fastipc_chan_receivers_gone(const struct fastipc_channel *ch)
+{
+	return ch->had_receivers && !ch->nr_receivers;
+}
+
+/* No handle that may send is left (one was).  Under ch->lock. */
+static bool fastipc_chan_senders_gone(const struct fastipc_channel *ch)
+{
+	return ch->had_senders && !ch->nr_senders;
+}
+
 /*
  * Reserve room for a message of @len bytes: 0 with the room counted, or
- * -EAGAIN if there is none now; other errors are final.  Caller holds
+ * -EAGAIN if there is none now; other errors are final (EPIPE: no
+ * receiver is left, for a FASTIPC_ADMIT_HUP send).  Caller holds
  * ch->lock.
  */
-static int fastipc_chan_try_reserve(struct fastipc_channel *ch, size_t len)
+static int fastipc_chan_try_reserve(struct fastipc_channel *ch, size_t len,
+				    unsigned int how)
 {
 	lockdep_assert_held(&ch->lock);
 	if (ch->dead)
 		return -EIDRM;
+	if ((how & FASTIPC_ADMIT_HUP) && fastipc_chan_receivers_gone(ch))
+		return -EPIPE;
 	if (len > ch->attr.max_msg_size || len > ch->attr.max_bytes)
 		return -EMSGSIZE;
 	/*
@@ -594,20 +612,26 @@ static bool fastipc_chan_enqueue(struct fastipc_channel *ch,
 }
 
 /*
- * Reserve room for @len bytes, waiting for it unless @nonblock, and, if
- * @msg is given, queue it in the same critical section.
+ * Reserve room for @len bytes, waiting for it as @how says
+ * (FASTIPC_ADMIT_*), and, if @msg is given, queue it in the same
+ * critical section.
  */
 static int fastipc_chan_admit(struct fastipc_channel *ch, size_t len,
 			      struct fastipc_msg *msg, size_t copied,
-			      bool nonblock, s64 timeout_ns)
+			      unsigned int how, s64 timeout_ns)
 {
+	bool nonblock = how & FASTIPC_ADMIT_NONBLOCK;
 	ktime_t deadline = fastipc_deadline(timeout_ns);
-	struct fastipc_tx_waiter w = { .task = current, .len = len };
+	struct fastipc_tx_waiter w = {
+		.task = current,
+		.len = len,
+		.hup = how & FASTIPC_ADMIT_HUP,
+	};
 	int ret;
 
 	for (;;) {
 		spin_lock(&ch->lock);
-		ret = fastipc_chan_try_reserve(ch, len);
+		ret = fastipc_chan_try_reserve(ch, len, how);
 		if (!ret && msg) {
 			fastipc_chan_queue_unlock(ch, msg, false, copied);
 			return 0;
@@ -641,9 +665,9 @@ static int fastipc_chan_admit(struct fastipc_channel *ch, size_t len,
 
 /* Reserve room for a message of @len bytes, to be committed or undone. */
 int fastipc_chan_reserve(struct fastipc_channel *ch, size_t len,
-			 bool nonblock, s64 timeout_ns)
+			 unsigned int how, s64 timeout_ns)
 {
-	return fastipc_chan_admit(ch, len, NULL, 0, nonblock, timeout_ns);
+	return fastipc_chan_admit(ch, len, NULL, 0, how, timeout_ns);
 }
 
 /*
@@ -653,9 +677,9 @@ int fastipc_chan_reserve(struct fastipc_channel *ch, size_t len,
  * fastipc_chan_reserve() does.  On error @msg is still the caller's.
  */
 int fastipc_chan_send(struct fastipc_channel *ch, struct fastipc_msg *msg,
-		      size_t copied, bool nonblock, s64 timeout_ns)
+		      size_t copied, unsigned int how, s64 timeout_ns)
 {
-	int ret = fastipc_chan_admit(ch, msg->len, msg, copied, nonblock,
+	int ret = fastipc_chan_admit(ch, msg->len, msg, copied, how,
 				     timeout_ns);
 
 	if (!ret)
@@ -671,13 +695,58 @@ void fastipc_chan_commit(struct fastipc_channel *ch, struct fastipc_msg *msg,
 		fastipc_poll_note_send();
 }
 
-/* A handle with @access was bound to @ch. */
+/* A handle with @access was bound to @ch: the side it joins is back. */
 void fastipc_chan_handle_add(struct fastipc_channel *ch, u32 access)
 {
+	/* WRITE_ONCE: poll reads them without the lock. */
 	spin_lock(&ch->lock);
-	if (access & FASTIPC_O_RECV)
-		ch->nr_receivers++;
+	if (access & FASTIPC_O_RECV) {
+		WRITE_ONCE(ch->nr_receivers, ch->nr_receivers + 1);
+		WRITE_ONCE(ch->had_receivers, true);
+	}
+	if (access & FASTIPC_O_SEND) {
+		WRITE_ONCE(ch->nr_senders, ch->nr_senders + 1);
+		WRITE_ONCE(ch->had_senders, true);
+	}
 	spin_unlock(&ch->lock);
+}
+
+/*
+ * The last sender has gone: the receivers waiting with FASTIPC_O_HUP on
+ * the empty queue end with EPIPE (the others wait on).  Under ch->lock.
+ */
+static void fastipc_chan_hangup_receivers(struct fastipc_channel *ch)
+{
+	struct fastipc_rx_waiter *w, *tmp;
+
+	lockdep_assert_held(&ch->lock);
+	list_for_each_entry_safe(w, tmp, &ch->rx_waiters, node) {
+		if (!w->hup)
+			continue;
+		list_del_init(&w->node);
+		/* The waiter may return at once: RCU keeps its task. */
+		rcu_read_lock();
+		/* Pairs with the acquire in fastipc_wait_handoff(). */
+		smp_store_release(&w->msg, ERR_PTR(-EPIPE));
+		wake_up_process(w->task);
+		rcu_read_unlock();
+	}
+}
+
+/*
+ * The last receiver has gone: the senders waiting for room with
+ * FASTIPC_O_HUP try again, and find EPIPE.  Under ch->lock.
+ */
+static void fastipc_chan_hangup_senders(struct fastipc_channel *ch)
+{
+	struct fastipc_tx_waiter *w, *tmp;
+
+	lockdep_assert_held(&ch->lock);
+	list_for_each_entry_safe(w, tmp, &ch->tx_waiters, node)
+		if (w->hup)
+			fastipc_tx_waiter_wake(w, FASTIPC_TXW_RETRY);
+	/* They held back the ones behind them. */
+	fastipc_chan_grant(ch);
 }
 
 /*
@@ -719,19 +788,34 @@ static u64 fastipc_chan_take_requests(struct fastipc_channel *ch,
  */
 void fastipc_chan_handle_gone(struct fastipc_channel *ch, u32 access)
 {
+	bool no_senders = false, no_receivers = false;
 	struct fastipc_msg *msg, *tmp;
 	LIST_HEAD(doomed);
 	u64 bytes = 0;
 
 	spin_lock(&ch->lock);
-	if ((access & FASTIPC_O_RECV) && !--ch->nr_receivers && !ch->dead) {
+	if (access & FASTIPC_O_SEND) {
+		WRITE_ONCE(ch->nr_senders, ch->nr_senders - 1);
+		no_senders = !ch->nr_senders && !ch->dead;
+	}
+	if (access & FASTIPC_O_RECV) {
+		WRITE_ONCE(ch->nr_receivers, ch->nr_receivers - 1);
+		no_receivers = !ch->nr_receivers && !ch->dead;
+	}
+	if (no_senders)
+		fastipc_chan_hangup_receivers(ch);
+	if (no_receivers) {
 		bytes = fastipc_chan_take_requests(ch, &doomed);
-		if (!list_empty(&doomed)) {
+		if (!list_empty(&doomed))
 			fastipc_chan_note_drain(ch);
-			fastipc_chan_grant(ch);
-		}
+		fastipc_chan_hangup_senders(ch);
 	}
 	spin_unlock(&ch->lock);
+	/* Poll and epoll see the hang-up. */
+	if (no_senders)
+		wake_up_interruptible_poll(&ch->recv_wq, EPOLLRDHUP | EPOLLHUP);
+	if (no_receivers)
+		wake_up_interruptible_poll(&ch->send_wq, EPOLLERR);
 	if (list_empty(&doomed))
 		return;
 
@@ -838,6 +922,7 @@ struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 		.task = current,
 		.how = how,
 		.copy_max = copy_max,
+		.hup = wait->hup,
 	};
 	struct fastipc_poll *poll = nonblock ? NULL : wait->poll;
 	struct fastipc_msg *msg;
@@ -867,6 +952,11 @@ struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 			return ERR_PTR(-EMSGSIZE);
 		}
 		msg = fastipc_chan_dequeue(ch);
+		if (!msg && wait->hup && fastipc_chan_senders_gone(ch)) {
+			/* The end of the stream: nobody left to send. */
+			spin_unlock(&ch->lock);
+			return ERR_PTR(-EPIPE);
+		}
 		if (msg)
 			*done = fastipc_chan_deliver(ch, msg, how, copy_max);
 		else if (!nonblock)
@@ -961,8 +1051,7 @@ int fastipc_chan_take_vec(struct fastipc_channel *ch,
 		fastipc_poll_end_turn();	/* a blocking receive, done */
 	if (ret)
 		return ret;
-	if (wait->nonblock)
-		return -EAGAIN;
+	/* Empty: the take below says EAGAIN, EPIPE, or waits. */
 	/*
 	 * Empty: wait for a hand-off.  Whatever arrives after it is left
 	 * for the next call; the receiver was the faster side just now.
@@ -1036,7 +1125,8 @@ void fastipc_chan_done(struct fastipc_channel *ch, size_t len, size_t copied,
  * large message is not woken for room it cannot use.
  */
 __poll_t fastipc_chan_poll(struct fastipc_channel *ch, struct file *file,
-			   poll_table *wait, u32 access, size_t want)
+			   poll_table *wait, u32 access, bool hup,
+			   size_t want)
 {
 	__poll_t mask = 0;
 
@@ -1052,6 +1142,13 @@ __poll_t fastipc_chan_poll(struct fastipc_channel *ch, struct file *file,
 	if ((access & FASTIPC_O_SEND) && fastipc_chan_room(ch, want) &&
 	    list_empty_careful(&ch->tx_waiters))
 		mask |= EPOLLOUT | EPOLLWRNORM;
+	/* Hints, as the rest: the counts change under ch->lock. */
+	if (hup && (access & FASTIPC_O_RECV) && READ_ONCE(ch->had_senders) &&
+	    !READ_ONCE(ch->nr_senders))
+		mask |= EPOLLRDHUP | EPOLLHUP;
+	if (hup && (access & FASTIPC_O_SEND) &&
+	    READ_ONCE(ch->had_receivers) && !READ_ONCE(ch->nr_receivers))
+		mask |= EPOLLERR;
 	return mask;
 }
 

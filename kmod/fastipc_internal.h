@@ -284,10 +284,13 @@ struct fastipc_channel {
 	u64 nr_bytes;
 	bool dead;			/* namespace gone: EIDRM */
 	/*
-	 * Bound handles that may receive: when the last goes, the requests
-	 * still queued fail (fastipc_chan_handle_gone()).
+	 * Bound handles that may receive and that may send: when the last
+	 * receiver goes, the requests still queued fail; when the last of a
+	 * side goes, the other side's FASTIPC_O_HUP handles learn it
+	 * (fastipc_chan_handle_gone()).  had_*: one was ever bound.
 	 */
-	u32 nr_receivers;
+	u32 nr_receivers, nr_senders;
+	bool had_receivers, had_senders;
 	/*
 	 * Receivers asleep on an empty queue, oldest first (struct
 	 * fastipc_rx_waiter): a sender hands its message to the first one
@@ -330,11 +333,15 @@ ktime_t fastipc_deadline(s64 timeout_ns);
 s64 fastipc_timeout_left(ktime_t deadline);
 bool fastipc_sleep_until(ktime_t deadline);
 
+/* How a send waits for room (fastipc_chan_reserve(), fastipc_chan_send()). */
+#define FASTIPC_ADMIT_NONBLOCK	BIT(0)	/* not at all: EAGAIN */
+#define FASTIPC_ADMIT_HUP	BIT(1)	/* EPIPE once no receiver is left */
+
 int fastipc_chan_reserve(struct fastipc_channel *ch, size_t len,
-			 bool nonblock, s64 timeout_ns);
+			 unsigned int how, s64 timeout_ns);
 void fastipc_chan_unreserve(struct fastipc_channel *ch, size_t len);
 int fastipc_chan_send(struct fastipc_channel *ch, struct fastipc_msg *msg,
-		      size_t copied, bool nonblock, s64 timeout_ns);
+		      size_t copied, unsigned int how, s64 timeout_ns);
 void fastipc_chan_commit(struct fastipc_channel *ch, struct fastipc_msg *msg,
 			 size_t copied);
 /* What a receive does with the message it takes. */
@@ -415,6 +422,7 @@ void fastipc_held_destroy(struct fastipc_held *held);
 /* How a receive waits for a message. */
 struct fastipc_wait {
 	bool nonblock;			/* not at all: EAGAIN */
+	bool hup;			/* EPIPE once no sender is left */
 	s64 timeout_ns;			/* relative; < 0: no timeout */
 	struct fastipc_poll *poll;	/* the handle's busy poll */
 };
@@ -433,7 +441,8 @@ void fastipc_chan_putback(struct fastipc_channel *ch, struct fastipc_msg *msg);
 void fastipc_chan_done(struct fastipc_channel *ch, size_t len, size_t copied,
 		       unsigned long mapped);
 __poll_t fastipc_chan_poll(struct fastipc_channel *ch, struct file *file,
-			   poll_table *wait, u32 access, size_t want);
+			   poll_table *wait, u32 access, bool hup,
+			   size_t want);
 void fastipc_chan_fill_info(struct fastipc_channel *ch,
 			    struct fastipc_info *info);
 
@@ -465,6 +474,7 @@ struct fastipc_handle {
 	struct fastipc_channel *chan;	/* set once, read with acquire */
 	u32 access;			/* FASTIPC_O_RECV | FASTIPC_O_SEND */
 	bool read_plain;		/* FASTIPC_O_READ_PLAIN */
+	bool hup;			/* FASTIPC_O_HUP */
 	struct fastipc_poll busy_poll;	/* used if access has RECV */
 	/* A send-only handle's calls poll for their replies with this. */
 	struct fastipc_poll call_poll;

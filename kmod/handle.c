@@ -203,6 +203,7 @@ static int fastipc_ioc_open(struct fastipc_handle *h, unsigned int cmd,
 	h->pool = pool;
 	h->access = access;
 	h->read_plain = op.flags & FASTIPC_O_READ_PLAIN;
+	h->hup = op.flags & FASTIPC_O_HUP;
 	if (access & FASTIPC_O_RECV)
 		fastipc_poll_set_default(&h->busy_poll);
 	fastipc_poll_set_default(&h->call_poll);
@@ -264,7 +265,7 @@ static void fastipc_msg_detach(struct fastipc_msg *msg)
 /* Move a window buffer into the queue: no byte is copied. */
 static int fastipc_send_buf(struct fastipc_handle *h,
 			    struct fastipc_channel *ch,
-			    const struct fastipc_send *sd, bool nonblock,
+			    const struct fastipc_send *sd, unsigned int how,
 			    struct fastipc_req *req)
 {
 	unsigned long copied = 0;
@@ -275,7 +276,7 @@ static int fastipc_send_buf(struct fastipc_handle *h,
 	msg = fastipc_msg_alloc_pages(NULL);
 	if (!msg)
 		return -ENOMEM;
-	err = fastipc_chan_reserve(ch, sd->len, nonblock, sd->timeout_ns);
+	err = fastipc_chan_reserve(ch, sd->len, how, sd->timeout_ns);
 	if (err)
 		goto err_free;
 	pg = fastipc_window_take(h, sd->buf, sd->len, &copied);
@@ -312,7 +313,7 @@ err_free:
 
 /* Copy a message in from user memory, inline, and queue it. */
 static int fastipc_send_inline(struct fastipc_channel *ch,
-			       const struct fastipc_send *sd, bool nonblock,
+			       const struct fastipc_send *sd, unsigned int how,
 			       struct fastipc_req *req)
 {
 	const void __user *src = u64_to_user_ptr(sd->buf);
@@ -321,7 +322,7 @@ static int fastipc_send_inline(struct fastipc_channel *ch,
 	int err;
 
 	if (reserve_first) {
-		err = fastipc_chan_reserve(ch, sd->len, nonblock,
+		err = fastipc_chan_reserve(ch, sd->len, how,
 					   sd->timeout_ns);
 		if (err)
 			return err;
@@ -346,7 +347,7 @@ static int fastipc_send_inline(struct fastipc_channel *ch,
 		fastipc_chan_commit(ch, msg, sd->len);
 		return 0;
 	}
-	err = fastipc_chan_send(ch, msg, sd->len, nonblock, sd->timeout_ns);
+	err = fastipc_chan_send(ch, msg, sd->len, how, sd->timeout_ns);
 	if (err) {
 		fastipc_msg_detach(msg);
 		goto err_free;
@@ -367,7 +368,7 @@ err_unreserve:
  */
 static int fastipc_send_pages(struct fastipc_handle *h,
 			      struct fastipc_channel *ch,
-			      const struct fastipc_send *sd, bool nonblock,
+			      const struct fastipc_send *sd, unsigned int how,
 			      struct fastipc_req *req)
 {
 	const void __user *src = u64_to_user_ptr(sd->buf);
@@ -375,7 +376,7 @@ static int fastipc_send_pages(struct fastipc_handle *h,
 	struct fastipc_msg *msg;
 	int err;
 
-	err = fastipc_chan_reserve(ch, sd->len, nonblock, sd->timeout_ns);
+	err = fastipc_chan_reserve(ch, sd->len, how, sd->timeout_ns);
 	if (err)
 		return err;
 
@@ -436,7 +437,7 @@ static int fastipc_send_msg(struct file *file, struct fastipc_handle *h,
 			    const struct fastipc_send *sd,
 			    struct fastipc_req *req)
 {
-	bool nonblock;
+	unsigned int how = 0;
 	int err;
 
 	if (!(h->access & FASTIPC_O_SEND))
@@ -444,14 +445,16 @@ static int fastipc_send_msg(struct file *file, struct fastipc_handle *h,
 	if (sd->len > FASTIPC_MSG_SIZE_LIMIT)
 		return -EMSGSIZE;
 
-	nonblock = (sd->flags & FASTIPC_NONBLOCK) ||
-		   (file->f_flags & O_NONBLOCK);
+	if ((sd->flags & FASTIPC_NONBLOCK) || (file->f_flags & O_NONBLOCK))
+		how |= FASTIPC_ADMIT_NONBLOCK;
+	if (h->hup)
+		how |= FASTIPC_ADMIT_HUP;
 	if (sd->flags & FASTIPC_SEND_BUF)
-		err = fastipc_send_buf(h, ch, sd, nonblock, req);
+		err = fastipc_send_buf(h, ch, sd, how, req);
 	else if (fastipc_send_in_pages(ch, sd->len, sd->flags))
-		err = fastipc_send_pages(h, ch, sd, nonblock, req);
+		err = fastipc_send_pages(h, ch, sd, how, req);
 	else
-		err = fastipc_send_inline(ch, sd, nonblock, req);
+		err = fastipc_send_inline(ch, sd, how, req);
 
 	/* What poll's EPOLLOUT waits for (fastipc_chan_poll()). */
 	if (err == -EAGAIN)
@@ -487,6 +490,7 @@ static void fastipc_wait_init(struct fastipc_wait *wait, struct file *file,
 {
 	wait->nonblock = (flags & FASTIPC_NONBLOCK) ||
 			 (file->f_flags & O_NONBLOCK);
+	wait->hup = h->hup;
 	wait->timeout_ns = timeout_ns;
 	wait->poll = &h->busy_poll;
 }
@@ -1188,7 +1192,8 @@ static int fastipc_ioc_info(struct fastipc_handle *h,
 	if (READ_ONCE(ch->ns))
 		strscpy(info.name, ch->name, sizeof(info.name));
 	info.handle_flags = h->access |
-			    (h->read_plain ? FASTIPC_O_READ_PLAIN : 0);
+			    (h->read_plain ? FASTIPC_O_READ_PLAIN : 0) |
+			    (h->hup ? FASTIPC_O_HUP : 0);
 	info.busy_poll_us = READ_ONCE(h->busy_poll.usecs);
 	info.busy_poll_flags = READ_ONCE(h->busy_poll.flags);
 	info.busy_poll_window_ns = READ_ONCE(h->busy_poll.window_ns);
@@ -1459,7 +1464,7 @@ static __poll_t fastipc_poll(struct file *file, poll_table *wait)
 
 	if (!ch)
 		return 0;
-	return fastipc_chan_poll(ch, file, wait, h->access,
+	return fastipc_chan_poll(ch, file, wait, h->access, h->hup,
 				 READ_ONCE(h->tx_want));
 }
 

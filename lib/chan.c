@@ -122,7 +122,12 @@ int fastipc_open(const char *name, unsigned int flags, unsigned int mode,
 		free(ch);
 		return fd;
 	}
-	ret = fipc_ioctl(fd, FASTIPC_IOC_OPEN, &op);
+	/* The probe works on an unbound file: flags are checked before. */
+	probe_features(fd, &ch->features);
+	if (flags & ~ch->features.open_flags & FASTIPC_O_HUP)
+		ret = -EOPNOTSUPP;
+	else
+		ret = fipc_ioctl(fd, FASTIPC_IOC_OPEN, &op);
 	if (ret) {
 		close(fd);
 		free(ch);
@@ -132,7 +137,6 @@ int fastipc_open(const char *name, unsigned int flags, unsigned int mode,
 	ch->fd = fd;
 	ch->open_flags = flags & FASTIPC_O_RDWR;
 	ch->id = op.id;
-	probe_features(fd, &ch->features);
 	cache_attr(ch, &op.attr);
 	pthread_mutex_init(&ch->win_lock, NULL);
 

@@ -111,7 +111,12 @@ struct fastipc_msg {
  * fastipc_open() - open a handle on a channel
  * @name:  channel name, 1 to FASTIPC_NAME_MAX bytes, no '/'
  * @flags: FASTIPC_O_RECV and/or FASTIPC_O_SEND (at least one), optionally
- *         FASTIPC_O_CREAT and FASTIPC_O_EXCL (only with FASTIPC_O_CREAT)
+ *         FASTIPC_O_CREAT and FASTIPC_O_EXCL (only with FASTIPC_O_CREAT),
+ *         and FASTIPC_O_HUP: learn that the other side left (a receive
+ *         on the empty channel fails with -EPIPE once the last sending
+ *         handle closed, and a send with -EPIPE once the last receiving
+ *         handle closed, instead of waiting; poll(2) says POLLHUP and
+ *         POLLRDHUP, or POLLERR)
  * @mode:  permission bits (& 0777) of a new channel; ignored otherwise.
  *         No umask applies.
  * @attr:  limits of a new channel (a zero field: the module default), or
@@ -125,6 +130,7 @@ struct fastipc_msg {
  *
  * Return: 0.  Errors: -ENODEV (module not loaded), -ENOENT (no such
  * channel and no FASTIPC_O_CREAT), -EEXIST (CREAT|EXCL and it exists),
+ * -EOPNOTSUPP (FASTIPC_O_HUP on a module without it),
  * -EACCES (permission), -ENAMETOOLONG (name longer than
  * FASTIPC_NAME_MAX), -EINVAL (empty name, '/' in it, no access bit, bad
  * flags or limits), -ENOSPC (channel limit reached), -EMFILE, -ENFILE,
@@ -278,7 +284,8 @@ int fastipc_stats(struct fastipc_stats *stats);
  *
  * Return: 0.  Errors: -EAGAIN (full, FASTIPC_NONBLOCK), -EMSGSIZE (@len
  * over max_msg_size or max_bytes), -EBADF (not opened for sending),
- * -EINTR, -EFAULT, -EINVAL (@prio, flags), -ENOMEM.
+ * -EINTR, -EFAULT, -EINVAL (@prio, flags), -ENOMEM, -EPIPE (opened
+ * FASTIPC_O_HUP: no receiving handle is left).
  */
 int fastipc_send(struct fastipc_chan *ch, const void *buf, size_t len,
 		 unsigned int prio, unsigned int flags);
@@ -312,7 +319,8 @@ int fastipc_timedsend(struct fastipc_chan *ch, const void *buf, size_t len,
  * Return: the message length (>= 0).  Errors: -EMSGSIZE (the message is
  * longer than @size: it stays queued; fastipc_recv_alloc() sizes the
  * buffer for you), -EAGAIN (empty, FASTIPC_NONBLOCK), -EBADF (not opened
- * for receiving), -EINTR, -EFAULT.
+ * for receiving), -EINTR, -EFAULT, -EPIPE (opened FASTIPC_O_HUP: empty,
+ * and no sending handle is left: the end of the stream).
  */
 ssize_t fastipc_recv(struct fastipc_chan *ch, void *buf, size_t size,
 		     unsigned int *prio, unsigned int flags);

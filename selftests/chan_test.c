@@ -204,7 +204,7 @@ TEST_F(chan, open_bad_flags)
 		FASTIPC_O_CREAT,			/* still none */
 		FASTIPC_O_CREAT | FASTIPC_O_EXCL,
 		FASTIPC_O_RDWR | FASTIPC_O_EXCL,	/* EXCL without CREAT */
-		FASTIPC_O_RDWR | 0x20,
+		FASTIPC_O_RDWR | 0x40,		/* the first unknown bit */
 		FASTIPC_O_RDWR | FASTIPC_O_CREAT | 0x80000000U,
 		FASTIPC_O_RECV | 0x100,
 	};

@@ -216,7 +216,14 @@ TEST_F(older, library_on_a_module_without_the_probe)
 	ASSERT_EQ(1, fastipc_recv_vec(self->rx, &rb, 1, FASTIPC_NONBLOCK, -1));
 	ASSERT_EQ(sizeof(sent), rb.len);
 	ASSERT_EQ(-1, fipc_check(buf, sizeof(buf), 9));
-	/* 0.4 had no request/reply, and no senders. */
+	/* 0.4 had no hang-up, no request/reply, and no senders. */
+	{
+		struct fastipc_chan *h;
+
+		ASSERT_EQ(-EOPNOTSUPP, fastipc_open(self->name, FASTIPC_O_RECV |
+						    FASTIPC_O_HUP, 0, NULL,
+						    &h));
+	}
 	ASSERT_EQ(-EOPNOTSUPP, fastipc_call(self->tx, "x", 1, 0, buf,
 					    sizeof(buf), 0, -1));
 	{

@@ -230,6 +230,7 @@ static const int ok_errnos[] = {
 	EINTR, EMSGSIZE, ENOMEM, ENOSPC, ENOENT, EEXIST, EACCES, EPERM, EBUSY,
 	ENXIO, EIDRM, EMFILE, ENODEV, ENOBUFS,
 	ECANCELED, ECONNRESET, ENOMSG,	/* calls and replies */
+	EPIPE,				/* FASTIPC_O_HUP */
 };
 
 static void check_errno(int op, int err)

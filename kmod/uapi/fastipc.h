@@ -54,8 +54,19 @@ struct fastipc_attr {
  * message stays queued and read fails with EMSGSIZE, for RECV to take.
  */
 #define FASTIPC_O_READ_PLAIN	0x00000010U
+/*
+ * Learn that the other side left.  A receiving handle: once the last
+ * handle that may send has closed (one had been open), a receive on the
+ * empty channel fails with EPIPE instead of waiting, and poll says
+ * EPOLLRDHUP | EPOLLHUP.  A sending handle: once the last handle that
+ * may receive has closed, a send (or call) fails with EPIPE, and poll
+ * says EPOLLERR.  A new handle of that side ends it.  Without the flag a
+ * handle waits as for a message queue, whoever is left.
+ */
+#define FASTIPC_O_HUP		0x00000020U
 #define FASTIPC_O_ALL		(FASTIPC_O_RDWR | FASTIPC_O_CREAT | \
-				 FASTIPC_O_EXCL | FASTIPC_O_READ_PLAIN)
+				 FASTIPC_O_EXCL | FASTIPC_O_READ_PLAIN | \
+				 FASTIPC_O_HUP)
 
 /*
  * FASTIPC_IOC_OPEN: bind this file to a channel.  One file is one handle on
@@ -233,7 +244,7 @@ struct fastipc_info {
 	__u32 uid;		/* owner, in the caller's user namespace */
 	__u32 gid;
 	__u32 mode;
-	__u32 handle_flags;	/* this handle's FASTIPC_O_RDWR, _READ_PLAIN bits */
+	__u32 handle_flags;	/* this handle's FASTIPC_O_RDWR, _READ_PLAIN, _HUP */
 	struct fastipc_attr attr;
 	__u64 queued_msgs;
 	__u64 queued_bytes;
