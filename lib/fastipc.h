@@ -612,8 +612,10 @@ ssize_t fastipc_call(struct fastipc_chan *ch, const void *req, size_t len,
  *                    message, zero-copy both ways when they are large
  * @ch:         a handle opened with FASTIPC_O_SEND
  * @buf:        the request: a buffer of fastipc_msg_alloc() or
- *              fastipc_buf_alloc() (its pages move), or any memory
- *              (copied; NULL when @len is 0)
+ *              fastipc_buf_alloc() of this handle, as fastipc_buf_send()
+ *              takes (a window buffer's pages move, a heap buffer is
+ *              copied and freed); NULL when @len is 0.  For memory of
+ *              the caller's own, use fastipc_call().
  * @len:        its length
  * @prio:       its priority
  * @flags:      FASTIPC_NONBLOCK or 0
