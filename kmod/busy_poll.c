@@ -131,26 +131,62 @@ void fastipc_poll_learn(struct fastipc_poll *p, u64 waited_ns, bool got)
  * hint: the caller takes ch->lock next, and a message handed to a
  * receiver asleep before it is not this one's.
  */
-void fastipc_busy_poll(struct fastipc_channel *ch, struct fastipc_poll *p,
-		       u64 span_ns, ktime_t deadline)
+/*
+ * A poll of @span_ns begins, counted in @p: when it ends (local_clock()),
+ * or 0 if @deadline leaves no time for it.
+ */
+static u64 fastipc_poll_start(struct fastipc_poll *p, u64 span_ns,
+			      ktime_t deadline)
 {
-	u64 end;
-
 	if (deadline != KTIME_MAX) {
 		s64 left = ktime_to_ns(ktime_sub(deadline, ktime_get()));
 
 		if (left <= 0)
-			return;
+			return 0;
 		span_ns = min_t(u64, span_ns, left);
 	}
 	atomic64_inc(&p->polls);
-	end = local_clock() + span_ns;
+	return local_clock() + span_ns;
+}
+
+/* Should a poll that ends at @end stop now? */
+static bool fastipc_poll_stop(u64 end)
+{
+	return need_resched() || !single_task_running() ||
+	       signal_pending(current) || local_clock() >= end;
+}
+
+void fastipc_busy_poll(struct fastipc_channel *ch, struct fastipc_poll *p,
+		       u64 span_ns, ktime_t deadline)
+{
+	u64 end = fastipc_poll_start(p, span_ns, deadline);
+
+	if (!end)
+		return;
 	while (!READ_ONCE(ch->prio_mask) && !READ_ONCE(ch->dead)) {
-		if (need_resched() || !single_task_running() ||
-		    signal_pending(current) || local_clock() >= end)
+		if (fastipc_poll_stop(end))
 			return;
 		cpu_relax();
 	}
 	if (READ_ONCE(ch->prio_mask))
 		atomic64_inc(&p->hits);
+}
+
+/*
+ * The same for a caller waiting for its reply (call.c): watch @word while
+ * it reads @quiet.  The caller checks it under the proper ordering after.
+ */
+void fastipc_busy_poll_word(const int *word, int quiet, struct fastipc_poll *p,
+			    u64 span_ns, ktime_t deadline)
+{
+	u64 end = fastipc_poll_start(p, span_ns, deadline);
+
+	if (!end)
+		return;
+	while (READ_ONCE(*word) == quiet) {
+		if (fastipc_poll_stop(end))
+			return;
+		cpu_relax();
+	}
+	atomic64_inc(&p->hits);
 }

@@ -110,6 +110,7 @@ struct fastipc_rx_waiter {
 	struct task_struct *task;
 	enum fastipc_take how;		/* what the receive does with the */
 	u64 copy_max;			/* message: fastipc_chan_deliver() */
+	bool hup;			/* EPIPE when the last sender goes */
 	bool done;			/* set before @msg */
 	/*
 	 * Handed over, or ERR_PTR(-EMSGSIZE) for a plain receive that the
@@ -132,6 +133,7 @@ struct fastipc_tx_waiter {
 	struct list_head node;		/* on ch->tx_waiters, under ch->lock */
 	struct task_struct *task;
 	size_t len;			/* the room it waits for */
+	bool hup;			/* EPIPE when the last receiver goes */
 	int state;			/* FASTIPC_TXW_*: stored last, release */
 };
 
@@ -178,7 +180,7 @@ void fastipc_chan_apply_attr(struct fastipc_channel *ch,
 }
 
 /* Sleep, the task state set, until woken or @deadline: false once past. */
-static bool fastipc_sleep_until(ktime_t deadline)
+bool fastipc_sleep_until(ktime_t deadline)
 {
 	if (deadline == KTIME_MAX) {
 		schedule();
@@ -243,17 +245,25 @@ static bool fastipc_chan_room(const struct fastipc_channel *ch, size_t len)
 	       READ_ONCE(ch->attr.max_bytes);
 }
 
-static void fastipc_chan_count_timeout(struct fastipc_channel *ch)
+void fastipc_chan_count_timeout(struct fastipc_channel *ch)
 {
 	spin_lock(&ch->lock);
 	ch->timeouts++;
 	spin_unlock(&ch->lock);
 }
 
-static ktime_t fastipc_deadline(s64 timeout_ns)
+ktime_t fastipc_deadline(s64 timeout_ns)
 {
 	return timeout_ns < 0 ? KTIME_MAX :
 	       ktime_add_safe(ktime_get(), ns_to_ktime(timeout_ns));
+}
+
+/* The relative timeout left until @deadline: < 0 for none, else >= 0. */
+s64 fastipc_timeout_left(ktime_t deadline)
+{
+	if (deadline == KTIME_MAX)
+		return FASTIPC_TIMEOUT_NONE;
+	return max_t(s64, ktime_to_ns(ktime_sub(deadline, ktime_get())), 0);
 }
 
 static void fastipc_chan_take_room(struct fastipc_channel *ch, size_t len)
@@ -339,16 +349,32 @@ static int fastipc_wait_grant(struct fastipc_channel *ch,
 	return ret;
 }
 
+/* No handle that may receive is left (one was).  Under ch->lock. */
+static bool fastipc_chan_receivers_gone(const struct fastipc_channel *ch)
+{
+	return ch->had_receivers && !ch->nr_receivers;
+}
+
+/* No handle that may send is left (one was).  Under ch->lock. */
+static bool fastipc_chan_senders_gone(const struct fastipc_channel *ch)
+{
+	return ch->had_senders && !ch->nr_senders;
+}
+
 /*
  * Reserve room for a message of @len bytes: 0 with the room counted, or
- * -EAGAIN if there is none now; other errors are final.  Caller holds
+ * -EAGAIN if there is none now; other errors are final (EPIPE: no
+ * receiver is left, for a FASTIPC_ADMIT_HUP send).  Caller holds
  * ch->lock.
  */
-static int fastipc_chan_try_reserve(struct fastipc_channel *ch, size_t len)
+static int fastipc_chan_try_reserve(struct fastipc_channel *ch, size_t len,
+				    unsigned int how)
 {
 	lockdep_assert_held(&ch->lock);
 	if (ch->dead)
 		return -EIDRM;
+	if ((how & FASTIPC_ADMIT_HUP) && fastipc_chan_receivers_gone(ch))
+		return -EPIPE;
 	if (len > ch->attr.max_msg_size || len > ch->attr.max_bytes)
 		return -EMSGSIZE;
 	/*
@@ -586,20 +612,26 @@ static bool fastipc_chan_enqueue(struct fastipc_channel *ch,
 }
 
 /*
- * Reserve room for @len bytes, waiting for it unless @nonblock, and, if
- * @msg is given, queue it in the same critical section.
+ * Reserve room for @len bytes, waiting for it as @how says
+ * (FASTIPC_ADMIT_*), and, if @msg is given, queue it in the same
+ * critical section.
  */
 static int fastipc_chan_admit(struct fastipc_channel *ch, size_t len,
 			      struct fastipc_msg *msg, size_t copied,
-			      bool nonblock, s64 timeout_ns)
+			      unsigned int how, s64 timeout_ns)
 {
+	bool nonblock = how & FASTIPC_ADMIT_NONBLOCK;
 	ktime_t deadline = fastipc_deadline(timeout_ns);
-	struct fastipc_tx_waiter w = { .task = current, .len = len };
+	struct fastipc_tx_waiter w = {
+		.task = current,
+		.len = len,
+		.hup = how & FASTIPC_ADMIT_HUP,
+	};
 	int ret;
 
 	for (;;) {
 		spin_lock(&ch->lock);
-		ret = fastipc_chan_try_reserve(ch, len);
+		ret = fastipc_chan_try_reserve(ch, len, how);
 		if (!ret && msg) {
 			fastipc_chan_queue_unlock(ch, msg, false, copied);
 			return 0;
@@ -633,9 +665,9 @@ static int fastipc_chan_admit(struct fastipc_channel *ch, size_t len,
 
 /* Reserve room for a message of @len bytes, to be committed or undone. */
 int fastipc_chan_reserve(struct fastipc_channel *ch, size_t len,
-			 bool nonblock, s64 timeout_ns)
+			 unsigned int how, s64 timeout_ns)
 {
-	return fastipc_chan_admit(ch, len, NULL, 0, nonblock, timeout_ns);
+	return fastipc_chan_admit(ch, len, NULL, 0, how, timeout_ns);
 }
 
 /*
@@ -645,9 +677,9 @@ int fastipc_chan_reserve(struct fastipc_channel *ch, size_t len,
  * fastipc_chan_reserve() does.  On error @msg is still the caller's.
  */
 int fastipc_chan_send(struct fastipc_channel *ch, struct fastipc_msg *msg,
-		      size_t copied, bool nonblock, s64 timeout_ns)
+		      size_t copied, unsigned int how, s64 timeout_ns)
 {
-	int ret = fastipc_chan_admit(ch, msg->len, msg, copied, nonblock,
+	int ret = fastipc_chan_admit(ch, msg->len, msg, copied, how,
 				     timeout_ns);
 
 	if (!ret)
@@ -661,6 +693,139 @@ void fastipc_chan_commit(struct fastipc_channel *ch, struct fastipc_msg *msg,
 {
 	if (fastipc_chan_enqueue(ch, msg, false, copied))
 		fastipc_poll_note_send();
+}
+
+/* A handle with @access was bound to @ch: the side it joins is back. */
+void fastipc_chan_handle_add(struct fastipc_channel *ch, u32 access)
+{
+	/* WRITE_ONCE: poll reads them without the lock. */
+	spin_lock(&ch->lock);
+	if (access & FASTIPC_O_RECV) {
+		WRITE_ONCE(ch->nr_receivers, ch->nr_receivers + 1);
+		WRITE_ONCE(ch->had_receivers, true);
+	}
+	if (access & FASTIPC_O_SEND) {
+		WRITE_ONCE(ch->nr_senders, ch->nr_senders + 1);
+		WRITE_ONCE(ch->had_senders, true);
+	}
+	spin_unlock(&ch->lock);
+}
+
+/*
+ * The last sender has gone: the receivers waiting with FASTIPC_O_HUP on
+ * the empty queue end with EPIPE (the others wait on).  Under ch->lock.
+ */
+static void fastipc_chan_hangup_receivers(struct fastipc_channel *ch)
+{
+	struct fastipc_rx_waiter *w, *tmp;
+
+	lockdep_assert_held(&ch->lock);
+	list_for_each_entry_safe(w, tmp, &ch->rx_waiters, node) {
+		if (!w->hup)
+			continue;
+		list_del_init(&w->node);
+		/* The waiter may return at once: RCU keeps its task. */
+		rcu_read_lock();
+		/* Pairs with the acquire in fastipc_wait_handoff(). */
+		smp_store_release(&w->msg, ERR_PTR(-EPIPE));
+		wake_up_process(w->task);
+		rcu_read_unlock();
+	}
+}
+
+/*
+ * The last receiver has gone: the senders waiting for room with
+ * FASTIPC_O_HUP try again, and find EPIPE.  Under ch->lock.
+ */
+static void fastipc_chan_hangup_senders(struct fastipc_channel *ch)
+{
+	struct fastipc_tx_waiter *w, *tmp;
+
+	lockdep_assert_held(&ch->lock);
+	list_for_each_entry_safe(w, tmp, &ch->tx_waiters, node)
+		if (w->hup)
+			fastipc_tx_waiter_wake(w, FASTIPC_TXW_RETRY);
+	/* They held back the ones behind them. */
+	fastipc_chan_grant(ch);
+}
+
+/*
+ * Take every request off @ch's queue (the messages around them stay, in
+ * order) onto @doomed, freeing their room.  Caller holds ch->lock.
+ */
+static u64 fastipc_chan_take_requests(struct fastipc_channel *ch,
+				      struct list_head *doomed)
+{
+	struct fastipc_msg *msg, *tmp;
+	u64 bytes = 0;
+	int p;
+
+	lockdep_assert_held(&ch->lock);
+	for (p = 0; p < FASTIPC_NR_PRIO; p++) {
+		list_for_each_entry_safe(msg, tmp, &ch->queue[p], node) {
+			if (!msg->req)
+				continue;
+			list_move_tail(&msg->node, doomed);
+			WRITE_ONCE(ch->nr_queued, ch->nr_queued - 1);
+			ch->queued_bytes -= msg->len;
+			WRITE_ONCE(ch->nr_msgs, ch->nr_msgs - 1);
+			WRITE_ONCE(ch->nr_bytes, ch->nr_bytes - msg->len);
+			ch->drops++;
+			bytes += msg->len;
+		}
+		if (list_empty(&ch->queue[p]))
+			WRITE_ONCE(ch->prio_mask, ch->prio_mask & ~BIT(p));
+	}
+	return bytes;
+}
+
+/*
+ * A handle with @access, bound to @ch, is being released.  When it was
+ * the last that could receive, nobody is left to answer the requests
+ * still queued: each fails its caller with ECONNRESET, at once, and the
+ * room they held goes to waiting senders.  (A receive in progress holds
+ * its handle open, so no request is between queue and receiver now.)
+ */
+void fastipc_chan_handle_gone(struct fastipc_channel *ch, u32 access)
+{
+	bool no_senders = false, no_receivers = false;
+	struct fastipc_msg *msg, *tmp;
+	LIST_HEAD(doomed);
+	u64 bytes = 0;
+
+	spin_lock(&ch->lock);
+	if (access & FASTIPC_O_SEND) {
+		WRITE_ONCE(ch->nr_senders, ch->nr_senders - 1);
+		no_senders = !ch->nr_senders && !ch->dead;
+	}
+	if (access & FASTIPC_O_RECV) {
+		WRITE_ONCE(ch->nr_receivers, ch->nr_receivers - 1);
+		no_receivers = !ch->nr_receivers && !ch->dead;
+	}
+	if (no_senders)
+		fastipc_chan_hangup_receivers(ch);
+	if (no_receivers) {
+		bytes = fastipc_chan_take_requests(ch, &doomed);
+		if (!list_empty(&doomed))
+			fastipc_chan_note_drain(ch);
+		fastipc_chan_hangup_senders(ch);
+	}
+	spin_unlock(&ch->lock);
+	/* Poll and epoll see the hang-up. */
+	if (no_senders)
+		wake_up_interruptible_poll(&ch->recv_wq, EPOLLRDHUP | EPOLLHUP);
+	if (no_receivers)
+		wake_up_interruptible_poll(&ch->send_wq, EPOLLERR);
+	if (list_empty(&doomed))
+		return;
+
+	list_for_each_entry_safe(msg, tmp, &doomed, node) {
+		fastipc_msg_end_req(msg, -ECONNRESET);
+		fastipc_msg_free(msg);
+		cond_resched();
+	}
+	fastipc_count(&fastipc_counters.bytes_queued, -(s64)bytes);
+	fastipc_wake_senders(ch);
 }
 
 /* The first message of the highest priority, or NULL.  Under ch->lock. */
@@ -757,6 +922,7 @@ struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 		.task = current,
 		.how = how,
 		.copy_max = copy_max,
+		.hup = wait->hup,
 	};
 	struct fastipc_poll *poll = nonblock ? NULL : wait->poll;
 	struct fastipc_msg *msg;
@@ -786,6 +952,11 @@ struct fastipc_msg *fastipc_chan_take(struct fastipc_channel *ch,
 			return ERR_PTR(-EMSGSIZE);
 		}
 		msg = fastipc_chan_dequeue(ch);
+		if (!msg && wait->hup && fastipc_chan_senders_gone(ch)) {
+			/* The end of the stream: nobody left to send. */
+			spin_unlock(&ch->lock);
+			return ERR_PTR(-EPIPE);
+		}
 		if (msg)
 			*done = fastipc_chan_deliver(ch, msg, how, copy_max);
 		else if (!nonblock)
@@ -880,8 +1051,7 @@ int fastipc_chan_take_vec(struct fastipc_channel *ch,
 		fastipc_poll_end_turn();	/* a blocking receive, done */
 	if (ret)
 		return ret;
-	if (wait->nonblock)
-		return -EAGAIN;
+	/* Empty: the take below says EAGAIN, EPIPE, or waits. */
 	/*
 	 * Empty: wait for a hand-off.  Whatever arrives after it is left
 	 * for the next call; the receiver was the faster side just now.
@@ -955,7 +1125,8 @@ void fastipc_chan_done(struct fastipc_channel *ch, size_t len, size_t copied,
  * large message is not woken for room it cannot use.
  */
 __poll_t fastipc_chan_poll(struct fastipc_channel *ch, struct file *file,
-			   poll_table *wait, u32 access, size_t want)
+			   poll_table *wait, u32 access, bool hup,
+			   size_t want)
 {
 	__poll_t mask = 0;
 
@@ -971,6 +1142,13 @@ __poll_t fastipc_chan_poll(struct fastipc_channel *ch, struct file *file,
 	if ((access & FASTIPC_O_SEND) && fastipc_chan_room(ch, want) &&
 	    list_empty_careful(&ch->tx_waiters))
 		mask |= EPOLLOUT | EPOLLWRNORM;
+	/* Hints, as the rest: the counts change under ch->lock. */
+	if (hup && (access & FASTIPC_O_RECV) && READ_ONCE(ch->had_senders) &&
+	    !READ_ONCE(ch->nr_senders))
+		mask |= EPOLLRDHUP | EPOLLHUP;
+	if (hup && (access & FASTIPC_O_SEND) &&
+	    READ_ONCE(ch->had_receivers) && !READ_ONCE(ch->nr_receivers))
+		mask |= EPOLLERR;
 	return mask;
 }
 

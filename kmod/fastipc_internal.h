@@ -30,6 +30,12 @@
  *   fastipc_pool.lock (a spinlock; never taken with fastipc_channel.lock)
  *   the pools' list_lru lock (pool.c; the shrinker, which holds it, only
  *                             trylocks a pool)
+ *   fastipc_held.reqs's xa_lock (call.c; taken alone)
+ *
+ *  fastipc_req      the caller's side of a request (call.c): referenced by
+ *                   the caller until its call returns and by whoever has
+ *                   the request (its message, a handle's held table, a
+ *                   reply being made).  Its state leaves WAITING once.
  */
 #ifndef _FASTIPC_INTERNAL_H
 #define _FASTIPC_INTERNAL_H
@@ -186,6 +192,7 @@ int fastipc_pages_copy_out(void __user *dst, struct fastipc_pages *pg,
 			   size_t len);
 
 struct fastipc_channel;
+struct fastipc_req;
 
 /* A message.  pages == NULL: the bytes are in data[] (copy path). */
 struct fastipc_msg {
@@ -194,6 +201,20 @@ struct fastipc_msg {
 	u32 prio;
 	u32 cap;			/* inline: room in data[], else 0 */
 	struct fastipc_pages *pages;
+	/*
+	 * A request (FASTIPC_IOC_CALL): its caller's side, referenced, owned
+	 * with the message until a receive holds it or ends it (call.c).
+	 */
+	struct fastipc_req *req;
+	/*
+	 * Who sent it (fastipc_msg_stamp()): the sending thread's pid and,
+	 * if it is not the thread group's leader, the leader's, referenced;
+	 * its effective ids.  Translated for a receiver that asks.
+	 */
+	struct pid *sender_tid;
+	struct pid *sender_tgid;	/* NULL: the same as sender_tid */
+	kuid_t sender_uid;
+	kgid_t sender_gid;
 	u8 data[];
 };
 
@@ -202,6 +223,10 @@ struct fastipc_msg *fastipc_msg_alloc_inline(struct fastipc_channel *ch,
 void fastipc_msg_recycle(struct fastipc_channel *ch, struct fastipc_msg *msg);
 struct fastipc_msg *fastipc_msg_alloc_pages(struct fastipc_pages *pg);
 void fastipc_msg_free(struct fastipc_msg *msg);
+void fastipc_msg_end_req(struct fastipc_msg *msg, int err);
+void fastipc_msg_stamp(struct fastipc_msg *msg);
+bool fastipc_msg_sender(const struct fastipc_msg *msg,
+			struct fastipc_sender *sender);
 int fastipc_copy_in(void *dst, const void __user *src, size_t len);
 int fastipc_msg_copy_out(void __user *dst, u64 size,
 			 const struct fastipc_msg *msg);
@@ -259,6 +284,14 @@ struct fastipc_channel {
 	u64 nr_bytes;
 	bool dead;			/* namespace gone: EIDRM */
 	/*
+	 * Bound handles that may receive and that may send: when the last
+	 * receiver goes, the requests still queued fail; when the last of a
+	 * side goes, the other side's FASTIPC_O_HUP handles learn it
+	 * (fastipc_chan_handle_gone()).  had_*: one was ever bound.
+	 */
+	u32 nr_receivers, nr_senders;
+	bool had_receivers, had_senders;
+	/*
 	 * Receivers asleep on an empty queue, oldest first (struct
 	 * fastipc_rx_waiter): a sender hands its message to the first one
 	 * instead of queueing it, so while this list is not empty the
@@ -293,11 +326,22 @@ int fastipc_chan_set_attr(struct fastipc_channel *ch,
 void fastipc_chan_apply_attr(struct fastipc_channel *ch,
 			     const struct fastipc_attr *attr);
 
+void fastipc_chan_handle_add(struct fastipc_channel *ch, u32 access);
+void fastipc_chan_handle_gone(struct fastipc_channel *ch, u32 access);
+void fastipc_chan_count_timeout(struct fastipc_channel *ch);
+ktime_t fastipc_deadline(s64 timeout_ns);
+s64 fastipc_timeout_left(ktime_t deadline);
+bool fastipc_sleep_until(ktime_t deadline);
+
+/* How a send waits for room (fastipc_chan_reserve(), fastipc_chan_send()). */
+#define FASTIPC_ADMIT_NONBLOCK	BIT(0)	/* not at all: EAGAIN */
+#define FASTIPC_ADMIT_HUP	BIT(1)	/* EPIPE once no receiver is left */
+
 int fastipc_chan_reserve(struct fastipc_channel *ch, size_t len,
-			 bool nonblock, s64 timeout_ns);
+			 unsigned int how, s64 timeout_ns);
 void fastipc_chan_unreserve(struct fastipc_channel *ch, size_t len);
 int fastipc_chan_send(struct fastipc_channel *ch, struct fastipc_msg *msg,
-		      size_t copied, bool nonblock, s64 timeout_ns);
+		      size_t copied, unsigned int how, s64 timeout_ns);
 void fastipc_chan_commit(struct fastipc_channel *ch, struct fastipc_msg *msg,
 			 size_t copied);
 /* What a receive does with the message it takes. */
@@ -338,10 +382,47 @@ u64 fastipc_poll_begin(const struct fastipc_poll *p, bool *learn);
 void fastipc_poll_learn(struct fastipc_poll *p, u64 waited_ns, bool got);
 void fastipc_busy_poll(struct fastipc_channel *ch, struct fastipc_poll *p,
 		       u64 span_ns, ktime_t deadline);
+void fastipc_busy_poll_word(const int *word, int quiet, struct fastipc_poll *p,
+			    u64 span_ns, ktime_t deadline);
+
+/* Requests and replies (call.c). */
+struct fastipc_req *fastipc_req_new(u64 reply_cap, bool reply_map);
+struct fastipc_req *fastipc_req_get(struct fastipc_req *req);
+void fastipc_req_put(struct fastipc_req *req);
+int fastipc_req_finish(struct fastipc_req *req, struct fastipc_msg *reply,
+		       int err);
+bool fastipc_req_abandoned(const struct fastipc_req *req);
+struct fastipc_msg *fastipc_req_wait(struct fastipc_req *req,
+				     struct fastipc_poll *poll,
+				     ktime_t deadline);
+
+/*
+ * The requests a handle received with FASTIPC_RECV_CALL and has not
+ * answered, each referenced, by the low 32 bits of its token (the high
+ * ones tell apart the requests a slot held in turn).  @reqs has its own
+ * lock (xa_lock), taken with no other lock held.
+ */
+struct fastipc_held {
+	struct xarray reqs;
+	u32 next;		/* xa_alloc_cyclic()'s, under xa_lock */
+	atomic_t gen;		/* the tokens' high halves */
+	atomic_t nr;		/* in @reqs, or being added */
+};
+
+void fastipc_held_init(struct fastipc_held *held);
+int fastipc_held_add(struct fastipc_held *held, struct fastipc_req *req,
+		     u32 max, u64 *token);
+void fastipc_held_commit(struct fastipc_held *held, u64 token);
+void fastipc_held_cancel(struct fastipc_held *held, u64 token);
+struct fastipc_req *fastipc_held_take(struct fastipc_held *held, u64 token);
+int fastipc_held_peek(struct fastipc_held *held, u64 token, u64 *reply_cap,
+		      bool *reply_map, bool *abandoned);
+void fastipc_held_destroy(struct fastipc_held *held);
 
 /* How a receive waits for a message. */
 struct fastipc_wait {
 	bool nonblock;			/* not at all: EAGAIN */
+	bool hup;			/* EPIPE once no sender is left */
 	s64 timeout_ns;			/* relative; < 0: no timeout */
 	struct fastipc_poll *poll;	/* the handle's busy poll */
 };
@@ -360,7 +441,8 @@ void fastipc_chan_putback(struct fastipc_channel *ch, struct fastipc_msg *msg);
 void fastipc_chan_done(struct fastipc_channel *ch, size_t len, size_t copied,
 		       unsigned long mapped);
 __poll_t fastipc_chan_poll(struct fastipc_channel *ch, struct file *file,
-			   poll_table *wait, u32 access, size_t want);
+			   poll_table *wait, u32 access, bool hup,
+			   size_t want);
 void fastipc_chan_fill_info(struct fastipc_channel *ch,
 			    struct fastipc_info *info);
 
@@ -392,7 +474,11 @@ struct fastipc_handle {
 	struct fastipc_channel *chan;	/* set once, read with acquire */
 	u32 access;			/* FASTIPC_O_RECV | FASTIPC_O_SEND */
 	bool read_plain;		/* FASTIPC_O_READ_PLAIN */
+	bool hup;			/* FASTIPC_O_HUP */
 	struct fastipc_poll busy_poll;	/* used if access has RECV */
+	/* A send-only handle's calls poll for their replies with this. */
+	struct fastipc_poll call_poll;
+	struct fastipc_held held;	/* requests to answer (call.c) */
 	/*
 	 * The length of the last send refused for want of room, until a
 	 * send succeeds: what EPOLLOUT waits for.  *_ONCE: a hint that the

@@ -45,6 +45,7 @@ static int fastipc_open(struct inode *inode, struct file *file)
 	/* The VFS reads f_mapping->host (readahead state) after ->open. */
 	h->mapping.host = inode;
 	fastipc_window_init(&h->win);
+	fastipc_held_init(&h->held);
 	/* mmap links the window into this mapping's i_mmap tree. */
 	file->f_mapping = &h->mapping;
 	file->private_data = h;
@@ -57,9 +58,12 @@ static int fastipc_release(struct inode *inode, struct file *file)
 	struct fastipc_handle *h = file->private_data;
 	struct fastipc_channel *ch = h->chan;
 
+	/* Callers waiting for replies from this handle learn now. */
+	fastipc_held_destroy(&h->held);
 	/* Buffers still in the window go to the pool, which goes last. */
 	fastipc_window_destroy(&h->win);
 	if (ch) {
+		fastipc_chan_handle_gone(ch, h->access);
 		fastipc_pool_close(h->pool);
 		atomic_dec(&ch->nr_handles);
 		atomic_long_dec(&fastipc_counters.handles);
@@ -126,15 +130,24 @@ static int fastipc_arg_in(void *karg, size_t ksize, size_t ver0,
 	return copy_struct_from_user(karg, ksize, (void __user *)arg, usize);
 }
 
-static int fastipc_arg_out(unsigned long arg, const void *karg, size_t ksize,
-			   unsigned int cmd)
+/*
+ * Write the result @karg back to the caller's structure at @arg of
+ * @usize bytes (at most @ksize are written: a longer one keeps the rest).
+ */
+static int fastipc_out_at(unsigned long arg, const void *karg, size_t ksize,
+			  size_t usize)
 {
-	size_t usize = min_t(size_t, _IOC_SIZE(cmd), ksize);
-
+	usize = min(usize, ksize);
 	if (IS_ALIGNED(usize, sizeof(u64)))
 		return fastipc_words_out((u64 __user *)arg, karg,
 					 usize / sizeof(u64));
 	return copy_to_user((void __user *)arg, karg, usize) ? -EFAULT : 0;
+}
+
+static int fastipc_arg_out(unsigned long arg, const void *karg, size_t ksize,
+			   unsigned int cmd)
+{
+	return fastipc_out_at(arg, karg, ksize, _IOC_SIZE(cmd));
 }
 
 static int fastipc_ioc_open(struct fastipc_handle *h, unsigned int cmd,
@@ -190,10 +203,13 @@ static int fastipc_ioc_open(struct fastipc_handle *h, unsigned int cmd,
 	h->pool = pool;
 	h->access = access;
 	h->read_plain = op.flags & FASTIPC_O_READ_PLAIN;
+	h->hup = op.flags & FASTIPC_O_HUP;
 	if (access & FASTIPC_O_RECV)
 		fastipc_poll_set_default(&h->busy_poll);
+	fastipc_poll_set_default(&h->call_poll);
 	mmgrab(current->mm);
 	h->mm = current->mm;
+	fastipc_chan_handle_add(ch, access);
 	atomic_inc(&ch->nr_handles);
 	atomic_long_inc(&fastipc_counters.handles);
 	/* Publish the channel after the fields that go with it. */
@@ -232,10 +248,25 @@ static int fastipc_ioc_unlink(unsigned int cmd, unsigned long arg)
 	return fastipc_chan_unlink(fastipc_ns_current(), ul.name);
 }
 
+/* A request travels with its message from here on (call.c). */
+static void fastipc_msg_attach(struct fastipc_msg *msg,
+			       struct fastipc_req *req)
+{
+	msg->req = req ? fastipc_req_get(req) : NULL;
+}
+
+/* ... unless the message was not sent after all. */
+static void fastipc_msg_detach(struct fastipc_msg *msg)
+{
+	fastipc_req_put(msg->req);
+	msg->req = NULL;
+}
+
 /* Move a window buffer into the queue: no byte is copied. */
 static int fastipc_send_buf(struct fastipc_handle *h,
 			    struct fastipc_channel *ch,
-			    const struct fastipc_send *sd, bool nonblock)
+			    const struct fastipc_send *sd, unsigned int how,
+			    struct fastipc_req *req)
 {
 	unsigned long copied = 0;
 	struct fastipc_pages *pg;
@@ -245,7 +276,7 @@ static int fastipc_send_buf(struct fastipc_handle *h,
 	msg = fastipc_msg_alloc_pages(NULL);
 	if (!msg)
 		return -ENOMEM;
-	err = fastipc_chan_reserve(ch, sd->len, nonblock, sd->timeout_ns);
+	err = fastipc_chan_reserve(ch, sd->len, how, sd->timeout_ns);
 	if (err)
 		goto err_free;
 	pg = fastipc_window_take(h, sd->buf, sd->len, &copied);
@@ -256,6 +287,8 @@ static int fastipc_send_buf(struct fastipc_handle *h,
 	msg->pages = pg;
 	msg->len = sd->len;
 	msg->prio = sd->prio;
+	fastipc_msg_attach(msg, req);
+	fastipc_msg_stamp(msg);
 	/* Pages that others still held were copied (pages.c). */
 	fastipc_chan_commit(ch, msg, min_t(size_t, copied << PAGE_SHIFT,
 					   sd->len));
@@ -280,7 +313,8 @@ err_free:
 
 /* Copy a message in from user memory, inline, and queue it. */
 static int fastipc_send_inline(struct fastipc_channel *ch,
-			       const struct fastipc_send *sd, bool nonblock)
+			       const struct fastipc_send *sd, unsigned int how,
+			       struct fastipc_req *req)
 {
 	const void __user *src = u64_to_user_ptr(sd->buf);
 	bool reserve_first = sd->len > FASTIPC_COPY_FIRST_MAX;
@@ -288,7 +322,7 @@ static int fastipc_send_inline(struct fastipc_channel *ch,
 	int err;
 
 	if (reserve_first) {
-		err = fastipc_chan_reserve(ch, sd->len, nonblock,
+		err = fastipc_chan_reserve(ch, sd->len, how,
 					   sd->timeout_ns);
 		if (err)
 			return err;
@@ -306,14 +340,18 @@ static int fastipc_send_inline(struct fastipc_channel *ch,
 	if (err)
 		goto err_free;
 	msg->prio = sd->prio;
+	fastipc_msg_attach(msg, req);
+	fastipc_msg_stamp(msg);
 
 	if (reserve_first) {
 		fastipc_chan_commit(ch, msg, sd->len);
 		return 0;
 	}
-	err = fastipc_chan_send(ch, msg, sd->len, nonblock, sd->timeout_ns);
-	if (err)
+	err = fastipc_chan_send(ch, msg, sd->len, how, sd->timeout_ns);
+	if (err) {
+		fastipc_msg_detach(msg);
 		goto err_free;
+	}
 	return 0;
 
 err_free:
@@ -330,14 +368,15 @@ err_unreserve:
  */
 static int fastipc_send_pages(struct fastipc_handle *h,
 			      struct fastipc_channel *ch,
-			      const struct fastipc_send *sd, bool nonblock)
+			      const struct fastipc_send *sd, unsigned int how,
+			      struct fastipc_req *req)
 {
 	const void __user *src = u64_to_user_ptr(sd->buf);
 	struct fastipc_pages *pg;
 	struct fastipc_msg *msg;
 	int err;
 
-	err = fastipc_chan_reserve(ch, sd->len, nonblock, sd->timeout_ns);
+	err = fastipc_chan_reserve(ch, sd->len, how, sd->timeout_ns);
 	if (err)
 		return err;
 
@@ -357,6 +396,8 @@ static int fastipc_send_pages(struct fastipc_handle *h,
 		goto err_free_msg;
 
 	msg->prio = sd->prio;
+	fastipc_msg_attach(msg, req);
+	fastipc_msg_stamp(msg);
 	fastipc_chan_commit(ch, msg, sd->len);
 	return 0;
 
@@ -372,15 +413,31 @@ err_unreserve:
 	return err;
 }
 
+/* Does a message of @len bytes with send flags @flags go in pages? */
+static bool fastipc_send_in_pages(struct fastipc_channel *ch, u64 len,
+				  u32 flags)
+{
+	/* An empty message has no page to carry it. */
+	if (!len)
+		return false;
+	if (flags & (FASTIPC_SEND_PAGES | FASTIPC_SEND_BUF))
+		return true;
+	if (flags & FASTIPC_SEND_COPY)
+		return false;
+	return len >= READ_ONCE(ch->attr.zc_threshold);
+}
+
 /*
  * Send @sd, whose fields are valid, on the path its flags ask for or its
- * length picks.  SEND and write(2) both end here.
+ * length picks; with @req, as that request.  SEND, CALL and write(2) all
+ * end here.
  */
 static int fastipc_send_msg(struct file *file, struct fastipc_handle *h,
 			    struct fastipc_channel *ch,
-			    const struct fastipc_send *sd)
+			    const struct fastipc_send *sd,
+			    struct fastipc_req *req)
 {
-	bool nonblock, pages;
+	unsigned int how = 0;
 	int err;
 
 	if (!(h->access & FASTIPC_O_SEND))
@@ -388,27 +445,17 @@ static int fastipc_send_msg(struct file *file, struct fastipc_handle *h,
 	if (sd->len > FASTIPC_MSG_SIZE_LIMIT)
 		return -EMSGSIZE;
 
-	nonblock = (sd->flags & FASTIPC_NONBLOCK) ||
-		   (file->f_flags & O_NONBLOCK);
-	if (sd->flags & FASTIPC_SEND_BUF) {
-		err = fastipc_send_buf(h, ch, sd, nonblock);
-		goto out;
-	}
+	if ((sd->flags & FASTIPC_NONBLOCK) || (file->f_flags & O_NONBLOCK))
+		how |= FASTIPC_ADMIT_NONBLOCK;
+	if (h->hup)
+		how |= FASTIPC_ADMIT_HUP;
+	if (sd->flags & FASTIPC_SEND_BUF)
+		err = fastipc_send_buf(h, ch, sd, how, req);
+	else if (fastipc_send_in_pages(ch, sd->len, sd->flags))
+		err = fastipc_send_pages(h, ch, sd, how, req);
+	else
+		err = fastipc_send_inline(ch, sd, how, req);
 
-	/* An empty message has no page to carry it. */
-	if (!sd->len)
-		pages = false;
-	else if (sd->flags & FASTIPC_SEND_PAGES)
-		pages = true;
-	else if (sd->flags & FASTIPC_SEND_COPY)
-		pages = false;
-	else
-		pages = sd->len >= READ_ONCE(ch->attr.zc_threshold);
-	if (pages)
-		err = fastipc_send_pages(h, ch, sd, nonblock);
-	else
-		err = fastipc_send_inline(ch, sd, nonblock);
-out:
 	/* What poll's EPOLLOUT waits for (fastipc_chan_poll()). */
 	if (err == -EAGAIN)
 		WRITE_ONCE(h->tx_want, sd->len);
@@ -433,7 +480,7 @@ static int fastipc_ioc_send(struct file *file, struct fastipc_handle *h,
 	    hweight32(sd.flags & paths) > 1 ||
 	    memchr_inv(sd.__reserved, 0, sizeof(sd.__reserved)))
 		return -EINVAL;
-	return fastipc_send_msg(file, h, ch, &sd);
+	return fastipc_send_msg(file, h, ch, &sd, NULL);
 }
 
 /* A receive's wait: its flags and the file's, the handle's busy-poll. */
@@ -443,8 +490,21 @@ static void fastipc_wait_init(struct fastipc_wait *wait, struct file *file,
 {
 	wait->nonblock = (flags & FASTIPC_NONBLOCK) ||
 			 (file->f_flags & O_NONBLOCK);
+	wait->hup = h->hup;
 	wait->timeout_ns = timeout_ns;
 	wait->poll = &h->busy_poll;
+}
+
+/* Where a receive reports its result: the caller's struct fastipc_recv. */
+struct fastipc_rx_out {
+	unsigned long arg;
+	size_t usize;
+};
+
+static int fastipc_rx_report(const struct fastipc_rx_out *out,
+			     const struct fastipc_recv *rv)
+{
+	return fastipc_out_at(out->arg, rv, sizeof(*rv), out->usize);
 }
 
 /*
@@ -460,8 +520,8 @@ static void fastipc_wait_init(struct fastipc_wait *wait, struct file *file,
  * if it is not and goes back to the queue.
  */
 static int fastipc_recv_map(struct fastipc_handle *h, struct fastipc_msg *msg,
-			    struct fastipc_recv *rv, unsigned int cmd,
-			    unsigned long arg, int *err)
+			    struct fastipc_recv *rv,
+			    const struct fastipc_rx_out *out, int *err)
 {
 	struct fastipc_claim claim;
 	bool exposed;
@@ -470,13 +530,13 @@ static int fastipc_recv_map(struct fastipc_handle *h, struct fastipc_msg *msg,
 	if (*err) {
 		/* ENOSPC, ENXIO: the caller can receive it another way. */
 		if ((*err == -ENOSPC || *err == -ENXIO) &&
-		    fastipc_arg_out(arg, rv, sizeof(*rv), cmd))
+		    fastipc_rx_report(out, rv))
 			*err = -EFAULT;
 		return 0;
 	}
 	rv->addr = claim.addr;
 	rv->msg_flags |= FASTIPC_MSG_MAPPED;
-	if (fastipc_arg_out(arg, rv, sizeof(*rv), cmd)) {
+	if (fastipc_rx_report(out, rv)) {
 		fastipc_window_unclaim(h, &claim);
 		*err = -EFAULT;
 		return 0;
@@ -487,11 +547,55 @@ static int fastipc_recv_map(struct fastipc_handle *h, struct fastipc_msg *msg,
 	return !*err || exposed;
 }
 
-static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
-			    struct fastipc_channel *ch, unsigned int cmd,
-			    unsigned long arg)
+/*
+ * A receive with FASTIPC_RECV_CALL took a request: make room for it in
+ * the handle's table, for the token the receive reports.  A handle holds
+ * at most the channel's max_msgs requests unanswered (EBUSY).
+ */
+static int fastipc_recv_hold(struct fastipc_handle *h,
+			     struct fastipc_channel *ch,
+			     struct fastipc_msg *msg, struct fastipc_recv *rv)
 {
-	struct fastipc_recv rv;
+	int err;
+
+	err = fastipc_held_add(&h->held, msg->req,
+			       READ_ONCE(ch->attr.max_msgs), &rv->token);
+	if (!err)
+		rv->msg_flags |= FASTIPC_MSG_CALL;
+	return err;
+}
+
+/*
+ * @msg was delivered.  A request the receive holds (@rv has its token)
+ * goes to the handle's table; one it does not hold ends: its caller's
+ * call fails with ENOMSG (a receive that does not answer took it) or,
+ * for @err, ECONNRESET (it was delivered into a window that failed).
+ */
+static void fastipc_recv_settle(struct fastipc_handle *h,
+				struct fastipc_msg *msg,
+				const struct fastipc_recv *rv, int err)
+{
+	if (!msg->req)
+		return;
+	if (!(rv->msg_flags & FASTIPC_MSG_CALL)) {
+		fastipc_msg_end_req(msg, -ENOMSG);
+	} else if (err) {
+		fastipc_held_cancel(&h->held, rv->token);
+		fastipc_msg_end_req(msg, -ECONNRESET);
+	} else {
+		fastipc_held_commit(&h->held, rv->token);
+		msg->req = NULL;	/* the table's now */
+	}
+}
+
+/*
+ * FASTIPC_IOC_RECV, and the receive of FASTIPC_IOC_REPLY_RECV, on the
+ * checked arguments @rv; the result goes to @out.
+ */
+static int fastipc_do_recv(struct file *file, struct fastipc_handle *h,
+			   struct fastipc_channel *ch, struct fastipc_recv *rv,
+			   const struct fastipc_rx_out *out)
+{
 	struct fastipc_msg *msg;
 	struct fastipc_wait wait;
 	unsigned long mapped;
@@ -499,34 +603,35 @@ static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
 	bool done;
 	int err;
 
-	err = fastipc_arg_in(&rv, sizeof(rv), FASTIPC_RECV_SIZE_VER0, cmd, arg);
-	if (err)
-		return err;
-	/* prio, addr and msg_flags are outputs: their input is ignored. */
-	if ((rv.flags & ~FASTIPC_RECV_ALL) || rv.__pad ||
-	    memchr_inv(rv.__reserved, 0, sizeof(rv.__reserved)))
-		return -EINVAL;
-	if (!(h->access & FASTIPC_O_RECV))
-		return -EBADF;
-
-	fastipc_wait_init(&wait, file, h, rv.flags, rv.timeout_ns);
+	fastipc_wait_init(&wait, file, h, rv->flags, rv->timeout_ns);
 	msg = fastipc_chan_take(ch, &wait,
-				rv.flags & FASTIPC_RECV_MAP ? FASTIPC_TAKE_MAP :
-				FASTIPC_TAKE_COPY, rv.len, &done);
+				rv->flags & FASTIPC_RECV_MAP ? FASTIPC_TAKE_MAP :
+				FASTIPC_TAKE_COPY, rv->len, &done);
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
 
 	len = msg->len;
-	rv.prio = msg->prio;
-	rv.addr = 0;
-	rv.msg_flags = msg->pages ? FASTIPC_MSG_PAGES : 0;
-	if (msg->pages && (rv.flags & FASTIPC_RECV_MAP)) {
+	rv->prio = msg->prio;
+	rv->addr = 0;
+	rv->token = 0;
+	rv->msg_flags = msg->pages ? FASTIPC_MSG_PAGES : 0;
+	/* Asked for: written (zeros if unknown); else left as it was. */
+	if ((rv->flags & FASTIPC_RECV_SENDER) &&
+	    fastipc_msg_sender(msg, &rv->sender))
+		rv->msg_flags |= FASTIPC_MSG_SENDER;
+	if (msg->req && (rv->flags & FASTIPC_RECV_CALL)) {
+		err = fastipc_recv_hold(h, ch, msg, rv);
+		if (err)
+			goto err_putback;
+	}
+	if (msg->pages && (rv->flags & FASTIPC_RECV_MAP)) {
 		/* Once mapped, a munmap may free the pages: count them now. */
 		mapped = msg->pages->nr;
-		rv.len = len;
-		if (!fastipc_recv_map(h, msg, &rv, cmd, arg, &err))
-			goto err_putback;
+		rv->len = len;
+		if (!fastipc_recv_map(h, msg, rv, out, &err))
+			goto err_unhold;
 		/* Delivered, even if the receiver's window failed it. */
+		fastipc_recv_settle(h, msg, rv, err);
 		fastipc_chan_done(ch, len, 0, err ? 0 : mapped);
 		fastipc_msg_free(msg);
 		return err;
@@ -537,30 +642,69 @@ static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
 	 * the message queued without the receiver having seen a byte of
 	 * it (then a fault copying it puts it back too).
 	 */
-	if (rv.len < len) {
+	if (rv->len < len) {
 		err = -EMSGSIZE;
-		rv.len = len;
-		if (fastipc_arg_out(arg, &rv, sizeof(rv), cmd))
+		rv->len = len;
+		if (fastipc_rx_report(out, rv))
 			err = -EFAULT;
-		goto err_putback;
+		goto err_unhold;
 	}
-	rv.len = len;
-	err = fastipc_arg_out(arg, &rv, sizeof(rv), cmd);
+	rv->len = len;
+	err = fastipc_rx_report(out, rv);
 	if (!err)
-		err = fastipc_msg_copy_out(u64_to_user_ptr(rv.buf), len, msg);
+		err = fastipc_msg_copy_out(u64_to_user_ptr(rv->buf), len, msg);
 	if (err)
-		goto err_putback;
+		goto err_unhold;
+	fastipc_recv_settle(h, msg, rv, 0);
 	if (!done)
 		fastipc_chan_done(ch, len, len, 0);
 	fastipc_msg_recycle(ch, msg);
 	return 0;
 
+err_unhold:
+	if (rv->msg_flags & FASTIPC_MSG_CALL)
+		fastipc_held_cancel(&h->held, rv->token);
 err_putback:
 	if (done)
 		fastipc_chan_undeliver(ch, msg);
 	else
 		fastipc_chan_putback(ch, msg);
 	return err;
+}
+
+/*
+ * Check the arguments of a receive (FASTIPC_IOC_RECV, _REPLY_RECV) whose
+ * structure is @usize bytes: one that asks for the sender must have room
+ * for it.
+ */
+static int fastipc_recv_check(const struct fastipc_handle *h,
+			      const struct fastipc_recv *rv, size_t usize)
+{
+	/* prio, addr, msg_flags, token, sender: outputs, input ignored. */
+	if ((rv->flags & ~FASTIPC_RECV_ALL) || rv->__pad || rv->__reserved ||
+	    ((rv->flags & FASTIPC_RECV_SENDER) &&
+	     usize < FASTIPC_RECV_SIZE_VER1))
+		return -EINVAL;
+	if (!(h->access & FASTIPC_O_RECV))
+		return -EBADF;
+	return 0;
+}
+
+static int fastipc_ioc_recv(struct file *file, struct fastipc_handle *h,
+			    struct fastipc_channel *ch, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct fastipc_rx_out out = { .arg = arg, .usize = _IOC_SIZE(cmd) };
+	struct fastipc_recv rv;
+	int err;
+
+	err = fastipc_arg_in(&rv, sizeof(rv), FASTIPC_RECV_SIZE_VER0, cmd, arg);
+	if (err)
+		return err;
+	err = fastipc_recv_check(h, &rv, out.usize);
+	if (err)
+		return err;
+	return fastipc_do_recv(file, h, ch, &rv, &out);
 }
 
 /*
@@ -575,6 +719,8 @@ static int fastipc_ioc_recv_vec(struct file *file, struct fastipc_handle *h,
 {
 	struct fastipc_msg *msgs[FASTIPC_RECV_VEC_BATCH];
 	struct fastipc_rvec ent[FASTIPC_RECV_VEC_BATCH];
+	struct fastipc_sender snd[FASTIPC_RECV_VEC_BATCH];
+	struct fastipc_sender __user *usnd;
 	struct fastipc_rvec __user *uvec;
 	struct fastipc_recv_vec rv;
 	struct fastipc_wait wait;
@@ -585,9 +731,9 @@ static int fastipc_ioc_recv_vec(struct file *file, struct fastipc_handle *h,
 			     arg);
 	if (err)
 		return err;
-	if ((rv.flags & ~FASTIPC_NONBLOCK) || !rv.count ||
-	    rv.count > FASTIPC_RECV_VEC_MAX ||
-	    memchr_inv(rv.__reserved, 0, sizeof(rv.__reserved)))
+	if ((rv.flags & ~(FASTIPC_NONBLOCK | FASTIPC_RECV_SENDER)) ||
+	    !rv.count || rv.count > FASTIPC_RECV_VEC_MAX || rv.__reserved ||
+	    (!(rv.flags & FASTIPC_RECV_SENDER) && rv.senders))
 		return -EINVAL;
 	if (!(h->access & FASTIPC_O_RECV))
 		return -EBADF;
@@ -609,8 +755,14 @@ static int fastipc_ioc_recv_vec(struct file *file, struct fastipc_handle *h,
 	 * (the receiver has their bytes), which only a thread unmapping
 	 * them meanwhile can cause.
 	 */
+	usnd = rv.flags & FASTIPC_RECV_SENDER ? u64_to_user_ptr(rv.senders) :
+	       NULL;
+	memset(snd, 0, sizeof(snd));
+	BUILD_BUG_ON(sizeof(snd[0]) % sizeof(u64));
 	if (fastipc_words_out((u64 __user *)uvec, (const u64 *)ent,
 			      n * sizeof(ent[0]) / sizeof(u64)) ||
+	    (usnd && fastipc_words_out((u64 __user *)usnd, (const u64 *)snd,
+				       n * sizeof(snd[0]) / sizeof(u64))) ||
 	    fastipc_arg_out(arg, &rv, sizeof(rv), cmd))
 		return -EFAULT;
 
@@ -627,20 +779,361 @@ static int fastipc_ioc_recv_vec(struct file *file, struct fastipc_handle *h,
 			break;
 		ent[i].len = msgs[i]->len;
 		ent[i].prio = msgs[i]->prio;
+		if (usnd)
+			fastipc_msg_sender(msgs[i], &snd[i]);
 	}
 	rv.count = i;
 	/* Back to the head of the queue, the last first. */
 	for (n = got; n > i; n--)
 		fastipc_chan_undeliver(ch, msgs[n - 1]);
-	for (n = 0; n < i; n++)
+	for (n = 0; n < i; n++) {
+		/* A request taken here is not answered. */
+		fastipc_msg_end_req(msgs[n], -ENOMSG);
 		fastipc_msg_recycle(ch, msgs[n]);
+	}
 	if (!i)
 		return err;
 	if (fastipc_words_out((u64 __user *)uvec, (const u64 *)ent,
 			      i * sizeof(ent[0]) / sizeof(u64)) ||
+	    (usnd && fastipc_words_out((u64 __user *)usnd, (const u64 *)snd,
+				       i * sizeof(snd[0]) / sizeof(u64))) ||
 	    fastipc_arg_out(arg, &rv, sizeof(rv), cmd))
 		return -EFAULT;
 	return 0;
+}
+
+/* The busy poll a call waits for its reply with (busy_poll.c). */
+static struct fastipc_poll *fastipc_call_poll(struct fastipc_handle *h)
+{
+	return h->access & FASTIPC_O_RECV ? &h->busy_poll : &h->call_poll;
+}
+
+/*
+ * Give the reply of a call to its caller, as @cl asks: mapped into the
+ * window (a page reply, FASTIPC_CALL_MAP), else copied into reply_buf;
+ * a page reply the window cannot take (no window, no room in it, not
+ * the process that mapped it) is copied if it fits.  The result is
+ * reported before anything is mapped or copied, as a receive does.  A
+ * reply the caller cannot take is dropped: nobody else may have it.
+ */
+static int fastipc_call_deliver(struct fastipc_handle *h,
+				struct fastipc_call *cl,
+				struct fastipc_msg *reply, unsigned int cmd,
+				unsigned long arg)
+{
+	u64 cap = cl->reply_len;
+	size_t len = reply->len;
+	struct fastipc_claim claim;
+	unsigned long nr;
+	bool exposed;
+	int err;
+
+	cl->reply_len = len;
+	cl->reply_addr = 0;
+	cl->reply_flags = FASTIPC_CALL_SENT |
+			  (reply->pages ? FASTIPC_MSG_PAGES : 0);
+	if (reply->pages && (cl->flags & FASTIPC_CALL_MAP)) {
+		nr = reply->pages->nr;
+		err = fastipc_window_claim_for(h, nr, &claim);
+		if (!err) {
+			cl->reply_addr = claim.addr;
+			cl->reply_flags |= FASTIPC_MSG_MAPPED;
+			if (fastipc_arg_out(arg, cl, sizeof(*cl), cmd)) {
+				fastipc_window_unclaim(h, &claim);
+				err = -EFAULT;
+				goto out;
+			}
+			err = fastipc_window_place(h, reply->pages, &claim,
+						   &exposed);
+			if (!err) {
+				reply->pages = NULL;	/* the window's */
+				fastipc_count(&fastipc_counters.mapped_pages,
+					      nr);
+			}
+			goto out;
+		}
+		if ((err != -ENOSPC && err != -ENXIO && err != -EPERM) ||
+		    len > cap) {
+			/* Say how long it was, at least. */
+			fastipc_arg_out(arg, cl, sizeof(*cl), cmd);
+			goto out;
+		}
+	}
+	err = fastipc_arg_out(arg, cl, sizeof(*cl), cmd);
+	if (!err)
+		err = fastipc_msg_copy_out(u64_to_user_ptr(cl->reply_buf), cap,
+					   reply);
+	if (!err)
+		fastipc_count(&fastipc_counters.copied_bytes, len);
+out:
+	fastipc_msg_free(reply);
+	return err;
+}
+
+/*
+ * Write the word of @cl that holds reply_flags back to the caller's
+ * structure (writable when the call began; a thread that unmapped it
+ * since only loses the news).
+ */
+static void fastipc_call_said_sent(unsigned long arg,
+				   const struct fastipc_call *cl)
+{
+	const size_t at = offsetof(struct fastipc_call, reply_flags);
+
+	BUILD_BUG_ON(at % sizeof(u64));
+	fastipc_words_out((u64 __user *)(arg + at),
+			  (const u64 *)((const char *)cl + at), 1);
+}
+
+static int fastipc_ioc_call(struct file *file, struct fastipc_handle *h,
+			    struct fastipc_channel *ch, unsigned int cmd,
+			    unsigned long arg)
+{
+	const u32 paths = FASTIPC_SEND_COPY | FASTIPC_SEND_PAGES |
+			  FASTIPC_SEND_BUF;
+	struct fastipc_msg *reply;
+	struct fastipc_req *req;
+	struct fastipc_call cl;
+	struct fastipc_send sd;
+	ktime_t deadline;
+	int err;
+
+	err = fastipc_arg_in(&cl, sizeof(cl), FASTIPC_CALL_SIZE_VER0, cmd, arg);
+	if (err)
+		return err;
+	/* reply_addr and reply_flags are outputs: their input is ignored. */
+	if ((cl.flags & ~FASTIPC_CALL_ALL) || cl.prio > FASTIPC_PRIO_MAX ||
+	    hweight32(cl.flags & paths) > 1 || cl.__pad ||
+	    memchr_inv(cl.__reserved, 0, sizeof(cl.__reserved)))
+		return -EINVAL;
+	if (!(h->access & FASTIPC_O_SEND))
+		return -EBADF;
+	/* Writable before the request goes: a reply cannot go back. */
+	if (fastipc_arg_out(arg, &cl, sizeof(cl), cmd))
+		return -EFAULT;
+
+	req = fastipc_req_new(cl.reply_len, cl.flags & FASTIPC_CALL_MAP);
+	if (!req)
+		return -ENOMEM;
+	deadline = fastipc_deadline(cl.timeout_ns);
+	sd = (struct fastipc_send) {
+		.buf = cl.buf,
+		.len = cl.len,
+		.timeout_ns = cl.timeout_ns,
+		.prio = cl.prio,
+		.flags = cl.flags & FASTIPC_SEND_ALL,
+	};
+	err = fastipc_send_msg(file, h, ch, &sd, req);
+	if (!err) {
+		/* Sent: say so now, for a call that ends in an error. */
+		cl.reply_flags = FASTIPC_CALL_SENT;
+		fastipc_call_said_sent(arg, &cl);
+		reply = fastipc_req_wait(req, fastipc_call_poll(h), deadline);
+		if (IS_ERR(reply)) {
+			err = PTR_ERR(reply);
+			if (err == -ETIMEDOUT)
+				fastipc_chan_count_timeout(ch);
+		} else {
+			err = fastipc_call_deliver(h, &cl, reply, cmd, arg);
+		}
+	}
+	fastipc_req_put(req);
+	return err;
+}
+
+/*
+ * The message of a reply: made as a send makes one (copied inline or
+ * into pages, or a window buffer moved) but queued nowhere: it goes to
+ * the caller, which copies or maps it.
+ */
+static struct fastipc_msg *fastipc_reply_build(struct fastipc_handle *h,
+					       struct fastipc_channel *ch,
+					       const struct fastipc_reply *rp,
+					       bool pages)
+{
+	const void __user *src = u64_to_user_ptr(rp->buf);
+	struct fastipc_pages *pg;
+	struct fastipc_msg *msg;
+	unsigned long copied = 0;
+	int err;
+
+	if (rp->flags & FASTIPC_SEND_BUF) {
+		msg = fastipc_msg_alloc_pages(NULL);
+		if (!msg)
+			return ERR_PTR(-ENOMEM);
+		pg = fastipc_window_take(h, rp->buf, rp->len, &copied);
+		if (IS_ERR(pg)) {
+			fastipc_msg_free(msg);
+			return ERR_CAST(pg);
+		}
+		msg->pages = pg;
+		msg->len = rp->len;
+		fastipc_count(&fastipc_counters.copied_bytes,
+			      min_t(u64, (u64)copied << PAGE_SHIFT, rp->len));
+		return msg;
+	}
+	if (!pages) {
+		msg = fastipc_msg_alloc_inline(ch, rp->len);
+		if (!msg)
+			return ERR_PTR(-ENOMEM);
+		msg->prio = 0;
+		err = fastipc_copy_in(msg->data, src, rp->len);
+		if (err) {
+			fastipc_msg_free(msg);
+			return ERR_PTR(err);
+		}
+		fastipc_count(&fastipc_counters.copied_bytes, rp->len);
+		return msg;
+	}
+	pg = fastipc_pages_alloc(DIV_ROUND_UP(rp->len, PAGE_SIZE),
+				 FASTIPC_FILL_OVERWRITE, fastipc_handle_pool(h));
+	if (!pg)
+		return ERR_PTR(fatal_signal_pending(current) ? -EINTR : -ENOMEM);
+	err = -ENOMEM;
+	msg = fastipc_msg_alloc_pages(pg);
+	if (!msg)
+		goto err_free_pages;
+	msg->len = rp->len;
+	msg->prio = 0;
+	err = fastipc_pages_copy_in(pg, src, rp->len);
+	if (err) {
+		msg->pages = NULL;
+		fastipc_msg_free(msg);
+		goto err_free_pages;
+	}
+	fastipc_count(&fastipc_counters.copied_bytes, rp->len);
+	return msg;
+
+err_free_pages:
+	/* Not all overwritten: old bytes of others may remain, no recycling. */
+	fastipc_pages_set_origin(pg, NULL);
+	fastipc_pages_free(pg);
+	return ERR_PTR(err);
+}
+
+/*
+ * Answer the request behind rp->token.  0: the caller has the reply;
+ * -ECANCELED: the caller had given up, the reply was dropped (a window
+ * buffer freed as if sent); both use the token up.  Any other error
+ * leaves the request held (ENOENT: there is none), and the buffer as it
+ * was, but when another thread's reply to the same token won the race.
+ */
+static int fastipc_do_reply(struct fastipc_handle *h,
+			    struct fastipc_channel *ch,
+			    const struct fastipc_reply *rp)
+{
+	bool map, abandoned, pages;
+	struct fastipc_msg *reply;
+	struct fastipc_req *req;
+	u64 cap;
+	int err;
+
+	err = fastipc_held_peek(&h->held, rp->token, &cap, &map, &abandoned);
+	if (err)
+		return err;
+	if (abandoned) {
+		req = fastipc_held_take(&h->held, rp->token);
+		if (!req)
+			return -ENOENT;
+		fastipc_req_put(req);
+		if (rp->flags & FASTIPC_SEND_BUF)
+			fastipc_window_free(h, rp->buf);
+		return -ECANCELED;
+	}
+	if (rp->len > FASTIPC_MSG_SIZE_LIMIT ||
+	    rp->len > READ_ONCE(ch->attr.max_msg_size))
+		return -EMSGSIZE;
+	/* Longer than the caller's buffer: only if it will be mapped. */
+	pages = fastipc_send_in_pages(ch, rp->len, rp->flags);
+	if (rp->len > cap && !(map && pages))
+		return -EMSGSIZE;
+
+	reply = fastipc_reply_build(h, ch, rp, pages);
+	if (IS_ERR(reply))
+		return PTR_ERR(reply);
+	req = fastipc_held_take(&h->held, rp->token);
+	if (!req) {
+		fastipc_msg_free(reply);
+		return -ENOENT;
+	}
+	err = fastipc_req_finish(req, reply, 0);
+	if (err)
+		fastipc_msg_free(reply);	/* the caller left: uncharged */
+	fastipc_req_put(req);
+	/* Like a send: the next receive of this task is a turn. */
+	fastipc_poll_note_send();
+	return err;
+}
+
+/* Check the arguments of a reply (FASTIPC_IOC_REPLY, _REPLY_RECV). */
+static int fastipc_reply_check(const struct fastipc_reply *rp)
+{
+	const u32 paths = FASTIPC_SEND_COPY | FASTIPC_SEND_PAGES |
+			  FASTIPC_SEND_BUF;
+
+	/* status is an output: its input is ignored. */
+	if ((rp->flags & ~FASTIPC_REPLY_ALL) ||
+	    hweight32(rp->flags & paths) > 1 ||
+	    memchr_inv(rp->__reserved, 0, sizeof(rp->__reserved)))
+		return -EINVAL;
+	return 0;
+}
+
+static int fastipc_ioc_reply(struct fastipc_handle *h,
+			     struct fastipc_channel *ch, unsigned int cmd,
+			     unsigned long arg)
+{
+	struct fastipc_reply rp;
+	int err;
+
+	err = fastipc_arg_in(&rp, sizeof(rp), FASTIPC_REPLY_SIZE_VER0, cmd,
+			     arg);
+	if (err)
+		return err;
+	err = fastipc_reply_check(&rp);
+	if (err)
+		return err;
+	return fastipc_do_reply(h, ch, &rp);
+}
+
+static int fastipc_ioc_reply_recv(struct file *file, struct fastipc_handle *h,
+				  struct fastipc_channel *ch, unsigned int cmd,
+				  unsigned long arg)
+{
+	const size_t at = offsetof(struct fastipc_reply_recv, recv);
+	struct fastipc_rx_out out = {
+		.arg = arg + at,
+		.usize = _IOC_SIZE(cmd) - at,
+	};
+	struct fastipc_reply_recv rr;
+	int err;
+
+	err = fastipc_arg_in(&rr, sizeof(rr), FASTIPC_REPLY_RECV_SIZE_VER0,
+			     cmd, arg);
+	if (err)
+		return err;
+	err = fastipc_reply_check(&rr.reply);
+	if (!err)
+		err = fastipc_recv_check(h, &rr.recv, out.usize);
+	if (err)
+		return err;
+	/* Both results must be writable before the reply goes. */
+	if (fastipc_arg_out(arg, &rr, sizeof(rr), cmd))
+		return -EFAULT;
+
+	err = fastipc_do_reply(h, ch, &rr.reply);
+	if (err && err != -ECANCELED)
+		return err;
+	/* Done with the token: say so, and how it went, then receive. */
+	rr.reply.token = 0;
+	rr.reply.status = -err;
+	BUILD_BUG_ON(sizeof(rr.reply) % sizeof(u64));
+	if (fastipc_words_out((u64 __user *)arg, (const u64 *)&rr.reply,
+			      sizeof(rr.reply) / sizeof(u64)))
+		return -EFAULT;
+	if (READ_ONCE(ch->dead))
+		return -EIDRM;
+	return fastipc_do_recv(file, h, ch, &rr.recv, &out);
 }
 
 static int fastipc_ioc_buf_alloc(struct fastipc_handle *h,
@@ -699,7 +1192,8 @@ static int fastipc_ioc_info(struct fastipc_handle *h,
 	if (READ_ONCE(ch->ns))
 		strscpy(info.name, ch->name, sizeof(info.name));
 	info.handle_flags = h->access |
-			    (h->read_plain ? FASTIPC_O_READ_PLAIN : 0);
+			    (h->read_plain ? FASTIPC_O_READ_PLAIN : 0) |
+			    (h->hup ? FASTIPC_O_HUP : 0);
 	info.busy_poll_us = READ_ONCE(h->busy_poll.usecs);
 	info.busy_poll_flags = READ_ONCE(h->busy_poll.flags);
 	info.busy_poll_window_ns = READ_ONCE(h->busy_poll.window_ns);
@@ -771,6 +1265,7 @@ static const unsigned int fastipc_cmds[] = {
 	FASTIPC_IOC_RECV, FASTIPC_IOC_BUF_ALLOC, FASTIPC_IOC_BUF_FREE,
 	FASTIPC_IOC_INFO, FASTIPC_IOC_STATS, FASTIPC_IOC_SET_ATTR,
 	FASTIPC_IOC_RECV_VEC, FASTIPC_IOC_SET_BUSY_POLL, FASTIPC_IOC_FEATURES,
+	FASTIPC_IOC_CALL, FASTIPC_IOC_REPLY, FASTIPC_IOC_REPLY_RECV,
 };
 
 static int fastipc_ioc_features(unsigned int cmd, unsigned long arg)
@@ -782,6 +1277,8 @@ static int fastipc_ioc_features(unsigned int cmd, unsigned long arg)
 		.recv_flags = FASTIPC_RECV_ALL,
 		.buf_flags = FASTIPC_BUF_NOZERO,
 		.busy_poll_flags = FASTIPC_BUSY_POLL_ADAPTIVE,
+		.call_flags = FASTIPC_CALL_ALL,
+		.reply_flags = FASTIPC_REPLY_ALL,
 	};
 	unsigned int i;
 
@@ -842,8 +1339,16 @@ static long fastipc_ioctl(struct file *file, unsigned int cmd,
 	    !fastipc_cmd_is(cmd, FASTIPC_IOC_INFO) &&
 	    !fastipc_cmd_is(cmd, FASTIPC_IOC_SET_ATTR) &&
 	    !fastipc_cmd_is(cmd, FASTIPC_IOC_RECV_VEC) &&
-	    !fastipc_cmd_is(cmd, FASTIPC_IOC_SET_BUSY_POLL))
+	    !fastipc_cmd_is(cmd, FASTIPC_IOC_SET_BUSY_POLL) &&
+	    !fastipc_cmd_is(cmd, FASTIPC_IOC_CALL) &&
+	    !fastipc_cmd_is(cmd, FASTIPC_IOC_REPLY) &&
+	    !fastipc_cmd_is(cmd, FASTIPC_IOC_REPLY_RECV))
 		return -ENOTTY;
+	/* A reply goes to its caller, not through the channel: it may die. */
+	if (fastipc_cmd_is(cmd, FASTIPC_IOC_REPLY)) {
+		ch = fastipc_handle_chan(h);
+		return ch ? fastipc_ioc_reply(h, ch, cmd, arg) : -EBADFD;
+	}
 	ch = fastipc_live_chan(h);
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
@@ -864,6 +1369,10 @@ static long fastipc_ioctl(struct file *file, unsigned int cmd,
 		return fastipc_ioc_recv_vec(file, h, ch, cmd, arg);
 	if (fastipc_cmd_is(cmd, FASTIPC_IOC_SET_BUSY_POLL))
 		return fastipc_ioc_set_busy_poll(h, cmd, arg);
+	if (fastipc_cmd_is(cmd, FASTIPC_IOC_CALL))
+		return fastipc_ioc_call(file, h, ch, cmd, arg);
+	if (fastipc_cmd_is(cmd, FASTIPC_IOC_REPLY_RECV))
+		return fastipc_ioc_reply_recv(file, h, ch, cmd, arg);
 	return -ENOTTY;
 }
 
@@ -897,7 +1406,7 @@ static ssize_t fastipc_write(struct file *file, const char __user *buf,
 
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
-	err = fastipc_send_msg(file, h, ch, &sd);
+	err = fastipc_send_msg(file, h, ch, &sd, NULL);
 	return err ? err : len;
 }
 
@@ -942,6 +1451,8 @@ static ssize_t fastipc_read(struct file *file, char __user *buf, size_t size,
 	/* A message that fits was counted as delivered when taken. */
 	if (WARN_ON_ONCE(!done))
 		fastipc_chan_done(ch, len, len, 0);
+	/* read(2) cannot answer a request: its caller learns at once. */
+	fastipc_msg_end_req(msg, -ENOMSG);
 	fastipc_msg_recycle(ch, msg);
 	return len;
 }
@@ -953,7 +1464,7 @@ static __poll_t fastipc_poll(struct file *file, poll_table *wait)
 
 	if (!ch)
 		return 0;
-	return fastipc_chan_poll(ch, file, wait, h->access,
+	return fastipc_chan_poll(ch, file, wait, h->access, h->hup,
 				 READ_ONCE(h->tx_want));
 }
 

@@ -6,13 +6,17 @@
  * Every allocation made here is on behalf of the calling user and is
  * charged to its memory cgroup (__GFP_ACCOUNT).
  */
+#include <linux/cred.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/user_namespace.h>
 
 #include "fastipc_internal.h"
 
@@ -77,6 +81,53 @@ int fastipc_msg_copy_out(void __user *dst, u64 size,
 }
 
 /*
+ * Record that current sends @msg: a reference to its thread's pid (and
+ * to its leader's, for a thread that does not lead its group) and its
+ * effective ids.  Nothing is translated here: a receiver that asks does
+ * it for its own namespaces (fastipc_msg_sender()).
+ */
+void fastipc_msg_stamp(struct fastipc_msg *msg)
+{
+	struct pid *tid = task_pid(current), *tgid = task_tgid(current);
+
+	msg->sender_tid = get_pid(tid);
+	msg->sender_tgid = tgid == tid ? NULL : get_pid(tgid);
+	msg->sender_uid = current_euid();
+	msg->sender_gid = current_egid();
+}
+
+static void fastipc_msg_unstamp(struct fastipc_msg *msg)
+{
+	put_pid(msg->sender_tid);
+	put_pid(msg->sender_tgid);
+	msg->sender_tid = NULL;
+	msg->sender_tgid = NULL;
+}
+
+/*
+ * Who sent @msg, for the current task: pids in its pid namespace (0 when
+ * the sender is not in it; a sender that has exited since keeps the
+ * numbers it had), ids in its user namespace (the overflow ids when they
+ * have no mapping there).  False, and zeros, if @msg has no sender.
+ */
+bool fastipc_msg_sender(const struct fastipc_msg *msg,
+			struct fastipc_sender *sender)
+{
+	struct pid_namespace *pid_ns = task_active_pid_ns(current);
+	struct user_namespace *user_ns = current_user_ns();
+
+	memset(sender, 0, sizeof(*sender));
+	if (!msg->sender_tid)
+		return false;
+	sender->tid = pid_nr_ns(msg->sender_tid, pid_ns);
+	sender->pid = msg->sender_tgid ?
+		      pid_nr_ns(msg->sender_tgid, pid_ns) : sender->tid;
+	sender->uid = from_kuid_munged(user_ns, msg->sender_uid);
+	sender->gid = from_kgid_munged(user_ns, msg->sender_gid);
+	return true;
+}
+
+/*
  * Inline messages of up to this many payload bytes are worth keeping as a
  * channel's spare: a stream of small messages then allocates and frees
  * none.  At most one object of this size is kept per channel.
@@ -112,6 +163,9 @@ struct fastipc_msg *fastipc_msg_alloc_inline(struct fastipc_channel *ch,
 init:
 	msg->len = len;
 	msg->pages = NULL;
+	msg->req = NULL;
+	msg->sender_tid = NULL;
+	msg->sender_tgid = NULL;
 	return msg;
 }
 
@@ -121,7 +175,9 @@ init:
  */
 void fastipc_msg_recycle(struct fastipc_channel *ch, struct fastipc_msg *msg)
 {
-	if (msg && !msg->pages && msg->cap && !READ_ONCE(ch->spare_msg) &&
+	if (msg)
+		fastipc_msg_unstamp(msg);
+	if (msg && !msg->pages && !msg->req && msg->cap && !READ_ONCE(ch->spare_msg) &&
 	    !cmpxchg(&ch->spare_msg, NULL, msg))
 		return;
 	fastipc_msg_free(msg);
@@ -138,13 +194,37 @@ struct fastipc_msg *fastipc_msg_alloc_pages(struct fastipc_pages *pg)
 	msg->len = 0;
 	msg->cap = 0;
 	msg->pages = pg;
+	msg->req = NULL;
+	msg->sender_tid = NULL;
+	msg->sender_tgid = NULL;
 	return msg;
 }
 
+/*
+ * @msg, a request, will not be answered: its caller's call fails with
+ * @err (at once, if it still waits).
+ */
+void fastipc_msg_end_req(struct fastipc_msg *msg, int err)
+{
+	struct fastipc_req *req = msg->req;
+
+	if (!req)
+		return;
+	msg->req = NULL;
+	fastipc_req_finish(req, NULL, err);
+	fastipc_req_put(req);
+}
+
+/*
+ * Free @msg.  A request freed with its message was never received: the
+ * channel died under it (a queue freed, a message put back too late).
+ */
 void fastipc_msg_free(struct fastipc_msg *msg)
 {
 	if (!msg)
 		return;
+	fastipc_msg_end_req(msg, -EIDRM);
+	fastipc_msg_unstamp(msg);
 	fastipc_pages_free(msg->pages);
 	kvfree(msg);
 }

@@ -70,9 +70,12 @@ static void probe_features(int fd, struct fastipc_features *ft)
 		return;
 	memset(ft, 0, sizeof(*ft));
 	ft->ioctls = (1ULL << 0x0b) - 1;
-	ft->open_flags = FASTIPC_O_ALL;
-	ft->send_flags = FASTIPC_SEND_ALL;
-	ft->recv_flags = FASTIPC_RECV_ALL;
+	/* 0.4's flags: today's *_ALL may have more. */
+	ft->open_flags = FASTIPC_O_RDWR | FASTIPC_O_CREAT | FASTIPC_O_EXCL |
+			 FASTIPC_O_READ_PLAIN;
+	ft->send_flags = FASTIPC_NONBLOCK | FASTIPC_SEND_COPY |
+			 FASTIPC_SEND_PAGES | FASTIPC_SEND_BUF;
+	ft->recv_flags = FASTIPC_NONBLOCK | FASTIPC_RECV_MAP;
 	ft->buf_flags = FASTIPC_BUF_NOZERO;
 	ft->busy_poll_flags = FASTIPC_BUSY_POLL_ADAPTIVE;
 }
@@ -119,7 +122,12 @@ int fastipc_open(const char *name, unsigned int flags, unsigned int mode,
 		free(ch);
 		return fd;
 	}
-	ret = fipc_ioctl(fd, FASTIPC_IOC_OPEN, &op);
+	/* The probe works on an unbound file: flags are checked before. */
+	probe_features(fd, &ch->features);
+	if (flags & ~ch->features.open_flags & FASTIPC_O_HUP)
+		ret = -EOPNOTSUPP;
+	else
+		ret = fipc_ioctl(fd, FASTIPC_IOC_OPEN, &op);
 	if (ret) {
 		close(fd);
 		free(ch);
@@ -129,7 +137,6 @@ int fastipc_open(const char *name, unsigned int flags, unsigned int mode,
 	ch->fd = fd;
 	ch->open_flags = flags & FASTIPC_O_RDWR;
 	ch->id = op.id;
-	probe_features(fd, &ch->features);
 	cache_attr(ch, &op.attr);
 	pthread_mutex_init(&ch->win_lock, NULL);
 

@@ -139,14 +139,18 @@ ssize_t fastipc_recv(struct fastipc_chan *ch, void *buf, size_t size,
 				 FASTIPC_TIMEOUT_NONE);
 }
 
-FASTIPC_EXPORT
-int fastipc_recv_vec(struct fastipc_chan *ch, struct fastipc_rbuf *bufs,
-		     unsigned int count, unsigned int flags,
-		     int64_t timeout_ns)
+/*
+ * fastipc_recv_vec(), and with @senders (count of them, or NULL) the
+ * sender of each message too (fastipc_recv_vec_from()).
+ */
+int fipc_recv_vec(struct fastipc_chan *ch, struct fastipc_rbuf *bufs,
+		  struct fastipc_sender *senders, unsigned int count,
+		  unsigned int flags, int64_t timeout_ns)
 {
+	struct fastipc_sender snd[RECV_VEC_CHUNK];
 	struct fastipc_rvec ent[RECV_VEC_CHUNK];
 	struct fastipc_recv_vec rv;
-	unsigned int i, n;
+	unsigned int i, n, kflags = flags;
 	int ret;
 
 	if (!ch || !bufs || !count || count > FASTIPC_RECV_VEC_MAX ||
@@ -154,6 +158,9 @@ int fastipc_recv_vec(struct fastipc_chan *ch, struct fastipc_rbuf *bufs,
 		return -EINVAL;
 	if (!fipc_has_ioctl(ch, FASTIPC_IOC_RECV_VEC))
 		return -EOPNOTSUPP;
+	ret = fipc_sender_flags(ch, senders, &kflags);
+	if (ret)
+		return ret;
 	n = count < RECV_VEC_CHUNK ? count : RECV_VEC_CHUNK;
 	for (i = 0; i < n; i++) {
 		ent[i].buf = fipc_ptr(bufs[i].buf);
@@ -164,7 +171,8 @@ int fastipc_recv_vec(struct fastipc_chan *ch, struct fastipc_rbuf *bufs,
 	memset(&rv, 0, sizeof(rv));
 	rv.vec = fipc_ptr(ent);
 	rv.count = n;
-	rv.flags = flags;
+	rv.flags = kflags;
+	rv.senders = senders ? fipc_ptr(snd) : 0;
 	rv.timeout_ns = timeout_ns < 0 ? FASTIPC_TIMEOUT_NONE : timeout_ns;
 	ret = fipc_ioctl(ch->fd, FASTIPC_IOC_RECV_VEC, &rv);
 	if (ret)
@@ -172,8 +180,18 @@ int fastipc_recv_vec(struct fastipc_chan *ch, struct fastipc_rbuf *bufs,
 	for (i = 0; i < rv.count; i++) {
 		bufs[i].len = ent[i].len;
 		bufs[i].prio = ent[i].prio;
+		if (senders)
+			senders[i] = snd[i];
 	}
 	return (int)rv.count;
+}
+
+FASTIPC_EXPORT
+int fastipc_recv_vec(struct fastipc_chan *ch, struct fastipc_rbuf *bufs,
+		     unsigned int count, unsigned int flags,
+		     int64_t timeout_ns)
+{
+	return fipc_recv_vec(ch, bufs, NULL, count, flags, timeout_ns);
 }
 
 /*
@@ -247,9 +265,10 @@ int fipc_recv_heap(struct fastipc_chan *ch, unsigned int kflags,
 	size_t size = ch->recv_guess;
 	void *buf = fipc_spare_get(ch);
 	bool spare = true;	/* buf is recv_guess bytes, may go back */
-	bool by_read = !(kflags & FASTIPC_NONBLOCK) && deadline < 0 &&
-		       read_first(ch);
-	void *none = NULL;
+	/* read(2) says neither a request's token nor a sender. */
+	bool by_read = !(kflags & (FASTIPC_NONBLOCK | FASTIPC_RECV_CALL |
+				   FASTIPC_RECV_SENDER)) &&
+		       deadline < 0 && read_first(ch);
 	ssize_t n;
 	int ret;
 
@@ -302,38 +321,51 @@ int fipc_recv_heap(struct fastipc_chan *ch, unsigned int kflags,
 		return ret;
 	}
 
-	/* Copied: lend the spare itself if none is lent already. */
-	if (spare && may_lend &&
-	    atomic_compare_exchange_strong_explicit(&ch->recv_lent, &none, buf,
-						    memory_order_acq_rel,
-						    memory_order_relaxed)) {
-		*bufp = buf;
-		return 0;
-	}
-	/*
-	 * A small message gets a buffer of its own size and the spare stays
-	 * for the next receive: a malloc and a short memcpy instead of a
-	 * malloc of recv_guess bytes and a realloc per message.
-	 */
-	if (spare && r->len <= RECV_COPY_OUT_MAX) {
-		void *small = malloc(r->len ? r->len : 1);
-
-		if (small) {
-			memcpy(small, buf, r->len);
-			fipc_spare_put(ch, buf);
-			*bufp = small;
-			return 0;
-		}
-	}
-	/* Otherwise trim the buffer to the message (never to 0 bytes). */
-	if (r->len < size) {
-		void *trimmed = realloc(buf, r->len ? r->len : 1);
-
-		if (trimmed)
-			buf = trimmed;
-	}
+	if (spare)
+		buf = fipc_spare_hand_out(ch, buf, r->len, may_lend);
+	else if (r->len < size)
+		buf = fipc_trim(buf, r->len);
 	*bufp = buf;
 	return 0;
+}
+
+/* @buf, of a message of @len bytes, trimmed to it (never to 0 bytes). */
+void *fipc_trim(void *buf, size_t len)
+{
+	void *trimmed = realloc(buf, len ? len : 1);
+
+	return trimmed ? trimmed : buf;
+}
+
+/*
+ * The spare receive buffer holds a copied message of @len bytes: what to
+ * give the caller.  With @may_lend (the message goes back through the
+ * library: fastipc_msg_release()), the spare itself if none is lent
+ * already: no allocation and no copy.  Else a small message gets a buffer
+ * of its own size and the spare stays for the next receive (a malloc and
+ * a short memcpy instead of a malloc of recv_guess bytes and a realloc
+ * per message); a larger one keeps the buffer, trimmed.
+ */
+void *fipc_spare_hand_out(struct fastipc_chan *ch, void *buf, size_t len,
+			  bool may_lend)
+{
+	void *none = NULL;
+
+	if (may_lend &&
+	    atomic_compare_exchange_strong_explicit(&ch->recv_lent, &none, buf,
+						    memory_order_acq_rel,
+						    memory_order_relaxed))
+		return buf;
+	if (len <= RECV_COPY_OUT_MAX) {
+		void *small = malloc(len ? len : 1);
+
+		if (small) {
+			memcpy(small, buf, len);
+			fipc_spare_put(ch, buf);
+			return small;
+		}
+	}
+	return len < ch->recv_guess ? fipc_trim(buf, len) : buf;
 }
 
 FASTIPC_EXPORT

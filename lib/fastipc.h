@@ -65,7 +65,7 @@ extern "C" {
 #endif
 
 #define FASTIPC_LIB_VERSION_MAJOR	0
-#define FASTIPC_LIB_VERSION_MINOR	5
+#define FASTIPC_LIB_VERSION_MINOR	6
 
 /* The window fastipc_window_map() maps when given size 0, and the lazy one. */
 #define FASTIPC_WINDOW_DEFAULT_SIZE	(256UL << 20)
@@ -111,7 +111,12 @@ struct fastipc_msg {
  * fastipc_open() - open a handle on a channel
  * @name:  channel name, 1 to FASTIPC_NAME_MAX bytes, no '/'
  * @flags: FASTIPC_O_RECV and/or FASTIPC_O_SEND (at least one), optionally
- *         FASTIPC_O_CREAT and FASTIPC_O_EXCL (only with FASTIPC_O_CREAT)
+ *         FASTIPC_O_CREAT and FASTIPC_O_EXCL (only with FASTIPC_O_CREAT),
+ *         and FASTIPC_O_HUP: learn that the other side left (a receive
+ *         on the empty channel fails with -EPIPE once the last sending
+ *         handle closed, and a send with -EPIPE once the last receiving
+ *         handle closed, instead of waiting; poll(2) says POLLHUP and
+ *         POLLRDHUP, or POLLERR)
  * @mode:  permission bits (& 0777) of a new channel; ignored otherwise.
  *         No umask applies.
  * @attr:  limits of a new channel (a zero field: the module default), or
@@ -125,6 +130,7 @@ struct fastipc_msg {
  *
  * Return: 0.  Errors: -ENODEV (module not loaded), -ENOENT (no such
  * channel and no FASTIPC_O_CREAT), -EEXIST (CREAT|EXCL and it exists),
+ * -EOPNOTSUPP (FASTIPC_O_HUP on a module without it),
  * -EACCES (permission), -ENAMETOOLONG (name longer than
  * FASTIPC_NAME_MAX), -EINVAL (empty name, '/' in it, no access bit, bad
  * flags or limits), -ENOSPC (channel limit reached), -EMFILE, -ENFILE,
@@ -278,7 +284,8 @@ int fastipc_stats(struct fastipc_stats *stats);
  *
  * Return: 0.  Errors: -EAGAIN (full, FASTIPC_NONBLOCK), -EMSGSIZE (@len
  * over max_msg_size or max_bytes), -EBADF (not opened for sending),
- * -EINTR, -EFAULT, -EINVAL (@prio, flags), -ENOMEM.
+ * -EINTR, -EFAULT, -EINVAL (@prio, flags), -ENOMEM, -EPIPE (opened
+ * FASTIPC_O_HUP: no receiving handle is left).
  */
 int fastipc_send(struct fastipc_chan *ch, const void *buf, size_t len,
 		 unsigned int prio, unsigned int flags);
@@ -312,7 +319,8 @@ int fastipc_timedsend(struct fastipc_chan *ch, const void *buf, size_t len,
  * Return: the message length (>= 0).  Errors: -EMSGSIZE (the message is
  * longer than @size: it stays queued; fastipc_recv_alloc() sizes the
  * buffer for you), -EAGAIN (empty, FASTIPC_NONBLOCK), -EBADF (not opened
- * for receiving), -EINTR, -EFAULT.
+ * for receiving), -EINTR, -EFAULT, -EPIPE (opened FASTIPC_O_HUP: empty,
+ * and no sending handle is left: the end of the stream).
  */
 ssize_t fastipc_recv(struct fastipc_chan *ch, void *buf, size_t size,
 		     unsigned int *prio, unsigned int flags);
@@ -561,6 +569,202 @@ int fastipc_recv_msg(struct fastipc_chan *ch, struct fastipc_msg *msg,
  * Return: 0.  Errors: those of fastipc_buf_free().
  */
 int fastipc_msg_release(struct fastipc_chan *ch, struct fastipc_msg *msg);
+
+/* ------------------------------------------------------------------ */
+/* Requests and replies                                                */
+/* ------------------------------------------------------------------ */
+
+/**
+ * fastipc_call() - send a request and wait for its reply, copied
+ * @ch:         a handle opened with FASTIPC_O_SEND
+ * @req:        the request's bytes
+ * @len:        its length, 0 to the channel's max_msg_size
+ * @prio:       its priority, 0 to FASTIPC_PRIO_MAX
+ * @reply:      where the reply is copied
+ * @size:       bytes available at @reply: a server's longer reply fails
+ *              on its side (-EMSGSIZE) and never reaches this call
+ * @flags:      FASTIPC_NONBLOCK (a full channel fails at once rather
+ *              than wait for room; the reply is still waited for), and
+ *              FASTIPC_SEND_COPY or FASTIPC_SEND_PAGES as for
+ *              fastipc_send()
+ * @timeout_ns: bounds the whole call; < 0 waits forever
+ *
+ * One system call: the request is queued like a message, a server that
+ * receives it with fastipc_recv_request() answers it, and the reply comes
+ * to this call only, whichever path it took.  A call that times out or
+ * is interrupted never gets its reply later, nor does any other call.
+ * The wait for the reply busy-polls by the handle's adaptive rule
+ * (fastipc_set_busy_poll_adaptive()).
+ *
+ * Return: the reply's length.  Errors: those of fastipc_timedsend(),
+ * -ETIMEDOUT, -EINTR, -ECONNRESET (the server closed its handle or died
+ * holding the request, or the last receiving handle closed while it was
+ * queued), -ENOMSG (a receive that does not answer requests took it, such
+ * as fastipc_recv()), -EIDRM (the channel was destroyed before a server
+ * took it), -EOPNOTSUPP (the module has no request/reply).
+ */
+ssize_t fastipc_call(struct fastipc_chan *ch, const void *req, size_t len,
+		     unsigned int prio, void *reply, size_t size,
+		     unsigned int flags, int64_t timeout_ns);
+
+/**
+ * fastipc_call_msg() - send a request buffer and receive the reply as a
+ *                    message, zero-copy both ways when they are large
+ * @ch:         a handle opened with FASTIPC_O_SEND
+ * @buf:        the request: a buffer of fastipc_msg_alloc() or
+ *              fastipc_buf_alloc() of this handle, as fastipc_buf_send()
+ *              takes (a window buffer's pages move, a heap buffer is
+ *              copied and freed); NULL when @len is 0.  For memory of
+ *              the caller's own, use fastipc_call().
+ * @len:        its length
+ * @prio:       its priority
+ * @flags:      FASTIPC_NONBLOCK or 0
+ * @reply:      out: the reply, as fastipc_recv_msg() gives a message: a
+ *              reply that travelled in pages is mapped into the window
+ *              (FASTIPC_MSG_MAPPED), a copied one is in a buffer of the
+ *              library's.  Release it with fastipc_msg_release().
+ * @timeout_ns: bounds the whole call; < 0 waits forever
+ *
+ * Once the request is sent its buffer is gone, as after
+ * fastipc_buf_send(), whether or not the reply comes: a window buffer
+ * moved, a buffer of fastipc_msg_alloc() freed.  If the call fails
+ * before the request went (a full channel, a bad argument) the buffer is
+ * still the caller's.  A copied reply may be up to the channel's
+ * zc_threshold (at most 64 KiB) long; a longer one must travel in pages.
+ *
+ * Return: 0.  Errors: those of fastipc_call(), and those of
+ * fastipc_buf_send() for @buf.
+ */
+int fastipc_call_msg(struct fastipc_chan *ch, void *buf, size_t len,
+		     unsigned int prio, unsigned int flags,
+		     struct fastipc_msg *reply, int64_t timeout_ns);
+
+/**
+ * fastipc_recv_request() - receive a request (or a message) to answer
+ * @ch:         a handle opened with FASTIPC_O_RECV
+ * @msg:        out: the request, as fastipc_recv_msg() gives a message;
+ *              msg->flags has FASTIPC_MSG_CALL for a request
+ * @token:      out: the request's reply token, for fastipc_reply() or
+ *              fastipc_reply_recv(); 0 for a plain message (sent with
+ *              fastipc_send()), which wants no reply
+ * @sender:     out: who sent it (the caller), as fastipc_recv_from()
+ *              says; NULL if not wanted
+ * @flags:      FASTIPC_NONBLOCK or 0
+ * @timeout_ns: relative timeout; < 0 waits forever
+ *
+ * The handle holds the request until it answers it: a handle closed
+ * holding requests (or whose process dies) fails each caller with
+ * -ECONNRESET.  A handle holds at most the channel's max_msgs requests
+ * unanswered.  The token is good on this handle only, for one reply.
+ * Other receives (fastipc_recv(), fastipc_recv_msg(), ...) take a
+ * request as a plain message, and its caller's call fails with -ENOMSG.
+ *
+ * Return: 0.  Errors: those of fastipc_recv_msg(), -EBUSY (the handle
+ * holds max_msgs requests already; the next stays queued),
+ * -EOPNOTSUPP (the module has no request/reply).
+ */
+int fastipc_recv_request(struct fastipc_chan *ch, struct fastipc_msg *msg,
+			 uint64_t *token, struct fastipc_sender *sender,
+			 unsigned int flags, int64_t timeout_ns);
+
+/**
+ * fastipc_reply() - answer a request
+ * @ch:    the handle that received it
+ * @token: its token, from fastipc_recv_request()
+ * @buf:   the reply: a buffer of this handle's window (from
+ *         fastipc_buf_alloc(), or a mapped message's data), whose pages
+ *         move and which is gone after success or -ECANCELED; or any
+ *         other memory, copied, which stays the caller's
+ * @len:   its length, 0 to the channel's max_msg_size
+ * @flags: FASTIPC_SEND_COPY or FASTIPC_SEND_PAGES as for fastipc_send()
+ *         (memory that is not a window buffer), or 0
+ *
+ * The reply goes to the caller alone, into its buffer or its window.
+ * It does not wait: the caller takes it when it wakes.
+ *
+ * Return: 0.  Errors: -ENOENT (no request of this handle has @token:
+ * answered already, never received, another handle's), -ECANCELED (the
+ * caller gave up: it timed out, was interrupted or died; the reply was
+ * dropped, and the token is used up), -EMSGSIZE (longer than the caller's
+ * buffer and it will not be mapped, or than max_msg_size: the request is
+ * still held), -EFAULT, -ENOMEM, -EINVAL, -EOPNOTSUPP.
+ */
+int fastipc_reply(struct fastipc_chan *ch, uint64_t token, void *buf,
+		  size_t len, unsigned int flags);
+
+/**
+ * fastipc_reply_recv() - answer a request and wait for the next, in one
+ *                        system call
+ * @ch:         the handle that received the request
+ * @token:      in: the request to answer; out: the next request's token
+ *              (0 for a plain message), or 0 when the call failed after
+ *              the reply was made: a failed call that leaves @token as it
+ *              was did not reply
+ * @buf:        the reply, as for fastipc_reply()
+ * @len:        its length
+ * @flags:      as for fastipc_reply()
+ * @msg:        out: the next request, as fastipc_recv_request() gives it
+ * @sender:     out: who sent it, or NULL
+ * @timeout_ns: for the receive; < 0 waits forever
+ *
+ * A caller that gave up does not stop the server: its reply is dropped
+ * and the next request received all the same.
+ *
+ * Return: 0.  Errors: those of fastipc_reply() but -ECANCELED, then those
+ * of fastipc_recv_request().
+ */
+int fastipc_reply_recv(struct fastipc_chan *ch, uint64_t *token, void *buf,
+		       size_t len, unsigned int flags,
+		       struct fastipc_msg *msg, struct fastipc_sender *sender,
+		       int64_t timeout_ns);
+
+/* ------------------------------------------------------------------ */
+/* Who sent it                                                         */
+/* ------------------------------------------------------------------ */
+
+/**
+ * fastipc_recv_from() - fastipc_recv_msg(), and who sent the message
+ * @ch:         a handle opened with FASTIPC_O_RECV
+ * @msg:        out: the message, as fastipc_recv_msg() gives it
+ * @sender:     out: its sender (struct fastipc_sender): pid and tid in
+ *              this process's pid namespace (0 when the sender is not in
+ *              it), effective uid and gid in this process's user
+ *              namespace (65534 when unmapped), as they were when the
+ *              message was sent.  A sender that has exited since keeps
+ *              the numbers it had, which may be another process's now,
+ *              as with SO_PEERCRED.
+ * @flags:      FASTIPC_NONBLOCK or 0
+ * @timeout_ns: relative timeout; < 0 waits forever
+ *
+ * The module records every message's sender when it is sent (a
+ * reference to its pid and its ids) and translates it only for a receive
+ * that asks.  msg->flags has FASTIPC_MSG_SENDER when @sender was filled
+ * in (always, on a module that records them).
+ *
+ * Return: 0.  Errors: those of fastipc_recv_msg(), -EOPNOTSUPP (the
+ * module cannot say who sent a message).
+ */
+int fastipc_recv_from(struct fastipc_chan *ch, struct fastipc_msg *msg,
+		      struct fastipc_sender *sender, unsigned int flags,
+		      int64_t timeout_ns);
+
+/**
+ * fastipc_recv_vec_from() - fastipc_recv_vec(), and who sent each message
+ * @ch:         a handle opened with FASTIPC_O_RECV
+ * @bufs:       @count buffers, filled in order
+ * @senders:    out: @count senders, the i-th for the message in @bufs[i]
+ *              (as fastipc_recv_from() says)
+ * @count:      1 to FASTIPC_RECV_VEC_MAX
+ * @flags:      FASTIPC_NONBLOCK or 0
+ * @timeout_ns: relative timeout for the first message; < 0 waits forever
+ *
+ * Return: the number of messages received.  Errors: those of
+ * fastipc_recv_vec(), -EOPNOTSUPP (the module cannot say who sent a
+ * message).
+ */
+int fastipc_recv_vec_from(struct fastipc_chan *ch, struct fastipc_rbuf *bufs,
+			  struct fastipc_sender *senders, unsigned int count,
+			  unsigned int flags, int64_t timeout_ns);
 
 /* ------------------------------------------------------------------ */
 /* Version                                                             */

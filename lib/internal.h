@@ -111,9 +111,29 @@ int64_t fipc_remaining(int64_t deadline);
 void *fipc_spare_get(struct fastipc_chan *ch);
 void fipc_spare_put(struct fastipc_chan *ch, void *buf);
 bool fipc_lent_back(struct fastipc_chan *ch, void *buf);
+void *fipc_trim(void *buf, size_t len);
+void *fipc_spare_hand_out(struct fastipc_chan *ch, void *buf, size_t len,
+			  bool may_lend);
+int fipc_recv_vec(struct fastipc_chan *ch, struct fastipc_rbuf *bufs,
+		  struct fastipc_sender *senders, unsigned int count,
+		  unsigned int flags, int64_t timeout_ns);
 int fipc_recv_heap(struct fastipc_chan *ch, unsigned int kflags,
 		   int64_t deadline, struct fastipc_recv *r, void **bufp,
 		   bool may_lend);
+
+/* zerocopy.c */
+void fipc_fill_msg(struct fastipc_msg *msg, const struct fastipc_recv *r,
+		   void *buf);
+int fipc_recv_msg_as(struct fastipc_chan *ch, struct fastipc_msg *msg,
+		     unsigned int kflags, int64_t deadline,
+		     struct fastipc_recv *r);
+
+/* sender.c */
+int fipc_sender_flags(const struct fastipc_chan *ch,
+		      const struct fastipc_sender *sender,
+		      unsigned int *kflags);
+void fipc_put_sender(struct fastipc_sender *sender,
+		     const struct fastipc_recv *r);
 
 /* window.c */
 enum fipc_owner {

@@ -196,51 +196,64 @@ int fastipc_buf_free(struct fastipc_chan *ch, void *buf)
 	return 0;
 }
 
-FASTIPC_EXPORT
-int fastipc_recv_msg(struct fastipc_chan *ch, struct fastipc_msg *msg,
-		     unsigned int flags, int64_t timeout_ns)
+/* A received message @r, in @buf unless mapped, into @msg. */
+void fipc_fill_msg(struct fastipc_msg *msg, const struct fastipc_recv *r,
+		   void *buf)
 {
-	int64_t deadline = fipc_deadline(timeout_ns);
-	unsigned int kflags = flags;
-	struct fastipc_recv r;
+	memset(msg, 0, sizeof(*msg));
+	if (r->msg_flags & FASTIPC_MSG_MAPPED)
+		msg->data = (void *)(uintptr_t)r->addr;
+	else
+		msg->data = buf;
+	msg->len = r->len;
+	msg->prio = r->prio;
+	msg->flags = r->msg_flags & (FASTIPC_MSG_PAGES | FASTIPC_MSG_MAPPED |
+				     FASTIPC_MSG_CALL | FASTIPC_MSG_SENDER);
+}
+
+/*
+ * Receive one message into @msg, mapped if it travelled in pages and a
+ * window can be had, else copied (the window full, none, not this
+ * process's): delivered either way, msg->flags says which.  @kflags:
+ * FASTIPC_NONBLOCK, and FASTIPC_RECV_CALL, FASTIPC_RECV_SENDER for the
+ * callers that want them; *@r is the kernel's answer.
+ */
+int fipc_recv_msg_as(struct fastipc_chan *ch, struct fastipc_msg *msg,
+		     unsigned int kflags, int64_t deadline,
+		     struct fastipc_recv *r)
+{
 	void *buf;
 	int ret;
 
-	if (!ch || !msg)
-		return -EINVAL;
-	if (flags & ~FASTIPC_NONBLOCK)
-		return -EINVAL;
-
-	/*
-	 * Map page messages when a window can be had; else, and whenever the
-	 * kernel cannot map this one, copy: the message is delivered either
-	 * way and msg->flags tells which.
-	 */
 	if (fipc_window_need(ch, 0) == 0)
 		kflags |= FASTIPC_RECV_MAP;
-	ret = fipc_recv_heap(ch, kflags, deadline, &r, &buf, true);
+	ret = fipc_recv_heap(ch, kflags, deadline, r, &buf, true);
 	if (kflags & FASTIPC_RECV_MAP) {
 		switch (ret) {
 		case -ENOSPC:	/* no room in the window */
 		case -ENXIO:	/* no window after all */
 		case -EPERM:	/* not the opener process */
-			ret = fipc_recv_heap(ch, flags, deadline, &r, &buf,
-					     true);
+			ret = fipc_recv_heap(ch, kflags & ~FASTIPC_RECV_MAP,
+					     deadline, r, &buf, true);
 			break;
 		}
 	}
-	if (ret)
-		return ret;
+	if (!ret)
+		fipc_fill_msg(msg, r, buf);
+	return ret;
+}
 
-	memset(msg, 0, sizeof(*msg));
-	if (r.msg_flags & FASTIPC_MSG_MAPPED)
-		msg->data = (void *)(uintptr_t)r.addr;
-	else
-		msg->data = buf;
-	msg->len = r.len;
-	msg->prio = r.prio;
-	msg->flags = r.msg_flags;
-	return 0;
+FASTIPC_EXPORT
+int fastipc_recv_msg(struct fastipc_chan *ch, struct fastipc_msg *msg,
+		     unsigned int flags, int64_t timeout_ns)
+{
+	struct fastipc_recv r;
+
+	if (!ch || !msg)
+		return -EINVAL;
+	if (flags & ~FASTIPC_NONBLOCK)
+		return -EINVAL;
+	return fipc_recv_msg_as(ch, msg, flags, fipc_deadline(timeout_ns), &r);
 }
 
 FASTIPC_EXPORT

@@ -101,11 +101,29 @@ static void *bad_page(void)
 
 TEST(uapi_layout)
 {
-	/* One layout on every ABI; the VER0 sizes are the sizes in the commands. */
+	/*
+	 * One layout on every ABI; the sizes of the latest versions are the
+	 * sizes in the commands.
+	 */
 	ASSERT_EQ(FASTIPC_OPEN_SIZE_VER0, sizeof(struct fastipc_open));
 	ASSERT_EQ(FASTIPC_UNLINK_SIZE_VER0, sizeof(struct fastipc_unlink));
 	ASSERT_EQ(FASTIPC_SEND_SIZE_VER0, sizeof(struct fastipc_send));
-	ASSERT_EQ(FASTIPC_RECV_SIZE_VER0, sizeof(struct fastipc_recv));
+	ASSERT_EQ(FASTIPC_RECV_SIZE_VER1, sizeof(struct fastipc_recv));
+	ASSERT_EQ(FASTIPC_RECV_SIZE_VER0,
+		  offsetof(struct fastipc_recv, sender));
+	ASSERT_EQ(16, sizeof(struct fastipc_sender));
+	ASSERT_EQ(FASTIPC_RECV_VEC_SIZE_VER0, sizeof(struct fastipc_recv_vec));
+	ASSERT_EQ(FASTIPC_CALL_SIZE_VER0, sizeof(struct fastipc_call));
+	ASSERT_EQ(FASTIPC_REPLY_SIZE_VER0, sizeof(struct fastipc_reply));
+	ASSERT_EQ(FASTIPC_REPLY_RECV_SIZE_VER1,
+		  sizeof(struct fastipc_reply_recv));
+	ASSERT_EQ(FASTIPC_REPLY_RECV_SIZE_VER0,
+		  offsetof(struct fastipc_reply_recv, recv.sender));
+	ASSERT_EQ(FASTIPC_FEATURES_SIZE_VER0, sizeof(struct fastipc_features));
+	ASSERT_EQ(FASTIPC_CALL_SIZE_VER0, _IOC_SIZE(FASTIPC_IOC_CALL));
+	ASSERT_EQ(FASTIPC_REPLY_SIZE_VER0, _IOC_SIZE(FASTIPC_IOC_REPLY));
+	ASSERT_EQ(FASTIPC_REPLY_RECV_SIZE_VER1,
+		  _IOC_SIZE(FASTIPC_IOC_REPLY_RECV));
 	ASSERT_EQ(FASTIPC_BUF_SIZE_VER0, sizeof(struct fastipc_buf));
 	ASSERT_EQ(FASTIPC_INFO_SIZE_VER0, sizeof(struct fastipc_info));
 	ASSERT_EQ(FASTIPC_STATS_SIZE_VER0, sizeof(struct fastipc_stats));
@@ -113,7 +131,7 @@ TEST(uapi_layout)
 	ASSERT_EQ(FASTIPC_OPEN_SIZE_VER0, _IOC_SIZE(FASTIPC_IOC_OPEN));
 	ASSERT_EQ(FASTIPC_UNLINK_SIZE_VER0, _IOC_SIZE(FASTIPC_IOC_UNLINK));
 	ASSERT_EQ(FASTIPC_SEND_SIZE_VER0, _IOC_SIZE(FASTIPC_IOC_SEND));
-	ASSERT_EQ(FASTIPC_RECV_SIZE_VER0, _IOC_SIZE(FASTIPC_IOC_RECV));
+	ASSERT_EQ(FASTIPC_RECV_SIZE_VER1, _IOC_SIZE(FASTIPC_IOC_RECV));
 	ASSERT_EQ(FASTIPC_BUF_SIZE_VER0, _IOC_SIZE(FASTIPC_IOC_BUF_ALLOC));
 	ASSERT_EQ(FASTIPC_BUF_SIZE_VER0, _IOC_SIZE(FASTIPC_IOC_BUF_FREE));
 	ASSERT_EQ(FASTIPC_INFO_SIZE_VER0, _IOC_SIZE(FASTIPC_IOC_INFO));
@@ -125,6 +143,9 @@ TEST(uapi_layout)
 	ASSERT_EQ(0, offsetof(struct fastipc_info, id) % 8);
 	ASSERT_EQ(0, offsetof(struct fastipc_info, attr) % 8);
 	ASSERT_EQ(0, offsetof(struct fastipc_recv, addr) % 8);
+	ASSERT_EQ(0, offsetof(struct fastipc_recv, token) % 8);
+	ASSERT_EQ(0, offsetof(struct fastipc_call, reply_addr) % 8);
+	ASSERT_EQ(0, offsetof(struct fastipc_reply_recv, recv) % 8);
 }
 
 /* ---- open, create, excl, unlink --------------------------------------------- */
@@ -183,7 +204,7 @@ TEST_F(chan, open_bad_flags)
 		FASTIPC_O_CREAT,			/* still none */
 		FASTIPC_O_CREAT | FASTIPC_O_EXCL,
 		FASTIPC_O_RDWR | FASTIPC_O_EXCL,	/* EXCL without CREAT */
-		FASTIPC_O_RDWR | 0x20,
+		FASTIPC_O_RDWR | 0x40,		/* the first unknown bit */
 		FASTIPC_O_RDWR | FASTIPC_O_CREAT | 0x80000000U,
 		FASTIPC_O_RECV | 0x100,
 	};
@@ -565,11 +586,11 @@ TEST_F(chan, recv_bad_fields)
 		rv.len = sizeof(buf);
 		rv.timeout_ns = -1;
 		switch (i) {
-		case 0: rv.flags = 0x4; break;
+		case 0: rv.flags = 0x10; break;
 		case 1: rv.flags = 0x80000000U; break;
 		case 2: rv.__pad = 1; break;
-		case 3: rv.__reserved[0] = 1; break;
-		case 4: rv.__reserved[1] = 1; break;
+		case 3: rv.__reserved = 1; break;
+		case 4: rv.__reserved = 1ULL << 63; break;
 		}
 		ASSERT_EQ(-EINVAL, fipc_ioctl(self->fd, FASTIPC_IOC_RECV, &rv))
 			TH_LOG("case %u", i);
@@ -577,7 +598,7 @@ TEST_F(chan, recv_bad_fields)
 	/* The message is still there. */
 	ASSERT_EQ(1, queued_msgs(self->fd));
 
-	/* prio, addr and msg_flags are outputs: their input is ignored. */
+	/* prio, addr, msg_flags, token are outputs: their input is ignored. */
 	memset(&rv, 0, sizeof(rv));
 	rv.buf = (uintptr_t)buf;
 	rv.len = sizeof(buf);
@@ -585,11 +606,13 @@ TEST_F(chan, recv_bad_fields)
 	rv.prio = 0xdead;
 	rv.addr = 0x12345000;
 	rv.msg_flags = 0xffffffffU;
+	rv.token = 0xfeedULL << 32;
 	ASSERT_EQ(0, fipc_ioctl(self->fd, FASTIPC_IOC_RECV, &rv));
 	ASSERT_EQ(3, rv.len);
 	ASSERT_EQ(7, rv.prio);
 	ASSERT_EQ(0, rv.addr);
 	ASSERT_EQ(0, rv.msg_flags);
+	ASSERT_EQ(0, rv.token);
 	ASSERT_EQ(0, queued_msgs(self->fd));
 }
 
@@ -680,6 +703,15 @@ static const struct ioc_desc iocs[] = {
 
 #define NIOCS (sizeof(iocs) / sizeof(iocs[0]))
 #define BIGSZ 4096
+
+/*
+ * The bytes of @d's structure this module knows: its first version, or
+ * more where a later one added (output) fields.
+ */
+static size_t known_size(const struct ioc_desc *d)
+{
+	return d->nr == 0x03 ? FASTIPC_RECV_SIZE_VER1 : d->ver0;
+}
 
 /*
  * Fill @buf with a valid structure for @d: one that the kernel would act
@@ -816,7 +848,7 @@ TEST_F(chan, long_struct_nonzero_tail_e2big)
 		if (!d->input)
 			continue;
 		for (j = 0; j < 4; j++) {
-			size_t size = d->ver0 + extra[j];
+			size_t size = known_size(d) + extra[j];
 
 			if (size > BIGSZ)
 				size = BIGSZ;
@@ -825,7 +857,7 @@ TEST_F(chan, long_struct_nonzero_tail_e2big)
 			ASSERT_EQ(-E2BIG, sized_ioctl(target, d, size, buf))
 				TH_LOG("%s size %zu, last byte set", d->name, size);
 			valid_arg(d, buf, newname, victim);
-			buf[d->ver0] = 1;	/* the first unknown byte */
+			buf[known_size(d)] = 1;	/* the first unknown byte */
 			ASSERT_EQ(-E2BIG, sized_ioctl(target, d, size, buf))
 				TH_LOG("%s size %zu, first unknown byte set",
 				       d->name, size);
@@ -929,8 +961,8 @@ TEST(unknown_ioctl)
 	struct termios tio;
 	int unbound = fipc_dev(), fd, i;
 	const unsigned long cmds[] = {
-		_IO(FASTIPC_IOC_MAGIC, 0x0c),
-		_IOWR(FASTIPC_IOC_MAGIC, 0x0c, struct fastipc_send),
+		_IO(FASTIPC_IOC_MAGIC, 0x0f),
+		_IOWR(FASTIPC_IOC_MAGIC, 0x0f, struct fastipc_send),
 		_IOR(FASTIPC_IOC_MAGIC, 0x20, struct fastipc_info),
 		_IOWR(FASTIPC_IOC_MAGIC, 0xff, struct fastipc_recv),
 		_IOWR('f', 0x02, struct fastipc_send),	/* another magic */
@@ -946,6 +978,9 @@ TEST(unknown_ioctl)
 		_IOW(FASTIPC_IOC_MAGIC, 0x09, struct fastipc_recv_vec),
 		_IOWR(FASTIPC_IOC_MAGIC, 0x0a, struct fastipc_busy_poll),
 		_IOWR(FASTIPC_IOC_MAGIC, 0x0b, struct fastipc_features),
+		_IOW(FASTIPC_IOC_MAGIC, 0x0c, struct fastipc_call),
+		_IOWR(FASTIPC_IOC_MAGIC, 0x0d, struct fastipc_reply),
+		_IOW(FASTIPC_IOC_MAGIC, 0x0e, struct fastipc_reply_recv),
 	};
 
 	ASSERT_LE(0, unbound);

@@ -177,6 +177,7 @@ commands() {
 		"recv $ch -n many"
 		"recv $ch -n 1 --all"
 		"recv $ch --raw -p"
+		"recv $ch --raw --sender"
 		"recv $ch --timeout"
 		"recv $ch --busy-poll 10001"
 		"recv $ch --busy-poll fast"
@@ -508,6 +509,30 @@ completes() {
 	[[ $(field "$ch" queued_msgs) == 2 ]]
 	run "$FASTIPC" recv "$ch" --raw -n 2
 	[[ $output == onetwo ]]
+}
+
+@test "recv --sender says who sent each message, and when" {
+	local ch pid child
+	mkch ch --mode 0622
+	"$FASTIPC" send "$ch" "first" & pid=$!
+	wait "$pid"
+	# A sender that changed its ids after sending is told as it sent.
+	if ((EUID == 0)) && command -v setpriv >/dev/null; then
+		setpriv --reuid 4321 --regid 4322 --clear-groups \
+			"$FASTIPC" send "$ch" "second" & child=$!
+		wait "$child"
+	fi
+	run "$FASTIPC" recv "$ch" --sender
+	[[ $status -eq 0 ]]
+	[[ $output == "pid=$pid tid=$pid uid=$EUID gid=$(id -g)"$'\t'"first" ]]
+	if [[ -n $child ]]; then
+		run "$FASTIPC" recv "$ch" -p -s
+		[[ $output == "0"$'\t'"pid=$child tid=$child uid=4321 gid=4322"$'\t'"second" ]]
+	fi
+	# Without the option, nothing but the message.
+	"$FASTIPC" send "$ch" "third"
+	run "$FASTIPC" recv "$ch"
+	[[ $output == third ]]
 }
 
 @test "recv --raw writes exactly the bytes, in order" {

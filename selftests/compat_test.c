@@ -13,8 +13,8 @@
 #define BIG	(64 * 1024)
 #define BIT_NR(cmd)	(1ULL << _IOC_NR(cmd))
 
-/* Every command of this module (0x00 to 0x0b). */
-#define ALL_IOCTLS	((1ULL << 0x0c) - 1)
+/* Every command of this module (0x00 to 0x0e). */
+#define ALL_IOCTLS	((1ULL << 0x0f) - 1)
 
 /* The features struct of a newer module: 8 more bytes than ours. */
 struct features_next {
@@ -48,8 +48,10 @@ TEST(probe_names_every_command_and_flag)
 	ASSERT_EQ(FASTIPC_RECV_ALL, ft.recv_flags);
 	ASSERT_EQ(FASTIPC_BUF_NOZERO, ft.buf_flags);
 	ASSERT_EQ(FASTIPC_BUSY_POLL_ADAPTIVE, ft.busy_poll_flags);
+	ASSERT_EQ(FASTIPC_CALL_ALL, ft.call_flags);
+	ASSERT_EQ(FASTIPC_REPLY_ALL, ft.reply_flags);
 	ASSERT_EQ(0, ft.__pad);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 3; i++)
 		ASSERT_EQ(0, ft.__reserved[i]);
 
 	/* The same on a bound handle. */
@@ -63,7 +65,7 @@ TEST(probe_names_every_command_and_flag)
 	memset(&next, 0xa5, sizeof(next));
 	ASSERT_EQ(0, fipc_ioctl(fd, FEATURES_NEXT, &next));
 	ASSERT_EQ(ALL_IOCTLS, next.ft.ioctls);
-	ASSERT_EQ(0, next.ft.__reserved[3]);
+	ASSERT_EQ(0, next.ft.__reserved[2]);
 	ASSERT_EQ(0xa5a5a5a5a5a5a5a5ULL, next.more);
 
 	/* Shorter than the first version, wrong direction, bad pointer. */
@@ -214,6 +216,57 @@ TEST_F(older, library_on_a_module_without_the_probe)
 	ASSERT_EQ(1, fastipc_recv_vec(self->rx, &rb, 1, FASTIPC_NONBLOCK, -1));
 	ASSERT_EQ(sizeof(sent), rb.len);
 	ASSERT_EQ(-1, fipc_check(buf, sizeof(buf), 9));
+	/* 0.4 had no hang-up, no request/reply, and no senders. */
+	{
+		struct fastipc_chan *h;
+
+		ASSERT_EQ(-EOPNOTSUPP, fastipc_open(self->name, FASTIPC_O_RECV |
+						    FASTIPC_O_HUP, 0, NULL,
+						    &h));
+	}
+	ASSERT_EQ(-EOPNOTSUPP, fastipc_call(self->tx, "x", 1, 0, buf,
+					    sizeof(buf), 0, -1));
+	{
+		struct fastipc_sender snd;
+		struct fastipc_msg msg;
+
+		ASSERT_EQ(0, fastipc_send(self->tx, sent, 8, 0, 0));
+		ASSERT_EQ(-EOPNOTSUPP, fastipc_recv_from(self->rx, &msg, &snd,
+							 FASTIPC_NONBLOCK, -1));
+		ASSERT_EQ(-EOPNOTSUPP, fastipc_recv_vec_from(self->rx, &rb,
+							     &snd, 1, 0, -1));
+		ASSERT_EQ(8, fastipc_recv(self->rx, buf, sizeof(buf), NULL,
+					  FASTIPC_NONBLOCK));
+	}
+}
+
+/*
+ * A module without request/reply (0.5): the library's calls for it say
+ * -EOPNOTSUPP, asking nothing and taking nothing.
+ */
+TEST_F(older, no_calls_on_a_module_without_them)
+{
+	struct fastipc_msg msg;
+	uint64_t token = 5;
+	char buf[64];
+
+	ASSERT_EQ(0, open_pair(self, BIT_NR(FASTIPC_IOC_CALL) |
+			       BIT_NR(FASTIPC_IOC_REPLY) |
+			       BIT_NR(FASTIPC_IOC_REPLY_RECV)));
+	ASSERT_EQ(0, fastipc_send(self->tx, "kept", 4, 0, 0));
+	ASSERT_EQ(-EOPNOTSUPP, fastipc_call(self->tx, "x", 1, 0, buf,
+					    sizeof(buf), 0, -1));
+	ASSERT_EQ(-EOPNOTSUPP, fastipc_call_msg(self->tx, buf, 1, 0, 0, &msg,
+						-1));
+	ASSERT_EQ(-EOPNOTSUPP, fastipc_recv_request(self->rx, &msg, &token, NULL,
+						    FASTIPC_NONBLOCK, -1));
+	ASSERT_EQ(-EOPNOTSUPP, fastipc_reply(self->rx, token, "x", 1, 0));
+	ASSERT_EQ(-EOPNOTSUPP, fastipc_reply_recv(self->rx, &token, "x", 1, 0,
+						  &msg, NULL, -1));
+	ASSERT_EQ(5, token);
+	ASSERT_EQ(4, fastipc_recv(self->rx, buf, sizeof(buf), NULL,
+				  FASTIPC_NONBLOCK));
+	ASSERT_EQ(0, round_trip(self));
 }
 
 TEST_HARNESS_MAIN

@@ -44,16 +44,17 @@ module_params() {
 	done
 }
 
-# The ```c block of libfastipc.md that opens with "/* NAME.c:", compiled
-# against the build's static library into $BATS_TEST_TMPDIR/NAME.
+# The ```c block of Documentation/DOC (libfastipc.md unless given) that
+# opens with "/* NAME.c:", compiled against the build's static library
+# into $BATS_TEST_TMPDIR/NAME.
 example() {
-	local name=$1 src=$BATS_TEST_TMPDIR/$1.c
+	local name=$1 doc=${2:-libfastipc.md} src=$BATS_TEST_TMPDIR/$1.c
 	awk -v head="/* $name.c:" '
 		/^```c$/ { inblock = 1; first = 1; next }
 		/^```$/ { inblock = 0; keep = 0; next }
 		inblock && first { first = 0; keep = index($0, head) == 1 }
-		keep' "$REPO/Documentation/libfastipc.md" > "$src"
-	[[ -s $src ]] || { echo "libfastipc.md has no example $name.c"; return 1; }
+		keep' "$REPO/Documentation/$doc" > "$src"
+	[[ -s $src ]] || { echo "$doc has no example $name.c"; return 1; }
 	cc -std=c11 -Wall -Wextra -Werror -o "$BATS_TEST_TMPDIR/$name" "$src" \
 		-I"$REPO/lib" -I"$REPO/build/include" "$REPO/build/lib/libfastipc.a" -pthread
 }
@@ -86,4 +87,29 @@ example() {
 		# zc-recv unlinked the channel: nothing is left behind.
 		[[ ! -e /dev/fastipc ]] || ! "$FASTIPC" show frames >/dev/null 2>&1
 	done
+}
+
+@test "services.md's echo service answers its client as the text says" {
+	local spid i
+	command -v cc >/dev/null || skip "no compiler"
+	[[ -e /dev/fastipc ]] || skip "the fastipc module is not loaded"
+	example echo-server services.md
+	example echo-client services.md
+	"$BATS_TEST_TMPDIR/echo-server" & spid=$!
+	# The server creates the channel: wait until a client can open it.
+	for ((i = 0; i < 500; i++)); do
+		"$FASTIPC" show echo >/dev/null 2>&1 && break
+		sleep 0.02
+	done
+	run "$BATS_TEST_TMPDIR/echo-client" hello world quit
+	[[ $status -eq 0 ]]
+	[[ $output == $'1048576 bytes, mapped\nhello\nworld\nquit' ]]
+	# "quit" stopped the server, which unlinked the channel.
+	wait "$spid"
+	run "$FASTIPC" show echo
+	[[ $status -ne 0 ]]
+	# With no server, a client cannot open the channel.
+	run "$BATS_TEST_TMPDIR/echo-client" hello
+	[[ $status -eq 1 ]]
+	[[ $output == "echo-client: No such file or directory" ]]
 }

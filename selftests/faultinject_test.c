@@ -920,6 +920,214 @@ TEST_F(fi, recv_map)
 	free(buf);
 }
 
+/* ---- requests and replies -------------------------------------------------------------- */
+
+/* CALL with @flags: the request and a reply buffer of 64 bytes. */
+static int fi_call(int fd, const void *req, uint64_t len, uint32_t flags,
+		   int64_t timeout_ns, uint32_t *reply_flags)
+{
+	char reply[64];
+	struct fastipc_call cl = {
+		.buf = (uintptr_t)req, .len = len,
+		.reply_buf = (uintptr_t)reply, .reply_len = sizeof(reply),
+		.timeout_ns = timeout_ns, .flags = flags,
+	};
+	int ret = fipc_ioctl(fd, FASTIPC_IOC_CALL, &cl);
+
+	if (reply_flags)
+		*reply_flags = cl.reply_flags;
+	return ret;
+}
+
+/*
+ * A CALL whose every allocation and user copy fails in turn (its wait
+ * ends at once: timeout 0).  A call that fails sent nothing (no
+ * FASTIPC_CALL_SENT, nothing queued, nothing held); one that did not
+ * fail queued its request whole, which a receive takes as a message.
+ */
+static void call_sweep(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(fi) *self, uint32_t flags, size_t len)
+{
+	const char *name = fi_name(self, "fica");
+	uint8_t *buf = malloc(len), *rbuf = malloc(len);
+	uint32_t rflags = 0;
+	uint64_t rlen;
+	bool fired;
+	int n, fd, ret;
+
+	ASSERT_TRUE(buf && rbuf);
+	fd = fipc_create(name, NULL);
+	ASSERT_LE(0, fd);
+	SWEEP(self, n, fired) {
+		fipc_fill(buf, len, n);
+		ARM(self, n);
+		ret = fi_call(fd, buf, len, flags, 0, &rflags);
+		fired = FIRED(self);
+		fi_count(self, fired, ret == -ETIMEDOUT ? 0 : ret);
+		if (ret != -ETIMEDOUT) {
+			ASSERT_TRUE(fired) TH_LOG("CALL without injection: %s",
+						  strerror(-ret));
+			ASSERT_TRUE(injected_errno(ret))
+				TH_LOG("step %d: CALL: %s", n, strerror(-ret));
+			ASSERT_EQ(0, rflags & FASTIPC_CALL_SENT);
+			ASSERT_EQ(0, adv_info(fd).queued_msgs);
+			ASSERT_EQ(self->base.pages_held, adv_stats().pages_held);
+			continue;
+		}
+		/*
+		 * Timed out waiting: the request went, whole.  (Saying so,
+		 * FASTIPC_CALL_SENT, is a user copy that may be the one
+		 * failed: a call that cannot write its result only loses
+		 * the news.)
+		 */
+		ASSERT_EQ(1, adv_info(fd).queued_msgs);
+		rlen = len;
+		ASSERT_EQ(0, fipc_recv(fd, rbuf, &rlen, NULL, FASTIPC_NONBLOCK,
+				       -1));
+		ASSERT_EQ(len, rlen);
+		ASSERT_EQ(-1, fipc_check(rbuf, len, n));
+	}
+	SWEEP_DONE(n);
+	close(fd);
+	free(buf);
+	free(rbuf);
+}
+
+TEST_F(fi, call_copy)
+{
+	call_sweep(_metadata, self, FASTIPC_SEND_COPY, 300);
+}
+
+TEST_F(fi, call_pages)
+{
+	call_sweep(_metadata, self, FASTIPC_SEND_PAGES, 3 * ADV_PAGE + 100);
+}
+
+/*
+ * A receive that holds requests (FASTIPC_RECV_CALL), failed at every
+ * point: the request stays queued and no token is held; one that
+ * succeeds holds it (its caller gave up: the reply is ECANCELED).
+ */
+TEST_F(fi, recv_call)
+{
+	const char *name = fi_name(self, "firc");
+	struct fastipc_recv rv;
+	uint8_t buf[300], rbuf[300];
+	bool fired;
+	int n, fd, ret;
+
+	fd = fipc_create(name, NULL);
+	ASSERT_LE(0, fd);
+	SWEEP(self, n, fired) {
+		fipc_fill(buf, sizeof(buf), n);
+		ASSERT_EQ(-ETIMEDOUT, fi_call(fd, buf, sizeof(buf), 0, 0, NULL));
+		memset(&rv, 0, sizeof(rv));
+		rv.buf = (uintptr_t)rbuf;
+		rv.len = sizeof(rbuf);
+		rv.timeout_ns = -1;
+		rv.flags = FASTIPC_RECV_CALL | FASTIPC_NONBLOCK;
+		ARM(self, n);
+		ret = fipc_ioctl(fd, FASTIPC_IOC_RECV, &rv);
+		fired = FIRED(self);
+		fi_count(self, fired, ret);
+		if (!fired)
+			ASSERT_EQ(0, ret);
+		if (ret) {
+			ASSERT_TRUE(injected_errno(ret))
+				TH_LOG("step %d: RECV_CALL: %s", n, strerror(-ret));
+			ASSERT_EQ(1, adv_info(fd).queued_msgs)
+				TH_LOG("step %d: a failed RECV_CALL lost the request", n);
+			if (rv.token) {
+				struct fastipc_reply rp = { .token = rv.token };
+
+				ASSERT_EQ(-ENOENT, fipc_ioctl(fd, FASTIPC_IOC_REPLY,
+							      &rp));
+			}
+			memset(&rv, 0, sizeof(rv));
+			rv.buf = (uintptr_t)rbuf;
+			rv.len = sizeof(rbuf);
+			rv.flags = FASTIPC_RECV_CALL | FASTIPC_NONBLOCK;
+			ASSERT_EQ(0, fipc_ioctl(fd, FASTIPC_IOC_RECV, &rv));
+		}
+		ASSERT_EQ(FASTIPC_MSG_CALL, rv.msg_flags);
+		ASSERT_EQ(-1, fipc_check(rbuf, sizeof(rbuf), n));
+		{
+			struct fastipc_reply rp = { .token = rv.token };
+
+			ASSERT_EQ(-ECANCELED, fipc_ioctl(fd, FASTIPC_IOC_REPLY,
+							 &rp));
+		}
+	}
+	SWEEP_DONE(n);
+	close(fd);
+}
+
+/*
+ * A REPLY (in pages) whose allocations and copies fail in turn: the
+ * request is still held and a second reply reaches the caller, a child
+ * waiting in its call; one that succeeds reaches it at once.
+ */
+TEST_F(fi, reply_pages)
+{
+	const char *name = fi_name(self, "firp");
+	size_t len = 3 * ADV_PAGE + 100;
+	uint8_t *buf = malloc(len);
+	struct fastipc_reply rp;
+	struct fastipc_recv rv;
+	char small[8];
+	bool fired;
+	int n, fd, ret;
+	pid_t pid;
+
+	ASSERT_NE(NULL, buf);
+	fd = fipc_create(name, NULL);
+	ASSERT_LE(0, fd);
+	SWEEP(self, n, fired) {
+		pid = fork();
+		if (!pid) {
+			uint8_t *r = malloc(len);
+			struct fastipc_call cl = {
+				.buf = (uintptr_t)"q", .len = 1,
+				.reply_buf = (uintptr_t)r, .reply_len = len,
+				.timeout_ns = -1,
+			};
+			int c = fipc_open(name, FASTIPC_O_SEND, 0, NULL);
+
+			FIPC_CHILD_CHECK(c >= 0 && r);
+			FIPC_CHILD_CHECK(!fipc_ioctl(c, FASTIPC_IOC_CALL, &cl));
+			FIPC_CHILD_CHECK(cl.reply_len == len);
+			_exit(fipc_check(r, len, n) == -1 ? 0 : 99);
+		}
+		memset(&rv, 0, sizeof(rv));
+		rv.buf = (uintptr_t)small;
+		rv.len = sizeof(small);
+		rv.timeout_ns = -1;
+		rv.flags = FASTIPC_RECV_CALL;
+		ASSERT_EQ(0, fipc_ioctl(fd, FASTIPC_IOC_RECV, &rv));
+		fipc_fill(buf, len, n);
+		rp = (struct fastipc_reply){
+			.token = rv.token, .buf = (uintptr_t)buf, .len = len,
+			.flags = FASTIPC_SEND_PAGES,
+		};
+		ARM(self, n);
+		ret = fipc_ioctl(fd, FASTIPC_IOC_REPLY, &rp);
+		fired = FIRED(self);
+		fi_count(self, fired, ret);
+		if (!fired)
+			ASSERT_EQ(0, ret);
+		if (ret) {
+			ASSERT_TRUE(injected_errno(ret))
+				TH_LOG("step %d: REPLY: %s", n, strerror(-ret));
+			ASSERT_EQ(0, fipc_ioctl(fd, FASTIPC_IOC_REPLY, &rp))
+				TH_LOG("step %d: a failed REPLY dropped the request", n);
+		}
+		ASSERT_EQ(0, fipc_wait_child(pid));
+	}
+	SWEEP_DONE(n);
+	close(fd);
+	free(buf);
+}
+
 /* ---- unlink and close ------------------------------------------------------------------ */
 
 TEST_F(fi, unlink)

@@ -229,6 +229,8 @@ static const int ok_errnos[] = {
 	0, EINVAL, E2BIG, ENOTTY, EBADF, EBADFD, EFAULT, EAGAIN, ETIMEDOUT,
 	EINTR, EMSGSIZE, ENOMEM, ENOSPC, ENOENT, EEXIST, EACCES, EPERM, EBUSY,
 	ENXIO, EIDRM, EMFILE, ENODEV, ENOBUFS,
+	ECANCELED, ECONNRESET, ENOMSG,	/* calls and replies */
+	EPIPE,				/* FASTIPC_O_HUP */
 };
 
 static void check_errno(int op, int err)
@@ -584,7 +586,7 @@ static void op_misc(struct fzt *t, int s)
 	default: {
 		/* Any command of ours, any direction and size, random bytes. */
 		unsigned long cmd = _IOC((unsigned int)rnd(t, 4), FASTIPC_IOC_MAGIC,
-					 (unsigned int)rnd(t, 13),
+					 (unsigned int)rnd(t, 16),
 					 (unsigned int)rnd(t, 1U << 14));
 		uint64_t *w = (uint64_t *)(t->scratch + SCRATCH / 2);
 		unsigned int i;
@@ -599,6 +601,12 @@ static void op_misc(struct fzt *t, int s)
 		if (_IOC_NR(cmd) == 9) {	/* RECV_VEC */
 			w[1] = 0;
 			((uint32_t *)w)[5] |= FASTIPC_NONBLOCK;
+		}
+		if (_IOC_NR(cmd) == 12)		/* CALL: no wait for a reply */
+			w[4] = 0;
+		if (_IOC_NR(cmd) == 14) {	/* REPLY_RECV's receive */
+			w[8] = 0;
+			((uint32_t *)w)[19] |= FASTIPC_NONBLOCK;
 		}
 		if (_IOC_NR(cmd) == 10)		/* SET_BUSY_POLL: short polls */
 			((uint32_t *)w)[0] %= 2 * FASTIPC_BUSY_POLL_MAX_US / 100;

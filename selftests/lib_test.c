@@ -5,6 +5,8 @@
  * which handle's window, the receive buffer lent to a copied message and
  * taken back).  The other suites drive the ioctls directly.
  */
+#include <pthread.h>
+
 #include "fastipc.h"
 #include "fipc_selftest.h"
 
@@ -561,6 +563,273 @@ TEST_F(lib, bad_arguments)
 	ASSERT_EQ(1, fastipc_recv_vec(self->rx, &rb, 1, 0, -1));
 	ASSERT_EQ(4, rb.len);
 	ASSERT_EQ(0, memcmp(small, "kept", 4));
+}
+
+/* ---- requests and replies ------------------------------------------------------ */
+
+/*
+ * A library server: answers @count requests with their own bytes, the
+ * first with fastipc_reply() after fastipc_recv_request(), the others in
+ * fastipc_reply_recv() turns.  Counts the read(2) calls it made (none:
+ * read would take a request without its token).
+ */
+struct lib_server {
+	struct fastipc_chan *ch;
+	int count;
+	int err;
+	int mapped;		/* requests that arrived mapped */
+	unsigned long reads;
+};
+
+static void *lib_server(void *arg)
+{
+	struct lib_server *l = arg;
+	struct fastipc_msg req, next;
+	unsigned long reads0 = reads;
+	uint64_t token;
+	int i, err;
+
+	err = fastipc_recv_request(l->ch, &req, &token, NULL, 0, -1);
+	for (i = 0; !err && i < l->count; i++) {
+		bool mapped = req.flags & FASTIPC_MSG_MAPPED;
+
+		if (!token || !(req.flags & FASTIPC_MSG_CALL)) {
+			err = -EPROTO;
+			break;
+		}
+		l->mapped += mapped;
+		if (i == l->count - 1)
+			err = fastipc_reply(l->ch, token, req.data, req.len, 0);
+		else
+			err = fastipc_reply_recv(l->ch, &token, req.data,
+						 req.len, 0, &next, NULL, -1);
+		if (!mapped)
+			fastipc_msg_release(l->ch, &req);
+		req = next;
+	}
+	l->reads = reads - reads0;
+	l->err = err;
+	return NULL;
+}
+
+/*
+ * fastipc_call() copies both ways; fastipc_call_msg() moves a window
+ * buffer and gets a large reply mapped, a small one copied.
+ */
+TEST_F(lib, call_and_reply)
+{
+	struct lib_server l = { .ch = self->rx, .count = 4 };
+	struct fastipc_msg reply;
+	uint8_t out[SMALL], in[SMALL];
+	pthread_t t;
+	void *buf;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, lib_server, &l));
+	fipc_fill(out, SMALL, 3);
+	ASSERT_EQ(SMALL, fastipc_call(self->tx, out, SMALL, 2, in, SMALL, 0,
+				      -1));
+	ASSERT_EQ(-1, fipc_check(in, SMALL, 3));
+
+	/* Large: the window buffer goes, its pages come back mapped. */
+	ASSERT_EQ(0, fastipc_msg_alloc(self->tx, BIG, 0, &buf));
+	ASSERT_TRUE(in_window(self->tx, buf));
+	fipc_fill(buf, BIG, 4);
+	ASSERT_EQ(0, fastipc_call_msg(self->tx, buf, BIG, 0, 0, &reply, -1));
+	ASSERT_EQ(BIG, reply.len);
+	ASSERT_EQ(FASTIPC_MSG_PAGES | FASTIPC_MSG_MAPPED, reply.flags);
+	ASSERT_TRUE(in_window(self->tx, reply.data));
+	ASSERT_EQ(-1, fipc_check(reply.data, BIG, 4));
+	ASSERT_EQ(0, fastipc_msg_release(self->tx, &reply));
+
+	/* Small from the heap: sent by copy and freed, copied back. */
+	ASSERT_EQ(0, fastipc_msg_alloc(self->tx, SMALL, 0, &buf));
+	ASSERT_FALSE(in_window(self->tx, buf));
+	fipc_fill(buf, SMALL, 5);
+	ASSERT_EQ(0, fastipc_call_msg(self->tx, buf, SMALL, 0, 0, &reply, -1));
+	ASSERT_EQ(SMALL, reply.len);
+	ASSERT_EQ(0, reply.flags);
+	ASSERT_EQ(-1, fipc_check(reply.data, SMALL, 5));
+	ASSERT_EQ(0, fastipc_msg_release(self->tx, &reply));
+
+	/* An empty request and reply. */
+	ASSERT_EQ(0, fastipc_call(self->tx, NULL, 0, 0, in, SMALL, 0, -1));
+	pthread_join(t, NULL);
+	ASSERT_EQ(0, l.err);
+	ASSERT_EQ(1, l.mapped);
+	ASSERT_EQ(0, l.reads);
+}
+
+/* A call's errors, and a server's, through the library. */
+TEST_F(lib, call_and_reply_errors)
+{
+	struct fastipc_msg msg;
+	uint64_t token = 77;
+	char big[300], in[16];
+	void *buf;
+	pid_t pid;
+
+	/* Arguments. */
+	ASSERT_EQ(-EINVAL, fastipc_call(NULL, "x", 1, 0, in, 16, 0, -1));
+	ASSERT_EQ(-EINVAL, fastipc_call(self->tx, "x", 1, 0, in, 16,
+					FASTIPC_SEND_BUF, -1));
+	ASSERT_EQ(-EINVAL, fastipc_call_msg(self->tx, in, 1, 0, 0, NULL, -1));
+	ASSERT_EQ(-EINVAL, fastipc_recv_request(self->rx, &msg, NULL, NULL, 0,
+						-1));
+	ASSERT_EQ(-EINVAL, fastipc_recv_request(self->rx, &msg, &token, NULL,
+						0x80, -1));
+	ASSERT_EQ(-EINVAL, fastipc_reply(self->rx, 1, "x", 1, 0x80));
+	ASSERT_EQ(-EINVAL, fastipc_reply_recv(self->rx, NULL, "x", 1, 0, &msg,
+					      NULL, -1));
+	ASSERT_EQ(-EBADF, fastipc_call(self->rx, "x", 1, 0, in, 16, 0, -1));
+	ASSERT_EQ(-EBADF, fastipc_recv_request(self->tx, &msg, &token, NULL,
+					       FASTIPC_NONBLOCK, -1));
+	ASSERT_EQ(-ENOENT, fastipc_reply(self->rx, 12345, "x", 1, 0));
+	/* A reply_recv whose reply fails leaves the token as it was. */
+	ASSERT_EQ(-ENOENT, fastipc_reply_recv(self->rx, &token, "x", 1, 0,
+					      &msg, NULL, 0));
+	ASSERT_EQ(77, token);
+	ASSERT_EQ(-EAGAIN, fastipc_recv_request(self->rx, &msg, &token, NULL,
+						FASTIPC_NONBLOCK, -1));
+
+	/* A plain message comes with token 0. */
+	ASSERT_EQ(0, fastipc_send(self->tx, "plain", 5, 0, 0));
+	ASSERT_EQ(0, fastipc_recv_request(self->rx, &msg, &token, NULL,
+					  FASTIPC_NONBLOCK, -1));
+	ASSERT_EQ(0, token);
+	ASSERT_EQ(5, msg.len);
+	ASSERT_EQ(0, msg.flags & FASTIPC_MSG_CALL);
+	ASSERT_EQ(0, fastipc_msg_release(self->rx, &msg));
+
+	/* A reply longer than the caller's buffer: refused, still held. */
+	memset(big, 'b', sizeof(big));
+	pid = fork();
+	if (!pid) {
+		struct fastipc_chan *ch;
+		char r[16];
+
+		FIPC_CHILD_CHECK(!fastipc_open(self->name, FASTIPC_O_SEND, 0,
+					       NULL, &ch));
+		FIPC_CHILD_CHECK(fastipc_call(ch, "q", 1, 0, r, sizeof(r), 0,
+					      -1) == 2);
+		_exit(0);
+	}
+	ASSERT_EQ(0, fastipc_recv_request(self->rx, &msg, &token, NULL, 0, -1));
+	ASSERT_NE(0, token);
+	ASSERT_EQ(-EMSGSIZE, fastipc_reply(self->rx, token, big, sizeof(big),
+					   0));
+	ASSERT_EQ(0, fastipc_reply(self->rx, token, "ok", 2, 0));
+	ASSERT_EQ(-ENOENT, fastipc_reply(self->rx, token, "ok", 2, 0));
+	ASSERT_EQ(0, fastipc_msg_release(self->rx, &msg));
+	ASSERT_EQ(0, fipc_wait_child(pid));
+
+	/* A timed-out call: the late reply is cancelled; reply_recv goes on. */
+	ASSERT_EQ(-ETIMEDOUT, fastipc_call(self->tx, "t", 1, 0, in, 16, 0,
+					   10 * FIPC_MS));
+	ASSERT_EQ(0, fastipc_recv_request(self->rx, &msg, &token, NULL,
+					  FASTIPC_NONBLOCK, -1));
+	ASSERT_EQ(0, fastipc_send(self->tx, "after", 5, 0, 0));
+	{
+		struct fastipc_msg next;
+
+		ASSERT_EQ(0, fastipc_reply_recv(self->rx, &token, "late", 4, 0,
+						&next, NULL, 0));
+		ASSERT_EQ(0, token);		/* a plain message */
+		ASSERT_EQ(5, next.len);
+		ASSERT_EQ(0, fastipc_msg_release(self->rx, &next));
+	}
+	ASSERT_EQ(0, fastipc_msg_release(self->rx, &msg));
+
+	/* A window buffer that was not sent is still the caller's. */
+	{
+		struct fastipc_attr one = { .max_msgs = 1 };
+		struct fastipc_chan *full;
+		char n[FASTIPC_NAME_LEN];
+
+		fipc_name(n, "libfull");
+		ASSERT_EQ(0, fastipc_open(n, FASTIPC_O_SEND | FASTIPC_O_CREAT,
+					  0600, &one, &full));
+		ASSERT_EQ(0, fastipc_send(full, "x", 1, 0, 0));
+		ASSERT_EQ(0, fastipc_msg_alloc(full, BIG, FASTIPC_ALLOC_WINDOW,
+					       &buf));
+		ASSERT_EQ(-EAGAIN, fastipc_call_msg(full, buf, BIG, 0,
+						    FASTIPC_NONBLOCK, &msg, -1));
+		memset(buf, 1, BIG);		/* still mapped */
+		ASSERT_EQ(0, fastipc_buf_free(full, buf));
+		fastipc_close(full);
+		fastipc_unlink(n);
+	}
+}
+
+/* Who sent it, through the library: messages, vectors, requests. */
+TEST_F(lib, sender_through_the_library)
+{
+	struct fastipc_sender snd[2];
+	struct fastipc_rbuf rb[2];
+	struct fastipc_msg msg;
+	char a[8], b[8];
+	uint64_t token;
+	pid_t pid;
+	void *buf;
+
+	/* A page message, mapped, and its sender. */
+	ASSERT_EQ(0, fastipc_msg_alloc(self->tx, BIG, FASTIPC_ALLOC_WINDOW,
+				       &buf));
+	ASSERT_EQ(0, fastipc_buf_send(self->tx, buf, BIG, 0, 0, -1));
+	memset(snd, 0, sizeof(snd));
+	ASSERT_EQ(0, fastipc_recv_from(self->rx, &msg, &snd[0],
+				       FASTIPC_NONBLOCK, -1));
+	ASSERT_EQ(FASTIPC_MSG_PAGES | FASTIPC_MSG_MAPPED | FASTIPC_MSG_SENDER,
+		  msg.flags);
+	ASSERT_EQ(getpid(), (pid_t)snd[0].pid);
+	ASSERT_EQ(geteuid(), snd[0].uid);
+	ASSERT_EQ(0, fastipc_msg_release(self->rx, &msg));
+	ASSERT_EQ(-EINVAL, fastipc_recv_from(self->rx, &msg, NULL, 0, -1));
+
+	/* A blocking receive with the sender never tries read(2). */
+	pid = fork();
+	if (!pid) {
+		fipc_sleep_ms(50);
+		_exit(fastipc_send(self->tx, "late", 4, 0, 0) ? 1 : 0);
+	}
+	{
+		unsigned long reads0 = reads;
+
+		ASSERT_EQ(0, fastipc_recv_from(self->rx, &msg, &snd[0], 0,
+					       -1));
+		ASSERT_EQ(reads0, reads);
+	}
+	ASSERT_EQ(pid, (pid_t)snd[0].pid);
+	ASSERT_EQ(0, fastipc_msg_release(self->rx, &msg));
+	ASSERT_EQ(0, fipc_wait_child(pid));
+
+	/* A vector: each message's own sender. */
+	ASSERT_EQ(0, fastipc_send(self->tx, "a", 1, 0, 0));
+	pid = fork();
+	if (!pid)
+		_exit(fastipc_send(self->tx, "b", 1, 0, 0) ? 1 : 0);
+	ASSERT_EQ(0, fipc_wait_child(pid));
+	rb[0] = (struct fastipc_rbuf){ .buf = a, .size = sizeof(a) };
+	rb[1] = (struct fastipc_rbuf){ .buf = b, .size = sizeof(b) };
+	ASSERT_EQ(2, fastipc_recv_vec_from(self->rx, rb, snd, 2,
+					   FASTIPC_NONBLOCK, -1));
+	ASSERT_EQ(getpid(), (pid_t)snd[0].pid);
+	ASSERT_EQ(pid, (pid_t)snd[1].pid);
+	ASSERT_EQ(-EINVAL, fastipc_recv_vec_from(self->rx, rb, NULL, 2, 0, -1));
+
+	/* A request: the caller. */
+	pid = fork();
+	if (!pid) {
+		char r[8];
+
+		_exit(fastipc_call(self->tx, "q", 1, 0, r, sizeof(r), 0, -1) ==
+		      1 ? 0 : 1);
+	}
+	ASSERT_EQ(0, fastipc_recv_request(self->rx, &msg, &token, &snd[0], 0,
+					  -1));
+	ASSERT_EQ(pid, (pid_t)snd[0].pid);
+	ASSERT_EQ(0, fastipc_reply(self->rx, token, "r", 1, 0));
+	ASSERT_EQ(0, fastipc_msg_release(self->rx, &msg));
+	ASSERT_EQ(0, fipc_wait_child(pid));
 }
 
 FIPC_TEST_MAIN

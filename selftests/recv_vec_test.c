@@ -210,7 +210,11 @@ TEST_F(vec, bad_arguments)
 	memset(&rv, 0, sizeof(rv));
 	rv.vec = (uintptr_t)e;
 	rv.count = 4;
-	rv.__reserved[1] = 1;
+	rv.__reserved = 1;
+	ASSERT_EQ(-EINVAL, fipc_ioctl(self->fd, FASTIPC_IOC_RECV_VEC, &rv));
+	/* A senders array only with FASTIPC_RECV_SENDER. */
+	rv.__reserved = 0;
+	rv.senders = (uintptr_t)e;
 	ASSERT_EQ(-EINVAL, fipc_ioctl(self->fd, FASTIPC_IOC_RECV_VEC, &rv));
 	ASSERT_EQ(-EFAULT, fipc_recv_vec(self->fd, NULL, 4, 0, -1));
 	ASSERT_EQ(-EFAULT, fipc_recv_vec(self->fd,

@@ -54,8 +54,19 @@ struct fastipc_attr {
  * message stays queued and read fails with EMSGSIZE, for RECV to take.
  */
 #define FASTIPC_O_READ_PLAIN	0x00000010U
+/*
+ * Learn that the other side left.  A receiving handle: once the last
+ * handle that may send has closed (one had been open), a receive on the
+ * empty channel fails with EPIPE instead of waiting, and poll says
+ * EPOLLRDHUP | EPOLLHUP.  A sending handle: once the last handle that
+ * may receive has closed, a send (or call) fails with EPIPE, and poll
+ * says EPOLLERR.  A new handle of that side ends it.  Without the flag a
+ * handle waits as for a message queue, whoever is left.
+ */
+#define FASTIPC_O_HUP		0x00000020U
 #define FASTIPC_O_ALL		(FASTIPC_O_RDWR | FASTIPC_O_CREAT | \
-				 FASTIPC_O_EXCL | FASTIPC_O_READ_PLAIN)
+				 FASTIPC_O_EXCL | FASTIPC_O_READ_PLAIN | \
+				 FASTIPC_O_HUP)
 
 /*
  * FASTIPC_IOC_OPEN: bind this file to a channel.  One file is one handle on
@@ -107,11 +118,40 @@ struct fastipc_send {
 
 /* fastipc_recv.flags */
 #define FASTIPC_RECV_MAP	0x00000002U	/* map page messages in the window */
-#define FASTIPC_RECV_ALL	(FASTIPC_NONBLOCK | FASTIPC_RECV_MAP)
+/*
+ * Hold a request (a message sent with FASTIPC_IOC_CALL) for a reply:
+ * token says which.  Without it a receive takes a request as a plain
+ * message and its caller's call fails at once with ENOMSG.
+ */
+#define FASTIPC_RECV_CALL	0x00000004U
+/*
+ * Report who sent the message (struct fastipc_sender): its pid and tid
+ * in the receiver's pid namespace, its uid and gid in the receiver's user
+ * namespace, as they were when it was sent.  RECV needs a structure of
+ * FASTIPC_RECV_SIZE_VER1 bytes at least; RECV_VEC writes an array.
+ */
+#define FASTIPC_RECV_SENDER	0x00000008U
+#define FASTIPC_RECV_ALL	(FASTIPC_NONBLOCK | FASTIPC_RECV_MAP | \
+				 FASTIPC_RECV_CALL | FASTIPC_RECV_SENDER)
 
 /* fastipc_recv.msg_flags (out) */
 #define FASTIPC_MSG_PAGES	0x00000001U	/* the message travelled in pages */
 #define FASTIPC_MSG_MAPPED	0x00000002U	/* it is mapped at addr */
+#define FASTIPC_MSG_CALL	0x00000004U	/* a request: token answers it */
+#define FASTIPC_MSG_SENDER	0x00000008U	/* sender says who sent it */
+
+/*
+ * Who sent a message, taken when it was sent and translated for the
+ * receiver: pid 0 (tid 0) when the sender is not in the receiver's pid
+ * namespace, the overflow uid/gid (65534) when its effective uid/gid has
+ * no mapping in the receiver's user namespace.
+ */
+struct fastipc_sender {
+	__u32 pid;		/* the sending process (thread group id) */
+	__u32 tid;		/* the sending thread */
+	__u32 uid;		/* its effective uid */
+	__u32 gid;		/* its effective gid */
+};
 
 /*
  * FASTIPC_IOC_RECV: take the first message of the highest priority.
@@ -130,10 +170,13 @@ struct fastipc_recv {
 	__u64 addr;		/* out: window address with FASTIPC_MSG_MAPPED */
 	__u32 msg_flags;	/* out: FASTIPC_MSG_* */
 	__u32 __pad;
-	__u64 __reserved[2];
+	__u64 token;		/* out: with FASTIPC_MSG_CALL, for the reply */
+	__u64 __reserved;
+	struct fastipc_sender sender;	/* out, with FASTIPC_RECV_SENDER */
 };
 
 #define FASTIPC_RECV_SIZE_VER0	64
+#define FASTIPC_RECV_SIZE_VER1	80	/* sender */
 
 /*
  * FASTIPC_IOC_RECV_VEC: take several copy-path messages in one call, each
@@ -161,8 +204,13 @@ struct fastipc_recv_vec {
 	__s64 timeout_ns;	/* for the first; relative, < 0: no timeout */
 	__u32 count;		/* in: entries, 1..FASTIPC_RECV_VEC_MAX; */
 				/* out: messages taken */
-	__u32 flags;		/* FASTIPC_NONBLOCK */
-	__u64 __reserved[2];
+	__u32 flags;		/* FASTIPC_NONBLOCK, FASTIPC_RECV_SENDER */
+	/*
+	 * With FASTIPC_RECV_SENDER: user pointer to count struct
+	 * fastipc_sender, the i-th for the i-th message; else 0.
+	 */
+	__u64 senders;
+	__u64 __reserved;
 };
 
 #define FASTIPC_RECV_VEC_SIZE_VER0	40
@@ -196,7 +244,7 @@ struct fastipc_info {
 	__u32 uid;		/* owner, in the caller's user namespace */
 	__u32 gid;
 	__u32 mode;
-	__u32 handle_flags;	/* this handle's FASTIPC_O_RDWR, _READ_PLAIN bits */
+	__u32 handle_flags;	/* this handle's FASTIPC_O_RDWR, _READ_PLAIN, _HUP */
 	struct fastipc_attr attr;
 	__u64 queued_msgs;
 	__u64 queued_bytes;
@@ -219,6 +267,86 @@ struct fastipc_info {
 };
 
 #define FASTIPC_INFO_SIZE_VER0	248
+
+/*
+ * FASTIPC_IOC_CALL: send a request and wait for its reply, in one call.
+ * The request is a message like any other (buf, len, prio, and flags
+ * FASTIPC_NONBLOCK, FASTIPC_SEND_* choose how it is sent and whether it
+ * may wait for room); a receiver that takes it with FASTIPC_RECV_CALL
+ * answers it with FASTIPC_IOC_REPLY, and the reply comes to this call
+ * only: copied into reply_buf, or, with FASTIPC_CALL_MAP, a reply that
+ * travelled in pages mapped into this handle's window at reply_addr.
+ * timeout_ns bounds the whole call.  A call that ends without its reply
+ * (ETIMEDOUT, EINTR) never gets it later: the server's reply fails with
+ * ECANCELED.  A server that closes its handle holding the request, or the
+ * last receiving handle closing while it is queued, fails the call with
+ * ECONNRESET; a receive that takes it without FASTIPC_RECV_CALL, with
+ * ENOMSG.
+ */
+#define FASTIPC_CALL_MAP	0x00000010U	/* map a page reply in the window */
+#define FASTIPC_CALL_ALL	(FASTIPC_SEND_ALL | FASTIPC_CALL_MAP)
+
+/*
+ * fastipc_call.reply_flags (out): written as soon as the request is sent,
+ * before the wait for the reply, so that a call that fails says whether
+ * its request went (a window buffer moved) or not (nothing happened).
+ */
+#define FASTIPC_CALL_SENT	0x00000100U
+
+struct fastipc_call {
+	__u64 buf;		/* the request, as fastipc_send.buf */
+	__u64 len;		/* its length */
+	__u64 reply_buf;	/* user buffer for a copied reply */
+	__u64 reply_len;	/* in: size of reply_buf; out: reply length */
+	__s64 timeout_ns;	/* the whole call; relative, < 0: none */
+	__u32 prio;		/* the request's, 0 .. FASTIPC_PRIO_MAX */
+	__u32 flags;		/* FASTIPC_NONBLOCK, FASTIPC_SEND_*, _CALL_MAP */
+	__u64 reply_addr;	/* out: window address with FASTIPC_MSG_MAPPED */
+	__u32 reply_flags;	/* out: FASTIPC_MSG_PAGES, _MAPPED, _CALL_SENT */
+	__u32 __pad;
+	__u64 __reserved[2];
+};
+
+#define FASTIPC_CALL_SIZE_VER0	80
+
+/*
+ * FASTIPC_IOC_REPLY: answer the request this handle received with
+ * FASTIPC_RECV_CALL and token.  The reply is sent as a message is
+ * (buf, len; flags FASTIPC_SEND_COPY, _PAGES or _BUF) but goes to the
+ * caller alone.  ENOENT: no request of this handle has that token (never
+ * received, answered already, another handle's); ECANCELED: the caller
+ * gave up, the reply was dropped (a window buffer is freed as if sent).
+ * A reply longer than the caller's buffer that will not be mapped fails
+ * with EMSGSIZE and the request is still held.
+ */
+#define FASTIPC_REPLY_ALL	(FASTIPC_SEND_COPY | FASTIPC_SEND_PAGES | \
+				 FASTIPC_SEND_BUF)
+
+struct fastipc_reply {
+	__u64 token;		/* the request's; REPLY_RECV: 0 once answered */
+	__u64 buf;		/* the reply, as fastipc_send.buf */
+	__u64 len;		/* its length */
+	__u32 flags;		/* FASTIPC_SEND_COPY, _PAGES or _BUF */
+	__u32 status;		/* out (REPLY_RECV): 0 or ECANCELED */
+	__u64 __reserved[2];
+};
+
+#define FASTIPC_REPLY_SIZE_VER0	48
+
+/*
+ * FASTIPC_IOC_REPLY_RECV: FASTIPC_IOC_REPLY, then FASTIPC_IOC_RECV, in one
+ * call: the server answers one request and waits for the next.  A caller
+ * that gave up does not stop it: reply.status says ECANCELED.  Once the
+ * reply is done reply.token is written back as 0, before the receive: a
+ * call that fails with reply.token still set did not reply.
+ */
+struct fastipc_reply_recv {
+	struct fastipc_reply reply;
+	struct fastipc_recv recv;
+};
+
+#define FASTIPC_REPLY_RECV_SIZE_VER0	112
+#define FASTIPC_REPLY_RECV_SIZE_VER1	128	/* recv.sender */
 
 /*
  * FASTIPC_IOC_SET_BUSY_POLL: a blocking receive on this handle that finds
@@ -287,8 +415,10 @@ struct fastipc_features {
 	__u32 recv_flags;	/* FASTIPC_NONBLOCK, FASTIPC_RECV_* */
 	__u32 buf_flags;	/* FASTIPC_BUF_* */
 	__u32 busy_poll_flags;	/* FASTIPC_BUSY_POLL_* */
+	__u32 call_flags;	/* FASTIPC_CALL_*, FASTIPC_SEND_* (0.6) */
+	__u32 reply_flags;	/* FASTIPC_SEND_* a reply takes (0.6) */
 	__u32 __pad;
-	__u64 __reserved[4];
+	__u64 __reserved[3];
 };
 
 #define FASTIPC_FEATURES_SIZE_VER0	64
@@ -312,6 +442,9 @@ struct fastipc_features {
 #define FASTIPC_IOC_RECV_VEC	_IOWR(FASTIPC_IOC_MAGIC, 0x09, struct fastipc_recv_vec)
 #define FASTIPC_IOC_SET_BUSY_POLL _IOW(FASTIPC_IOC_MAGIC, 0x0a, struct fastipc_busy_poll)
 #define FASTIPC_IOC_FEATURES	_IOR(FASTIPC_IOC_MAGIC, 0x0b, struct fastipc_features)
+#define FASTIPC_IOC_CALL	_IOWR(FASTIPC_IOC_MAGIC, 0x0c, struct fastipc_call)
+#define FASTIPC_IOC_REPLY	_IOW(FASTIPC_IOC_MAGIC, 0x0d, struct fastipc_reply)
+#define FASTIPC_IOC_REPLY_RECV	_IOWR(FASTIPC_IOC_MAGIC, 0x0e, struct fastipc_reply_recv)
 
 /*
  * The generic netlink control family (Documentation/netlink.md and

@@ -234,20 +234,26 @@ const struct cli_cmd cmd_send = {
 struct recv_opts {
 	bool raw;
 	bool print_prio;
+	bool print_sender;
 };
 
 /*
  * Text mode: each message, then a newline unless it ends with one (an
- * empty message is an empty line); -p puts "PRIO<TAB>" first.  Raw mode:
- * the bytes, nothing else.
+ * empty message is an empty line); -p puts "PRIO<TAB>" first, -s
+ * "pid=PID tid=TID uid=UID gid=GID<TAB>" after it.  Raw mode: the bytes,
+ * nothing else.
  */
 static int write_msg(const struct recv_opts *ro, const void *data,
-		     size_t len, unsigned int prio)
+		     size_t len, unsigned int prio,
+		     const struct fastipc_sender *snd)
 {
 	const char *p = data;
 
 	if (ro->print_prio)
 		printf("%u\t", prio);
+	if (ro->print_sender)
+		printf("pid=%u tid=%u uid=%u gid=%u\t", snd->pid, snd->tid,
+		       snd->uid, snd->gid);
 	if (len && fwrite(data, 1, len, stdout) != len)
 		return errno ? -errno : -EIO;
 	if (!ro->raw && (len == 0 || p[len - 1] != '\n'))
@@ -266,6 +272,7 @@ static int recv_run(const struct cli_cmd *cmd, int argc, char **argv)
 		{ "nonblock", no_argument, NULL, OPT_NONBLOCK },
 		{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
 		{ "prio", no_argument, NULL, 'p' },
+		{ "sender", no_argument, NULL, 's' },
 		{ "zero-copy", no_argument, NULL, 'z' },
 		{ "raw", no_argument, NULL, 'r' },
 		CLI_OPT_HELP,
@@ -281,7 +288,7 @@ static int recv_run(const struct cli_cmd *cmd, int argc, char **argv)
 	const char *name;
 	int c, ret = 0;
 
-	while ((c = cli_getopt(cmd, argc, argv, "n:at:pzrh", longopts)) != -1) {
+	while ((c = cli_getopt(cmd, argc, argv, "n:at:pszrh", longopts)) != -1) {
 		switch (c) {
 		case 'n':
 			if (!cli_parse_u64(cmd, "--count", optarg, UINT64_MAX,
@@ -309,6 +316,9 @@ static int recv_run(const struct cli_cmd *cmd, int argc, char **argv)
 		case 'p':
 			ro.print_prio = true;
 			break;
+		case 's':
+			ro.print_sender = true;
+			break;
 		case 'z':
 			zero_copy = true;
 			break;
@@ -331,6 +341,8 @@ static int recv_run(const struct cli_cmd *cmd, int argc, char **argv)
 		return cli_usage(cmd, "--count and --all exclude each other");
 	if (ro.raw && ro.print_prio)
 		return cli_usage(cmd, "--raw and --prio exclude each other");
+	if (ro.raw && ro.print_sender)
+		return cli_usage(cmd, "--raw and --sender exclude each other");
 
 	/* --all: until the queue is empty, or until MS pass without one. */
 	if (all) {
@@ -351,13 +363,19 @@ static int recv_run(const struct cli_cmd *cmd, int argc, char **argv)
 	}
 
 	for (uint64_t i = 0; count == 0 || i < count; i++) {
+		struct fastipc_sender snd = { 0 };
+		bool by_msg = zero_copy || ro.print_sender;
 		struct fastipc_msg msg;
 		void *buf = NULL;
 		unsigned int prio = 0;
 		ssize_t len;
 
-		if (zero_copy) {
-			ret = fastipc_recv_msg(ch, &msg, flags, timeout_ns);
+		if (by_msg) {
+			/* The message API is the one that says the sender. */
+			ret = ro.print_sender ?
+			      fastipc_recv_from(ch, &msg, &snd, flags,
+						timeout_ns) :
+			      fastipc_recv_msg(ch, &msg, flags, timeout_ns);
 			len = ret ? ret : (ssize_t)msg.len;
 			buf = msg.data;
 			prio = msg.prio;
@@ -378,8 +396,8 @@ static int recv_run(const struct cli_cmd *cmd, int argc, char **argv)
 				ret = cli_fail("recv", name, ret);
 			break;
 		}
-		ret = write_msg(&ro, buf, (size_t)len, prio);
-		if (zero_copy)
+		ret = write_msg(&ro, buf, (size_t)len, prio, &snd);
+		if (by_msg)
 			fastipc_msg_release(ch, &msg);
 		else
 			free(buf);
@@ -396,7 +414,7 @@ static int recv_run(const struct cli_cmd *cmd, int argc, char **argv)
 const struct cli_cmd cmd_recv = {
 	.name = "recv",
 	.synopsis = "NAME [-n COUNT | --all] [--timeout MS] [--nonblock] "
-		    "[--busy-poll US] [-p] [--raw] [--zero-copy]",
+		    "[--busy-poll US] [-p] [-s] [--raw] [--zero-copy]",
 	.summary = "receive messages to stdout",
 	.help =
 	"Receives messages, highest priority first, and writes them to\n"
@@ -418,6 +436,10 @@ const struct cli_cmd cmd_recv = {
 	"                      which polls only for replies)\n"
 	"  -p, --prio          print each message's priority and a tab "
 	"first\n"
+	"  -s, --sender        print who sent each message and a tab first\n"
+	"                      (after -p's): pid=PID tid=TID uid=UID\n"
+	"                      gid=GID, as this process's namespaces see\n"
+	"                      them (pid 0: not in its pid namespace)\n"
 	"  -r, --raw           write the bytes only (binary-safe)\n"
 	"  -z, --zero-copy     map page messages instead of copying them\n"
 	"  -h, --help          this help\n",
