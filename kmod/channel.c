@@ -416,16 +416,18 @@ void fastipc_chan_unreserve(struct fastipc_channel *ch, size_t len)
 /*
  * Does a receive of kind @how into @copy_max bytes leave @msg queued?  A
  * plain one (read(2)) takes only copy-path messages of priority 0 that
- * fit, a vector one (FASTIPC_IOC_RECV_VEC) copy-path messages that fit.
+ * fit, a vector one (FASTIPC_IOC_RECV_VEC) copy-path messages that fit;
+ * neither takes descriptors.
  */
 static bool fastipc_take_refuses(enum fastipc_take how,
 				 const struct fastipc_msg *msg, u64 copy_max)
 {
 	switch (how) {
 	case FASTIPC_TAKE_PLAIN:
-		return msg->pages || msg->prio || msg->len > copy_max;
+		return msg->pages || msg->files || msg->prio ||
+		       msg->len > copy_max;
 	case FASTIPC_TAKE_COPIED:
-		return msg->pages || msg->len > copy_max;
+		return msg->pages || msg->files || msg->len > copy_max;
 	default:
 		return false;
 	}

@@ -10,6 +10,7 @@
 #ifndef _FASTIPC_COMPAT_H
 #define _FASTIPC_COMPAT_H
 
+#include <linux/file.h>
 #include <linux/list_lru.h>
 #include <linux/mm.h>
 #include <linux/shrinker.h>
@@ -133,5 +134,19 @@ static inline bool fastipc_lru_del_obj(struct list_lru *lru,
 #else
 #define FASTIPC_LRU_CB_LOCK_ARG	spinlock_t *lock __always_unused,
 #endif
+
+/*
+ * Install @file in the current process (the LSM's file_receive hook
+ * asked first) and return its new descriptor: 6.8 folded __receive_fd()
+ * into receive_fd(), which took a user pointer to write the number to.
+ */
+static inline int fastipc_receive_fd(struct file *file, unsigned int o_flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	return receive_fd(file, NULL, o_flags);
+#else
+	return receive_fd(file, o_flags);
+#endif
+}
 
 #endif /* _FASTIPC_COMPAT_H */

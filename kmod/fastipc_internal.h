@@ -135,6 +135,10 @@ unsigned long fastipc_user_try_charge(struct fastipc_user *u,
 				      unsigned long nr, unsigned long limit,
 				      bool partial);
 void fastipc_user_uncharge(struct fastipc_user *u, unsigned long nr);
+bool fastipc_user_try_charge_files(struct fastipc_user *u, unsigned int nr,
+				   unsigned long limit);
+void fastipc_user_force_charge_files(struct fastipc_user *u, unsigned int nr);
+void fastipc_user_uncharge_files(struct fastipc_user *u, unsigned int nr);
 struct fastipc_user *fastipc_quota_charge_pages(unsigned long nr);
 void fastipc_quota_release_pages(struct fastipc_user *u, unsigned long nr);
 
@@ -191,6 +195,19 @@ int fastipc_pages_copy_in(struct fastipc_pages *pg, const void __user *src,
 int fastipc_pages_copy_out(void __user *dst, struct fastipc_pages *pg,
 			   size_t len);
 
+/* Descriptors a message carries (files.c): referenced, charged. */
+struct fastipc_files {
+	struct fastipc_user *user;	/* charged for them */
+	unsigned int nr;
+	struct file *files[];
+};
+
+struct fastipc_files *fastipc_files_get(u64 ufds, u32 nr);
+void fastipc_files_put(struct fastipc_files *fs);
+int fastipc_files_install(struct fastipc_files *fs, u64 ufds, bool cloexec,
+			  int *fds);
+void fastipc_files_uninstall(const struct fastipc_files *fs, const int *fds);
+
 struct fastipc_channel;
 struct fastipc_req;
 
@@ -215,6 +232,7 @@ struct fastipc_msg {
 	struct pid *sender_tgid;	/* NULL: the same as sender_tid */
 	kuid_t sender_uid;
 	kgid_t sender_gid;
+	struct fastipc_files *files;	/* descriptors it carries, or NULL */
 	u8 data[];
 };
 

@@ -248,25 +248,31 @@ static int fastipc_ioc_unlink(unsigned int cmd, unsigned long arg)
 	return fastipc_chan_unlink(fastipc_ns_current(), ul.name);
 }
 
-/* A request travels with its message from here on (call.c). */
+/*
+ * A request (call.c) and the descriptors the sender passes travel with
+ * its message from here on; the message owns @files once it is sent.
+ */
 static void fastipc_msg_attach(struct fastipc_msg *msg,
-			       struct fastipc_req *req)
+			       struct fastipc_req *req,
+			       struct fastipc_files *files)
 {
 	msg->req = req ? fastipc_req_get(req) : NULL;
+	msg->files = files;
 }
 
-/* ... unless the message was not sent after all. */
+/* ... unless the message was not sent after all: @files is the caller's. */
 static void fastipc_msg_detach(struct fastipc_msg *msg)
 {
 	fastipc_req_put(msg->req);
 	msg->req = NULL;
+	msg->files = NULL;
 }
 
 /* Move a window buffer into the queue: no byte is copied. */
 static int fastipc_send_buf(struct fastipc_handle *h,
 			    struct fastipc_channel *ch,
 			    const struct fastipc_send *sd, unsigned int how,
-			    struct fastipc_req *req)
+			    struct fastipc_req *req, struct fastipc_files *files)
 {
 	unsigned long copied = 0;
 	struct fastipc_pages *pg;
@@ -287,7 +293,7 @@ static int fastipc_send_buf(struct fastipc_handle *h,
 	msg->pages = pg;
 	msg->len = sd->len;
 	msg->prio = sd->prio;
-	fastipc_msg_attach(msg, req);
+	fastipc_msg_attach(msg, req, files);
 	fastipc_msg_stamp(msg);
 	/* Pages that others still held were copied (pages.c). */
 	fastipc_chan_commit(ch, msg, min_t(size_t, copied << PAGE_SHIFT,
@@ -314,7 +320,8 @@ err_free:
 /* Copy a message in from user memory, inline, and queue it. */
 static int fastipc_send_inline(struct fastipc_channel *ch,
 			       const struct fastipc_send *sd, unsigned int how,
-			       struct fastipc_req *req)
+			       struct fastipc_req *req,
+			       struct fastipc_files *files)
 {
 	const void __user *src = u64_to_user_ptr(sd->buf);
 	bool reserve_first = sd->len > FASTIPC_COPY_FIRST_MAX;
@@ -340,7 +347,7 @@ static int fastipc_send_inline(struct fastipc_channel *ch,
 	if (err)
 		goto err_free;
 	msg->prio = sd->prio;
-	fastipc_msg_attach(msg, req);
+	fastipc_msg_attach(msg, req, files);
 	fastipc_msg_stamp(msg);
 
 	if (reserve_first) {
@@ -369,7 +376,7 @@ err_unreserve:
 static int fastipc_send_pages(struct fastipc_handle *h,
 			      struct fastipc_channel *ch,
 			      const struct fastipc_send *sd, unsigned int how,
-			      struct fastipc_req *req)
+			      struct fastipc_req *req, struct fastipc_files *files)
 {
 	const void __user *src = u64_to_user_ptr(sd->buf);
 	struct fastipc_pages *pg;
@@ -396,7 +403,7 @@ static int fastipc_send_pages(struct fastipc_handle *h,
 		goto err_free_msg;
 
 	msg->prio = sd->prio;
-	fastipc_msg_attach(msg, req);
+	fastipc_msg_attach(msg, req, files);
 	fastipc_msg_stamp(msg);
 	fastipc_chan_commit(ch, msg, sd->len);
 	return 0;
@@ -437,6 +444,7 @@ static int fastipc_send_msg(struct file *file, struct fastipc_handle *h,
 			    const struct fastipc_send *sd,
 			    struct fastipc_req *req)
 {
+	struct fastipc_files *files;
 	unsigned int how = 0;
 	int err;
 
@@ -444,17 +452,22 @@ static int fastipc_send_msg(struct file *file, struct fastipc_handle *h,
 		return -EBADF;
 	if (sd->len > FASTIPC_MSG_SIZE_LIMIT)
 		return -EMSGSIZE;
+	files = fastipc_files_get(sd->fds, sd->nr_fds);
+	if (IS_ERR(files))
+		return PTR_ERR(files);
 
 	if ((sd->flags & FASTIPC_NONBLOCK) || (file->f_flags & O_NONBLOCK))
 		how |= FASTIPC_ADMIT_NONBLOCK;
 	if (h->hup)
 		how |= FASTIPC_ADMIT_HUP;
 	if (sd->flags & FASTIPC_SEND_BUF)
-		err = fastipc_send_buf(h, ch, sd, how, req);
+		err = fastipc_send_buf(h, ch, sd, how, req, files);
 	else if (fastipc_send_in_pages(ch, sd->len, sd->flags))
-		err = fastipc_send_pages(h, ch, sd, how, req);
+		err = fastipc_send_pages(h, ch, sd, how, req, files);
 	else
-		err = fastipc_send_inline(ch, sd, how, req);
+		err = fastipc_send_inline(ch, sd, how, req, files);
+	if (err)
+		fastipc_files_put(files);
 
 	/* What poll's EPOLLOUT waits for (fastipc_chan_poll()). */
 	if (err == -EAGAIN)
@@ -477,8 +490,8 @@ static int fastipc_ioc_send(struct file *file, struct fastipc_handle *h,
 	if (err)
 		return err;
 	if ((sd.flags & ~FASTIPC_SEND_ALL) || sd.prio > FASTIPC_PRIO_MAX ||
-	    hweight32(sd.flags & paths) > 1 ||
-	    memchr_inv(sd.__reserved, 0, sizeof(sd.__reserved)))
+	    hweight32(sd.flags & paths) > 1 || sd.__pad ||
+	    sd.nr_fds > FASTIPC_FDS_MAX || (!sd.nr_fds && sd.fds))
 		return -EINVAL;
 	return fastipc_send_msg(file, h, ch, &sd, NULL);
 }
@@ -508,6 +521,41 @@ static int fastipc_rx_report(const struct fastipc_rx_out *out,
 }
 
 /*
+ * The descriptors @msg carries, for a receive @rv: say how many, and
+ * whether they will be installed or closed.  -ETOOMANYREFS if they will
+ * not fit the receiver's slots (the message stays queued).
+ */
+static int fastipc_recv_fds(const struct fastipc_msg *msg,
+			    struct fastipc_recv *rv)
+{
+	u32 slots = rv->nr_fds;
+
+	rv->nr_fds = 0;
+	if (!msg->files)
+		return 0;
+	if (!(rv->flags & FASTIPC_RECV_FDS)) {
+		rv->msg_flags |= FASTIPC_MSG_FDS_DROPPED;
+		return 0;
+	}
+	rv->nr_fds = msg->files->nr;
+	rv->msg_flags |= FASTIPC_MSG_FDS;
+	return slots < msg->files->nr ? -ETOOMANYREFS : 0;
+}
+
+/*
+ * Install @msg's descriptors for @rv (their numbers in @fds, for an undo):
+ * the last step of a receive that may fail, but for mapping.
+ */
+static int fastipc_recv_install(struct fastipc_msg *msg,
+				const struct fastipc_recv *rv, int *fds)
+{
+	if (!msg->files || !(rv->flags & FASTIPC_RECV_FDS))
+		return 0;
+	return fastipc_files_install(msg->files, rv->fds,
+				     rv->flags & FASTIPC_RECV_CLOEXEC, fds);
+}
+
+/*
  * Map a received page message into the window, or say why not.  The
  * receiver learns where it is before the pages are mapped: once a page
  * has been reachable through the receiver's mapping (writable, on a
@@ -523,6 +571,7 @@ static int fastipc_recv_map(struct fastipc_handle *h, struct fastipc_msg *msg,
 			    struct fastipc_recv *rv,
 			    const struct fastipc_rx_out *out, int *err)
 {
+	int fds[FASTIPC_FDS_MAX];
 	struct fastipc_claim claim;
 	bool exposed;
 
@@ -536,14 +585,17 @@ static int fastipc_recv_map(struct fastipc_handle *h, struct fastipc_msg *msg,
 	}
 	rv->addr = claim.addr;
 	rv->msg_flags |= FASTIPC_MSG_MAPPED;
-	if (fastipc_rx_report(out, rv)) {
+	*err = fastipc_rx_report(out, rv) ? -EFAULT :
+	       fastipc_recv_install(msg, rv, fds);
+	if (*err) {
 		fastipc_window_unclaim(h, &claim);
-		*err = -EFAULT;
 		return 0;
 	}
 	*err = fastipc_window_place(h, msg->pages, &claim, &exposed);
 	if (!*err)
 		msg->pages = NULL;	/* the window owns them now */
+	else if (!exposed && msg->files && (rv->flags & FASTIPC_RECV_FDS))
+		fastipc_files_uninstall(msg->files, fds);
 	return !*err || exposed;
 }
 
@@ -596,6 +648,7 @@ static int fastipc_do_recv(struct file *file, struct fastipc_handle *h,
 			   struct fastipc_channel *ch, struct fastipc_recv *rv,
 			   const struct fastipc_rx_out *out)
 {
+	int fds[FASTIPC_FDS_MAX];
 	struct fastipc_msg *msg;
 	struct fastipc_wait wait;
 	unsigned long mapped;
@@ -619,6 +672,13 @@ static int fastipc_do_recv(struct file *file, struct fastipc_handle *h,
 	if ((rv->flags & FASTIPC_RECV_SENDER) &&
 	    fastipc_msg_sender(msg, &rv->sender))
 		rv->msg_flags |= FASTIPC_MSG_SENDER;
+	err = fastipc_recv_fds(msg, rv);
+	if (err) {
+		rv->len = len;
+		if (fastipc_rx_report(out, rv))
+			err = -EFAULT;
+		goto err_putback;
+	}
 	if (msg->req && (rv->flags & FASTIPC_RECV_CALL)) {
 		err = fastipc_recv_hold(h, ch, msg, rv);
 		if (err)
@@ -653,6 +713,8 @@ static int fastipc_do_recv(struct file *file, struct fastipc_handle *h,
 	err = fastipc_rx_report(out, rv);
 	if (!err)
 		err = fastipc_msg_copy_out(u64_to_user_ptr(rv->buf), len, msg);
+	if (!err)
+		err = fastipc_recv_install(msg, rv, fds);
 	if (err)
 		goto err_unhold;
 	fastipc_recv_settle(h, msg, rv, 0);
@@ -681,9 +743,13 @@ static int fastipc_recv_check(const struct fastipc_handle *h,
 			      const struct fastipc_recv *rv, size_t usize)
 {
 	/* prio, addr, msg_flags, token, sender: outputs, input ignored. */
-	if ((rv->flags & ~FASTIPC_RECV_ALL) || rv->__pad || rv->__reserved ||
+	if ((rv->flags & ~FASTIPC_RECV_ALL) ||
 	    ((rv->flags & FASTIPC_RECV_SENDER) &&
 	     usize < FASTIPC_RECV_SIZE_VER1))
+		return -EINVAL;
+	/* nr_fds and fds only with FASTIPC_RECV_FDS, CLOEXEC only with it. */
+	if (!(rv->flags & FASTIPC_RECV_FDS) &&
+	    (rv->nr_fds || rv->fds || (rv->flags & FASTIPC_RECV_CLOEXEC)))
 		return -EINVAL;
 	if (!(h->access & FASTIPC_O_RECV))
 		return -EBADF;
@@ -903,8 +969,8 @@ static int fastipc_ioc_call(struct file *file, struct fastipc_handle *h,
 		return err;
 	/* reply_addr and reply_flags are outputs: their input is ignored. */
 	if ((cl.flags & ~FASTIPC_CALL_ALL) || cl.prio > FASTIPC_PRIO_MAX ||
-	    hweight32(cl.flags & paths) > 1 || cl.__pad ||
-	    memchr_inv(cl.__reserved, 0, sizeof(cl.__reserved)))
+	    hweight32(cl.flags & paths) > 1 || cl.__reserved ||
+	    cl.nr_fds > FASTIPC_FDS_MAX || (!cl.nr_fds && cl.fds))
 		return -EINVAL;
 	if (!(h->access & FASTIPC_O_SEND))
 		return -EBADF;
@@ -922,6 +988,8 @@ static int fastipc_ioc_call(struct file *file, struct fastipc_handle *h,
 		.timeout_ns = cl.timeout_ns,
 		.prio = cl.prio,
 		.flags = cl.flags & FASTIPC_SEND_ALL,
+		.fds = cl.fds,
+		.nr_fds = cl.nr_fds,
 	};
 	err = fastipc_send_msg(file, h, ch, &sd, req);
 	if (!err) {
@@ -1279,6 +1347,7 @@ static int fastipc_ioc_features(unsigned int cmd, unsigned long arg)
 		.busy_poll_flags = FASTIPC_BUSY_POLL_ADAPTIVE,
 		.call_flags = FASTIPC_CALL_ALL,
 		.reply_flags = FASTIPC_REPLY_ALL,
+		.fds_max = FASTIPC_FDS_MAX,
 	};
 	unsigned int i;
 

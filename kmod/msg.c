@@ -96,12 +96,15 @@ void fastipc_msg_stamp(struct fastipc_msg *msg)
 	msg->sender_gid = current_egid();
 }
 
-static void fastipc_msg_unstamp(struct fastipc_msg *msg)
+/* Drop what @msg carries besides its bytes: sender, descriptors. */
+static void fastipc_msg_strip(struct fastipc_msg *msg)
 {
 	put_pid(msg->sender_tid);
 	put_pid(msg->sender_tgid);
 	msg->sender_tid = NULL;
 	msg->sender_tgid = NULL;
+	fastipc_files_put(msg->files);
+	msg->files = NULL;
 }
 
 /*
@@ -166,6 +169,7 @@ init:
 	msg->req = NULL;
 	msg->sender_tid = NULL;
 	msg->sender_tgid = NULL;
+	msg->files = NULL;
 	return msg;
 }
 
@@ -176,7 +180,7 @@ init:
 void fastipc_msg_recycle(struct fastipc_channel *ch, struct fastipc_msg *msg)
 {
 	if (msg)
-		fastipc_msg_unstamp(msg);
+		fastipc_msg_strip(msg);
 	if (msg && !msg->pages && !msg->req && msg->cap && !READ_ONCE(ch->spare_msg) &&
 	    !cmpxchg(&ch->spare_msg, NULL, msg))
 		return;
@@ -197,6 +201,7 @@ struct fastipc_msg *fastipc_msg_alloc_pages(struct fastipc_pages *pg)
 	msg->req = NULL;
 	msg->sender_tid = NULL;
 	msg->sender_tgid = NULL;
+	msg->files = NULL;
 	return msg;
 }
 
@@ -224,7 +229,7 @@ void fastipc_msg_free(struct fastipc_msg *msg)
 	if (!msg)
 		return;
 	fastipc_msg_end_req(msg, -EIDRM);
-	fastipc_msg_unstamp(msg);
+	fastipc_msg_strip(msg);
 	fastipc_pages_free(msg->pages);
 	kvfree(msg);
 }

@@ -158,6 +158,7 @@ struct fastipc_user {
 	refcount_t ref;		/* one per holder: page sets, pools */
 	kuid_t uid;
 	atomic_long_t pages;
+	atomic_long_t files;	/* descriptors in flight in messages */
 };
 
 /* Protects fastipc_users' chains; lookups walk them under RCU. */
@@ -241,6 +242,30 @@ unsigned long fastipc_user_try_charge(struct fastipc_user *u,
 		}
 	} while (!atomic_long_try_cmpxchg(&u->pages, (long *)&cur, cur + nr));
 	return nr;
+}
+
+/* Files in flight (files.c): @nr more if the total stays within @limit. */
+bool fastipc_user_try_charge_files(struct fastipc_user *u, unsigned int nr,
+				   unsigned long limit)
+{
+	long cur = atomic_long_read(&u->files);
+
+	do {
+		if (cur + nr > limit)
+			return false;
+	} while (!atomic_long_try_cmpxchg(&u->files, &cur, cur + nr));
+	return true;
+}
+
+/* ... or past it, for a task allowed to (it has been asked). */
+void fastipc_user_force_charge_files(struct fastipc_user *u, unsigned int nr)
+{
+	atomic_long_add(nr, &u->files);
+}
+
+void fastipc_user_uncharge_files(struct fastipc_user *u, unsigned int nr)
+{
+	atomic_long_sub(nr, &u->files);
 }
 
 void fastipc_user_uncharge(struct fastipc_user *u, unsigned long nr)

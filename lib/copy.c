@@ -77,8 +77,9 @@ int fastipc_send(struct fastipc_chan *ch, const void *buf, size_t len,
 static void note_recv(struct fastipc_chan *ch, const struct fastipc_recv *r,
 		      size_t size)
 {
-	bool by_ioctl = r->prio || (r->msg_flags & FASTIPC_MSG_PAGES) ||
-			r->len > size;
+	bool by_ioctl = r->prio || r->len > size ||
+			(r->msg_flags & (FASTIPC_MSG_PAGES | FASTIPC_MSG_FDS |
+					 FASTIPC_MSG_FDS_DROPPED));
 
 	if (atomic_load_explicit(&ch->rx_by_ioctl, memory_order_relaxed) !=
 	    by_ioctl)
@@ -243,7 +244,8 @@ bool fipc_lent_back(struct fastipc_chan *ch, void *buf)
 
 /*
  * Receive one message with kernel flags @kflags (FASTIPC_NONBLOCK and
- * maybe FASTIPC_RECV_MAP) until @deadline.  A copied message ends in a
+ * maybe FASTIPC_RECV_MAP; with FASTIPC_RECV_FDS, r->fds and r->nr_fds
+ * say where descriptors go) until @deadline.  A copied message ends in a
  * malloc'd buffer of its size, stored in *bufp; a mapped one leaves *bufp
  * NULL and r->addr set.  A blocking receive without deadline tries
  * read(2) first, which takes a plain message that fits the spare buffer
@@ -265,6 +267,9 @@ int fipc_recv_heap(struct fastipc_chan *ch, unsigned int kflags,
 	size_t size = ch->recv_guess;
 	void *buf = fipc_spare_get(ch);
 	bool spare = true;	/* buf is recv_guess bytes, may go back */
+	/* Slots for descriptors: the caller's, with FASTIPC_RECV_FDS. */
+	uint64_t fds = kflags & FASTIPC_RECV_FDS ? r->fds : 0;
+	uint32_t nr_fds = kflags & FASTIPC_RECV_FDS ? r->nr_fds : 0;
 	/* read(2) says neither a request's token nor a sender. */
 	bool by_read = !(kflags & (FASTIPC_NONBLOCK | FASTIPC_RECV_CALL |
 				   FASTIPC_RECV_SENDER)) &&
@@ -294,6 +299,8 @@ int fipc_recv_heap(struct fastipc_chan *ch, unsigned int kflags,
 		r->len = size;
 		r->timeout_ns = fipc_remaining(deadline);
 		r->flags = kflags;
+		r->fds = fds;
+		r->nr_fds = nr_fds;
 		ret = fipc_ioctl(ch->fd, FASTIPC_IOC_RECV, r);
 		if (!ret)
 			note_recv(ch, r, ch->recv_guess);

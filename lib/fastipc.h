@@ -767,6 +767,71 @@ int fastipc_recv_vec_from(struct fastipc_chan *ch, struct fastipc_rbuf *bufs,
 			  unsigned int flags, int64_t timeout_ns);
 
 /* ------------------------------------------------------------------ */
+/* Passing descriptors                                                 */
+/* ------------------------------------------------------------------ */
+
+/**
+ * fastipc_send_fds() - send a message that carries file descriptors
+ * @ch:         a handle opened with FASTIPC_O_SEND
+ * @buf:        the message's bytes (copied, as fastipc_timedsend() does)
+ * @len:        its length, 0 to the channel's max_msg_size
+ * @prio:       its priority, 0 to FASTIPC_PRIO_MAX
+ * @fds:        @nr_fds open descriptors of this process
+ * @nr_fds:     0 to FASTIPC_FDS_MAX
+ * @flags:      FASTIPC_NONBLOCK, and FASTIPC_SEND_COPY or
+ *              FASTIPC_SEND_PAGES as for fastipc_send()
+ * @timeout_ns: relative timeout; < 0 waits forever
+ *
+ * The message holds a reference to each file from the send until a
+ * receiver takes it (fastipc_recv_fds() installs them as new
+ * descriptors; any other receive closes them) or until it is dropped
+ * (the channel destroyed), which closes them: the descriptors stay this
+ * process's and may be closed at once.  While in flight they count
+ * against the sending user's RLIMIT_NOFILE, as descriptors in flight on
+ * Unix sockets do.  Files that can themselves hold descriptors in
+ * flight (fastipc handles, Unix sockets, io_uring instances) are refused,
+ * so that no reference cycle can form; pass a memfd, pipe, eventfd, any
+ * other socket or an ordinary file.
+ *
+ * Return: 0.  Errors: those of fastipc_timedsend(), -EBADF (a descriptor
+ * is not open, or is an O_PATH one), -EINVAL (a kind of file that may
+ * not travel, more than FASTIPC_FDS_MAX), -ETOOMANYREFS (the user has
+ * RLIMIT_NOFILE descriptors in flight already), -EOPNOTSUPP (the module
+ * cannot pass descriptors).
+ */
+int fastipc_send_fds(struct fastipc_chan *ch, const void *buf, size_t len,
+		     unsigned int prio, const int *fds, unsigned int nr_fds,
+		     unsigned int flags, int64_t timeout_ns);
+
+/**
+ * fastipc_recv_fds() - fastipc_recv_msg(), and the descriptors the
+ *                      message carries
+ * @ch:         a handle opened with FASTIPC_O_RECV
+ * @msg:        out: the message, as fastipc_recv_msg() gives it
+ * @fds:        room for *@nr_fds descriptors
+ * @nr_fds:     in: the room at @fds; out: the descriptors the message
+ *              carried, now open in this process at @fds[0 ..], 0 if it
+ *              carried none
+ * @flags:      FASTIPC_NONBLOCK, FASTIPC_RECV_CLOEXEC (the new
+ *              descriptors are close-on-exec)
+ * @timeout_ns: relative timeout; < 0 waits forever
+ *
+ * The kernel installs them as the last step of the receive, after the
+ * security module's file_receive check (as for SCM_RIGHTS): a receive
+ * that fails, for any reason, leaves the message and its descriptors
+ * queued and opens nothing.
+ *
+ * Return: 0.  Errors: those of fastipc_recv_msg(), -ETOOMANYREFS (the
+ * message carries more than *@nr_fds descriptors: *@nr_fds says how many,
+ * the message stays queued), -EMFILE (no room in this process's
+ * descriptor table), -EACCES or -EPERM (the security module refused a
+ * file), -EOPNOTSUPP (the module cannot pass descriptors).
+ */
+int fastipc_recv_fds(struct fastipc_chan *ch, struct fastipc_msg *msg,
+		     int *fds, unsigned int *nr_fds, unsigned int flags,
+		     int64_t timeout_ns);
+
+/* ------------------------------------------------------------------ */
 /* Version                                                             */
 /* ------------------------------------------------------------------ */
 

@@ -35,7 +35,7 @@ INSTALL ?= install
 
 LIB_O := $(O)/lib
 LIB_SRCS := lib/chan.c lib/copy.c lib/window.c lib/zerocopy.c lib/call.c \
-	    lib/sender.c
+	    lib/sender.c lib/fds.c
 LIB_OBJS := $(patsubst lib/%.c,$(LIB_O)/%.o,$(LIB_SRCS))
 LIB_MAP := lib/libfastipc.map
 LIB_SONAME := libfastipc.so.$(FASTIPC_SOVERSION)

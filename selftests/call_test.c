@@ -644,10 +644,13 @@ TEST_F(call, bad_arguments)
 	cl.prio = FASTIPC_PRIO_MAX + 1;
 	ASSERT_EQ(-EINVAL, fipc_ioctl(self->cli, FASTIPC_IOC_CALL, &cl));
 	cl.prio = 0;
-	cl.__pad = 1;
+	cl.nr_fds = FASTIPC_FDS_MAX + 1;
 	ASSERT_EQ(-EINVAL, fipc_ioctl(self->cli, FASTIPC_IOC_CALL, &cl));
-	cl.__pad = 0;
-	cl.__reserved[1] = 1;
+	cl.nr_fds = 0;
+	cl.fds = 1;		/* descriptors without a count */
+	ASSERT_EQ(-EINVAL, fipc_ioctl(self->cli, FASTIPC_IOC_CALL, &cl));
+	cl.fds = 0;
+	cl.__reserved = 1;
 	ASSERT_EQ(-EINVAL, fipc_ioctl(self->cli, FASTIPC_IOC_CALL, &cl));
 	rp.flags = FASTIPC_CALL_MAP;		/* not a reply flag */
 	ASSERT_EQ(-EINVAL, fipc_ioctl(self->srv, FASTIPC_IOC_REPLY, &rp));
@@ -657,9 +660,9 @@ TEST_F(call, bad_arguments)
 	rp.__reserved[0] = 1;
 	ASSERT_EQ(-EINVAL, fipc_ioctl(self->srv, FASTIPC_IOC_REPLY, &rp));
 	rr = (struct fastipc_reply_recv){};
-	rr.recv.__reserved = 1;
+	rr.recv.fds = 1;	/* without FASTIPC_RECV_FDS */
 	ASSERT_EQ(-EINVAL, fipc_ioctl(self->srv, FASTIPC_IOC_REPLY_RECV, &rr));
-	rr.recv.__reserved = 0;
+	rr.recv.fds = 0;
 	rr.reply.flags = 0x40000000U;
 	ASSERT_EQ(-EINVAL, fipc_ioctl(self->srv, FASTIPC_IOC_REPLY_RECV, &rr));
 	/* A REPLY_RECV whose token is none does not receive. */

@@ -549,7 +549,7 @@ TEST_F(chan, send_bad_fields)
 	struct fastipc_send sd;
 	unsigned int i;
 
-	for (i = 0; i < 7; i++) {
+	for (i = 0; i < 8; i++) {
 		memset(&sd, 0, sizeof(sd));
 		sd.buf = (uintptr_t)"abc";
 		sd.len = 3;
@@ -560,8 +560,9 @@ TEST_F(chan, send_bad_fields)
 		case 2: sd.flags = FASTIPC_SEND_COPY | FASTIPC_SEND_PAGES; break;
 		case 3: sd.flags = FASTIPC_SEND_BUF | FASTIPC_SEND_COPY; break;
 		case 4: sd.prio = FASTIPC_PRIO_MAX + 1; break;
-		case 5: sd.__reserved[0] = 1; break;
-		case 6: sd.__reserved[1] = 1ULL << 63; break;
+		case 5: sd.__pad = 1; break;
+		case 6: sd.fds = 1ULL << 63; break;	/* without nr_fds */
+		case 7: sd.nr_fds = FASTIPC_FDS_MAX + 1; break;
 		}
 		ASSERT_EQ(-EINVAL, fipc_ioctl(self->fd, FASTIPC_IOC_SEND, &sd))
 			TH_LOG("case %u", i);
@@ -586,11 +587,12 @@ TEST_F(chan, recv_bad_fields)
 		rv.len = sizeof(buf);
 		rv.timeout_ns = -1;
 		switch (i) {
-		case 0: rv.flags = 0x10; break;
+		case 0: rv.flags = 0x40; break;
 		case 1: rv.flags = 0x80000000U; break;
-		case 2: rv.__pad = 1; break;
-		case 3: rv.__reserved = 1; break;
-		case 4: rv.__reserved = 1ULL << 63; break;
+		/* Descriptor slots without FASTIPC_RECV_FDS. */
+		case 2: rv.nr_fds = 1; break;
+		case 3: rv.fds = 1ULL << 63; break;
+		case 4: rv.flags = FASTIPC_RECV_CLOEXEC; break;
 		}
 		ASSERT_EQ(-EINVAL, fipc_ioctl(self->fd, FASTIPC_IOC_RECV, &rv))
 			TH_LOG("case %u", i);

@@ -50,7 +50,7 @@ TEST(probe_names_every_command_and_flag)
 	ASSERT_EQ(FASTIPC_BUSY_POLL_ADAPTIVE, ft.busy_poll_flags);
 	ASSERT_EQ(FASTIPC_CALL_ALL, ft.call_flags);
 	ASSERT_EQ(FASTIPC_REPLY_ALL, ft.reply_flags);
-	ASSERT_EQ(0, ft.__pad);
+	ASSERT_EQ(FASTIPC_FDS_MAX, ft.fds_max);
 	for (i = 0; i < 3; i++)
 		ASSERT_EQ(0, ft.__reserved[i]);
 

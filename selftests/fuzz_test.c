@@ -231,6 +231,7 @@ static const int ok_errnos[] = {
 	ENXIO, EIDRM, EMFILE, ENODEV, ENOBUFS,
 	ECANCELED, ECONNRESET, ENOMSG,	/* calls and replies */
 	EPIPE,				/* FASTIPC_O_HUP */
+	ETOOMANYREFS,			/* descriptors */
 };
 
 static void check_errno(int op, int err)
@@ -305,7 +306,7 @@ static void op_send(struct fzt *t, int s)
 		.prio = (uint32_t)rnd(t, 34),
 		.flags = rnd_flags(t, FASTIPC_SEND_ALL),
 	};
-	int err;
+	int fds[3], err;
 
 	if (sd.timeout_ns < 0)
 		sd.flags |= FASTIPC_NONBLOCK;	/* never wait for ever */
@@ -313,8 +314,16 @@ static void op_send(struct fzt *t, int s)
 		sd.buf = atomic_load(&fz.slots[s].bufs[rnd(t, 4)]);
 	else
 		sd.buf = rnd_src(t, s);
+	if (chance(t, 8)) {
+		/* Descriptors: its own handle (refused), stdio, junk. */
+		fds[0] = slot_fd(s);
+		fds[1] = (int)rnd(t, 3);
+		fds[2] = (int)adv_rand(&t->rs);
+		sd.fds = chance(t, 20) ? rnd_src(t, s) : (uintptr_t)(fds + rnd(t, 3));
+		sd.nr_fds = (uint32_t)rnd(t, 3);
+	}
 	if (chance(t, 40))
-		sd.__reserved[rnd(t, 2)] = 1;
+		sd.__pad = 1;
 	err = fipc_ioctl(slot_fd(s), FASTIPC_IOC_SEND, &sd);
 	check_errno(2, err);
 }
@@ -334,14 +343,23 @@ static void op_recv(struct fzt *t, int s)
 		.flags = rnd_flags(t, FASTIPC_RECV_ALL),
 		.addr = adv_rand(&t->rs),
 	};
+	int fds[FASTIPC_FDS_MAX];
+	unsigned int i;
 	int err;
 
 	if (rv.timeout_ns < 0)
 		rv.flags |= FASTIPC_NONBLOCK;
+	if (rv.flags & FASTIPC_RECV_FDS) {
+		rv.fds = (uintptr_t)fds;
+		rv.nr_fds = (uint32_t)rnd(t, 4);
+	}
 	if (chance(t, 40))
-		rv.__pad = 1;
+		rv.nr_fds = 1;
 	err = fipc_ioctl(slot_fd(s), FASTIPC_IOC_RECV, &rv);
 	check_errno(3, err);
+	if (!err && (rv.msg_flags & FASTIPC_MSG_FDS))
+		for (i = 0; i < rv.nr_fds && i < FASTIPC_FDS_MAX; i++)
+			close(fds[i]);
 	if (!err && (rv.msg_flags & FASTIPC_MSG_MAPPED)) {
 		if (!in_region(rv.addr, rv.len)) {
 			atomic_fetch_add(&fz.escapes, 1);

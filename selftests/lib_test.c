@@ -832,4 +832,58 @@ TEST_F(lib, sender_through_the_library)
 	ASSERT_EQ(0, fipc_wait_child(pid));
 }
 
+/*
+ * Descriptors through the library: copied and page messages, the count
+ * written back when the slots are too few, close-on-exec, bad arguments.
+ */
+TEST_F(lib, descriptors_through_the_library)
+{
+	int pfd[2], got[2] = { -1, -1 }, pass[2];
+	unsigned int nr;
+	struct fastipc_msg msg;
+	char c;
+
+	ASSERT_EQ(0, pipe2(pfd, O_CLOEXEC));
+	pass[0] = pass[1] = pfd[1];
+	ASSERT_EQ(0, fastipc_send_fds(self->tx, "two", 3, 0, pass, 2, 0, -1));
+	ASSERT_EQ(-EFAULT, fastipc_send_fds(self->tx, NULL, BIG, 0, pass, 1,
+					    FASTIPC_SEND_PAGES, -1));
+	close(pfd[1]);
+
+	nr = 1;
+	ASSERT_EQ(-ETOOMANYREFS, fastipc_recv_fds(self->rx, &msg, got, &nr,
+						  FASTIPC_NONBLOCK, -1));
+	ASSERT_EQ(2, nr);
+	ASSERT_EQ(-1, got[0]);
+	ASSERT_EQ(0, fastipc_recv_fds(self->rx, &msg, got, &nr,
+				      FASTIPC_NONBLOCK | FASTIPC_RECV_CLOEXEC,
+				      -1));
+	ASSERT_EQ(2, nr);
+	ASSERT_EQ(3, msg.len);
+	ASSERT_EQ(0, memcmp(msg.data, "two", 3));
+	ASSERT_EQ(FD_CLOEXEC, fcntl(got[0], F_GETFD) & FD_CLOEXEC);
+	ASSERT_EQ(1, write(got[1], "w", 1));
+	ASSERT_EQ(1, read(pfd[0], &c, 1));
+	ASSERT_EQ(0, fastipc_msg_release(self->rx, &msg));
+	close(got[0]);
+	close(got[1]);
+	/* The refused page send (a NULL buffer faults) left nothing open. */
+	ASSERT_EQ(0, read(pfd[0], &c, 1));
+	close(pfd[0]);
+
+	/* A message without descriptors says 0. */
+	ASSERT_EQ(0, fastipc_send(self->tx, "none", 4, 0, 0));
+	nr = 2;
+	ASSERT_EQ(0, fastipc_recv_fds(self->rx, &msg, got, &nr,
+				      FASTIPC_NONBLOCK, -1));
+	ASSERT_EQ(0, nr);
+	ASSERT_EQ(0, fastipc_msg_release(self->rx, &msg));
+
+	ASSERT_EQ(-EINVAL, fastipc_send_fds(self->tx, "x", 1, 0, NULL, 1, 0,
+					    -1));
+	ASSERT_EQ(-EINVAL, fastipc_recv_fds(self->rx, &msg, got, NULL, 0, -1));
+	ASSERT_EQ(-EINVAL, fastipc_recv_fds(self->rx, &msg, got, &nr,
+					    FASTIPC_RECV_FDS, -1));
+}
+
 FIPC_TEST_MAIN

@@ -101,6 +101,14 @@ struct fastipc_unlink {
 #define FASTIPC_SEND_ALL	(FASTIPC_NONBLOCK | FASTIPC_SEND_COPY | \
 				 FASTIPC_SEND_PAGES | FASTIPC_SEND_BUF)
 
+/*
+ * Descriptors a message may carry (fastipc_send.fds, Documentation/uapi.md
+ * "Passing descriptors"): at most this many.  Files that can themselves
+ * hold files in flight (fastipc handles, Unix sockets, io_uring) are
+ * refused with EINVAL, so no reference cycle can form.
+ */
+#define FASTIPC_FDS_MAX		64
+
 /* Wait forever (timeout_ns < 0 means the same). */
 #define FASTIPC_TIMEOUT_NONE	(-1LL)
 
@@ -111,7 +119,9 @@ struct fastipc_send {
 	__s64 timeout_ns;	/* relative; < 0: no timeout */
 	__u32 prio;		/* 0 .. FASTIPC_PRIO_MAX */
 	__u32 flags;		/* FASTIPC_NONBLOCK, FASTIPC_SEND_* */
-	__u64 __reserved[2];
+	__u64 fds;		/* user pointer: nr_fds __s32 descriptors */
+	__u32 nr_fds;		/* 0 .. FASTIPC_FDS_MAX */
+	__u32 __pad;		/* must be zero */
 };
 
 #define FASTIPC_SEND_SIZE_VER0	48
@@ -131,14 +141,25 @@ struct fastipc_send {
  * FASTIPC_RECV_SIZE_VER1 bytes at least; RECV_VEC writes an array.
  */
 #define FASTIPC_RECV_SENDER	0x00000008U
+/*
+ * Take the descriptors a message carries: installed in this process at
+ * fds (nr_fds slots at least, or the receive fails with ETOOMANYREFS,
+ * nr_fds says how many, the message stays queued).  Without it they are
+ * closed, and msg_flags says FASTIPC_MSG_FDS_DROPPED.
+ */
+#define FASTIPC_RECV_FDS	0x00000010U
+#define FASTIPC_RECV_CLOEXEC	0x00000020U	/* with _FDS: O_CLOEXEC */
 #define FASTIPC_RECV_ALL	(FASTIPC_NONBLOCK | FASTIPC_RECV_MAP | \
-				 FASTIPC_RECV_CALL | FASTIPC_RECV_SENDER)
+				 FASTIPC_RECV_CALL | FASTIPC_RECV_SENDER | \
+				 FASTIPC_RECV_FDS | FASTIPC_RECV_CLOEXEC)
 
 /* fastipc_recv.msg_flags (out) */
 #define FASTIPC_MSG_PAGES	0x00000001U	/* the message travelled in pages */
 #define FASTIPC_MSG_MAPPED	0x00000002U	/* it is mapped at addr */
 #define FASTIPC_MSG_CALL	0x00000004U	/* a request: token answers it */
 #define FASTIPC_MSG_SENDER	0x00000008U	/* sender says who sent it */
+#define FASTIPC_MSG_FDS		0x00000010U	/* nr_fds descriptors at fds */
+#define FASTIPC_MSG_FDS_DROPPED	0x00000020U	/* it carried some, closed */
 
 /*
  * Who sent a message, taken when it was sent and translated for the
@@ -169,9 +190,10 @@ struct fastipc_recv {
 	__u32 flags;		/* FASTIPC_NONBLOCK, FASTIPC_RECV_MAP */
 	__u64 addr;		/* out: window address with FASTIPC_MSG_MAPPED */
 	__u32 msg_flags;	/* out: FASTIPC_MSG_* */
-	__u32 __pad;
+	__u32 nr_fds;		/* with FASTIPC_RECV_FDS, in: slots at fds; */
+				/* out: descriptors the message carries */
 	__u64 token;		/* out: with FASTIPC_MSG_CALL, for the reply */
-	__u64 __reserved;
+	__u64 fds;		/* with FASTIPC_RECV_FDS: user pointer, __s32[] */
 	struct fastipc_sender sender;	/* out, with FASTIPC_RECV_SENDER */
 };
 
@@ -303,8 +325,9 @@ struct fastipc_call {
 	__u32 flags;		/* FASTIPC_NONBLOCK, FASTIPC_SEND_*, _CALL_MAP */
 	__u64 reply_addr;	/* out: window address with FASTIPC_MSG_MAPPED */
 	__u32 reply_flags;	/* out: FASTIPC_MSG_PAGES, _MAPPED, _CALL_SENT */
-	__u32 __pad;
-	__u64 __reserved[2];
+	__u32 nr_fds;		/* the request's descriptors, as fastipc_send */
+	__u64 fds;
+	__u64 __reserved;
 };
 
 #define FASTIPC_CALL_SIZE_VER0	80
@@ -417,7 +440,7 @@ struct fastipc_features {
 	__u32 busy_poll_flags;	/* FASTIPC_BUSY_POLL_* */
 	__u32 call_flags;	/* FASTIPC_CALL_*, FASTIPC_SEND_* (0.6) */
 	__u32 reply_flags;	/* FASTIPC_SEND_* a reply takes (0.6) */
-	__u32 __pad;
+	__u32 fds_max;		/* descriptors a message carries (0.7), or 0 */
 	__u64 __reserved[3];
 };
 
