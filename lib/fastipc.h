@@ -65,7 +65,7 @@ extern "C" {
 #endif
 
 #define FASTIPC_LIB_VERSION_MAJOR	0
-#define FASTIPC_LIB_VERSION_MINOR	6
+#define FASTIPC_LIB_VERSION_MINOR	7
 
 /* The window fastipc_window_map() maps when given size 0, and the lazy one. */
 #define FASTIPC_WINDOW_DEFAULT_SIZE	(256UL << 20)
