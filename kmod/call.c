@@ -43,8 +43,7 @@ struct fastipc_req {
 	int error;		/* FAILED: written before @state */
 	struct fastipc_msg *reply;	/* REPLIED: written before @state */
 	struct task_struct *task;	/* the caller, while it waits */
-	u64 reply_cap;		/* bytes the caller's reply buffer takes */
-	bool reply_map;		/* the caller maps a reply in pages */
+	struct fastipc_reply_room room;	/* what the caller takes: constant */
 	/*
 	 * The token a server's table knows it by: written under the table's
 	 * xa_lock when the receive that took it succeeds; 0 before, so that
@@ -53,7 +52,7 @@ struct fastipc_req {
 	u64 token;
 };
 
-struct fastipc_req *fastipc_req_new(u64 reply_cap, bool reply_map)
+struct fastipc_req *fastipc_req_new(const struct fastipc_reply_room *room)
 {
 	struct fastipc_req *req = kmalloc(sizeof(*req), GFP_KERNEL_ACCOUNT);
 
@@ -64,8 +63,7 @@ struct fastipc_req *fastipc_req_new(u64 reply_cap, bool reply_map)
 	req->error = 0;
 	req->reply = NULL;
 	req->task = current;
-	req->reply_cap = reply_cap;
-	req->reply_map = reply_map;
+	req->room = *room;
 	req->token = 0;
 	return req;
 }
@@ -255,8 +253,8 @@ struct fastipc_req *fastipc_held_take(struct fastipc_held *held, u64 token)
  * Look at the request behind @token without taking it: 0 with what its
  * caller accepts as a reply (constant), or -ENOENT.
  */
-int fastipc_held_peek(struct fastipc_held *held, u64 token, u64 *reply_cap,
-		      bool *reply_map, bool *abandoned)
+int fastipc_held_peek(struct fastipc_held *held, u64 token,
+		      struct fastipc_reply_room *room, bool *abandoned)
 {
 	struct fastipc_req *req;
 	int err = -ENOENT;
@@ -264,8 +262,7 @@ int fastipc_held_peek(struct fastipc_held *held, u64 token, u64 *reply_cap,
 	xa_lock(&held->reqs);
 	req = xa_load(&held->reqs, (u32)token);
 	if (token && req && READ_ONCE(req->token) == token) {
-		*reply_cap = req->reply_cap;
-		*reply_map = req->reply_map;
+		*room = req->room;
 		*abandoned = fastipc_req_abandoned(req);
 		err = 0;
 	}

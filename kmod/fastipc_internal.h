@@ -404,7 +404,15 @@ void fastipc_busy_poll_word(const int *word, int quiet, struct fastipc_poll *p,
 			    u64 span_ns, ktime_t deadline);
 
 /* Requests and replies (call.c). */
-struct fastipc_req *fastipc_req_new(u64 reply_cap, bool reply_map);
+
+/* What a caller takes as a reply: set at the call, then constant. */
+struct fastipc_reply_room {
+	u64 len;		/* bytes its reply buffer holds */
+	u32 nr_fds;		/* descriptors it has slots for */
+	bool map;		/* it maps a reply in pages */
+};
+
+struct fastipc_req *fastipc_req_new(const struct fastipc_reply_room *room);
 struct fastipc_req *fastipc_req_get(struct fastipc_req *req);
 void fastipc_req_put(struct fastipc_req *req);
 int fastipc_req_finish(struct fastipc_req *req, struct fastipc_msg *reply,
@@ -433,8 +441,8 @@ int fastipc_held_add(struct fastipc_held *held, struct fastipc_req *req,
 void fastipc_held_commit(struct fastipc_held *held, u64 token);
 void fastipc_held_cancel(struct fastipc_held *held, u64 token);
 struct fastipc_req *fastipc_held_take(struct fastipc_held *held, u64 token);
-int fastipc_held_peek(struct fastipc_held *held, u64 token, u64 *reply_cap,
-		      bool *reply_map, bool *abandoned);
+int fastipc_held_peek(struct fastipc_held *held, u64 token,
+		      struct fastipc_reply_room *room, bool *abandoned);
 void fastipc_held_destroy(struct fastipc_held *held);
 
 /* How a receive waits for a message. */

@@ -875,12 +875,27 @@ static struct fastipc_poll *fastipc_call_poll(struct fastipc_handle *h)
 }
 
 /*
+ * Install the descriptors of @reply for the caller @cl (their numbers in
+ * @fds for an undo), the last step of delivering it that may fail.
+ */
+static int fastipc_call_install(struct fastipc_msg *reply,
+				const struct fastipc_call *cl, int *fds)
+{
+	if (!reply->files)
+		return 0;
+	return fastipc_files_install(reply->files, cl->reply_fds,
+				     cl->flags & FASTIPC_CALL_CLOEXEC, fds);
+}
+
+/*
  * Give the reply of a call to its caller, as @cl asks: mapped into the
  * window (a page reply, FASTIPC_CALL_MAP), else copied into reply_buf;
  * a page reply the window cannot take (no window, no room in it, not
  * the process that mapped it) is copied if it fits.  The result is
- * reported before anything is mapped or copied, as a receive does.  A
- * reply the caller cannot take is dropped: nobody else may have it.
+ * reported before anything is mapped or copied, as a receive does, and
+ * the reply's descriptors are installed last.  A reply the caller
+ * cannot take is dropped (its descriptors closed, none installed):
+ * nobody else may have it.
  */
 static int fastipc_call_deliver(struct fastipc_handle *h,
 				struct fastipc_call *cl,
@@ -889,6 +904,7 @@ static int fastipc_call_deliver(struct fastipc_handle *h,
 {
 	u64 cap = cl->reply_len;
 	size_t len = reply->len;
+	int fds[FASTIPC_FDS_MAX];
 	struct fastipc_claim claim;
 	unsigned long nr;
 	bool exposed;
@@ -898,15 +914,21 @@ static int fastipc_call_deliver(struct fastipc_handle *h,
 	cl->reply_addr = 0;
 	cl->reply_flags = FASTIPC_CALL_SENT |
 			  (reply->pages ? FASTIPC_MSG_PAGES : 0);
+	/* The server checked the count against the caller's slots. */
+	cl->reply_nr_fds = reply->files ? reply->files->nr : 0;
+	if (reply->files)
+		cl->reply_flags |= FASTIPC_MSG_FDS;
 	if (reply->pages && (cl->flags & FASTIPC_CALL_MAP)) {
 		nr = reply->pages->nr;
 		err = fastipc_window_claim_for(h, nr, &claim);
 		if (!err) {
 			cl->reply_addr = claim.addr;
 			cl->reply_flags |= FASTIPC_MSG_MAPPED;
-			if (fastipc_arg_out(arg, cl, sizeof(*cl), cmd)) {
+			err = fastipc_arg_out(arg, cl, sizeof(*cl), cmd);
+			if (!err)
+				err = fastipc_call_install(reply, cl, fds);
+			if (err) {
 				fastipc_window_unclaim(h, &claim);
-				err = -EFAULT;
 				goto out;
 			}
 			err = fastipc_window_place(h, reply->pages, &claim,
@@ -915,6 +937,8 @@ static int fastipc_call_deliver(struct fastipc_handle *h,
 				reply->pages = NULL;	/* the window's */
 				fastipc_count(&fastipc_counters.mapped_pages,
 					      nr);
+			} else if (reply->files) {
+				fastipc_files_uninstall(reply->files, fds);
 			}
 			goto out;
 		}
@@ -929,6 +953,8 @@ static int fastipc_call_deliver(struct fastipc_handle *h,
 	if (!err)
 		err = fastipc_msg_copy_out(u64_to_user_ptr(cl->reply_buf), cap,
 					   reply);
+	if (!err)
+		err = fastipc_call_install(reply, cl, fds);
 	if (!err)
 		fastipc_count(&fastipc_counters.copied_bytes, len);
 out:
@@ -957,6 +983,7 @@ static int fastipc_ioc_call(struct file *file, struct fastipc_handle *h,
 {
 	const u32 paths = FASTIPC_SEND_COPY | FASTIPC_SEND_PAGES |
 			  FASTIPC_SEND_BUF;
+	struct fastipc_reply_room room;
 	struct fastipc_msg *reply;
 	struct fastipc_req *req;
 	struct fastipc_call cl;
@@ -969,8 +996,10 @@ static int fastipc_ioc_call(struct file *file, struct fastipc_handle *h,
 		return err;
 	/* reply_addr and reply_flags are outputs: their input is ignored. */
 	if ((cl.flags & ~FASTIPC_CALL_ALL) || cl.prio > FASTIPC_PRIO_MAX ||
-	    hweight32(cl.flags & paths) > 1 || cl.__reserved ||
-	    cl.nr_fds > FASTIPC_FDS_MAX || (!cl.nr_fds && cl.fds))
+	    hweight32(cl.flags & paths) > 1 || cl.__pad ||
+	    cl.nr_fds > FASTIPC_FDS_MAX || (!cl.nr_fds && cl.fds) ||
+	    (!cl.reply_nr_fds && (cl.reply_fds ||
+				  (cl.flags & FASTIPC_CALL_CLOEXEC))))
 		return -EINVAL;
 	if (!(h->access & FASTIPC_O_SEND))
 		return -EBADF;
@@ -978,7 +1007,12 @@ static int fastipc_ioc_call(struct file *file, struct fastipc_handle *h,
 	if (fastipc_arg_out(arg, &cl, sizeof(cl), cmd))
 		return -EFAULT;
 
-	req = fastipc_req_new(cl.reply_len, cl.flags & FASTIPC_CALL_MAP);
+	room = (struct fastipc_reply_room) {
+		.len = cl.reply_len,
+		.nr_fds = cl.reply_nr_fds,
+		.map = cl.flags & FASTIPC_CALL_MAP,
+	};
+	req = fastipc_req_new(&room);
 	if (!req)
 		return -ENOMEM;
 	deadline = fastipc_deadline(cl.timeout_ns);
@@ -1090,13 +1124,14 @@ static int fastipc_do_reply(struct fastipc_handle *h,
 			    struct fastipc_channel *ch,
 			    const struct fastipc_reply *rp)
 {
-	bool map, abandoned, pages;
+	struct fastipc_reply_room room;
+	struct fastipc_files *files;
 	struct fastipc_msg *reply;
 	struct fastipc_req *req;
-	u64 cap;
+	bool abandoned, pages;
 	int err;
 
-	err = fastipc_held_peek(&h->held, rp->token, &cap, &map, &abandoned);
+	err = fastipc_held_peek(&h->held, rp->token, &room, &abandoned);
 	if (err)
 		return err;
 	if (abandoned) {
@@ -1113,12 +1148,21 @@ static int fastipc_do_reply(struct fastipc_handle *h,
 		return -EMSGSIZE;
 	/* Longer than the caller's buffer: only if it will be mapped. */
 	pages = fastipc_send_in_pages(ch, rp->len, rp->flags);
-	if (rp->len > cap && !(map && pages))
+	if (rp->len > room.len && !(room.map && pages))
 		return -EMSGSIZE;
+	/* More descriptors than the caller has slots for: the same. */
+	if (rp->nr_fds > room.nr_fds)
+		return -ETOOMANYREFS;
 
+	files = fastipc_files_get(rp->fds, rp->nr_fds);
+	if (IS_ERR(files))
+		return PTR_ERR(files);
 	reply = fastipc_reply_build(h, ch, rp, pages);
-	if (IS_ERR(reply))
+	if (IS_ERR(reply)) {
+		fastipc_files_put(files);
 		return PTR_ERR(reply);
+	}
+	reply->files = files;
 	req = fastipc_held_take(&h->held, rp->token);
 	if (!req) {
 		fastipc_msg_free(reply);
@@ -1141,8 +1185,8 @@ static int fastipc_reply_check(const struct fastipc_reply *rp)
 
 	/* status is an output: its input is ignored. */
 	if ((rp->flags & ~FASTIPC_REPLY_ALL) ||
-	    hweight32(rp->flags & paths) > 1 ||
-	    memchr_inv(rp->__reserved, 0, sizeof(rp->__reserved)))
+	    hweight32(rp->flags & paths) > 1 || rp->__pad ||
+	    rp->nr_fds > FASTIPC_FDS_MAX || (!rp->nr_fds && rp->fds))
 		return -EINVAL;
 	return 0;
 }

@@ -831,6 +831,95 @@ int fastipc_recv_fds(struct fastipc_chan *ch, struct fastipc_msg *msg,
 		     int *fds, unsigned int *nr_fds, unsigned int flags,
 		     int64_t timeout_ns);
 
+/**
+ * struct fastipc_call_fds - the descriptors of a call, both ways
+ * @fds:          the request's, @nr_fds of them (0 to FASTIPC_FDS_MAX)
+ * @nr_fds:       how many
+ * @reply_nr_fds: in: the slots at @reply_fds; out: the descriptors the
+ *                reply carried, now open in this process
+ * @reply_fds:    room for the reply's
+ */
+struct fastipc_call_fds {
+	const int *fds;
+	unsigned int nr_fds;
+	unsigned int reply_nr_fds;
+	int *reply_fds;
+};
+
+/**
+ * fastipc_call_fds() - fastipc_call(), with descriptors both ways
+ * @ch:         a handle opened with FASTIPC_O_SEND
+ * @req:        the request's bytes
+ * @len:        its length
+ * @prio:       its priority
+ * @reply:      where the reply is copied
+ * @size:       bytes available at @reply
+ * @fds:        the request's descriptors and room for the reply's
+ *              (struct fastipc_call_fds)
+ * @flags:      as for fastipc_call(), and FASTIPC_CALL_CLOEXEC (the
+ *              reply's descriptors are close-on-exec)
+ * @timeout_ns: bounds the whole call; < 0 waits forever
+ *
+ * The request's descriptors travel as fastipc_send_fds() sends them; a
+ * server that receives it with fastipc_recv_request_fds() gets them. A
+ * reply may carry as many descriptors as @fds->reply_nr_fds says: a
+ * server's reply with more fails on its side (-ETOOMANYREFS) and never
+ * reaches this call. The reply's descriptors are installed as the last
+ * step of the call; if they cannot be (-EMFILE, the security module's
+ * refusal), the call fails and none is open: the reply cannot go back
+ * to the server, so it is dropped and its files closed.
+ *
+ * Return: the reply's length.  Errors: those of fastipc_call() and
+ * fastipc_send_fds(), -EMFILE, -EACCES or -EPERM (the reply's
+ * descriptors could not be installed), -EOPNOTSUPP (the module cannot
+ * pass descriptors).
+ */
+ssize_t fastipc_call_fds(struct fastipc_chan *ch, const void *req,
+			 size_t len, unsigned int prio, void *reply,
+			 size_t size, struct fastipc_call_fds *fds,
+			 unsigned int flags, int64_t timeout_ns);
+
+/**
+ * fastipc_recv_request_fds() - fastipc_recv_request(), and the
+ *                              descriptors the request carries
+ * @ch:         a handle opened with FASTIPC_O_RECV
+ * @msg:        out: the request, as fastipc_recv_request() gives it
+ * @token:      out: its reply token, 0 for a plain message
+ * @sender:     out: who sent it, or NULL
+ * @fds:        room for *@nr_fds descriptors
+ * @nr_fds:     in: the room; out: how many it carried, as for
+ *              fastipc_recv_fds()
+ * @flags:      FASTIPC_NONBLOCK, FASTIPC_RECV_CLOEXEC
+ * @timeout_ns: relative timeout; < 0 waits forever
+ *
+ * Return: 0.  Errors: those of fastipc_recv_request() and
+ * fastipc_recv_fds().
+ */
+int fastipc_recv_request_fds(struct fastipc_chan *ch, struct fastipc_msg *msg,
+			     uint64_t *token, struct fastipc_sender *sender,
+			     int *fds, unsigned int *nr_fds,
+			     unsigned int flags, int64_t timeout_ns);
+
+/**
+ * fastipc_reply_fds() - fastipc_reply() with descriptors
+ * @ch:     the handle that received the request
+ * @token:  its token
+ * @buf:    the reply's bytes, copied (a window buffer is copied too:
+ *          use fastipc_reply() to move one)
+ * @len:    its length
+ * @fds:    @nr_fds open descriptors of this process
+ * @nr_fds: at most the caller's room (its struct fastipc_call_fds
+ *          reply_nr_fds; 0 for a plain fastipc_call())
+ * @flags:  FASTIPC_SEND_COPY or FASTIPC_SEND_PAGES, or 0
+ *
+ * Return: 0.  Errors: those of fastipc_reply() and fastipc_send_fds(),
+ * -ETOOMANYREFS also when the caller has fewer slots than @nr_fds (the
+ * request is still held: answer it with fewer).
+ */
+int fastipc_reply_fds(struct fastipc_chan *ch, uint64_t token,
+		      const void *buf, size_t len, const int *fds,
+		      unsigned int nr_fds, unsigned int flags);
+
 /* ------------------------------------------------------------------ */
 /* Version                                                             */
 /* ------------------------------------------------------------------ */

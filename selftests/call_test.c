@@ -650,15 +650,29 @@ TEST_F(call, bad_arguments)
 	cl.fds = 1;		/* descriptors without a count */
 	ASSERT_EQ(-EINVAL, fipc_ioctl(self->cli, FASTIPC_IOC_CALL, &cl));
 	cl.fds = 0;
-	cl.__reserved = 1;
+	cl.__pad = 1;
 	ASSERT_EQ(-EINVAL, fipc_ioctl(self->cli, FASTIPC_IOC_CALL, &cl));
+	cl.__pad = 0;
+	cl.reply_fds = 1;	/* slots without a count */
+	ASSERT_EQ(-EINVAL, fipc_ioctl(self->cli, FASTIPC_IOC_CALL, &cl));
+	cl.reply_fds = 0;
+	cl.flags = FASTIPC_CALL_CLOEXEC;	/* for no slots */
+	ASSERT_EQ(-EINVAL, fipc_ioctl(self->cli, FASTIPC_IOC_CALL, &cl));
+	cl.flags = 0;
 	rp.flags = FASTIPC_CALL_MAP;		/* not a reply flag */
 	ASSERT_EQ(-EINVAL, fipc_ioctl(self->srv, FASTIPC_IOC_REPLY, &rp));
 	rp.flags = FASTIPC_SEND_BUF | FASTIPC_SEND_COPY;
 	ASSERT_EQ(-EINVAL, fipc_ioctl(self->srv, FASTIPC_IOC_REPLY, &rp));
 	rp.flags = 0;
-	rp.__reserved[0] = 1;
+	rp.__pad = 1;
 	ASSERT_EQ(-EINVAL, fipc_ioctl(self->srv, FASTIPC_IOC_REPLY, &rp));
+	rp.__pad = 0;
+	rp.fds = 1;		/* descriptors without a count */
+	ASSERT_EQ(-EINVAL, fipc_ioctl(self->srv, FASTIPC_IOC_REPLY, &rp));
+	rp.fds = 0;
+	rp.nr_fds = FASTIPC_FDS_MAX + 1;
+	ASSERT_EQ(-EINVAL, fipc_ioctl(self->srv, FASTIPC_IOC_REPLY, &rp));
+	rp.nr_fds = 0;
 	rr = (struct fastipc_reply_recv){};
 	rr.recv.fds = 1;	/* without FASTIPC_RECV_FDS */
 	ASSERT_EQ(-EINVAL, fipc_ioctl(self->srv, FASTIPC_IOC_REPLY_RECV, &rr));

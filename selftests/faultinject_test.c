@@ -732,6 +732,101 @@ TEST_F(fi, munmap_window)
 	free(ubuf);
 }
 
+/*
+ * Messages with descriptors, on both paths: a send that fails holds no
+ * file, a receive with FASTIPC_RECV_FDS that fails (an allocation while
+ * installing them) keeps the message with its files and leaves none
+ * open.  At the end every reference to the pipe's write end is gone.
+ */
+static void fds_sweep(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(fi) *self, uint32_t flags, size_t len)
+{
+	const char *name = fi_name(self, "fifd");
+	int pfd[2], pass[3], got[3];
+	uint8_t *buf = malloc(len), *rbuf = malloc(len);
+	struct fastipc_send sd = {
+		.len = len, .timeout_ns = -1,
+		.flags = flags | FASTIPC_NONBLOCK,
+		.fds = (uintptr_t)pass, .nr_fds = 3,
+	};
+	struct fastipc_recv rv;
+	bool fired;
+	int n, fd, ret, i, pass_no;
+	char c;
+
+	ASSERT_TRUE(buf && rbuf);
+	ASSERT_EQ(0, pipe2(pfd, O_CLOEXEC));
+	for (i = 0; i < 3; i++)
+		pass[i] = pfd[1];
+	sd.buf = (uintptr_t)buf;
+	fd = fipc_create(name, NULL);
+	ASSERT_LE(0, fd);
+	/* Pass 0 fails each step of the send, pass 1 of the receive. */
+	for (pass_no = 0; pass_no < 2; pass_no++) {
+		SWEEP(self, n, fired) {
+			fipc_fill(buf, len, n);
+			if (!pass_no)
+				ARM(self, n);
+			ret = fipc_ioctl(fd, FASTIPC_IOC_SEND, &sd);
+			if (!pass_no) {
+				fired = FIRED(self);
+				fi_count(self, fired, ret);
+			}
+			if (ret) {
+				ASSERT_TRUE(!pass_no && injected_errno(ret))
+					TH_LOG("step %d: SEND: %s", n, strerror(-ret));
+				ASSERT_EQ(0, adv_info(fd).queued_msgs);
+				continue;
+			}
+			rv = (struct fastipc_recv){
+				.buf = (uintptr_t)rbuf, .len = len,
+				.timeout_ns = -1,
+				.flags = FASTIPC_NONBLOCK | FASTIPC_RECV_FDS,
+				.fds = (uintptr_t)got, .nr_fds = 3,
+			};
+			if (pass_no)
+				ARM(self, n);
+			ret = fipc_ioctl(fd, FASTIPC_IOC_RECV, &rv);
+			if (pass_no) {
+				fired = FIRED(self);
+				fi_count(self, fired, ret);
+			}
+			if (ret) {
+				ASSERT_TRUE(pass_no && injected_errno(ret))
+					TH_LOG("step %d: RECV: %s", n, strerror(-ret));
+				ASSERT_EQ(1, adv_info(fd).queued_msgs)
+					TH_LOG("step %d: a failed receive lost the message", n);
+				rv.nr_fds = 3;
+				rv.len = len;
+				rv.flags = FASTIPC_NONBLOCK | FASTIPC_RECV_FDS;
+				ASSERT_EQ(0, fipc_ioctl(fd, FASTIPC_IOC_RECV, &rv));
+			}
+			ASSERT_EQ(3, rv.nr_fds);
+			ASSERT_EQ(-1, fipc_check(rbuf, len, n));
+			for (i = 0; i < 3; i++)
+				ASSERT_EQ(0, close(got[i]));
+		}
+		SWEEP_DONE(n);
+	}
+	close(fd);
+	close(pfd[1]);
+	/* No reference left anywhere: the reader sees end-of-file. */
+	ASSERT_EQ(0, read(pfd[0], &c, 1));
+	close(pfd[0]);
+	free(buf);
+	free(rbuf);
+}
+
+TEST_F(fi, send_recv_fds_copy)
+{
+	fds_sweep(_metadata, self, FASTIPC_SEND_COPY, 300);
+}
+
+TEST_F(fi, send_recv_fds_pages)
+{
+	fds_sweep(_metadata, self, FASTIPC_SEND_PAGES, 2 * ADV_PAGE + 10);
+}
+
 /* ---- receiving --------------------------------------------------------------------- */
 
 static void recv_sweep(struct __test_metadata *_metadata,

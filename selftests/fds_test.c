@@ -470,4 +470,183 @@ TEST_F(fds, request_carries_files)
 	ASSERT_EQ(0, memcmp(c.reply, "ok", 2));
 }
 
+/* A call that takes descriptors in its reply, in a thread. */
+struct rcaller {
+	int fd;
+	uint32_t flags, slots;
+	int got[4];
+	int err;
+	uint32_t nr, reply_flags;
+	uint64_t reply_addr;
+	char reply[8];
+};
+
+static void *call_for_fds(void *arg)
+{
+	struct rcaller *c = arg;
+	struct fastipc_call cl = {
+		.buf = (uintptr_t)"give",
+		.len = 4,
+		.reply_buf = (uintptr_t)c->reply,
+		.reply_len = sizeof(c->reply),
+		.timeout_ns = -1,
+		.flags = c->flags,
+		.reply_fds = c->slots ? (uintptr_t)c->got : 0,
+		.reply_nr_fds = c->slots,
+	};
+
+	c->err = fipc_ioctl(c->fd, FASTIPC_IOC_CALL, &cl);
+	c->nr = cl.reply_nr_fds;
+	c->reply_flags = cl.reply_flags;
+	c->reply_addr = cl.reply_addr;
+	return NULL;
+}
+
+static uint64_t take_request(int fd)
+{
+	struct fastipc_recv rv;
+	char buf[8];
+
+	rv = (struct fastipc_recv) {
+		.buf = (uintptr_t)buf,
+		.len = sizeof(buf),
+		.timeout_ns = -1,
+		.flags = FASTIPC_RECV_CALL,
+	};
+	return fipc_ioctl(fd, FASTIPC_IOC_RECV, &rv) ? 0 : rv.token;
+}
+
+static int reply_fds(int fd, uint64_t token, const void *buf, uint64_t len,
+		     const int *fds, uint32_t nr, uint32_t flags)
+{
+	struct fastipc_reply rp = {
+		.token = token,
+		.buf = (uintptr_t)buf,
+		.len = len,
+		.flags = flags,
+		.fds = nr ? (uintptr_t)fds : 0,
+		.nr_fds = nr,
+	};
+
+	return fipc_ioctl(fd, FASTIPC_IOC_REPLY, &rp);
+}
+
+/*
+ * A reply carries descriptors to its caller (close-on-exec on request);
+ * one with more than the caller has slots for is refused at the server
+ * (ETOOMANYREFS) and the request still held.
+ */
+TEST_F(fds, reply_carries_files)
+{
+	struct rcaller c = { .fd = self->tx, .slots = 1,
+			     .flags = FASTIPC_CALL_CLOEXEC,
+			     .got = { -1, -1, -1, -1 } };
+	int two[2] = { self->pipe[1], self->pipe[1] };
+	uint64_t token;
+	pthread_t th;
+	char ch;
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, call_for_fds, &c));
+	token = take_request(self->rx);
+	ASSERT_NE(0, token);
+	ASSERT_EQ(-ETOOMANYREFS, reply_fds(self->rx, token, "no", 2, two, 2,
+					   0));
+	ASSERT_EQ(0, reply_fds(self->rx, token, "ok", 2, two, 1, 0));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_EQ(0, c.err);
+	ASSERT_EQ(1, c.nr);
+	ASSERT_EQ(FASTIPC_CALL_SENT | FASTIPC_MSG_FDS, c.reply_flags);
+	ASSERT_EQ(0, memcmp(c.reply, "ok", 2));
+	ASSERT_EQ(FD_CLOEXEC, fcntl(c.got[0], F_GETFD) & FD_CLOEXEC);
+	ASSERT_EQ(-1, c.got[1]);
+	ASSERT_EQ(1, write(c.got[0], "r", 1));
+	ASSERT_EQ(1, read(self->pipe[0], &ch, 1));
+	close(c.got[0]);
+
+	/* A caller without slots: a reply with descriptors is refused. */
+	c = (struct rcaller){ .fd = self->tx };
+	ASSERT_EQ(0, pthread_create(&th, NULL, call_for_fds, &c));
+	token = take_request(self->rx);
+	ASSERT_EQ(-ETOOMANYREFS, reply_fds(self->rx, token, "no", 2, two, 1,
+					   0));
+	ASSERT_EQ(0, reply_fds(self->rx, token, "ok", 2, NULL, 0, 0));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_EQ(0, c.err);
+	ASSERT_EQ(0, c.nr);
+}
+
+/* A page reply, mapped into the caller's window, with a descriptor. */
+TEST_F(fds, page_reply_mapped_with_files)
+{
+	struct rcaller c = { .fd = self->tx, .slots = 2,
+			     .flags = FASTIPC_CALL_MAP, .got = { -1, -1 } };
+	const uint64_t len = 128 << 10;
+	char *big = malloc(len);
+	uint64_t token;
+	pthread_t th;
+
+	ASSERT_NE(NULL, big);
+	fipc_fill(big, len, 3);
+	ASSERT_NE(NULL, adv_win(self->tx, WIN, PROT_READ));
+	ASSERT_EQ(0, pthread_create(&th, NULL, call_for_fds, &c));
+	token = take_request(self->rx);
+	ASSERT_EQ(0, reply_fds(self->rx, token, big, len, &self->pipe[1], 1,
+			       FASTIPC_SEND_PAGES));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_EQ(0, c.err);
+	ASSERT_EQ(FASTIPC_CALL_SENT | FASTIPC_MSG_PAGES | FASTIPC_MSG_MAPPED |
+		  FASTIPC_MSG_FDS, c.reply_flags);
+	ASSERT_EQ(1, c.nr);
+	ASSERT_EQ(-1, fipc_check((void *)(uintptr_t)c.reply_addr, len, 3));
+	ASSERT_EQ(0, fcntl(c.got[0], F_GETFD) & FD_CLOEXEC);
+	ASSERT_EQ(1, write(c.got[0], "m", 1));
+	close(c.got[0]);
+	ASSERT_EQ(0, adv_buf_free(self->tx, c.reply_addr));
+	free(big);
+}
+
+/*
+ * A caller that cannot install the reply's descriptors (a full table)
+ * fails with EMFILE and has none of them; the reply cannot go back, so
+ * its files are closed.
+ */
+TEST_F(fds, caller_without_room_gets_emfile)
+{
+	uint64_t token;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct rcaller c = { .fd = self->tx, .slots = 2,
+				     .got = { -1, -1 } };
+		struct rlimit rl = { .rlim_cur = 0, .rlim_max = 4096 };
+		int free_fd;
+
+		close(self->pipe[0]);
+		close(self->pipe[1]);
+		free_fd = dup(self->tx);
+		FIPC_CHILD_CHECK(free_fd >= 0);
+		close(free_fd);
+		/* One free slot below the limit, two descriptors coming. */
+		rl.rlim_cur = (rlim_t)free_fd + 1;
+		FIPC_CHILD_CHECK(!setrlimit(RLIMIT_NOFILE, &rl));
+		call_for_fds(&c);
+		FIPC_CHILD_CHECK(c.err == -EMFILE);
+		FIPC_CHILD_CHECK(fcntl(free_fd, F_GETFD) == -1);
+		_exit(0);
+	}
+	token = take_request(self->rx);
+	ASSERT_NE(0, token);
+	{
+		int two[2] = { self->pipe[1], self->pipe[1] };
+
+		ASSERT_EQ(0, reply_fds(self->rx, token, "ok", 2, two, 2, 0));
+	}
+	ASSERT_EQ(0, fipc_wait_child(pid));
+	close(self->pipe[1]);
+	self->pipe[1] = -1;
+	ASSERT_TRUE(pipe_closed(self->pipe[0]));
+}
+
 FIPC_TEST_MAIN

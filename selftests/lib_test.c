@@ -886,4 +886,78 @@ TEST_F(lib, descriptors_through_the_library)
 					    FASTIPC_RECV_FDS, -1));
 }
 
+/* A call with descriptors both ways, through the library. */
+struct fd_caller {
+	struct fastipc_chan *ch;
+	int pass, got[2];
+	struct fastipc_call_fds fds;
+	char reply[8];
+	ssize_t ret;
+};
+
+static void *fd_call(void *arg)
+{
+	struct fd_caller *c = arg;
+
+	c->fds = (struct fastipc_call_fds){
+		.fds = &c->pass, .nr_fds = 1,
+		.reply_fds = c->got, .reply_nr_fds = 2,
+	};
+	c->ret = fastipc_call_fds(c->ch, "q", 1, 0, c->reply, sizeof(c->reply),
+				  &c->fds, FASTIPC_CALL_CLOEXEC, -1);
+	return NULL;
+}
+
+TEST_F(lib, descriptors_in_calls_and_replies)
+{
+	struct fd_caller c = { .ch = self->tx, .got = { -1, -1 } };
+	struct fastipc_msg msg;
+	unsigned int nr = 0;
+	int pfd[2], got = -1;
+	uint64_t token;
+	pthread_t th;
+	char ch;
+
+	ASSERT_EQ(0, pipe2(pfd, O_CLOEXEC));
+	c.pass = pfd[1];
+	ASSERT_EQ(0, pthread_create(&th, NULL, fd_call, &c));
+	/* No room: the request stays, and says how many it carries. */
+	ASSERT_EQ(-ETOOMANYREFS, fastipc_recv_request_fds(self->rx, &msg,
+							  &token, NULL, &got,
+							  &nr, 0, -1));
+	ASSERT_EQ(1, nr);
+	ASSERT_EQ(0, fastipc_recv_request_fds(self->rx, &msg, &token, NULL,
+					      &got, &nr, 0, -1));
+	ASSERT_NE(0, token);
+	ASSERT_EQ(0, fcntl(got, F_GETFD) & FD_CLOEXEC);
+	ASSERT_EQ(1, write(got, "a", 1));
+	ASSERT_EQ(1, read(pfd[0], &ch, 1));
+	ASSERT_EQ(0, fastipc_msg_release(self->rx, &msg));
+	/* The reply gives it back, with the read end. */
+	{
+		int back[3] = { got, pfd[0], got };
+
+		/* More than the caller has room for: refused, still held. */
+		ASSERT_EQ(-ETOOMANYREFS, fastipc_reply_fds(self->rx, token,
+							   "r", 1, back, 3,
+							   0));
+		ASSERT_EQ(0, fastipc_reply_fds(self->rx, token, "r", 1, back,
+					       2, 0));
+	}
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_EQ(1, c.ret);
+	ASSERT_EQ(2, c.fds.reply_nr_fds);
+	ASSERT_EQ(FD_CLOEXEC, fcntl(c.got[0], F_GETFD) & FD_CLOEXEC);
+	ASSERT_EQ(1, write(c.got[0], "b", 1));
+	ASSERT_EQ(1, read(c.got[1], &ch, 1));
+	ASSERT_EQ('b', ch);
+	close(c.got[0]);
+	close(c.got[1]);
+	close(got);
+	close(pfd[0]);
+	close(pfd[1]);
+	ASSERT_EQ(-ENOENT, fastipc_reply_fds(self->rx, token, "r", 1, NULL, 0,
+					     0));
+}
+
 FIPC_TEST_MAIN

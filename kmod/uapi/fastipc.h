@@ -303,10 +303,14 @@ struct fastipc_info {
  * ECANCELED.  A server that closes its handle holding the request, or the
  * last receiving handle closing while it is queued, fails the call with
  * ECONNRESET; a receive that takes it without FASTIPC_RECV_CALL, with
- * ENOMSG.
+ * ENOMSG.  The request may carry descriptors (nr_fds, fds) as a send
+ * does; the reply's, up to reply_nr_fds, are installed at reply_fds as
+ * the call's last step (Documentation/uapi.md, "Passing descriptors").
  */
 #define FASTIPC_CALL_MAP	0x00000010U	/* map a page reply in the window */
-#define FASTIPC_CALL_ALL	(FASTIPC_SEND_ALL | FASTIPC_CALL_MAP)
+#define FASTIPC_CALL_CLOEXEC	0x00000020U	/* the reply's descriptors */
+#define FASTIPC_CALL_ALL	(FASTIPC_SEND_ALL | FASTIPC_CALL_MAP | \
+				 FASTIPC_CALL_CLOEXEC)
 
 /*
  * fastipc_call.reply_flags (out): written as soon as the request is sent,
@@ -324,13 +328,17 @@ struct fastipc_call {
 	__u32 prio;		/* the request's, 0 .. FASTIPC_PRIO_MAX */
 	__u32 flags;		/* FASTIPC_NONBLOCK, FASTIPC_SEND_*, _CALL_MAP */
 	__u64 reply_addr;	/* out: window address with FASTIPC_MSG_MAPPED */
-	__u32 reply_flags;	/* out: FASTIPC_MSG_PAGES, _MAPPED, _CALL_SENT */
+	__u32 reply_flags;	/* out: FASTIPC_MSG_PAGES, _MAPPED, _FDS, */
+				/* _CALL_SENT */
 	__u32 nr_fds;		/* the request's descriptors, as fastipc_send */
 	__u64 fds;
-	__u64 __reserved;
+	__u64 reply_fds;	/* user pointer: reply_nr_fds __s32 slots */
+	__u32 reply_nr_fds;	/* in: slots; out: the reply's descriptors */
+	__u32 __pad;
 };
 
 #define FASTIPC_CALL_SIZE_VER0	80
+#define FASTIPC_CALL_SIZE_VER1	88	/* reply_nr_fds */
 
 /*
  * FASTIPC_IOC_REPLY: answer the request this handle received with
@@ -351,7 +359,9 @@ struct fastipc_reply {
 	__u64 len;		/* its length */
 	__u32 flags;		/* FASTIPC_SEND_COPY, _PAGES or _BUF */
 	__u32 status;		/* out (REPLY_RECV): 0 or ECANCELED */
-	__u64 __reserved[2];
+	__u64 fds;		/* user pointer: nr_fds __s32 descriptors */
+	__u32 nr_fds;		/* 0 .. the caller's reply_nr_fds */
+	__u32 __pad;
 };
 
 #define FASTIPC_REPLY_SIZE_VER0	48
