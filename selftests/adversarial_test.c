@@ -168,6 +168,7 @@ static size_t known_size(const struct ioc *d)
 {
 	switch (d->nr) {
 	case 3: return sizeof(struct fastipc_recv);
+	case 12: return sizeof(struct fastipc_call);
 	case 14: return sizeof(struct fastipc_reply_recv);
 	default: return d->ver0;
 	}

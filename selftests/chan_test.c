@@ -113,14 +113,16 @@ TEST(uapi_layout)
 		  offsetof(struct fastipc_recv, sender));
 	ASSERT_EQ(16, sizeof(struct fastipc_sender));
 	ASSERT_EQ(FASTIPC_RECV_VEC_SIZE_VER0, sizeof(struct fastipc_recv_vec));
-	ASSERT_EQ(FASTIPC_CALL_SIZE_VER0, sizeof(struct fastipc_call));
+	ASSERT_EQ(FASTIPC_CALL_SIZE_VER1, sizeof(struct fastipc_call));
+	ASSERT_EQ(FASTIPC_CALL_SIZE_VER0,
+		  offsetof(struct fastipc_call, reply_nr_fds));
 	ASSERT_EQ(FASTIPC_REPLY_SIZE_VER0, sizeof(struct fastipc_reply));
 	ASSERT_EQ(FASTIPC_REPLY_RECV_SIZE_VER1,
 		  sizeof(struct fastipc_reply_recv));
 	ASSERT_EQ(FASTIPC_REPLY_RECV_SIZE_VER0,
 		  offsetof(struct fastipc_reply_recv, recv.sender));
 	ASSERT_EQ(FASTIPC_FEATURES_SIZE_VER0, sizeof(struct fastipc_features));
-	ASSERT_EQ(FASTIPC_CALL_SIZE_VER0, _IOC_SIZE(FASTIPC_IOC_CALL));
+	ASSERT_EQ(FASTIPC_CALL_SIZE_VER1, _IOC_SIZE(FASTIPC_IOC_CALL));
 	ASSERT_EQ(FASTIPC_REPLY_SIZE_VER0, _IOC_SIZE(FASTIPC_IOC_REPLY));
 	ASSERT_EQ(FASTIPC_REPLY_RECV_SIZE_VER1,
 		  _IOC_SIZE(FASTIPC_IOC_REPLY_RECV));

@@ -473,6 +473,7 @@ TEST_F(fds, request_carries_files)
 /* A call that takes descriptors in its reply, in a thread. */
 struct rcaller {
 	int fd;
+	bool ver0;		/* the 80-byte structure of 0.6 */
 	uint32_t flags, slots;
 	int got[4];
 	int err;
@@ -495,7 +496,11 @@ static void *call_for_fds(void *arg)
 		.reply_nr_fds = c->slots,
 	};
 
-	c->err = fipc_ioctl(c->fd, FASTIPC_IOC_CALL, &cl);
+	c->err = fipc_ioctl(c->fd, c->ver0 ?
+			    _IOC(_IOC_READ | _IOC_WRITE, FASTIPC_IOC_MAGIC,
+				 _IOC_NR(FASTIPC_IOC_CALL),
+				 FASTIPC_CALL_SIZE_VER0) : FASTIPC_IOC_CALL,
+			    &cl);
 	c->nr = cl.reply_nr_fds;
 	c->reply_flags = cl.reply_flags;
 	c->reply_addr = cl.reply_addr;
@@ -563,8 +568,11 @@ TEST_F(fds, reply_carries_files)
 	ASSERT_EQ(1, read(self->pipe[0], &ch, 1));
 	close(c.got[0]);
 
-	/* A caller without slots: a reply with descriptors is refused. */
-	c = (struct rcaller){ .fd = self->tx };
+	/*
+	 * A caller without slots, one of 0.6's 80-byte structure: a reply
+	 * with descriptors is refused, one without reaches it.
+	 */
+	c = (struct rcaller){ .fd = self->tx, .ver0 = true };
 	ASSERT_EQ(0, pthread_create(&th, NULL, call_for_fds, &c));
 	token = take_request(self->rx);
 	ASSERT_EQ(-ETOOMANYREFS, reply_fds(self->rx, token, "no", 2, two, 1,
