@@ -218,6 +218,7 @@ u32 fastipc_chan_kill(struct fastipc_channel *ch)
 	drops = ch->nr_queued;
 	ch->drops += drops;
 	WRITE_ONCE(ch->nr_queued, 0);
+	ch->nr_queued_reqs = 0;
 	ch->queued_bytes = 0;
 	spin_unlock(&ch->lock);
 
@@ -546,6 +547,8 @@ static bool __fastipc_chan_enqueue(struct fastipc_channel *ch,
 		list_add_tail(&msg->node, &ch->queue[msg->prio]);
 	WRITE_ONCE(ch->prio_mask, ch->prio_mask | BIT(msg->prio));
 	WRITE_ONCE(ch->nr_queued, ch->nr_queued + 1);
+	if (msg->req)
+		ch->nr_queued_reqs++;
 	ch->queued_bytes += msg->len;
 	/* Full: tell monitors once, until it has drained to half. */
 	if (head || ch->full_reported || fastipc_chan_room(ch, 0))
@@ -763,11 +766,13 @@ static u64 fastipc_chan_take_requests(struct fastipc_channel *ch,
 	int p;
 
 	lockdep_assert_held(&ch->lock);
-	for (p = 0; p < FASTIPC_NR_PRIO; p++) {
+	/* Most channels carry no requests: no walk, however long the queue. */
+	for (p = 0; p < FASTIPC_NR_PRIO && ch->nr_queued_reqs; p++) {
 		list_for_each_entry_safe(msg, tmp, &ch->queue[p], node) {
 			if (!msg->req)
 				continue;
 			list_move_tail(&msg->node, doomed);
+			ch->nr_queued_reqs--;
 			WRITE_ONCE(ch->nr_queued, ch->nr_queued - 1);
 			ch->queued_bytes -= msg->len;
 			WRITE_ONCE(ch->nr_msgs, ch->nr_msgs - 1);
@@ -851,6 +856,8 @@ static struct fastipc_msg *fastipc_chan_dequeue(struct fastipc_channel *ch)
 	if (list_empty(&ch->queue[p]))
 		WRITE_ONCE(ch->prio_mask, ch->prio_mask & ~BIT(p));
 	WRITE_ONCE(ch->nr_queued, ch->nr_queued - 1);
+	if (msg->req)
+		ch->nr_queued_reqs--;
 	ch->queued_bytes -= msg->len;
 	return msg;
 }

@@ -292,6 +292,7 @@ struct fastipc_channel {
 	struct list_head queue[FASTIPC_NR_PRIO];
 	u32 prio_mask;			/* bit p set: queue[p] not empty */
 	u32 nr_queued;			/* messages on the lists */
+	u32 nr_queued_reqs;		/* of those, requests (msg->req) */
 	u64 queued_bytes;		/* their payload bytes */
 	/*
 	 * Space in use: messages queued, reserved by senders that are still
