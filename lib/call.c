@@ -71,6 +71,7 @@ int fastipc_call_msg(struct fastipc_chan *ch, void *buf, size_t len,
 	struct fastipc_call c;
 	unsigned int kflags = flags;
 	bool heap;
+	size_t rsize;
 	void *rbuf;
 	int ret;
 
@@ -85,7 +86,7 @@ int fastipc_call_msg(struct fastipc_chan *ch, void *buf, size_t len,
 	/* A page reply is mapped when a window can be had, else copied. */
 	if (fipc_window_need(ch, 0) == 0)
 		kflags |= FASTIPC_CALL_MAP;
-	rbuf = fipc_spare_get(ch);
+	rbuf = fipc_spare_get(ch, &rsize);
 	if (!rbuf)
 		return -ENOMEM;
 
@@ -93,7 +94,7 @@ int fastipc_call_msg(struct fastipc_chan *ch, void *buf, size_t len,
 	c.buf = fipc_ptr(buf);
 	c.len = len;
 	c.reply_buf = fipc_ptr(rbuf);
-	c.reply_len = ch->recv_guess;
+	c.reply_len = rsize;
 	c.timeout_ns = timeout_ns < 0 ? FASTIPC_TIMEOUT_NONE : timeout_ns;
 	c.prio = prio;
 	c.flags = kflags;
@@ -179,6 +180,7 @@ int fastipc_reply_recv(struct fastipc_chan *ch, uint64_t *token, void *buf,
 	unsigned int rflags = FASTIPC_RECV_CALL;
 	struct fastipc_reply_recv rr;
 	unsigned int kflags = flags;
+	size_t rsize;
 	void *rbuf;
 	int ret;
 
@@ -193,7 +195,7 @@ int fastipc_reply_recv(struct fastipc_chan *ch, uint64_t *token, void *buf,
 	ret = fipc_sender_flags(ch, sender, &rflags);
 	if (ret)
 		return ret;
-	rbuf = fipc_spare_get(ch);
+	rbuf = fipc_spare_get(ch, &rsize);
 	if (!rbuf)
 		return -ENOMEM;
 	memset(&rr, 0, sizeof(rr));
@@ -202,7 +204,7 @@ int fastipc_reply_recv(struct fastipc_chan *ch, uint64_t *token, void *buf,
 	rr.reply.len = len;
 	rr.reply.flags = kflags;
 	rr.recv.buf = fipc_ptr(rbuf);
-	rr.recv.len = ch->recv_guess;
+	rr.recv.len = rsize;
 	rr.recv.timeout_ns = timeout_ns < 0 ? FASTIPC_TIMEOUT_NONE : timeout_ns;
 	rr.recv.flags = rflags;
 	if (fipc_window_need(ch, 0) == 0)
@@ -219,6 +221,8 @@ int fastipc_reply_recv(struct fastipc_chan *ch, uint64_t *token, void *buf,
 	case 0:
 		break;
 	case -EMSGSIZE:		/* longer than the spare buffer */
+		fipc_guess_grow(ch, rr.recv.len);
+		/* fall through */
 	case -ENOSPC:		/* no room in the window */
 	case -ENXIO:
 	case -EPERM:

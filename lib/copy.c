@@ -201,12 +201,46 @@ int fastipc_recv_vec(struct fastipc_chan *ch, struct fastipc_rbuf *bufs,
  * receive that ends up mapping its message (zero-copy) gives the buffer
  * back unused; one that copies hands it to the caller.
  */
-void *fipc_spare_get(struct fastipc_chan *ch)
+void *fipc_spare_get(struct fastipc_chan *ch, size_t *size)
 {
 	void *buf = atomic_exchange_explicit(&ch->recv_spare, NULL,
 					     memory_order_acquire);
+	size_t guess = atomic_load_explicit(&ch->recv_guess,
+					    memory_order_relaxed);
 
-	return buf ? buf : malloc(ch->recv_guess);
+	/* One from before the guess grew is too small now. */
+	if (buf && malloc_usable_size(buf) < guess) {
+		free(buf);
+		buf = NULL;
+	}
+	if (buf) {
+		*size = malloc_usable_size(buf);
+		return buf;
+	}
+	*size = guess;
+	return malloc(guess);
+}
+
+/*
+ * A copied message of @len bytes did not fit the guess: make the guess
+ * that large (up to RECV_GUESS_GROW_MAX, in whole pages), so that the
+ * next one of that size is received in one system call.
+ */
+void fipc_guess_grow(struct fastipc_chan *ch, uint64_t len)
+{
+	size_t cur = atomic_load_explicit(&ch->recv_guess,
+					  memory_order_relaxed);
+	size_t want;
+
+	if (len <= cur || len > RECV_GUESS_GROW_MAX)
+		return;
+	want = (size_t)(len + 4095) & ~(size_t)4095;
+	while (want > cur &&
+	       !atomic_compare_exchange_weak_explicit(&ch->recv_guess, &cur,
+						      want,
+						      memory_order_relaxed,
+						      memory_order_relaxed))
+		;
 }
 
 void fipc_spare_put(struct fastipc_chan *ch, void *buf)
@@ -264,9 +298,9 @@ int fipc_recv_heap(struct fastipc_chan *ch, unsigned int kflags,
 		   int64_t deadline, struct fastipc_recv *r, void **bufp,
 		   bool may_lend)
 {
-	size_t size = ch->recv_guess;
-	void *buf = fipc_spare_get(ch);
-	bool spare = true;	/* buf is recv_guess bytes, may go back */
+	size_t size;
+	void *buf = fipc_spare_get(ch, &size);
+	bool spare = true;	/* buf is the spare, size bytes: may go back */
 	/* Slots for descriptors: the caller's, with FASTIPC_RECV_FDS. */
 	uint64_t fds = kflags & FASTIPC_RECV_FDS ? r->fds : 0;
 	uint32_t nr_fds = kflags & FASTIPC_RECV_FDS ? r->nr_fds : 0;
@@ -310,6 +344,7 @@ int fipc_recv_heap(struct fastipc_chan *ch, unsigned int kflags,
 			ret = -EPROTO;	/* the kernel broke its word */
 			break;
 		}
+		fipc_guess_grow(ch, r->len);
 		if (spare)
 			fipc_spare_put(ch, buf);
 		else

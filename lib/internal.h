@@ -25,6 +25,12 @@
  */
 #define RECV_GUESS_MIN	256UL
 #define RECV_GUESS_MAX	(64UL << 10)
+/*
+ * A copied message longer than the guess raises it to the message's size,
+ * up to this: a stream of such messages then costs one system call each,
+ * for a spare buffer that large per handle.
+ */
+#define RECV_GUESS_GROW_MAX	(1UL << 20)
 
 /* The entries fastipc_recv_vec() passes per call: what the module takes. */
 #define RECV_VEC_CHUNK	16
@@ -65,9 +71,13 @@ struct fastipc_chan {
 	 */
 	_Atomic bool rx_by_ioctl;
 
-	/* A spare receive buffer of recv_guess bytes, or NULL. */
+	/*
+	 * A spare receive buffer of recv_guess bytes or more, or NULL.
+	 * recv_guess only grows (fipc_guess_grow()), so a spare may be
+	 * smaller than it: fipc_spare_get() says each buffer's size.
+	 */
 	void *_Atomic recv_spare;
-	size_t recv_guess;
+	_Atomic size_t recv_guess;
 
 	/*
 	 * The spare receive buffer while fastipc_recv_msg() has lent it to
@@ -108,7 +118,8 @@ bool fipc_has_ioctl(const struct fastipc_chan *ch, unsigned long cmd);
 /* copy.c */
 int64_t fipc_deadline(int64_t timeout_ns);
 int64_t fipc_remaining(int64_t deadline);
-void *fipc_spare_get(struct fastipc_chan *ch);
+void *fipc_spare_get(struct fastipc_chan *ch, size_t *size);
+void fipc_guess_grow(struct fastipc_chan *ch, uint64_t len);
 void fipc_spare_put(struct fastipc_chan *ch, void *buf);
 bool fipc_lent_back(struct fastipc_chan *ch, void *buf);
 void *fipc_trim(void *buf, size_t len);

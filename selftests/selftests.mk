@@ -30,11 +30,12 @@ $(O)/selftests/%_test: selftests/%_test.c $(SELFTEST_HDRS) \
 		$(KSFT_DIR)/kselftest_harness.h | $(O)/selftests
 	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR) -o $@ $< $(SELFTEST_LDLIBS)
 
-# libfastipc, linked statically; its read(2) calls counted (--wrap).
+# libfastipc, linked statically; its read(2) and ioctl(2) calls counted
+# (--wrap).
 $(O)/selftests/lib_test: selftests/lib_test.c $(SELFTEST_HDRS) lib/fastipc.h \
 		$(LIB_A) $(KSFT_DIR)/kselftest_harness.h | $(O)/selftests
 	$(CC) $(FASTIPC_CPPFLAGS) $(USER_CFLAGS) -isystem $(KSFT_DIR) -o $@ $< \
-		-Wl,--wrap=read $(FASTIPC_LIBS)
+		-Wl,--wrap=read,--wrap=ioctl $(FASTIPC_LIBS)
 
 # libfastipc on a module that answers less (hide_ioctls).
 $(O)/selftests/compat_test: selftests/compat_test.c $(SELFTEST_HDRS) lib/fastipc.h \
