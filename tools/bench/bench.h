@@ -245,9 +245,9 @@ int svc_na(struct svc *s, const char *fmt, ...)
 /*
  * System calls per round trip: every system call a client or server of
  * the call workload makes to move its messages goes through these
- * wrappers (ioctl() too, libfastipc's included: the program is linked
- * with --wrap=ioctl), failed non-blocking tries included, counted in a
- * word of the cell's shared block per process.
+ * wrappers (ioctl(), read() and write() too, libfastipc's included: the
+ * program is linked with --wrap for them), failed non-blocking tries
+ * included, counted in a word of the cell's shared block per process.
  */
 void sc_count(void);
 ssize_t sc_read(int fd, void *buf, size_t len);

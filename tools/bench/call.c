@@ -6,7 +6,9 @@
  *
  * The parent creates the service, forks the server and the clients,
  * pins the server on the receiver's CPU and the clients on the senders'
- * (as the round trips do), and waits.  Each client loops: write every
+ * (as the round trips do; several clients share that CPU, so their
+ * user-space polls yield it between tries, as the same-CPU cells' do),
+ * and waits.  Each client loops: write every
  * byte of a request (its number, with the client's index in bits 40-47,
  * in the first word), call, check every byte of the reply.  The server
  * checks every byte of each request and the order of each client's
@@ -25,7 +27,8 @@
  * like any other; the server stops when every client has.
  *
  * System calls are counted in the benchmark's own wrappers (sc_*() below
- * and __wrap_ioctl(), which catches libfastipc's and Binder's ioctls):
+ * and __wrap_ioctl(), __wrap_read(), __wrap_write(): the program is
+ * linked with --wrap for those, so libfastipc's calls count too):
  * every call each process makes to move requests and replies, failed
  * non-blocking tries included, into its own word of the shared block.
  */
@@ -113,15 +116,33 @@ int __wrap_ioctl(int fd, unsigned long req, ...)
 	return __real_ioctl(fd, req, arg);
 }
 
-ssize_t sc_read(int fd, void *buf, size_t len)
+/* read(2) and write(2) too (--wrap=read,--wrap=write): libfastipc
+ * reads plain messages with read(2). */
+ssize_t __real_read(int fd, void *buf, size_t len);
+ssize_t __wrap_read(int fd, void *buf, size_t len);
+ssize_t __real_write(int fd, const void *buf, size_t len);
+ssize_t __wrap_write(int fd, const void *buf, size_t len);
+
+ssize_t __wrap_read(int fd, void *buf, size_t len)
 {
 	sc_count();
+	return __real_read(fd, buf, len);
+}
+
+ssize_t __wrap_write(int fd, const void *buf, size_t len)
+{
+	sc_count();
+	return __real_write(fd, buf, len);
+}
+
+/* Counted by the wrappers above. */
+ssize_t sc_read(int fd, void *buf, size_t len)
+{
 	return read(fd, buf, len);
 }
 
 ssize_t sc_write(int fd, const void *buf, size_t len)
 {
-	sc_count();
 	return write(fd, buf, len);
 }
 
@@ -424,6 +445,10 @@ static int child_main(struct callrun *x, int role, int cpu)
 	x->ctl->pid[slot] = getpid();
 	pin_to_cpu(cpu);
 	x->s.why[0] = '\0';
+	/* Several clients share a CPU: their user-space polls yield it
+	 * between tries, as on one CPU (poll.c); the module's gives way to
+	 * a runnable task by itself. */
+	x->s.poll.yield = role != ROLE_RX && x->s.nclients > 1;
 	err = x->cm->attach(&x->s, role);
 	if (err)
 		cfail(x, slot, err, x->s.why[0] ? x->s.why : "attach");
