@@ -9,7 +9,9 @@
 # module left clean; and the fairness rules, from the JSON: every
 # receiver polls as fastipc's does, round trips with polling and without,
 # warm-up over every buffer, CPU time per round trip, the CPU's copy
-# flags, claims over rounds.  Never its timings.  Also: n/a for a size a
+# flags, claims over rounds; the call workload: every mechanism, Binder
+# included, 1 and 4 clients, system calls per round trip, and Binder
+# polling when fastipc's receivers poll.  Never its timings.  Also: n/a for a size a
 # mechanism cannot carry, usage errors, and --calibrate setting the
 # module's zc_threshold.  Run as root with the module loaded
 # (selftests/run.sh); BENCH=<path> tests another benchmark binary,
@@ -22,6 +24,10 @@ MECHS=(pipe vmsplice posix-mq sysv-msg unix-stream unix-seqpacket tcp
 # What --quick runs (tools/bench/main.c).
 QUICK_TPUT=(64 4096 65536 1048576)
 QUICK_LAT=(64 65536)
+# The call workload's mechanisms and --quick sizes (1 client; 4 clients).
+CALL_MECHS=(fastipc-call fastipc-call-zc binder pipe unix-stream posix-mq)
+QUICK_CALL=(64 65536)
+QUICK_CALL4=(64)
 ZC_PARAM=/sys/module/fastipc/parameters/zc_threshold
 
 setup_file() {
@@ -87,8 +93,8 @@ for row in csv.reader(open(sys.argv[1])):
 @test "results.csv parses, one row per cell, every mechanism in every workload" {
 	local rows=$BATS_FILE_TMPDIR/rows m s
 	csv_rows "$OUT/results.csv" >"$rows"
-	# 32 fields in every row, the header first
-	[[ $(jq -c 'length' "$rows" | sort -u) == 32 ]]
+	# 33 fields in every row, the header first
+	[[ $(jq -c 'length' "$rows" | sort -u) == 33 ]]
 	[[ $(head -n1 "$rows" | jq -r '.[0:3] | join(",")') == \
 		"workload,placement,mechanism" ]]
 	for m in "${MECHS[@]}"; do
@@ -123,7 +129,7 @@ for row in csv.reader(open(sys.argv[1])):
 	[[ -z $(jq -r 'select(.[7] == "ok" and ((.[17] | tonumber) == 0 or .[17] != .[18])) | .[2]' "$rows") ]]
 	# ok throughput rows have a rate, ok latency rows a median
 	[[ -z $(jq -r 'select(.[7] == "ok" and .[0] != "latency" and (.[9] | tonumber) <= 0) | .[2]' "$rows") ]]
-	[[ -z $(jq -r 'select(.[7] == "ok" and .[0] == "latency" and (.[13] | tonumber) <= 0) | .[2]' "$rows") ]]
+	[[ -z $(jq -r 'select(.[7] == "ok" and (.[0] == "latency" or .[0] == "call") and (.[13] | tonumber) <= 0) | .[2]' "$rows") ]]
 	# n/a: a reason
 	[[ -z $(jq -r 'select(.[7] == "n/a" and (.[8] | length) == 0) | .[2]' "$rows") ]]
 }
@@ -133,14 +139,16 @@ for row in csv.reader(open(sys.argv[1])):
 	csv_rows "$OUT/results.csv" | tail -n +2 >"$rows"
 	[[ $(head -n1 <(csv_rows "$OUT/results.csv") | jq -r '.[19,22,24,26]' | paste -sd,) == \
 		cpu_us_per_msg,window_cpu_us_per_msg,cpu_us_per_rtt,window_cpu_us_per_rtt ]]
-	[[ -z $(jq -r 'select(.[7] == "ok" and .[0] != "latency" and ((.[22] | length) == 0 or (.[22] | tonumber) <= 0)) | .[0] + " " + .[2] + " " + .[4]' "$rows") ]]
-	[[ -z $(jq -r 'select(.[7] == "ok" and .[0] == "latency" and ((.[26] | length) == 0 or (.[26] | tonumber) <= 0)) | .[2] + " " + .[4]' "$rows") ]]
+	# (the call workload's cells are round trips: calls)
+	[[ -z $(jq -r 'select(.[7] == "ok" and .[0] != "latency" and .[0] != "call" and ((.[22] | length) == 0 or (.[22] | tonumber) <= 0)) | .[0] + " " + .[2] + " " + .[4]' "$rows") ]]
+	[[ -z $(jq -r 'select(.[7] == "ok" and (.[0] == "latency" or .[0] == "call") and ((.[26] | length) == 0 or (.[26] | tonumber) <= 0)) | .[0] + " " + .[2] + " " + .[4]' "$rows") ]]
 	# a per-message figure is never printed for a round trip, nor a
 	# per-round-trip one for a one-way cell
-	[[ -z $(jq -r 'select(.[0] == "latency" and ((.[19] | length) > 0 or (.[22] | length) > 0)) | .[2] + " " + .[4]' "$rows") ]]
-	[[ -z $(jq -r 'select(.[0] != "latency" and ((.[24] | length) > 0 or (.[26] | length) > 0)) | .[2] + " " + .[4]' "$rows") ]]
+	[[ -z $(jq -r 'select((.[0] == "latency" or .[0] == "call") and ((.[19] | length) > 0 or (.[22] | length) > 0)) | .[2] + " " + .[4]' "$rows") ]]
+	[[ -z $(jq -r 'select(.[0] != "latency" and .[0] != "call" and ((.[24] | length) > 0 or (.[26] | length) > 0)) | .[2] + " " + .[4]' "$rows") ]]
 	# the JSON carries the same numbers
-	[[ -z $(jq -r '.results[] | select(.status == "ok" and .workload != "latency" and (.window_cpu_us_per_msg == null or .window_cpu_us_per_msg <= 0)) | .mechanism' "$OUT/results.json") ]]
+	[[ -z $(jq -r '.results[] | select(.status == "ok" and .workload != "latency" and .workload != "call" and (.window_cpu_us_per_msg == null or .window_cpu_us_per_msg <= 0)) | .mechanism' "$OUT/results.json") ]]
+	[[ -z $(jq -r '.results[] | select(.status == "ok" and .workload == "call" and (.window_cpu_us_per_rtt == null or .window_cpu_us_per_rtt <= 0)) | .mechanism' "$OUT/results.json") ]]
 }
 
 @test "results.json parses and agrees with the CSV" {
@@ -155,7 +163,7 @@ for row in csv.reader(open(sys.argv[1])):
 	done
 	# the fastipc modes have ratios to the best other mechanism
 	[[ $(jq '[.ratios[] | select(.ratio != null)] | length' "$j") -gt 0 ]]
-	[[ $(jq '.goals | length' "$j") == 4 ]]
+	[[ $(jq '.goals | length' "$j") == 8 ]]
 	[[ -z $(jq -r '.goals[] | select(.verdict != "met" and .verdict != "not met" and .verdict != "not judged") | .name' "$j") ]]
 }
 
@@ -285,7 +293,14 @@ for row in csv.reader(open(sys.argv[1])):
 			or .window_cpu_us_per_rtt <= 0
 			or has("cpu_us_per_msg"))
 		| "\(.mechanism) \(.size) \(.polling)"' "$j") ]]
-	[[ -z $(jq -r '.results[] | select(.workload != "latency" and has("cpu_us_per_rtt")) | .mechanism' "$j") ]]
+	[[ -z $(jq -r '.results[] | select(.workload != "latency" and .workload != "call" and has("cpu_us_per_rtt")) | .mechanism' "$j") ]]
+	# calls too: two messages a call, CPU per call (round trip)
+	[[ -z $(jq -r '.results[] | select(.workload == "call" and .status == "ok")
+		| select(.messages != 2 * .round_trips
+			or ((.window_cpu_us_per_rtt * .window_round_trips - .window_cpu_us) | fabs) > 0.001 * .window_cpu_us + 1
+			or .window_cpu_us_per_rtt <= 0
+			or has("cpu_us_per_msg"))
+		| "\(.mechanism) \(.size) \(.polling)"' "$j") ]]
 	grep -q 'CPU time per round trip' "$OUT/report.md"
 }
 
@@ -346,6 +361,102 @@ for row in csv.reader(open(sys.argv[1])):
 		"{\"mode\":\"adaptive\",\"us\":$param}" ]]
 	grep -q "Busy poll.*adaptively, up to $param us" \
 		"$OUT/report.md"
+}
+
+@test "call: every mechanism, Binder included, 1 and 4 clients, with polling and without" {
+	local f=$BATS_FILE_TMPDIR/stdout rows=$BATS_FILE_TMPDIR/rows m s t
+	csv_rows "$OUT/results.csv" | tail -n +2 >"$rows"
+	# the benchmark found Binder (loading binder_linux as root) and said so
+	grep -q '^BINDER: /dev/binder' "$f"
+	[[ $(jq -r '.binder.available' "$OUT/results.json") == true ]]
+	for t in 'Call, 1 client, polling' 'Call, 1 client, no polling' \
+		'Call, 1 client: system calls per round trip' \
+		'Call, 1 client: CPU time per round trip' \
+		'Call, 4 clients: thousands of calls/s' \
+		'Call, 4 clients: system calls per round trip'; do
+		grep -q -- "== $t" "$f" || { echo "missing table: $t"; false; }
+	done
+	grep -q '^## Call (request/reply)' "$OUT/report.md"
+	for m in "${CALL_MECHS[@]}"; do
+		jq -e --arg m "$m" '.call_mechanisms[] | select(.name == $m)' \
+			"$OUT/results.json" >/dev/null || { echo "no mechanism: $m"; false; }
+		for s in "${QUICK_CALL[@]}"; do
+			# measured (ok), not skipped, in both polling modes
+			[[ $(jq -r --arg m "$m" --arg s "$s" \
+				'select(.[0]=="call" and .[2]==$m and .[4]==$s and .[5]=="1") | .[7] + ":" + .[29]' \
+				"$rows" | sort | paste -sd,) == ok:off,ok:on ]] ||
+				{ echo "call $m $s: not measured in both modes"; false; }
+		done
+		for s in "${QUICK_CALL4[@]}"; do
+			[[ $(jq -r --arg m "$m" --arg s "$s" \
+				'select(.[0]=="call" and .[2]==$m and .[4]==$s and .[5]=="4") | .[7] + ":" + .[29]' \
+				"$rows" | sort | paste -sd,) == ok:off,ok:on ]] ||
+				{ echo "call x4 $m $s: not measured in both modes"; false; }
+		done
+		grep -q "^$m " "$f" || { echo "missing in the tables: $m"; false; }
+	done
+	# ok call rows have a median and a rate (calls/s)
+	[[ -z $(jq -r 'select(.[0] == "call" and .[7] == "ok" and ((.[9] | tonumber) <= 0 or (.[13] | tonumber) <= 0)) | .[2] + " " + .[4]' "$rows") ]]
+}
+
+@test "call: system calls per round trip are counted, fastipc's a number" {
+	local rows=$BATS_FILE_TMPDIR/rows j=$OUT/results.json
+	[[ $(head -n1 <(csv_rows "$OUT/results.csv") | jq -r '.[32]') == syscalls_per_rtt ]]
+	csv_rows "$OUT/results.csv" | tail -n +2 >"$rows"
+	# every measured call cell has a count: at least one system call per
+	# side (a client's call and the server's receive)
+	[[ -z $(jq -r 'select(.[0] == "call" and .[7] == "ok" and ((.[32] | length) == 0 or (.[32] | tonumber) < 2)) | .[2] + " " + .[4] + " " + .[29]' "$rows") ]]
+	# only call cells have one
+	[[ -z $(jq -r 'select(.[0] != "call" and (.[32] | length) > 0) | .[0] + " " + .[2]' "$rows") ]]
+	# fastipc's, in every polling mode: a number, as in the JSON
+	[[ $(jq -r 'select(.[0] == "call" and .[2] == "fastipc-call") | .[32]' "$rows" | grep -cE '^[0-9]+\.[0-9]+$') -ge 4 ]]
+	[[ -z $(jq -r '.results[] | select(.workload == "call" and .status == "ok" and (.syscalls_per_rtt | type) != "number") | .mechanism' "$j") ]]
+	# the tables print it
+	grep -A8 '== Call, 1 client: system calls per round trip' "$BATS_FILE_TMPDIR/stdout" |
+		grep -qE '^fastipc-call +[0-9]+\.[0-9]+ / [0-9]+\.[0-9]+'
+	# the goal that judges it says the counts
+	[[ $(jq -r '.goals[] | select(.name == "call: system calls") | .detail' "$j") == *"fastipc-call 64 B polling: "[0-9]* ]]
+}
+
+@test "fairness: in calls Binder and every other receiver poll when fastipc's do, none when they do not" {
+	local j=$OUT/results.json param
+	param=$(cat /sys/module/fastipc/parameters/busy_poll_us)
+	# with polling: every call cell, Binder's too, has fastipc's rule
+	[[ $(jq -c '[.results[] | select(.workload == "call" and .polling == "on") | .poll] | unique' "$j") == \
+		"[{\"mode\":\"adaptive\",\"us\":$param}]" ]]
+	[[ $(jq -c '[.results[] | select(.workload == "call" and .mechanism == "binder" and .polling == "on") | .poll] | unique' "$j") == \
+		"[{\"mode\":\"adaptive\",\"us\":$param}]" ]]
+	# without: nobody polls
+	[[ $(jq -c '[.results[] | select(.workload == "call" and .polling == "off") | .poll] | unique' "$j") == \
+		'[{"mode":"off","us":0}]' ]]
+	# each mechanism, size and client count in both modes
+	[[ -z $(jq -r '[.results[] | select(.workload == "call")]
+		| group_by([.mechanism, .size, .senders])[]
+		| select((map(.polling) | sort) != ["off","on"])
+		| .[0].mechanism + " " + (.[0].size | tostring)' "$j") ]]
+	# each says how its receivers poll; Binder's with its own calls
+	[[ -z $(jq -r '.call_mechanisms[] | select((.poll | length) == 0) | .name' "$j") ]]
+	[[ $(jq -r '.call_mechanisms[] | select(.name == "binder") | .poll' "$j") == *"poll(2)"*"BINDER_WRITE_READ"* ]]
+	grep -qE '^  binder +poll\(2\) with no timeout' "$BATS_FILE_TMPDIR/stdout"
+	# a fixed poll is every receiver's, Binder's and fastipc's alike
+	run -0 --separate-stderr "$BENCH" --quick -w call -m binder,fastipc-call \
+		-s 64 --no-plot --json --busy-poll 150 --polling on
+	[[ $(jq -c '[.results[] | select(.status == "ok") | .mechanism] | unique' <<<"$output") == \
+		'["binder","fastipc-call"]' ]]
+	[[ $(jq -c '[.results[] | .poll] | unique' <<<"$output") == \
+		'[{"mode":"fixed","us":150}]' ]]
+}
+
+@test "call: without Binder the run says so and skips its cells" {
+	FASTIPC_BENCH_BINDER=/dev/no-such-binder run -0 "$BENCH" --quick -w call \
+		-m binder,pipe -s 64 --no-plot --out "$BATS_TEST_TMPDIR/nobinder"
+	[[ $output == *"BINDER: not available, its cells are skipped (n/a): Binder unavailable: /dev/no-such-binder"* ]]
+	local j=$BATS_TEST_TMPDIR/nobinder/results.json
+	[[ $(jq -r '.binder.available' "$j") == false ]]
+	[[ $(jq -r '[.results[] | select(.mechanism == "binder") | .status] | unique | join(",")' "$j") == "n/a" ]]
+	[[ $(jq -r '[.results[] | select(.mechanism == "pipe") | .status] | unique | join(",")' "$j") == "ok" ]]
+	# the goals against Binder are not judged, and say why
+	[[ $(jq -r '.goals[] | select(.name == "call: small") | .verdict' "$j") == "not judged" ]]
 }
 
 @test "usage errors exit 2" {

@@ -16,6 +16,11 @@
  *               cell by the same rule (fastipc's in the kernel)
  *   pipe.c mq.c sock.c shm.c cma.c fastipc.c
  *               the mechanisms, one file per family
+ *   call.c      the call workload: clients call one server and wait for
+ *               the reply; system calls counted per round trip
+ *   callfipc.c callstream.c binder.c
+ *               its mechanisms: fastipc call/reply, pipes, Unix stream
+ *               sockets and POSIX mq as request/reply pairs, and Binder
  *   floors.c    the machine's floors: null syscall, futex hand-off,
  *               memcpy, produce+consume, map+unmap
  *   calibrate.c the copy/zero-copy crossover and the module's threshold
@@ -179,6 +184,82 @@ extern const struct mech mech_unix_stream, mech_unix_seqpacket, mech_tcp;
 extern const struct mech mech_shm_copy, mech_shm_inplace;
 extern const struct mech mech_cma;
 extern const struct mech mech_fastipc_copy, mech_fastipc_zc, mech_fastipc_auto;
+
+/* ------------------------------------------------------------------ */
+/* The call workload's mechanisms (call.c)                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * One service: @nclients client processes call one server process,
+ * requests and replies @size bytes, one call in flight per client.  As
+ * with a link, the parent calls create() before it forks and destroy()
+ * after; each child attach()es as the server (ROLE_RX) or client @role.
+ * Client: req_buf(), write the request there, call() (it returns the
+ * reply, readable until reply_done()).  Server: recv() gives the next
+ * request (and sends the reply to the previous one, where a mechanism
+ * answers and receives in one system call); rep_buf() a buffer for the
+ * reply to the request recv() gave, write it there, reply() (which may
+ * leave it for the next recv() to send); finish() sends a reply still
+ * pending.  recv() says which client called.
+ */
+struct svc {
+	const struct callmech *cm;
+	size_t size;
+	unsigned int nclients;
+	struct rxpoll poll;	/* every receive: request or reply */
+	int role;		/* after attach: ROLE_RX or the client index */
+	char why[WHY_LEN];
+	void *priv;
+};
+
+struct callmech {
+	const struct mech *mech;	/* name, family, description, poll */
+	size_t priv_size;
+	int (*create)(struct svc *s);	/* 0, BENCH_NA (why set), -errno */
+	int (*attach)(struct svc *s, int role);
+	int (*req_buf)(struct svc *s, void **buf);
+	int (*call)(struct svc *s, void *buf, const void **reply,
+		    size_t *len);
+	int (*reply_done)(struct svc *s);
+	int (*recv)(struct svc *s, const void **req, size_t *len,
+		    int *client);
+	int (*rep_buf)(struct svc *s, void **buf);
+	int (*reply)(struct svc *s, void *buf);
+	int (*finish)(struct svc *s);		/* optional */
+	void (*detach)(struct svc *s);		/* optional */
+	void (*destroy)(struct svc *s);		/* optional */
+};
+
+extern const struct callmech call_fastipc_copy, call_fastipc_zc;
+extern const struct callmech call_binder, call_pipe, call_unix_stream;
+extern const struct callmech call_posix_mq;
+/* In report order; NULL-terminated. */
+extern const struct callmech *const all_callmechs[];
+const struct callmech *callmech_of(const struct mech *m);
+
+int svc_fail(struct svc *s, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int svc_na(struct svc *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * System calls per round trip: every system call a client or server of
+ * the call workload makes to move its messages goes through these
+ * wrappers (ioctl(), read() and write() too, libfastipc's included: the
+ * program is linked with --wrap for them), failed non-blocking tries
+ * included, counted in a word of the cell's shared block per process.
+ */
+void sc_count(void);
+ssize_t sc_read(int fd, void *buf, size_t len);
+ssize_t sc_write(int fd, const void *buf, size_t len);
+ssize_t sc_recv(int fd, void *buf, size_t len, int flags);
+ssize_t sc_send(int fd, const void *buf, size_t len, int flags);
+int sc_epoll_wait(int epfd, void *ev, int n, int timeout);
+int sc_poll(void *fds, unsigned long n, int timeout);
+
+/* Binder (binder.c): whether /dev/binder can be used, loading the
+ * binder_linux module as root when it is missing; @why says. */
+bool binder_probe(char *why, size_t len);
 
 /* Every mechanism in report order; NULL-terminated. */
 extern const struct mech *const all_mechs[];
@@ -345,7 +426,7 @@ const char *fmt_us(double us, char *buf, size_t len);		/* "76.2 us" */
 /* Options and the plan (main.c)                                       */
 /* ------------------------------------------------------------------ */
 
-enum workload { WL_THROUGHPUT, WL_LATENCY, WL_FANIN, NR_WL };
+enum workload { WL_THROUGHPUT, WL_LATENCY, WL_FANIN, WL_CALL, NR_WL };
 enum placement { PL_SEPARATE, PL_SAME, NR_PL };
 /*
  * Round trips run twice, like for like: with polling (every receiver by
@@ -386,6 +467,13 @@ struct opts {
 	bool do_floors;
 	unsigned int fanin_senders;
 	bool rt_po[NR_PO];		/* round trips: the polling modes run */
+	size_t call_sizes[MAX_SIZES];	/* call: one client */
+	int ncall;
+	size_t call4_sizes[MAX_SIZES];	/* call: call_clients clients */
+	int ncall4;
+	unsigned int call_clients;
+	const struct mech *call_mechs[16];
+	int ncall_mechs;
 
 	/* Measurement windows. */
 	int64_t warm_ns;		/* warm-up before the first window */
@@ -452,7 +540,17 @@ struct cell {
 	 * trips (latency) it covers; cell_window_cpu_us() gives the ratio. */
 	double win_cpu_ns;
 	uint64_t win_cpu_n;
+
+	/* Call: system calls of every process over the measured calls
+	 * (win_cpu_n of them); calls/s of all clients together in mps. */
+	double win_syscalls;
 };
+
+/* A round trip's cell: its units are round trips (calls). */
+static inline bool cell_is_rt(const struct cell *c)
+{
+	return c->wl == WL_LATENCY || c->wl == WL_CALL;
+}
 
 /*
  * CPU time is counted per unit of work: per message one-way, per round
@@ -460,7 +558,7 @@ struct cell {
  */
 static inline double cell_units(const struct cell *c)
 {
-	return (double)(c->wl == WL_LATENCY ? c->round_trips : c->messages);
+	return (double)(cell_is_rt(c) ? c->round_trips : c->messages);
 }
 
 /* CPU us per message (one-way) or per round trip, the whole cell. */
@@ -472,6 +570,12 @@ static inline double cell_cpu_us(const struct cell *c)
 static inline double cell_sys_us(const struct cell *c)
 {
 	return cell_units(c) > 0 ? c->sys_us / cell_units(c) : 0;
+}
+
+/* System calls per round trip over the measured calls; -1: none. */
+static inline double cell_syscalls(const struct cell *c)
+{
+	return c->win_cpu_n ? c->win_syscalls / (double)c->win_cpu_n : -1;
 }
 
 /* The same over the measured part only; 0 when not measured. */
@@ -551,10 +655,17 @@ struct run {
 	int64_t started_ns;
 	double elapsed_s;
 	bool failed;			/* a checksum failed or a cell erred */
+	bool binder_ok;			/* /dev/binder usable */
+	char binder_why[WHY_LEN];	/* how, or why not */
 };
 
 /* driver.c */
 void run_cell(struct run *r, struct cell *c);
+/* call.c */
+void run_call_cell(struct run *r, struct cell *c);
+const struct cell *find_call_cell(const struct run *r, enum polling po,
+				  const struct mech *m, size_t size,
+				  unsigned int nclients);
 int64_t cell_estimate(const struct opts *o, const struct cell *c);
 
 /* floors.c */
@@ -608,7 +719,7 @@ struct goal {
 	unsigned int rounds_met;	/* rounds in which it held */
 	char detail[2048];
 };
-#define NR_GOALS	4
+#define NR_GOALS	8
 void goals_judge(const struct run *r, struct goal g[NR_GOALS]);
 /* Ratio of a fastipc mode to the best rival (not fastipc, not ceiling). */
 double ratio_to_best(const struct run *r, enum workload wl,

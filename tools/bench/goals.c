@@ -394,10 +394,228 @@ static void goal_small(struct judge *j)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* The call workload (call.c): fastipc call/reply against Binder       */
+/* ------------------------------------------------------------------ */
+
+static const struct mech *call_mech_named(const struct run *r,
+					  const char *name)
+{
+	for (int i = 0; all_callmechs[i]; i++)
+		if (strcmp(all_callmechs[i]->mech->name, name) == 0)
+			return all_callmechs[i]->mech;
+	(void)r;
+	return NULL;
+}
+
+/* "123.4", or over several rounds "123.4 (110.0-130.2)". */
+static const char *num_span(const struct span *s, char *buf, size_t len)
+{
+	if (s->n > 1)
+		snprintf(buf, len, "%.1f (%.1f-%.1f)", span_median(s),
+			 span_min(s), span_max(s));
+	else
+		snprintf(buf, len, "%.1f", s->n ? s->v[0] : 0);
+	return buf;
+}
+
+static const struct cell *ok_call(const struct run *v, enum polling po,
+				  const struct mech *m, size_t size,
+				  unsigned int nclients)
+{
+	const struct cell *c = m ? find_call_cell(v, po, m, size, nclients) :
+			       NULL;
+
+	return c && c->status == CELL_OK ? c : NULL;
+}
+
+/*
+ * fastipc against Binder at @size, @nclients clients, in each polling
+ * mode run: @fipc's time over Binder's (calls/s: Binder's over fastipc's
+ * when @rate), a miss above @limit.  Returns criteria judged.
+ */
+static int call_vs_binder(struct judge *j, const struct mech *fipc,
+			  size_t size, unsigned int nclients, bool rate,
+			  double limit)
+{
+	const struct run *r = j->r;
+	const struct mech *binder = call_mech_named(r, "binder");
+	struct goal *g = j->g;
+	char sz[16], a[48], b[48], c[48];
+	int judged = 0;
+
+	for (int po = 0; po < NR_PO; po++) {
+		struct span mine = { 0 }, theirs = { 0 }, q = { 0 };
+		bool miss[MAX_ROUNDS] = { false };
+
+		if (!r->opts.rt_po[po])
+			continue;
+		for (unsigned int k = 0; k < j->n; k++) {
+			const struct cell *fc, *bc;
+
+			fc = ok_call(&j->views[k], (enum polling)po, fipc, size,
+				     nclients);
+			bc = ok_call(&j->views[k], (enum polling)po, binder,
+				     size, nclients);
+			if (!fc || !bc)
+				break;
+			if (rate) {
+				span_add(&mine, fc->mps / 1e3);
+				span_add(&theirs, bc->mps / 1e3);
+				span_add(&q, bc->mps / fc->mps);
+			} else {
+				span_add(&mine, fc->lat_med_us);
+				span_add(&theirs, bc->lat_med_us);
+				span_add(&q, fc->lat_med_us / bc->lat_med_us);
+			}
+			miss[k] = q.v[k] > limit;
+		}
+		if (q.n < j->n || !j->n)
+			continue;
+		if (rate)
+			add(g, "%s%s %s: %s %s k calls/s vs Binder %s: "
+			       "Binder's rate / fastipc's %s", g->detail[0] ? "; " : "",
+			    fmt_size(size, sz, sizeof(sz)),
+			    po == PO_ON ? "polling" : "no polling", fipc->name,
+			    num_span(&mine, a, sizeof(a)),
+			    num_span(&theirs, b, sizeof(b)),
+			    fmt_ratio_span(&q, c, sizeof(c)));
+		else
+			add(g, "%s%s %s: %s %s vs Binder %s: %s", g->detail[0] ?
+			    "; " : "", fmt_size(size, sz, sizeof(sz)),
+			    po == PO_ON ? "polling" : "no polling", fipc->name,
+			    us_span(&mine, a, sizeof(a)),
+			    us_span(&theirs, b, sizeof(b)),
+			    fmt_ratio_span(&q, c, sizeof(c)));
+		judge_span(j, &q, miss);
+		judged++;
+	}
+	return judged;
+}
+
+/* 5. Small calls: fastipc-call no slower than Binder at 64 B and 4 KiB. */
+static void goal_call_small(struct judge *j)
+{
+	const struct run *r = j->r;
+	const struct mech *fipc = call_mech_named(r, "fastipc-call");
+	struct goal *g = j->g;
+
+	g->name = "call: small";
+	g->statement = "64 B and 4 KiB calls, one client: fastipc-call no "
+		       "slower than Binder, polling as it does and not "
+		       "polling (fastipc's time / Binder's at most 1)";
+	for (int i = 0; i < r->opts.ncall; i++)
+		if (r->opts.call_sizes[i] == 64 ||
+		    r->opts.call_sizes[i] == 4 * KiB)
+			call_vs_binder(j, fipc, r->opts.call_sizes[i], 1,
+				       false, 1.0);
+	if (!r->binder_ok)
+		add(g, "%s%s", g->detail[0] ? "; " : "", r->binder_why);
+	verdict(j, "needs 64 B or 4 KiB calls of fastipc-call and Binder");
+}
+
+/* 6. Large calls: the page path at most half Binder's time. */
+static void goal_call_large(struct judge *j)
+{
+	const struct run *r = j->r;
+	const struct mech *fipc = call_mech_named(r, "fastipc-call-zc");
+	struct goal *g = j->g;
+
+	g->name = "call: large";
+	g->statement = "calls of 64 KiB and up, one client: fastipc-call-zc "
+		       "(the page path) takes at most half Binder's time, "
+		       "polling and not (fastipc's time / Binder's at most "
+		       "0.5)";
+	for (int i = 0; i < r->opts.ncall; i++)
+		if (r->opts.call_sizes[i] >= 64 * KiB)
+			call_vs_binder(j, fipc, r->opts.call_sizes[i], 1,
+				       false, 0.5);
+	if (!r->binder_ok)
+		add(g, "%s%s", g->detail[0] ? "; " : "", r->binder_why);
+	verdict(j, "needs calls of 64 KiB or more of fastipc-call-zc and "
+		   "Binder");
+}
+
+/* 7. Several clients: as many calls/s as Binder. */
+static void goal_call_clients(struct judge *j)
+{
+	const struct run *r = j->r;
+	struct goal *g = j->g;
+
+	g->name = "call: clients";
+	g->statement = "4 clients calling one server: fastipc's total calls/s "
+		       "at least Binder's at every size (fastipc-call below "
+		       "64 KiB, fastipc-call-zc from 64 KiB), polling and "
+		       "not";
+	for (int i = 0; i < r->opts.ncall4; i++) {
+		size_t size = r->opts.call4_sizes[i];
+
+		call_vs_binder(j, call_mech_named(r, size < 64 * KiB ?
+						  "fastipc-call" :
+						  "fastipc-call-zc"),
+			       size, r->opts.call_clients, true, 1.0);
+	}
+	if (!r->binder_ok)
+		add(g, "%s%s", g->detail[0] ? "; " : "", r->binder_why);
+	verdict(j, "needs calls of several clients to fastipc and Binder");
+}
+
+/*
+ * 8. Two system calls per round trip: one each side, counted in the
+ * benchmark's wrappers over the measured calls (up to 2.05: a call that
+ * straddles the measured part's ends).
+ */
+static void goal_call_syscalls(struct judge *j)
+{
+	const struct run *r = j->r;
+	const char *const names[] = { "fastipc-call", "fastipc-call-zc" };
+	struct goal *g = j->g;
+	char sz[16], a[48];
+
+	g->name = "call: system calls";
+	g->statement = "fastipc's calls, one client, both paths, polling and "
+		       "not: 2 system calls per round trip (one each side)";
+	for (size_t m = 0; m < 2; m++) {
+		const struct mech *fipc = call_mech_named(r, names[m]);
+
+		for (int i = 0; i < r->opts.ncall; i++)
+			for (int po = 0; po < NR_PO; po++) {
+				size_t size = r->opts.call_sizes[i];
+				struct span n = { 0 };
+				bool miss[MAX_ROUNDS] = { false };
+
+				if (!r->opts.rt_po[po])
+					continue;
+				for (unsigned int k = 0; k < j->n; k++) {
+					const struct cell *c;
+
+					c = ok_call(&j->views[k],
+						    (enum polling)po, fipc,
+						    size, 1);
+					if (!c || cell_syscalls(c) < 0)
+						break;
+					span_add(&n, cell_syscalls(c));
+					miss[k] = n.v[k] > 2.05;
+				}
+				if (n.n < j->n || !j->n)
+					continue;
+				num_span(&n, a, sizeof(a));
+				add(g, "%s%s %s %s: %s", g->detail[0] ? "; " :
+				    "", names[m], fmt_size(size, sz,
+							   sizeof(sz)),
+				    po == PO_ON ? "polling" : "no polling", a);
+				judge_span(j, &n, miss);
+			}
+	}
+	verdict(j, "needs one-client calls of fastipc");
+}
+
 void goals_judge(const struct run *r, struct goal g[NR_GOALS])
 {
 	void (*const goal[NR_GOALS])(struct judge *) = {
 		goal_pages, goal_large, goal_auto, goal_small,
+		goal_call_small, goal_call_large, goal_call_clients,
+		goal_call_syscalls,
 	};
 	unsigned int n = r->opts.rounds ? r->opts.rounds : 1;
 	struct run *views = calloc(n, sizeof(*views));

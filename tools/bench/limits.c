@@ -209,6 +209,9 @@ void limits_raise(struct run *r)
 	for (int i = 0; i < o->nlat; i++)
 		consider(o->lat_sizes[i], &max_size, &max_bytes, &max_pb,
 			 &max_depth);
+	for (int i = 0; i < o->ncall; i++)
+		consider(o->call_sizes[i], &max_size, &max_bytes, &max_pb,
+			 &max_depth);
 	for (int i = 0; i < o->nfanin; i++)
 		consider(o->fanin_sizes[i], &max_size, &max_bytes, &max_pb,
 			 &max_depth);

@@ -19,6 +19,7 @@ const char *const wl_names[NR_WL] = {
 	[WL_THROUGHPUT] = "throughput",
 	[WL_LATENCY] = "latency",
 	[WL_FANIN] = "fanin",
+	[WL_CALL] = "call",
 };
 
 const char *const pl_names[NR_PL] = {
@@ -51,11 +52,15 @@ static const size_t lat_default[] = SZ(64, 4 * KiB, 64 * KiB, MiB);
 static const size_t fanin_default[] = SZ(64, MiB);
 static const size_t same_tput_default[] = SZ(64, 64 * KiB, MiB);
 static const size_t same_lat_default[] = SZ(64);
+static const size_t call_default[] = SZ(64, 4 * KiB, 64 * KiB, MiB);
+static const size_t call4_default[] = SZ(64, 4 * KiB, 64 * KiB);
 
 static const size_t tput_quick[] = SZ(64, 4 * KiB, 64 * KiB, MiB);
 static const size_t lat_quick[] = SZ(64, 64 * KiB);
 static const size_t fanin_quick[] = SZ(64);
 static const size_t same_quick[] = SZ(64);
+static const size_t call_quick[] = SZ(64, 64 * KiB);
+static const size_t call4_quick[] = SZ(64);
 
 static const size_t fanin_full[] = SZ(64, 4 * KiB, 64 * KiB, MiB);
 
@@ -69,6 +74,7 @@ static void set_mode(struct opts *o, const char *mode)
 {
 	o->mode = mode;
 	o->fanin_senders = 4;
+	o->call_clients = 4;
 	o->do_floors = true;
 	o->lat_max_samples = 20000;
 	if (strcmp(mode, "quick") == 0) {
@@ -77,6 +83,8 @@ static void set_mode(struct opts *o, const char *mode)
 		SET_SIZES(o->fanin_sizes, o->nfanin, fanin_quick);
 		SET_SIZES(o->same_tput_sizes, o->nsame_tput, same_quick);
 		SET_SIZES(o->same_lat_sizes, o->nsame_lat, same_quick);
+		SET_SIZES(o->call_sizes, o->ncall, call_quick);
+		SET_SIZES(o->call4_sizes, o->ncall4, call4_quick);
 		o->warm_ns = 10 * NSEC_PER_MSEC;
 		o->win_ns = 20 * NSEC_PER_MSEC;
 		o->reps = 2;
@@ -92,6 +100,8 @@ static void set_mode(struct opts *o, const char *mode)
 	SET_SIZES(o->fanin_sizes, o->nfanin, fanin_default);
 	SET_SIZES(o->same_tput_sizes, o->nsame_tput, same_tput_default);
 	SET_SIZES(o->same_lat_sizes, o->nsame_lat, same_lat_default);
+	SET_SIZES(o->call_sizes, o->ncall, call_default);
+	SET_SIZES(o->call4_sizes, o->ncall4, call4_default);
 	o->warm_ns = 50 * NSEC_PER_MSEC;
 	o->win_ns = 100 * NSEC_PER_MSEC;
 	o->reps = 3;
@@ -119,13 +129,25 @@ static bool parse_mechs(const struct cli_cmd *cmd, struct opts *o,
 			const char *arg)
 {
 	char *list = strdup(arg), *save = NULL, *tok;
-	bool pick[32] = { false };
+	bool pick[32] = { false }, cpick[16] = { false };
 
 	if (!list)
 		return false;
 	for (tok = strtok_r(list, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		bool found = false;
+		bool found = false, cfound = false;
+
+		/* The call workload's: by name or family. */
+		for (int i = 0; all_callmechs[i]; i++) {
+			const struct mech *m = all_callmechs[i]->mech;
+
+			if (strcmp(tok, "all") == 0 ||
+			    strcmp(tok, m->name) == 0 ||
+			    strcmp(tok, m->family) == 0) {
+				cpick[i] = true;
+				cfound = true;
+			}
+		}
 
 		/* A mechanism's name first ("pipe"), else a family. */
 		for (int i = 0; all_mechs[i]; i++) {
@@ -141,7 +163,7 @@ static bool parse_mechs(const struct cli_cmd *cmd, struct opts *o,
 		}
 		for (int i = 0; all_mechs[i] && !found; i++)
 			found = pick[i] && strcmp(tok, all_mechs[i]->family) == 0;
-		if (!found) {
+		if (!found && !cfound) {
 			cli_usage(cmd, "--mechanisms: unknown mechanism '%s' "
 				  "(see --help)", tok);
 			free(list);
@@ -153,6 +175,10 @@ static bool parse_mechs(const struct cli_cmd *cmd, struct opts *o,
 	for (int i = 0; all_mechs[i]; i++)
 		if (pick[i])
 			o->mechs[o->nmechs++] = all_mechs[i];
+	o->ncall_mechs = 0;
+	for (int i = 0; all_callmechs[i]; i++)
+		if (cpick[i])
+			o->call_mechs[o->ncall_mechs++] = all_callmechs[i]->mech;
 	return true;
 }
 
@@ -195,7 +221,10 @@ static bool parse_sizes(const struct cli_cmd *cmd, struct opts *o,
 	memcpy(o->fanin_sizes, o->tput_sizes, sizeof(o->tput_sizes));
 	memcpy(o->same_tput_sizes, o->tput_sizes, sizeof(o->tput_sizes));
 	memcpy(o->same_lat_sizes, o->tput_sizes, sizeof(o->tput_sizes));
+	memcpy(o->call_sizes, o->tput_sizes, sizeof(o->tput_sizes));
+	memcpy(o->call4_sizes, o->tput_sizes, sizeof(o->tput_sizes));
 	o->nlat = o->nfanin = o->nsame_tput = o->nsame_lat = o->ntput;
+	o->ncall = o->ncall4 = o->ntput;
 	return true;
 }
 
@@ -204,7 +233,7 @@ static bool parse_workloads(const struct cli_cmd *cmd, struct opts *o,
 {
 	char *list = strdup(arg), *save = NULL, *tok;
 	bool tput = false, lat = false, fanin = false, same = false;
-	bool floors = false;
+	bool floors = false, call = false;
 
 	if (!list)
 		return false;
@@ -220,12 +249,14 @@ static bool parse_workloads(const struct cli_cmd *cmd, struct opts *o,
 			same = true;
 		} else if (strcmp(tok, "floors") == 0) {
 			floors = true;
+		} else if (strcmp(tok, "call") == 0) {
+			call = true;
 		} else if (strcmp(tok, "all") == 0) {
-			tput = lat = fanin = same = floors = true;
+			tput = lat = fanin = same = floors = call = true;
 		} else if (strcmp(tok, "none") != 0) {
 			cli_usage(cmd, "--workloads: unknown workload '%s' "
 				  "(throughput, latency, fanin, same-cpu, "
-				  "floors, all, none)", tok);
+				  "call, floors, all, none)", tok);
 			free(list);
 			return false;
 		}
@@ -239,6 +270,8 @@ static bool parse_workloads(const struct cli_cmd *cmd, struct opts *o,
 		o->nfanin = 0;
 	if (!same)
 		o->nsame_tput = o->nsame_lat = 0;
+	if (!call)
+		o->ncall = o->ncall4 = 0;
 	/* Same-CPU alone: its own sizes, not only those also run apart. */
 	o->do_floors = floors;
 	return true;
@@ -325,6 +358,38 @@ static void plan_add(struct run *r, enum workload wl, enum placement pl,
 }
 
 /*
+ * The call workload's cells: per size, both polling modes one after the
+ * other, every call mechanism; one client, then several.
+ */
+static void plan_call(struct run *r, const size_t *sizes, int n,
+		      unsigned int nclients)
+{
+	static const struct poll_rule none = { POLL_OFF, 0 };
+
+	for (int i = 0; i < n; i++)
+		for (int po = 0; po < NR_PO; po++) {
+			if (!r->opts.rt_po[po])
+				continue;
+			for (int m = 0; m < r->opts.ncall_mechs; m++) {
+				struct cell *c;
+
+				if (r->ncells >= MAX_CELLS)
+					return;
+				c = &r->cells[r->ncells++];
+				memset(c, 0, sizeof(*c));
+				c->wl = WL_CALL;
+				c->pl = PL_SEPARATE;
+				c->po = (enum polling)po;
+				c->mech = r->opts.call_mechs[m];
+				c->size = sizes[i];
+				c->nsenders = nclients;
+				c->depth = nclients;
+				c->poll = po == PO_ON ? r->poll : none;
+			}
+		}
+}
+
+/*
  * Fold round @t into cell @c, for the tables.  A shared host only ever
  * slows a measurement down, so the better round's medians are kept; the
  * windows of every round are kept too, and the spread is over all of
@@ -347,13 +412,14 @@ static void merge_round(struct cell *c, const struct cell *t)
 	c->win_cpu_ns += t->win_cpu_ns;
 	c->win_cpu_n += t->win_cpu_n;
 	c->round_trips += t->round_trips;
+	c->win_syscalls += t->win_syscalls;
 	if (t->warmup < c->warmup)
 		c->warmup = t->warmup;
 	c->messages += t->messages;
 	c->verified += t->verified;
 	c->wall_s += t->wall_s;
 	c->rounds++;
-	if (c->wl == WL_LATENCY) {
+	if (cell_is_rt(c)) {
 		double lo = c->lat_med_us < t->lat_med_us ? c->lat_med_us :
 			    t->lat_med_us;
 		double hi = c->lat_med_us < t->lat_med_us ? t->lat_med_us :
@@ -362,6 +428,10 @@ static void merge_round(struct cell *c, const struct cell *t)
 		double sp = c->lat_spread > t->lat_spread ? c->lat_spread :
 			    t->lat_spread;
 
+		if (t->mps > c->mps) {
+			c->mps = t->mps;
+			c->bps = t->bps;
+		}
 		if (t->lat_med_us < c->lat_med_us) {
 			c->lat_med_us = t->lat_med_us;
 			c->lat_p99_us = t->lat_p99_us;
@@ -396,6 +466,8 @@ static int run_plan(struct run *r)
 	plan_add(r, WL_FANIN, PL_SEPARATE, o->fanin_sizes, o->nfanin);
 	plan_add(r, WL_THROUGHPUT, PL_SAME, o->same_tput_sizes, o->nsame_tput);
 	plan_add(r, WL_LATENCY, PL_SAME, o->same_lat_sizes, o->nsame_lat);
+	plan_call(r, o->call_sizes, o->ncall, 1);
+	plan_call(r, o->call4_sizes, o->ncall4, o->call_clients);
 	ncells = r->ncells;
 	plan = malloc((size_t)(ncells ? ncells : 1) * sizeof(*plan));
 	if (!plan)
@@ -437,14 +509,19 @@ static int run_plan(struct run *r)
 			if (o->rounds > 1)
 				snprintf(ps, sizeof(ps), "round %u/%u ", k + 1,
 					 o->rounds);
-			progress(r, "%s[%d/%d] %s%s%s %s %s", ps, i + 1, ncells,
-				 wl_names[c->wl],
+			progress(r, "%s[%d/%d] %s%s%s%s %s %s", ps, i + 1,
+				 ncells, wl_names[c->wl],
 				 c->pl == PL_SAME ? " same-CPU" : "",
-				 c->wl != WL_LATENCY ? "" : c->po == PO_ON ?
+				 c->wl == WL_CALL && c->nsenders > 1 ?
+				 " x4" : "",
+				 !cell_is_rt(c) ? "" : c->po == PO_ON ?
 				 " polling" : " no-polling",
 				 fmt_size(c->size, sz, sizeof(sz)),
 				 c->mech->name);
-			run_cell(r, &t);
+			if (c->wl == WL_CALL)
+				run_call_cell(r, &t);
+			else
+				run_cell(r, &t);
 			t.rounds = 1;
 			if (t.status == CELL_ERROR) {
 				progress_done();
@@ -697,6 +774,16 @@ static int bench_run(const struct cli_cmd *cmd, int argc, char **argv)
 		calibrate(r);
 		sysinfo_read(&r->sys);	/* the new zc_threshold */
 	}
+	if (r->opts.ncall || r->opts.ncall4) {
+		bool want = false;
+
+		for (int i = 0; i < r->opts.ncall_mechs; i++)
+			want |= callmech_of(r->opts.call_mechs[i]) ==
+				&call_binder;
+		if (want)
+			r->binder_ok = binder_probe(r->binder_why,
+						    sizeof(r->binder_why));
+	}
 	if (r->opts.do_floors)
 		measure_floors(r);
 	if (run_plan(r)) {
@@ -750,10 +837,15 @@ const struct cli_cmd cmd_bench = {
 	"                         unix-stream unix-seqpacket tcp shm-copy\n"
 	"                         shm-inplace cma fastipc-copy fastipc-zc\n"
 	"                         fastipc-auto; families (where no name is\n"
-	"                         the same) mq sock shm fastipc\n"
+	"                         the same) mq sock shm fastipc; the call\n"
+	"                         workload's: fastipc-call fastipc-call-zc\n"
+	"                         binder pipe unix-stream posix-mq\n"
 	"  -s, --sizes LIST       message sizes for every workload (4K, 1M...)\n"
-	"  -w, --workloads LIST   throughput latency fanin same-cpu floors,\n"
-	"                         all (default) or none\n"
+	"  -w, --workloads LIST   throughput latency fanin same-cpu call\n"
+	"                         floors, all (default) or none (call:\n"
+	"                         clients call a server and wait for the\n"
+	"                         reply: fastipc call/reply, Binder, pipe,\n"
+	"                         unix-stream, posix-mq; 1 and 4 clients)\n"
 	"  -n, --senders N        fan-in senders (default 4)\n"
 	"  -r, --reps N           windows (repetitions) per measurement and round\n"
 	"  -p, --rounds N         run the whole plan N times, one round after\n"

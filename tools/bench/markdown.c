@@ -224,6 +224,112 @@ static void md_ratio(const struct run *r, FILE *f, enum workload wl,
 	}
 }
 
+/*
+ * The call workload: one row per mechanism, one column per size; @what:
+ * 0 median / p99 us (@po), 1 system calls per round trip, 2 CPU us per
+ * round trip, 3 thousands of calls/s (polling / no polling).
+ */
+static void md_call(const struct run *r, FILE *f, const size_t *sizes,
+		    int n, unsigned int nclients, int what, enum polling po1,
+		    const char *title)
+{
+	char sz[16];
+
+	if (!n || (what == 0 && !r->opts.rt_po[po1]))
+		return;
+	fprintf(f, "\n### %s\n\n| mechanism |", title);
+	for (int i = 0; i < n; i++)
+		fprintf(f, " %s |", fmt_size(sizes[i], sz, sizeof(sz)));
+	fprintf(f, "\n|---|");
+	for (int i = 0; i < n; i++)
+		fprintf(f, "---:|");
+	fputc('\n', f);
+	for (int m = 0; m < r->opts.ncall_mechs; m++) {
+		const struct mech *mech = r->opts.call_mechs[m];
+
+		fprintf(f, "| %s%s%s |", mech->flags & MECH_FASTIPC ? "**" : "",
+			mech->name, mech->flags & MECH_FASTIPC ? "**" : "");
+		for (int i = 0; i < n; i++) {
+			char v[NR_PO][40];
+
+			for (int po = 0; po < NR_PO; po++) {
+				const struct cell *c;
+
+				c = find_call_cell(r, (enum polling)po, mech,
+						   sizes[i], nclients);
+				if (!c)
+					snprintf(v[po], sizeof(v[po]), "-");
+				else if (c->status != CELL_OK)
+					snprintf(v[po], sizeof(v[po]), "%s",
+						 c->status == CELL_NA ? "n/a" :
+						 "ERR");
+				else if (what == 0)
+					snprintf(v[po], sizeof(v[po]),
+						 "%.1f / %.0f", c->lat_med_us,
+						 c->lat_p99_us);
+				else if (what == 1 && cell_syscalls(c) >= 0)
+					snprintf(v[po], sizeof(v[po]), "%.2f",
+						 cell_syscalls(c));
+				else if (what == 2 && c->win_cpu_n)
+					snprintf(v[po], sizeof(v[po]), "%.1f",
+						 cell_window_cpu_us(c));
+				else if (what == 3)
+					snprintf(v[po], sizeof(v[po]), "%.1f",
+						 c->mps / 1e3);
+				else
+					snprintf(v[po], sizeof(v[po]), "-");
+			}
+			if (what == 0)
+				fprintf(f, " %s |", v[po1]);
+			else
+				fprintf(f, " %s / %s |", v[PO_ON], v[PO_OFF]);
+		}
+		fputc('\n', f);
+	}
+}
+
+static void md_calls(const struct run *r, FILE *f)
+{
+	const struct opts *o = &r->opts;
+	unsigned int k = o->call_clients;
+	char t[256], pt[80];
+
+	if (!o->ncall && !o->ncall4)
+		return;
+	fprintf(f, "\n## Call (request/reply)\n\nClients call one server "
+		   "and wait for the reply, request and reply the same size. "
+		   "System calls per round trip: every system call of the "
+		   "client(s) and the server, failed non-blocking tries "
+		   "included, over the measured calls. Binder: %s%s.\n\n"
+		   "| name | how it is used | how its receivers poll |\n"
+		   "|---|---|---|\n", r->binder_ok ? "" : "**not available**, "
+		   "its cells skipped: ", r->binder_why[0] ? r->binder_why :
+		   "not selected");
+	for (int i = 0; i < o->ncall_mechs; i++)
+		fprintf(f, "| %s | %s | %s |\n", o->call_mechs[i]->name,
+			o->call_mechs[i]->desc, o->call_mechs[i]->poll_how);
+	for (int po = 0; po < NR_PO; po++) {
+		po_title(r, (enum polling)po, pt, sizeof(pt));
+		snprintf(t, sizeof(t), "Call, 1 client, %s: median / p99, "
+			 "microseconds", pt);
+		md_call(r, f, o->call_sizes, o->ncall, 1, 0, (enum polling)po,
+			t);
+	}
+	md_call(r, f, o->call_sizes, o->ncall, 1, 1, PO_ON, "Call, 1 client: "
+		"system calls per round trip, polling / no polling");
+	md_call(r, f, o->call_sizes, o->ncall, 1, 2, PO_ON, "Call, 1 client: "
+		"CPU time per round trip, microseconds, polling / no polling");
+	snprintf(t, sizeof(t), "Call, %u clients: thousands of calls/s, "
+		 "polling / no polling", k);
+	md_call(r, f, o->call4_sizes, o->ncall4, k, 3, PO_ON, t);
+	snprintf(t, sizeof(t), "Call, %u clients: system calls per round "
+		 "trip, polling / no polling", k);
+	md_call(r, f, o->call4_sizes, o->ncall4, k, 1, PO_ON, t);
+	snprintf(t, sizeof(t), "Call, %u clients: CPU time per round trip, "
+		 "microseconds, polling / no polling", k);
+	md_call(r, f, o->call4_sizes, o->ncall4, k, 2, PO_ON, t);
+}
+
 int report_markdown(const struct run *r, const char *path, bool charts)
 {
 	const struct opts *o = &r->opts;
@@ -391,6 +497,8 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 	md_lat_cpu(r, f, PL_SAME, o->same_lat_sizes, o->nsame_lat,
 		   "CPU time per round trip, microseconds, same CPU: polling "
 		   "/ no polling");
+
+	md_calls(r, f);
 
 	if (fl->measured) {
 		fprintf(f, "\n## Floors\n\n- null system call: %.3f us\n"

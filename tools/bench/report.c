@@ -146,6 +146,130 @@ static void size_header(FILE *f, const size_t *sizes, int n, int w)
 	fputc('\n', f);
 }
 
+/*
+ * The call workload's tables: one value per cell, one row per mechanism,
+ * one column per size; @what: 0 median / p99 us (one polling mode), 1
+ * system calls per round trip, 2 CPU us per round trip, 3 thousands of
+ * calls/s (the last three: polling / no polling).
+ */
+static void table_call(const struct run *r, FILE *f, const size_t *sizes,
+		       int n, unsigned int nclients, int what,
+		       enum polling po1, const char *title)
+{
+	struct notes *nt = calloc(1, sizeof(*nt));
+
+	if (!n || !nt || (what == 0 && !r->opts.rt_po[po1])) {
+		free(nt);
+		return;
+	}
+	fprintf(f, "\n== %s ==\n", title);
+	size_header(f, sizes, n, 17);
+	for (int m = 0; m < r->opts.ncall_mechs; m++) {
+		const struct mech *mech = r->opts.call_mechs[m];
+
+		fprintf(f, "%-16s", mech->name);
+		for (int i = 0; i < n; i++) {
+			char v[NR_PO][24], out[64];
+
+			for (int po = 0; po < NR_PO; po++) {
+				const struct cell *c;
+				char a[16], b[16];
+
+				c = find_call_cell(r, (enum polling)po, mech,
+						   sizes[i], nclients);
+				if (!c) {
+					snprintf(v[po], sizeof(v[po]), "-");
+				} else if (c->status != CELL_OK) {
+					mark(c, nt, v[po], sizeof(v[po]));
+				} else if (what == 0) {
+					snprintf(v[po], sizeof(v[po]),
+						 "%s / %s", num(c->lat_med_us, a,
+								sizeof(a)),
+						 num(c->lat_p99_us, b,
+						     sizeof(b)));
+				} else if (what == 1) {
+					if (cell_syscalls(c) < 0)
+						snprintf(v[po], sizeof(v[po]),
+							 "-");
+					else
+						snprintf(v[po], sizeof(v[po]),
+							 "%.2f",
+							 cell_syscalls(c));
+				} else if (what == 2) {
+					if (!c->win_cpu_n)
+						snprintf(v[po], sizeof(v[po]),
+							 "-");
+					else
+						num(cell_window_cpu_us(c),
+						    v[po], sizeof(v[po]));
+				} else {
+					num(c->mps / 1e3, v[po], sizeof(v[po]));
+				}
+			}
+			if (what == 0)
+				snprintf(out, sizeof(out), "%s", v[po1]);
+			else
+				snprintf(out, sizeof(out), "%s / %s",
+					 v[PO_ON], v[PO_OFF]);
+			fprintf(f, "%17s", out);
+		}
+		fputc('\n', f);
+	}
+	print_notes(f, nt);
+	free(nt);
+}
+
+static void report_call(const struct run *r, FILE *f)
+{
+	const struct opts *o = &r->opts;
+	char t[256], pt[80];
+	unsigned int k = o->call_clients;
+
+	if (!o->ncall && !o->ncall4)
+		return;
+	fprintf(f, "\nCALL: clients call one server and wait for the reply "
+		   "(request and reply the same size, every byte written and "
+		   "checked); system calls counted in the benchmark's "
+		   "wrappers, failed non-blocking tries included.\n");
+	fprintf(f, "BINDER: %s%s\n", r->binder_ok ? "" : "not available, "
+		"its cells are skipped (n/a): ", r->binder_why[0] ?
+		r->binder_why : "not selected");
+	fprintf(f, "Call polling, like for like (with polling every receiver "
+		   "polls by the rule above, without none does):\n");
+	for (int m = 0; m < o->ncall_mechs; m++)
+		fprintf(f, "  %-16s %s\n", o->call_mechs[m]->name,
+			o->call_mechs[m]->poll_how);
+	for (int po = 0; po < NR_PO; po++) {
+		po_title(r, (enum polling)po, pt, sizeof(pt));
+		snprintf(t, sizeof(t), "Call, 1 client, %s: median / p99 in "
+			 "us", pt);
+		table_call(r, f, o->call_sizes, o->ncall, 1, 0,
+			   (enum polling)po, t);
+	}
+	table_call(r, f, o->call_sizes, o->ncall, 1, 1, PO_ON,
+		   "Call, 1 client: system calls per round trip, polling / "
+		   "no polling (client + server)");
+	table_call(r, f, o->call_sizes, o->ncall, 1, 2, PO_ON,
+		   "Call, 1 client: CPU time per round trip, us, polling / "
+		   "no polling (client + server)");
+	snprintf(t, sizeof(t), "Call, %u clients: thousands of calls/s (all "
+		 "clients), polling / no polling", k);
+	table_call(r, f, o->call4_sizes, o->ncall4, k, 3, PO_ON, t);
+	for (int po = 0; po < NR_PO; po++) {
+		po_title(r, (enum polling)po, pt, sizeof(pt));
+		snprintf(t, sizeof(t), "Call, %u clients, %s: median / p99 "
+			 "in us", k, pt);
+		table_call(r, f, o->call4_sizes, o->ncall4, k, 0,
+			   (enum polling)po, t);
+	}
+	snprintf(t, sizeof(t), "Call, %u clients: system calls per round "
+		 "trip, polling / no polling", k);
+	table_call(r, f, o->call4_sizes, o->ncall4, k, 1, PO_ON, t);
+	snprintf(t, sizeof(t), "Call, %u clients: CPU time per round trip, "
+		 "us, polling / no polling", k);
+	table_call(r, f, o->call4_sizes, o->ncall4, k, 2, PO_ON, t);
+}
+
 enum tput_unit { U_MBPS, U_KMPS };
 
 static void table_tput(const struct run *r, FILE *f, enum workload wl,
@@ -547,6 +671,8 @@ void report_tables(const struct run *r, FILE *f)
 			    o->same_lat_sizes, o->nsame_lat, t);
 	}
 
+	report_call(r, f);
+
 	goals_judge(r, g);
 	fprintf(f, "\n== Goals (Documentation/benchmarks.md) ==\n");
 	for (int i = 0; i < NR_GOALS; i++)
@@ -591,10 +717,10 @@ int report_csv(const struct run *r, const char *dir)
 		   "verified,cpu_us_per_msg,sys_us_per_msg,wall_s,"
 		   "window_cpu_us_per_msg,round_trips,cpu_us_per_rtt,"
 		   "sys_us_per_rtt,window_cpu_us_per_rtt,buffers,warmup,"
-		   "polling,poll_mode,poll_us\n");
+		   "polling,poll_mode,poll_us,syscalls_per_rtt\n");
 	for (int i = 0; i < r->ncells; i++) {
 		const struct cell *c = &r->cells[i];
-		bool ok = c->status == CELL_OK, lat = c->wl == WL_LATENCY;
+		bool ok = c->status == CELL_OK, lat = cell_is_rt(c);
 
 		fprintf(f, "%s,%s,%s,%s,%zu,%u,%u,%s,", wl_names[c->wl],
 			pl_names[c->pl], c->mech->name, c->mech->family,
@@ -604,6 +730,11 @@ int report_csv(const struct run *r, const char *dir)
 		if (ok && !lat)
 			fprintf(f, ",%.1f,%.0f,%.4f,%u,,,,", c->mps, c->bps,
 				c->spread, c->nwin);
+		else if (ok && c->wl == WL_CALL)
+			fprintf(f, ",%.1f,%.0f,%.4f,%u,%.3f,%.3f,%.3f,%u",
+				c->mps, c->bps, c->lat_spread, c->nwin,
+				c->lat_med_us, c->lat_p99_us, c->lat_min_us,
+				c->nsamples);
 		else if (ok)
 			fprintf(f, ",,,%.4f,%u,%.3f,%.3f,%.3f,%u",
 				c->lat_spread, c->nwin, c->lat_med_us,
@@ -633,8 +764,13 @@ int report_csv(const struct run *r, const char *dir)
 		if (c->status == CELL_OK)
 			fprintf(f, "%llu", (unsigned long long)c->warmup);
 		/* How every receiver of the cell polled. */
-		fprintf(f, ",%s,%s,%u\n", po_names[c->po],
+		fprintf(f, ",%s,%s,%u,", po_names[c->po],
 			poll_mode_names[c->poll.mode], c->poll.us);
+		/* The call workload: system calls of every process per
+		 * round trip, over the measured calls. */
+		if (ok && c->wl == WL_CALL && cell_syscalls(c) >= 0)
+			fprintf(f, "%.3f", cell_syscalls(c));
+		fputc('\n', f);
 	}
 	if (fclose(f))
 		return -errno;
@@ -715,7 +851,7 @@ static double cell_value(const struct cell *c)
 {
 	if (c->status != CELL_OK)
 		return NAN;
-	return c->wl == WL_LATENCY ? c->lat_med_us : c->mps;
+	return cell_is_rt(c) ? c->lat_med_us : c->mps;
 }
 
 static void json_cell(FILE *f, const struct run *r, int i)
@@ -738,11 +874,19 @@ static void json_cell(FILE *f, const struct run *r, int i)
 		   "\"buffers\":%u,\"warmup\":%llu,\"warmup_unit\":\"%s\","
 		   "\"status\":", c->size, c->nsenders, c->depth, c->buffers,
 		(unsigned long long)c->warmup,
-		c->wl == WL_LATENCY ? "round trips" : "messages");
+		cell_is_rt(c) ? "round trips" : "messages");
 	js(f, status_names[c->status]);
 	fprintf(f, ",\"reason\":");
 	js(f, c->status == CELL_OK ? "" : c->why);
-	if (c->status == CELL_OK && c->wl != WL_LATENCY) {
+	if (c->status == CELL_OK && c->wl == WL_CALL) {
+		fprintf(f, ",\"clients\":%u,\"calls_per_s\":", c->nsenders);
+		jnum(f, c->mps);
+		fprintf(f, ",\"syscalls_per_rtt\":");
+		jnum(f, cell_syscalls(c) >= 0 ? cell_syscalls(c) : NAN);
+		fprintf(f, ",\"window_syscalls\":");
+		jnum(f, c->win_syscalls);
+	}
+	if (c->status == CELL_OK && !cell_is_rt(c)) {
 		fprintf(f, ",\"msgs_per_s\":");
 		jnum(f, c->mps);
 		fprintf(f, ",\"bytes_per_s\":");
@@ -780,7 +924,7 @@ static void json_cell(FILE *f, const struct run *r, int i)
 	jnum(f, c->sys_us);
 	fprintf(f, ",\"window_cpu_us\":");
 	jnum(f, c->win_cpu_n ? c->win_cpu_ns / 1e3 : NAN);
-	if (c->wl == WL_LATENCY) {
+	if (cell_is_rt(c)) {
 		fprintf(f, ",\"round_trips\":%llu,\"window_round_trips\":%llu,"
 			   "\"cpu_us_per_rtt\":",
 			(unsigned long long)c->round_trips,
@@ -894,6 +1038,11 @@ int report_json(const struct run *r, FILE *f)
 	json_sizes(f, o->same_tput_sizes, o->nsame_tput);
 	fprintf(f, ",\"same_cpu_latency_sizes\":");
 	json_sizes(f, o->same_lat_sizes, o->nsame_lat);
+	fprintf(f, ",\"call_sizes\":");
+	json_sizes(f, o->call_sizes, o->ncall);
+	fprintf(f, ",\"call_clients\":%u,\"call_clients_sizes\":",
+		o->call_clients);
+	json_sizes(f, o->call4_sizes, o->ncall4);
 	fputc('}', f);
 
 	jkey(f, &first, "mechanisms");
@@ -912,6 +1061,29 @@ int report_json(const struct run *r, FILE *f)
 			o->mechs[i]->flags & MECH_CEILING ? "true" : "false");
 	}
 	fputc(']', f);
+
+	/* The call workload's, and whether Binder could be used. */
+	jkey(f, &first, "call_mechanisms");
+	fputc('[', f);
+	for (int i = 0; i < o->ncall_mechs; i++) {
+		fprintf(f, "%s{\"name\":", i ? "," : "");
+		js(f, o->call_mechs[i]->name);
+		fprintf(f, ",\"family\":");
+		js(f, o->call_mechs[i]->family);
+		fprintf(f, ",\"description\":");
+		js(f, o->call_mechs[i]->desc);
+		fprintf(f, ",\"poll\":");
+		js(f, o->call_mechs[i]->poll_how);
+		fprintf(f, ",\"fastipc\":%s}",
+			o->call_mechs[i]->flags & MECH_FASTIPC ? "true" :
+			"false");
+	}
+	fputc(']', f);
+	jkey(f, &first, "binder");
+	fprintf(f, "{\"available\":%s,\"how\":", r->binder_ok ? "true" :
+		"false");
+	js(f, r->binder_why);
+	fputc('}', f);
 
 	jkey(f, &first, "limits");
 	fputc('[', f);
