@@ -565,13 +565,15 @@ static int fastipc_recv_install(struct fastipc_msg *msg,
  * this receiver's now, whether or not mapping it succeeded (the window
  * owns the pages on success; *@err says; a failure there means the
  * receiver undid its own window after a page was mapped), 0 with *@err
- * if it is not and goes back to the queue.
+ * if it is not and goes back to the queue.  The message's descriptors
+ * are installed before the pages are placed, their numbers in @fds, and
+ * closed again if that fails: a failed receive leaves none open.
  */
 static int fastipc_recv_map(struct fastipc_handle *h, struct fastipc_msg *msg,
 			    struct fastipc_recv *rv,
-			    const struct fastipc_rx_out *out, int *err)
+			    const struct fastipc_rx_out *out, int *fds,
+			    int *err)
 {
-	int fds[FASTIPC_FDS_MAX];
 	struct fastipc_claim claim;
 	bool exposed;
 
@@ -594,7 +596,7 @@ static int fastipc_recv_map(struct fastipc_handle *h, struct fastipc_msg *msg,
 	*err = fastipc_window_place(h, msg->pages, &claim, &exposed);
 	if (!*err)
 		msg->pages = NULL;	/* the window owns them now */
-	else if (!exposed && msg->files && (rv->flags & FASTIPC_RECV_FDS))
+	else if (msg->files && (rv->flags & FASTIPC_RECV_FDS))
 		fastipc_files_uninstall(msg->files, fds);
 	return !*err || exposed;
 }
@@ -688,7 +690,7 @@ static int fastipc_do_recv(struct file *file, struct fastipc_handle *h,
 		/* Once mapped, a munmap may free the pages: count them now. */
 		mapped = msg->pages->nr;
 		rv->len = len;
-		if (!fastipc_recv_map(h, msg, rv, out, &err))
+		if (!fastipc_recv_map(h, msg, rv, out, fds, &err))
 			goto err_unhold;
 		/* Delivered, even if the receiver's window failed it. */
 		fastipc_recv_settle(h, msg, rv, err);
