@@ -404,8 +404,11 @@ for row in csv.reader(open(sys.argv[1])):
 	[[ $(head -n1 <(csv_rows "$OUT/results.csv") | jq -r '.[32]') == syscalls_per_rtt ]]
 	csv_rows "$OUT/results.csv" | tail -n +2 >"$rows"
 	# every measured call cell has a count: at least one system call per
-	# side (a client's call and the server's receive)
-	[[ -z $(jq -r 'select(.[0] == "call" and .[7] == "ok" and ((.[32] | length) == 0 or (.[32] | tonumber) < 2)) | .[2] + " " + .[4] + " " + .[29]' "$rows") ]]
+	# side (a client's call and the server's receive), less a few at the
+	# measured part's edges: with 4 clients, a call in flight as the part
+	# opens or closes counts on one side of the edge and its system call
+	# on the other (1.993 was seen); one client's calls are in lockstep
+	[[ -z $(jq -r 'select(.[0] == "call" and .[7] == "ok" and ((.[32] | length) == 0 or (.[32] | tonumber) < (if .[5] == "1" then 2 else 1.95 end))) | .[2] + " " + .[4] + " " + .[5] + " " + .[29] + " " + .[32]' "$rows") ]]
 	# only call cells have one
 	[[ -z $(jq -r 'select(.[0] != "call" and (.[32] | length) > 0) | .[0] + " " + .[2]' "$rows") ]]
 	# fastipc's, in every polling mode: a number, as in the JSON
