@@ -244,24 +244,6 @@ static bool cbarrier(struct cctl *ctl)
 	return !atomic_load(&ctl->abort);
 }
 
-static int64_t all_cpu_ns(const struct cctl *ctl)
-{
-	int64_t sum = 0;
-
-	for (uint32_t i = 0; i < ctl->nchildren; i++) {
-		struct timespec ts;
-		clockid_t clk = CLOCK_PROCESS_CPUTIME_ID;
-
-		if (ctl->pid[i] != getpid() &&
-		    clock_getcpuclockid(ctl->pid[i], &clk))
-			return -1;
-		if (clock_gettime(clk, &ts))
-			return -1;
-		sum += (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-	}
-	return sum;
-}
-
 static uint64_t all_sc(const struct cctl *ctl)
 {
 	uint64_t sum = 0;
@@ -326,7 +308,8 @@ static int client(struct callrun *x, int idx)
 			if (idx == 0 && ph == PH_WARM && warm &&
 			    atomic_load(&ctl->warm) == x->s.nclients) {
 				ctl->warmup = i;
-				ctl->cpu0 = all_cpu_ns(ctl);
+				ctl->cpu0 = procs_cpu_ns(ctl->pid,
+							 ctl->nchildren);
 				ctl->sc0 = all_sc(ctl);
 				ctl->t_start = now_ns();
 				atomic_store(&ctl->phase, PH_MEASURE);
@@ -336,7 +319,8 @@ static int client(struct callrun *x, int idx)
 				    ctl->nsamples[0] >= o->lat_min_samples)) {
 				ctl->t_end = now_ns();
 				ctl->sc1 = all_sc(ctl);
-				ctl->cpu1 = all_cpu_ns(ctl);
+				ctl->cpu1 = procs_cpu_ns(ctl->pid,
+							 ctl->nchildren);
 				atomic_store(&ctl->phase, PH_STOP);
 				break;
 			}
@@ -345,7 +329,7 @@ static int client(struct callrun *x, int idx)
 		    ctl->nsamples[0] >= ctl->per_client) {
 			ctl->t_end = now_ns();
 			ctl->sc1 = all_sc(ctl);
-			ctl->cpu1 = all_cpu_ns(ctl);
+			ctl->cpu1 = procs_cpu_ns(ctl->pid, ctl->nchildren);
 			atomic_store(&ctl->phase, PH_STOP);
 			break;
 		}

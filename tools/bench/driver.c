@@ -190,29 +190,6 @@ static uint64_t xor_upto(uint64_t n)	/* 0 ^ 1 ^ ... ^ (n - 1) */
 	}
 }
 
-/*
- * The CPU time, user and system, that every child of the cell has used
- * so far, in ns, or -1 if a clock cannot be read.  Another process's
- * CPU-time clock includes the slice it is running now.
- */
-static int64_t children_cpu_ns(const struct ctl *ctl)
-{
-	int64_t sum = 0;
-
-	for (uint32_t i = 0; i < ctl->nchildren; i++) {
-		struct timespec ts;
-		clockid_t clk = CLOCK_PROCESS_CPUTIME_ID;
-
-		if (ctl->pid[i] != getpid() &&
-		    clock_getcpuclockid(ctl->pid[i], &clk))
-			return -1;
-		if (clock_gettime(clk, &ts))
-			return -1;
-		sum += (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-	}
-	return sum;
-}
-
 static int receiver(struct cellrun *x, struct link *l)
 {
 	const struct opts *o = x->o;
@@ -276,7 +253,7 @@ static int receiver(struct cellrun *x, struct link *l)
 				phase = MEASURE;
 				wstart = now;
 				wcount = 0;
-				cpu0 = children_cpu_ns(ctl);
+				cpu0 = procs_cpu_ns(ctl->pid, ctl->nchildren);
 			}
 			break;
 		case MEASURE:
@@ -288,7 +265,8 @@ static int receiver(struct cellrun *x, struct link *l)
 			wstart = now;
 			wcount = 0;
 			if (ctl->nwin >= o->reps) {
-				int64_t cpu1 = children_cpu_ns(ctl);
+				int64_t cpu1 = procs_cpu_ns(ctl->pid,
+							    ctl->nchildren);
 
 				total = atomic_fetch_or(&ctl->ticket, STOP_BIT) &
 					~STOP_BIT;
@@ -354,7 +332,7 @@ static int client(struct cellrun *x, struct link *req, struct link *rep)
 				ctl->warmup = i;
 				measuring = true;
 				tmeas = t;
-				cpu0 = children_cpu_ns(ctl);
+				cpu0 = procs_cpu_ns(ctl->pid, ctl->nchildren);
 			}
 			if (measuring && t - tmeas >= o->lat_ns &&
 			    ctl->nsamples >= o->lat_min_samples)
@@ -389,7 +367,7 @@ static int client(struct cellrun *x, struct link *req, struct link *rep)
 		if (measuring)
 			ctl->samples[ctl->nsamples++] = (double)(b - a);
 	}
-	cpu1 = children_cpu_ns(ctl);
+	cpu1 = procs_cpu_ns(ctl->pid, ctl->nchildren);
 	if (cpu0 >= 0 && cpu1 >= cpu0) {
 		ctl->win_cpu_ns = cpu1 - cpu0;
 		ctl->win_cpu_n = ctl->nsamples;

@@ -323,6 +323,29 @@ int futex_wait_ns(_Atomic uint32_t *addr, uint32_t val, int64_t timeout_ns)
 	return 0;
 }
 
+/*
+ * The CPU time, user and system, that the processes @pid[0 .. @n - 1]
+ * (this one among them, maybe) have used so far, in ns, or -1 if a clock
+ * cannot be read.  Another process's CPU-time clock includes the slice it
+ * is running now.
+ */
+int64_t procs_cpu_ns(const pid_t *pid, uint32_t n)
+{
+	int64_t sum = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct timespec ts;
+		clockid_t clk = CLOCK_PROCESS_CPUTIME_ID;
+
+		if (pid[i] != getpid() && clock_getcpuclockid(pid[i], &clk))
+			return -1;
+		if (clock_gettime(clk, &ts))
+			return -1;
+		sum += (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+	}
+	return sum;
+}
+
 void futex_wake(_Atomic uint32_t *addr, int n)
 {
 	syscall(SYS_futex, addr, FUTEX_WAKE, n, NULL, NULL, 0);
