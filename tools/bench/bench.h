@@ -334,6 +334,8 @@ int futex_wait(_Atomic uint32_t *addr, uint32_t val);
 int futex_wait_ns(_Atomic uint32_t *addr, uint32_t val, int64_t timeout_ns);
 void futex_wake(_Atomic uint32_t *addr, int n);
 int64_t procs_cpu_ns(const pid_t *pid, uint32_t n);
+bool futex_barrier(_Atomic uint32_t *ready, uint32_t n,
+		   _Atomic uint32_t *abort);
 
 /* ------------------------------------------------------------------ */
 /* The shared-memory ring (shm.c), also cma.c's descriptor queue       */

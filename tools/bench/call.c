@@ -231,19 +231,6 @@ static void cfail(struct callrun *x, int slot, int err, const char *why)
 	atomic_store(&x->ctl->phase, PH_STOP);
 }
 
-static bool cbarrier(struct cctl *ctl)
-{
-	uint32_t n = atomic_fetch_add(&ctl->ready, 1) + 1;
-
-	if (n == ctl->nchildren) {
-		futex_wake(&ctl->ready, INT32_MAX);
-	} else {
-		while ((n = atomic_load(&ctl->ready)) < ctl->nchildren)
-			futex_wait(&ctl->ready, n);
-	}
-	return !atomic_load(&ctl->abort);
-}
-
 static uint64_t all_sc(const struct cctl *ctl)
 {
 	uint64_t sum = 0;
@@ -436,7 +423,8 @@ static int child_main(struct callrun *x, int role, int cpu)
 	err = x->cm->attach(&x->s, role);
 	if (err)
 		cfail(x, slot, err, x->s.why[0] ? x->s.why : "attach");
-	if (!cbarrier(x->ctl) || err)
+	if (!futex_barrier(&x->ctl->ready, x->ctl->nchildren,
+			   &x->ctl->abort) || err)
 		return 1;
 	/* Count from here: the calls, not the setup. */
 	sc_word = &x->ctl->sc[slot].n;

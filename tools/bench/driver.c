@@ -130,20 +130,6 @@ static void set_finished(struct ctl *ctl)
 	futex_wake(&ctl->finished, INT32_MAX);
 }
 
-/* Every child arrives here once; the last one releases the others. */
-static bool barrier(struct ctl *ctl)
-{
-	uint32_t n = atomic_fetch_add(&ctl->ready, 1) + 1;
-
-	if (n == ctl->nchildren) {
-		futex_wake(&ctl->ready, INT32_MAX);
-	} else {
-		while ((n = atomic_load(&ctl->ready)) < ctl->nchildren)
-			futex_wait(&ctl->ready, n);
-	}
-	return !atomic_load(&ctl->abort);
-}
-
 /* ------------------------------------------------------------------ */
 /* One-way: senders and the receiver                                   */
 /* ------------------------------------------------------------------ */
@@ -505,7 +491,8 @@ static int child_main(struct cellrun *x, enum child_kind kind, int idx,
 			err = child_attach(x, b, 0, slot);
 		break;
 	}
-	if (!barrier(x->ctl) || err)
+	if (!futex_barrier(&x->ctl->ready, x->ctl->nchildren,
+			   &x->ctl->abort) || err)
 		return 1;
 
 	switch (kind) {

@@ -346,6 +346,24 @@ int64_t procs_cpu_ns(const pid_t *pid, uint32_t n)
 	return sum;
 }
 
+/*
+ * Each of @n processes arrives here once; the last one releases the
+ * others.  False if one of them failed meanwhile (*@abort set).
+ */
+bool futex_barrier(_Atomic uint32_t *ready, uint32_t n,
+		   _Atomic uint32_t *abort)
+{
+	uint32_t seen = atomic_fetch_add(ready, 1) + 1;
+
+	if (seen == n) {
+		futex_wake(ready, INT32_MAX);
+	} else {
+		while ((seen = atomic_load(ready)) < n)
+			futex_wait(ready, seen);
+	}
+	return !atomic_load(abort);
+}
+
 void futex_wake(_Atomic uint32_t *addr, int n)
 {
 	syscall(SYS_futex, addr, FUTEX_WAKE, n, NULL, NULL, 0);
