@@ -560,4 +560,493 @@ TEST_F(topic, a_writable_window_receives_copies_and_views_do_not_move)
 	topic_close(pub);
 }
 
+/* A small copied message carrying just its number. */
+static int pub_n(int fd, uint32_t seq, uint32_t prio, uint32_t flags)
+{
+	return fipc_send(fd, &seq, sizeof(seq), prio, flags, -1);
+}
+
+/* The subscriber's next small message's number, or -errno. */
+static long sub_n(int fd, uint32_t flags)
+{
+	uint64_t len = 64;
+	char buf[64];
+	uint32_t seq;
+	int err;
+
+	err = fipc_recv(fd, buf, &len, NULL, flags, -1);
+	if (err)
+		return err;
+	if (len != sizeof(seq))
+		return -EBADMSG;
+	memcpy(&seq, buf, sizeof(seq));
+	return seq;
+}
+
+struct blocked {
+	int fd;
+	uint32_t seq;
+	int err;
+};
+
+static void *blocked_publish(void *arg)
+{
+	struct blocked *b = arg;
+
+	b->err = pub_n(b->fd, b->seq, 0, 0);
+	return NULL;
+}
+
+TEST_F(topic, a_full_topic_blocks_its_publisher_until_the_slowest_reads)
+{
+	struct fastipc_attr attr = { .max_msgs = 4 };
+	struct blocked b;
+	struct pollfd pfd;
+	pthread_t t;
+	int pub, fast, slow;
+	uint32_t i;
+
+	pub = topic_create(self->name, 0, 0, &attr);
+	ASSERT_LE(0, pub);
+	ASSERT_LE(0, fast = topic_sub(self->name, NULL));
+	ASSERT_LE(0, slow = topic_sub(self->name, NULL));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, pub_n(pub, i, 0, FASTIPC_NONBLOCK));
+	ASSERT_EQ(-EAGAIN, pub_n(pub, 4, 0, FASTIPC_NONBLOCK));
+	/* The fast one reading does not help: the slow one holds them. */
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(i, sub_n(fast, FASTIPC_NONBLOCK));
+	ASSERT_EQ(-EAGAIN, sub_n(fast, FASTIPC_NONBLOCK));
+	ASSERT_EQ(-EAGAIN, pub_n(pub, 4, 0, FASTIPC_NONBLOCK));
+	pfd = (struct pollfd){ .fd = pub, .events = POLLOUT };
+	ASSERT_EQ(0, poll(&pfd, 1, 0));
+	pfd = (struct pollfd){ .fd = fast, .events = POLLIN };
+	ASSERT_EQ(0, poll(&pfd, 1, 0));
+	pfd = (struct pollfd){ .fd = slow, .events = POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(4, adv_info(slow).sub_backlog);
+	EXPECT_EQ(0, adv_info(fast).sub_backlog);
+
+	/* A blocking publish waits; one message read by the slow one frees it. */
+	b = (struct blocked){ .fd = pub, .seq = 4, .err = 1 };
+	ASSERT_EQ(0, pthread_create(&t, NULL, blocked_publish, &b));
+	ASSERT_EQ(0, sub_n(slow, 0));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	ASSERT_EQ(0, b.err);
+	for (i = 1; i < 5; i++)
+		ASSERT_EQ(i, sub_n(slow, FASTIPC_NONBLOCK));
+	ASSERT_EQ(4, sub_n(fast, FASTIPC_NONBLOCK));
+	EXPECT_EQ(0, adv_info(slow).sub_drops);
+	EXPECT_EQ(0, adv_info(pub).queued_msgs);
+	topic_close(fast);
+	topic_close(slow);
+	topic_close(pub);
+}
+
+TEST_F(topic, drop_oldest_never_blocks_and_counts_each_subscribers_drops)
+{
+	struct fastipc_attr attr = { .max_msgs = 4 };
+	int pub, fast, slow, late;
+	struct fastipc_info info;
+	uint32_t i;
+
+	pub = topic_create(self->name, FASTIPC_TOPIC_DROP_OLDEST, 0, &attr);
+	ASSERT_LE(0, pub);
+	ASSERT_EQ(FASTIPC_TOPIC_DROP_OLDEST, adv_info(pub).topic_flags);
+	ASSERT_LE(0, fast = topic_sub(self->name, NULL));
+	ASSERT_LE(0, slow = topic_sub(self->name, NULL));
+	for (i = 0; i < 10; i++) {
+		ASSERT_EQ(0, pub_n(pub, i, 0, FASTIPC_NONBLOCK));
+		ASSERT_EQ(i, sub_n(fast, FASTIPC_NONBLOCK));
+	}
+	/* A subscriber that joined late lost nothing it was there for. */
+	ASSERT_LE(0, late = topic_sub(self->name, NULL));
+	for (i = 10; i < 12; i++)
+		ASSERT_EQ(0, pub_n(pub, i, 0, 0));
+	/* The slow one gets the last four, and knows it lost eight. */
+	for (i = 8; i < 12; i++)
+		ASSERT_EQ(i, sub_n(slow, FASTIPC_NONBLOCK));
+	ASSERT_EQ(-EAGAIN, sub_n(slow, FASTIPC_NONBLOCK));
+	info = adv_info(slow);
+	EXPECT_EQ(8, info.sub_drops);
+	EXPECT_EQ(4, info.sub_received);
+	EXPECT_EQ(0, adv_info(fast).sub_drops);
+	EXPECT_EQ(10, adv_info(fast).sub_received);
+	EXPECT_EQ(10, sub_n(late, FASTIPC_NONBLOCK));
+	EXPECT_EQ(11, sub_n(late, FASTIPC_NONBLOCK));
+	EXPECT_EQ(0, adv_info(late).sub_drops);
+	topic_close(late);
+	topic_close(fast);
+	topic_close(slow);
+	topic_close(pub);
+}
+
+TEST_F(topic, history_serves_late_subscribers)
+{
+	struct fastipc_attr attr = { .max_msgs = 8 };
+	int pub, a, b, fd;
+	uint32_t i;
+
+	/* History needs a topic being created, and fits its limits. */
+	fd = topic_open(self->name, FASTIPC_O_SEND | FASTIPC_O_CREAT |
+			FASTIPC_O_TOPIC, 0, 9, &attr);
+	ASSERT_EQ(-EINVAL, fd);
+	fd = topic_open(self->name, FASTIPC_O_SEND | FASTIPC_O_CREAT, 0, 3,
+			NULL);
+	ASSERT_EQ(-EINVAL, fd);
+	fd = topic_open(self->name, FASTIPC_O_SEND | FASTIPC_O_CREAT |
+			FASTIPC_O_TOPIC, 0x100, 0, NULL);
+	ASSERT_EQ(-EINVAL, fd);
+
+	pub = topic_create(self->name, 0, 3, &attr);
+	ASSERT_LE(0, pub);
+	ASSERT_EQ(3, adv_info(pub).history);
+	/* Not when opening one that exists. */
+	ASSERT_EQ(-EINVAL, topic_open(self->name, FASTIPC_O_RECV, 0, 3, NULL));
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(0, pub_n(pub, i, 0, 0));
+	/* Nobody listened: the topic kept the last three. */
+	EXPECT_EQ(3, adv_info(pub).queued_msgs);
+	ASSERT_LE(0, a = topic_sub(self->name, NULL));
+	EXPECT_EQ(3, adv_info(a).sub_backlog);
+	for (i = 2; i < 5; i++)
+		ASSERT_EQ(i, sub_n(a, FASTIPC_NONBLOCK));
+	ASSERT_EQ(-EAGAIN, sub_n(a, FASTIPC_NONBLOCK));
+	/* Read, they stay history for the next one. */
+	EXPECT_EQ(3, adv_info(pub).queued_msgs);
+	ASSERT_EQ(0, pub_n(pub, 5, 0, 0));
+	ASSERT_LE(0, b = topic_sub(self->name, NULL));
+	for (i = 3; i < 6; i++)
+		ASSERT_EQ(i, sub_n(b, FASTIPC_NONBLOCK));
+	ASSERT_EQ(5, sub_n(a, FASTIPC_NONBLOCK));
+	EXPECT_EQ(3, adv_info(pub).queued_msgs);
+	/* History gives way to a publisher: it never blocks on it. */
+	for (i = 6; i < 20; i++) {
+		ASSERT_EQ(0, pub_n(pub, i, 0, FASTIPC_NONBLOCK));
+		ASSERT_EQ(i, sub_n(a, FASTIPC_NONBLOCK));
+		ASSERT_EQ(i, sub_n(b, FASTIPC_NONBLOCK));
+	}
+	topic_close(a);
+	topic_close(b);
+	topic_close(pub);
+}
+
+TEST_F(topic, without_subscribers_or_history_a_message_goes_nowhere)
+{
+	uint64_t held;
+	int pub, sub;
+
+	pub = topic_create(self->name, 0, 0, NULL);
+	ASSERT_LE(0, pub);
+	ASSERT_NE(NULL, map_win(pub, PROT_READ | PROT_WRITE));
+	held = adv_stats().pages_held;
+	ASSERT_EQ(0, pub_n(pub, 1, 0, 0));
+	ASSERT_EQ(0, publish_pages(pub, 1 << 20, 2, 0, FASTIPC_NONBLOCK));
+	EXPECT_EQ(0, adv_info(pub).queued_msgs);
+	EXPECT_EQ(2, adv_info(pub).sent_msgs);
+	EXPECT_EQ(held, adv_stats().pages_held);
+	ASSERT_LE(0, sub = topic_sub(self->name, NULL));
+	ASSERT_EQ(-EAGAIN, sub_n(sub, FASTIPC_NONBLOCK));
+	ASSERT_EQ(0, pub_n(pub, 3, 0, 0));
+	ASSERT_EQ(3, sub_n(sub, FASTIPC_NONBLOCK));
+	topic_close(sub);
+	topic_close(pub);
+}
+
+TEST_F(topic, priorities_come_first_for_every_subscriber)
+{
+	int pub, a, b;
+
+	pub = topic_create(self->name, 0, 0, NULL);
+	ASSERT_LE(0, pub);
+	ASSERT_LE(0, a = topic_sub(self->name, NULL));
+	ASSERT_LE(0, b = topic_sub(self->name, NULL));
+	ASSERT_EQ(0, pub_n(pub, 0, 0, 0));
+	ASSERT_EQ(0, pub_n(pub, 1, 0, 0));
+	ASSERT_EQ(0, pub_n(pub, 2, 7, 0));
+	ASSERT_EQ(2, sub_n(a, FASTIPC_NONBLOCK));
+	ASSERT_EQ(0, pub_n(pub, 3, 31, 0));
+	ASSERT_EQ(3, sub_n(a, FASTIPC_NONBLOCK));
+	ASSERT_EQ(0, sub_n(a, FASTIPC_NONBLOCK));
+	ASSERT_EQ(3, sub_n(b, FASTIPC_NONBLOCK));
+	ASSERT_EQ(2, sub_n(b, FASTIPC_NONBLOCK));
+	ASSERT_EQ(0, sub_n(b, FASTIPC_NONBLOCK));
+	ASSERT_EQ(1, sub_n(b, FASTIPC_NONBLOCK));
+	ASSERT_EQ(1, sub_n(a, FASTIPC_NONBLOCK));
+	EXPECT_EQ(0, adv_info(pub).queued_msgs);
+	topic_close(a);
+	topic_close(b);
+	topic_close(pub);
+}
+
+TEST_F(topic, read_write_timeouts_and_hangup)
+{
+	uint32_t seq = 5, got = 0;
+	int pub, sub, hup;
+	uint64_t len = 8;
+	char big[32];
+
+	pub = topic_create(self->name, 0, 0, NULL);
+	ASSERT_LE(0, pub);
+	ASSERT_LE(0, sub = topic_sub(self->name, NULL));
+	hup = topic_open(self->name, FASTIPC_O_RECV | FASTIPC_O_HUP, 0, 0,
+			 NULL);
+	ASSERT_LE(0, hup);
+	/* write(2) publishes, read(2) receives, each subscriber its copy. */
+	ASSERT_EQ(sizeof(seq), write(pub, &seq, sizeof(seq)));
+	ASSERT_EQ(sizeof(got), read(sub, &got, sizeof(got)));
+	ASSERT_EQ(5, got);
+	ASSERT_EQ(-1, read(hup, big, 2));
+	ASSERT_EQ(EMSGSIZE, errno);
+	ASSERT_EQ(sizeof(seq), read(hup, big, sizeof(big)));
+	/* A timeout, counted. */
+	ASSERT_EQ(-ETIMEDOUT, fipc_recv(sub, big, &len, NULL, 0, 1000000));
+	/* The publisher leaves: HUP subscribers learn once they are done. */
+	ASSERT_EQ(0, pub_n(pub, 6, 0, 0));
+	topic_close(pub);
+	len = sizeof(big);
+	ASSERT_EQ(0, fipc_recv(hup, big, &len, NULL, 0, -1));
+	len = sizeof(big);
+	ASSERT_EQ(-EPIPE, fipc_recv(hup, big, &len, NULL, 0, -1));
+	ASSERT_EQ(6, sub_n(sub, FASTIPC_NONBLOCK));
+	ASSERT_EQ(-EAGAIN, sub_n(sub, FASTIPC_NONBLOCK));
+	topic_close(hup);
+	topic_close(sub);
+}
+
+TEST_F(topic, what_a_topic_refuses)
+{
+	struct fastipc_call cl = { .reply_len = 0, .timeout_ns = -1 };
+	struct fastipc_send sd = { .len = 1, .timeout_ns = -1 };
+	struct fastipc_rvec ent = { .len = 0 };
+	char name[FASTIPC_NAME_LEN];
+	int pub, sub, q, p[2];
+	char c = 0;
+
+	pub = topic_open(self->name, FASTIPC_O_RDWR | FASTIPC_O_CREAT |
+			 FASTIPC_O_EXCL | FASTIPC_O_TOPIC, 0, 0, NULL);
+	ASSERT_LE(0, pub);
+	ASSERT_LE(0, sub = topic_sub(self->name, NULL));
+	/* Requests are for one server, and batches for queues. */
+	cl.buf = (uintptr_t)&c;
+	cl.len = 1;
+	EXPECT_EQ(-EOPNOTSUPP, fipc_ioctl(pub, FASTIPC_IOC_CALL, &cl));
+	EXPECT_EQ(-EOPNOTSUPP, fipc_recv_vec(sub, &ent, 1, FASTIPC_NONBLOCK, 0));
+	/* One file in many processes is not what passing it means. */
+	ASSERT_EQ(0, pipe(p));
+	sd.buf = (uintptr_t)&c;
+	sd.fds = (uintptr_t)p;
+	sd.nr_fds = 1;
+	EXPECT_EQ(-EOPNOTSUPP, fipc_ioctl(pub, FASTIPC_IOC_SEND, &sd));
+	close(p[0]);
+	close(p[1]);
+	/* A queue is not a topic. */
+	fipc_name(name, "queue");
+	q = fipc_create(name, NULL);
+	ASSERT_LE(0, q);
+	EXPECT_EQ(-EPROTOTYPE, topic_open(name, FASTIPC_O_RECV |
+					  FASTIPC_O_TOPIC, 0, 0, NULL));
+	EXPECT_EQ(0, adv_info(q).handle_flags & FASTIPC_O_TOPIC);
+	close(q);
+	fipc_unlink(name);
+	/* Nothing was published. */
+	EXPECT_EQ(0, adv_info(pub).sent_msgs);
+	topic_close(sub);
+	topic_close(pub);
+}
+
+/* A subscriber that receives views and keeps a few, until killed. */
+static void hoarding_subscriber(const char *name, int ready)
+{
+	uint64_t kept[4] = {0};
+	struct fastipc_recv rv;
+	unsigned int n = 0;
+	void *win;
+	char c = 'r';
+	int fd, err;
+
+	fd = topic_sub(name, &win);
+	if (fd < 0 || write(ready, &c, 1) != 1)
+		_exit(1);
+	for (;;) {
+		static char buf[4096];
+
+		memset(&rv, 0, sizeof(rv));
+		rv.buf = (uintptr_t)buf;
+		rv.len = sizeof(buf);
+		rv.timeout_ns = -1;
+		rv.flags = FASTIPC_RECV_MAP;
+		err = fipc_ioctl(fd, FASTIPC_IOC_RECV, &rv);
+		if (err == -EMSGSIZE)
+			_exit(3);
+		if (err || !(rv.msg_flags & FASTIPC_MSG_MAPPED))
+			continue;
+		if (kept[n % 4])
+			adv_buf_free(fd, kept[n % 4]);
+		kept[n++ % 4] = rv.addr;
+	}
+}
+
+/* A publisher of page and copied messages, until killed. */
+static void endless_publisher(const char *name, int ready)
+{
+	uint32_t seq = 0;
+	char c = 'r';
+	int fd;
+
+	fd = topic_open(name, FASTIPC_O_SEND, 0, 0, NULL);
+	if (fd < 0 || !map_win(fd, PROT_READ | PROT_WRITE) ||
+	    write(ready, &c, 1) != 1)
+		_exit(1);
+	for (;; seq++) {
+		if (seq % 2)
+			publish_pages(fd, (seq % 5 + 1) * 40960, seq, 0, 0);
+		else
+			pub_n(fd, seq, seq % 3, 0);
+	}
+}
+
+TEST_F_TIMEOUT(topic, killed_publishers_and_subscribers_leave_nothing, 120)
+{
+	struct fastipc_attr attr = { .max_msgs = 16 };
+	long ms = adv_env_num("FIPC_KILL_MS", 3000, 3000);
+	uint64_t seed = (uint64_t)fipc_now_ns();
+	int64_t end = fipc_now_ns() + ms * FIPC_MS;
+	int pub, ready[2], rounds = 0, i, k;
+	pid_t kids[4];
+	char c;
+
+	printf("# seed %llu\n", (unsigned long long)seed);
+	pub = topic_create(self->name, 0, 2, &attr);
+	ASSERT_LE(0, pub);
+	ASSERT_EQ(0, pipe(ready));
+	/* One publisher, three subscribers; one of them killed each round. */
+	for (i = 0; i < 4; i++) {
+		kids[i] = fork();
+		ASSERT_LE(0, kids[i]);
+		if (!kids[i]) {
+			if (i)
+				hoarding_subscriber(self->name, ready[1]);
+			endless_publisher(self->name, ready[1]);
+		}
+		ASSERT_EQ(1, read(ready[0], &c, 1));
+	}
+	while (fipc_now_ns() < end) {
+		fipc_sleep_ms(adv_rand(&seed) % 40);
+		k = adv_rand(&seed) % 4;
+		kill(kids[k], SIGKILL);
+		ASSERT_EQ(128 + SIGKILL, fipc_wait_child(kids[k]));
+		kids[k] = fork();
+		ASSERT_LE(0, kids[k]);
+		if (!kids[k]) {
+			if (k)
+				hoarding_subscriber(self->name, ready[1]);
+			endless_publisher(self->name, ready[1]);
+		}
+		ASSERT_EQ(1, read(ready[0], &c, 1));
+		rounds++;
+	}
+	for (i = 0; i < 4; i++) {
+		kill(kids[i], SIGKILL);
+		ASSERT_EQ(128 + SIGKILL, fipc_wait_child(kids[i]));
+	}
+	printf("# %d rounds, %llu messages published\n", rounds,
+	       (unsigned long long)adv_info(pub).sent_msgs);
+	/* Subscribers gone, only the history is left, and then nothing. */
+	EXPECT_EQ(0, adv_info(pub).subscribers);
+	EXPECT_GE(2, adv_info(pub).queued_msgs);
+	topic_close(pub);
+	close(ready[0]);
+	close(ready[1]);
+}
+
+TEST_F(topic, a_subscribers_death_leaves_the_others_views)
+{
+	const uint64_t len = 256 << 10;
+	struct fastipc_recv rv;
+	int pub, sub, ready[2], err;
+	uint64_t addr;
+	pid_t kid;
+	char c;
+
+	pub = topic_create(self->name, 0, 0, NULL);
+	ASSERT_LE(0, pub);
+	ASSERT_NE(NULL, map_win(pub, PROT_READ | PROT_WRITE));
+	ASSERT_LE(0, sub = topic_sub(self->name, &(void *){0}));
+	ASSERT_EQ(0, pipe(ready));
+	kid = fork();
+	ASSERT_LE(0, kid);
+	if (!kid)
+		hoarding_subscriber(self->name, ready[1]);
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	ASSERT_EQ(0, publish_pages(pub, len, 11, 0, 0));
+	addr = recv_view(sub, &rv, &err);
+	ASSERT_NE(0, addr);
+	/* Wait until the other has it too (the kernel's count, no clock). */
+	while (adv_info(pub).queued_msgs)
+		fipc_sleep_ms(5);
+	kill(kid, SIGKILL);
+	ASSERT_EQ(128 + SIGKILL, fipc_wait_child(kid));
+	EXPECT_TRUE(check((void *)(uintptr_t)addr, len, 11));
+	/* And one it never received is not held for it. */
+	ASSERT_EQ(0, publish_pages(pub, len, 12, 0, 0));
+	EXPECT_EQ(1, adv_info(pub).subscribers);
+	EXPECT_EQ(1, adv_info(pub).queued_msgs);
+	EXPECT_EQ(0, take(sub, 12, len, FASTIPC_NONBLOCK));
+	EXPECT_EQ(0, adv_info(pub).queued_msgs);
+	EXPECT_EQ(0, adv_buf_free(sub, addr));
+	close(ready[0]);
+	close(ready[1]);
+	topic_close(sub);
+	topic_close(pub);
+}
+
+TEST_F(topic, pages_are_charged_once_to_the_publisher_while_any_view_holds_them)
+{
+	const uint64_t mb3 = 3 << 20;
+	struct adv_param floor, pool;
+	pid_t kid;
+
+	ASSERT_EQ(0, adv_param_set(&floor, "user_pages_floor", 8 << 20));
+	ASSERT_EQ(0, adv_param_set(&pool, "pool_max", 0));
+	kid = fork();
+	ASSERT_LE(0, kid);
+	if (!kid) {
+		struct rlimit rl = { 0, 0 };
+		struct fastipc_recv rv;
+		uint64_t v[3], a, b;
+		int pub, sub[3], i, err;
+
+		FIPC_CHILD_CHECK(!setrlimit(RLIMIT_MEMLOCK, &rl));
+		FIPC_CHILD_CHECK(!fipc_become(65534, 65534));
+		pub = topic_create(self->name, 0, 0, NULL);
+		FIPC_CHILD_CHECK(pub >= 0);
+		FIPC_CHILD_CHECK(map_win(pub, PROT_READ | PROT_WRITE));
+		for (i = 0; i < 3; i++) {
+			sub[i] = topic_sub(self->name, &(void *){0});
+			FIPC_CHILD_CHECK(sub[i] >= 0);
+		}
+		/* 3 MiB to three subscribers: 3 MiB charged, not 9. */
+		FIPC_CHILD_CHECK(!publish_pages(pub, mb3, 1, 0, 0));
+		for (i = 0; i < 3; i++) {
+			v[i] = recv_view(sub[i], &rv, &err);
+			FIPC_CHILD_CHECK(v[i]);
+		}
+		FIPC_CHILD_CHECK(!publish_pages(pub, mb3, 2, 0, 0));
+		for (i = 0; i < 3; i++)
+			FIPC_CHILD_CHECK(!take(sub[i], 2, mb3, FASTIPC_NONBLOCK));
+		/* The first stays charged while one view holds it. */
+		FIPC_CHILD_CHECK(!adv_buf_free(sub[1], v[1]));
+		FIPC_CHILD_CHECK(!adv_buf_free(sub[2], v[2]));
+		FIPC_CHILD_CHECK(!adv_buf_alloc(pub, mb3, &a));
+		FIPC_CHILD_CHECK(adv_buf_alloc(pub, mb3, &b) == -ENOMEM);
+		FIPC_CHILD_CHECK(!adv_buf_free(sub[0], v[0]));
+		FIPC_CHILD_CHECK(!adv_buf_alloc(pub, mb3, &b));
+		_exit(0);
+	}
+	EXPECT_EQ(0, fipc_wait_child(kid));
+	adv_param_restore(&pool);
+	adv_param_restore(&floor);
+}
+
 FIPC_TEST_MAIN
