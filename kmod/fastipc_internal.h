@@ -551,10 +551,8 @@ __poll_t fastipc_topic_poll(struct fastipc_channel *ch,
 void fastipc_topic_sub_stats(struct fastipc_channel *ch,
 			     struct fastipc_sub *sub,
 			     struct fastipc_sub_stats *st);
-int fastipc_topic_for_each_sub(struct fastipc_channel *ch,
-			       int (*fn)(void *arg,
-					 const struct fastipc_sub_stats *st),
-			       void *arg);
+struct fastipc_sub_stats *fastipc_topic_subs(struct fastipc_channel *ch,
+					     u32 *n);
 
 /*
  * The zero-copy window of a handle: one shared mapping of the device in

@@ -422,33 +422,28 @@ void fastipc_topic_sub_stats(struct fastipc_channel *ch,
 }
 
 /*
- * Call @fn for each subscriber of @ch, from a snapshot taken under
- * ch->lock (@fn may sleep); stops at its first error and returns it.
+ * A snapshot of @ch's subscribers, for a caller that may sleep over it:
+ * an array of *@n (kvfree() it), or NULL without memory.
  */
-int fastipc_topic_for_each_sub(struct fastipc_channel *ch,
-			       int (*fn)(void *arg,
-					 const struct fastipc_sub_stats *st),
-			       void *arg)
+struct fastipc_sub_stats *fastipc_topic_subs(struct fastipc_channel *ch,
+					     u32 *n)
 {
 	struct fastipc_sub_stats *st;
 	struct fastipc_sub *sub;
-	u32 i, n, max;
-	int err = 0;
+	u32 max;
 
+	/* Subscribers that come meanwhile are left out; the count says. */
 	max = READ_ONCE(ch->nr_subs);
 	st = kvcalloc(max_t(u32, max, 1), sizeof(*st), GFP_KERNEL);
 	if (!st)
-		return -ENOMEM;
-	n = 0;
+		return NULL;
+	*n = 0;
 	spin_lock(&ch->lock);
 	list_for_each_entry(sub, &ch->subs, node) {
-		if (n == max)
+		if (*n == max)
 			break;
-		fastipc_topic_fill_stats(ch, sub, &st[n++]);
+		fastipc_topic_fill_stats(ch, sub, &st[(*n)++]);
 	}
 	spin_unlock(&ch->lock);
-	for (i = 0; i < n && !err; i++)
-		err = fn(arg, &st[i]);
-	kvfree(st);
-	return err;
+	return st;
 }

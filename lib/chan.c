@@ -278,13 +278,29 @@ int fastipc_set_busy_poll_adaptive(struct fastipc_chan *ch,
 	return fipc_ioctl(ch->fd, FASTIPC_IOC_SET_BUSY_POLL, &bp);
 }
 
-FASTIPC_EXPORT
-int fastipc_info(struct fastipc_chan *ch, struct fastipc_info *info)
+/*
+ * struct fastipc_info grew in 0.8 (topics): a program built against an
+ * older header passes FASTIPC_INFO_SIZE_VER0 bytes, and keeps calling
+ * the old version of the symbol, which fills no more than that.
+ */
+FASTIPC_EXPORT __attribute__((symver("fastipc_info@@FASTIPC_0.8")))
+int fipc_info(struct fastipc_chan *ch, struct fastipc_info *info)
 {
 	if (!ch || !info)
 		return -EINVAL;
 	memset(info, 0, sizeof(*info));
 	return fipc_ioctl(ch->fd, FASTIPC_IOC_INFO, info);
+}
+
+FASTIPC_EXPORT __attribute__((symver("fastipc_info@FASTIPC_0.1")))
+int fipc_info_ver0(struct fastipc_chan *ch, struct fastipc_info *info)
+{
+	if (!ch || !info)
+		return -EINVAL;
+	memset(info, 0, FASTIPC_INFO_SIZE_VER0);
+	return fipc_ioctl(ch->fd, _IOC(_IOC_READ, FASTIPC_IOC_MAGIC,
+				       _IOC_NR(FASTIPC_IOC_INFO),
+				       FASTIPC_INFO_SIZE_VER0), info);
 }
 
 FASTIPC_EXPORT

@@ -343,7 +343,7 @@ TEST_F(adv, ioctl_max_size)
 	ASSERT_EQ(0, fipc_ioctl(self->fd, _IOC(_IOC_READ, FASTIPC_IOC_MAGIC, 6,
 					       MAXSZ), buf));
 	ASSERT_EQ(0, strcmp(info->name, self->name));
-	for (size_t i = FASTIPC_INFO_SIZE_VER0; i <= MAXSZ; i++)
+	for (size_t i = FASTIPC_INFO_SIZE_VER1; i <= MAXSZ; i++)
 		ASSERT_EQ(0xa5, buf[i]);
 	free(buf);
 }

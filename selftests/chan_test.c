@@ -127,7 +127,9 @@ TEST(uapi_layout)
 	ASSERT_EQ(FASTIPC_REPLY_RECV_SIZE_VER1,
 		  _IOC_SIZE(FASTIPC_IOC_REPLY_RECV));
 	ASSERT_EQ(FASTIPC_BUF_SIZE_VER0, sizeof(struct fastipc_buf));
-	ASSERT_EQ(FASTIPC_INFO_SIZE_VER0, sizeof(struct fastipc_info));
+	ASSERT_EQ(FASTIPC_INFO_SIZE_VER1, sizeof(struct fastipc_info));
+	ASSERT_EQ(FASTIPC_INFO_SIZE_VER0,
+		  offsetof(struct fastipc_info, subscribers));
 	ASSERT_EQ(FASTIPC_STATS_SIZE_VER0, sizeof(struct fastipc_stats));
 	ASSERT_EQ(32, sizeof(struct fastipc_attr));
 	ASSERT_EQ(FASTIPC_OPEN_SIZE_VER0, _IOC_SIZE(FASTIPC_IOC_OPEN));
@@ -136,7 +138,7 @@ TEST(uapi_layout)
 	ASSERT_EQ(FASTIPC_RECV_SIZE_VER1, _IOC_SIZE(FASTIPC_IOC_RECV));
 	ASSERT_EQ(FASTIPC_BUF_SIZE_VER0, _IOC_SIZE(FASTIPC_IOC_BUF_ALLOC));
 	ASSERT_EQ(FASTIPC_BUF_SIZE_VER0, _IOC_SIZE(FASTIPC_IOC_BUF_FREE));
-	ASSERT_EQ(FASTIPC_INFO_SIZE_VER0, _IOC_SIZE(FASTIPC_IOC_INFO));
+	ASSERT_EQ(FASTIPC_INFO_SIZE_VER1, _IOC_SIZE(FASTIPC_IOC_INFO));
 	ASSERT_EQ(FASTIPC_STATS_SIZE_VER0, _IOC_SIZE(FASTIPC_IOC_STATS));
 	ASSERT_EQ(sizeof(struct fastipc_attr), _IOC_SIZE(FASTIPC_IOC_SET_ATTR));
 	/* Every 64-bit field naturally aligned. */
@@ -206,7 +208,7 @@ TEST_F(chan, open_bad_flags)
 		FASTIPC_O_CREAT,			/* still none */
 		FASTIPC_O_CREAT | FASTIPC_O_EXCL,
 		FASTIPC_O_RDWR | FASTIPC_O_EXCL,	/* EXCL without CREAT */
-		FASTIPC_O_RDWR | 0x40,		/* the first unknown bit */
+		FASTIPC_O_RDWR | 0x80,		/* the first unknown bit */
 		FASTIPC_O_RDWR | FASTIPC_O_CREAT | 0x80000000U,
 		FASTIPC_O_RECV | 0x100,
 	};
@@ -893,7 +895,7 @@ TEST_F(chan, long_struct_zero_tail_accepted)
 	const char *victim = extra_name(self, "victim");
 	struct fastipc_info info;
 	unsigned char *buf = malloc(BIGSZ);
-	size_t size;
+	size_t size, full;
 	unsigned int i;
 	int unbound = fipc_dev(), fd;
 
@@ -910,11 +912,13 @@ TEST_F(chan, long_struct_zero_tail_accepted)
 
 		if (d->nr == 4 || d->nr == 5)
 			want = -ENXIO;	/* no window: but the size passed */
-		size = d->ver0 + 24;
+		/* INFO has grown since its first version. */
+		full = d->nr == 6 ? FASTIPC_INFO_SIZE_VER1 : d->ver0;
+		size = full + 24;
 		valid_arg(d, buf, newname, victim);
 		if (!d->input) {
 			/* Output only: the kernel writes its own part, not the tail. */
-			memset(buf + d->ver0, 0xa5, 24);
+			memset(buf + full, 0xa5, 24);
 		}
 		if (d->nr == 3)		/* something to receive */
 			ASSERT_EQ(0, fipc_send(self->fd, "hello", 5, 2, 0, -1));
@@ -924,7 +928,7 @@ TEST_F(chan, long_struct_zero_tail_accepted)
 		if (!d->input) {
 			size_t k;
 
-			for (k = d->ver0; k < size; k++)
+			for (k = full; k < size; k++)
 				ASSERT_EQ(0xa5, buf[k])
 					TH_LOG("%s wrote byte %zu past its structure",
 					       d->name, k);

@@ -201,7 +201,7 @@ static int64_t rnd_timeout(struct fzt *t)
 
 static uint32_t rnd_flags(struct fzt *t, uint32_t valid)
 {
-	uint32_t f = (uint32_t)rnd(t, 64) & valid;
+	uint32_t f = (uint32_t)rnd(t, 256) & valid;
 
 	if (chance(t, 20))
 		f |= 1U << rnd(t, 32);
@@ -232,6 +232,7 @@ static const int ok_errnos[] = {
 	ECANCELED, ECONNRESET, ENOMSG,	/* calls and replies */
 	EPIPE,				/* FASTIPC_O_HUP */
 	ETOOMANYREFS,			/* descriptors */
+	EPROTOTYPE, EOPNOTSUPP,		/* topics */
 };
 
 static void check_errno(int op, int err)
@@ -277,6 +278,11 @@ static void op_open(struct fzt *t, int s)
 			op.attr.max_bytes = rnd_len(t);
 			op.attr.max_msg_size = rnd_len(t);
 			op.attr.zc_threshold = rnd_len(t);
+		}
+		/* Topics: their policy and history, sometimes wrong. */
+		if ((op.flags & FASTIPC_O_TOPIC) && chance(t, 2)) {
+			op.topic_flags = rnd_flags(t, FASTIPC_TOPIC_ALL | 2);
+			op.history = (uint32_t)rnd(t, 12);
 		}
 		if (chance(t, 30))
 			op.__reserved[rnd(t, 2)] = 1;

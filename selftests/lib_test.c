@@ -5,6 +5,7 @@
  * which handle's window, the receive buffer lent to a copied message and
  * taken back).  The other suites drive the ioctls directly.
  */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
 
@@ -1006,6 +1007,113 @@ TEST_F(lib, long_copied_messages_cost_one_call_after_the_first)
 		ASSERT_EQ(0, fastipc_msg_release(self->rx, &msg));
 	}
 	free(out);
+}
+
+TEST(topic_through_the_library)
+{
+	struct fastipc_chan *pub, *sub[2], *both;
+	char name[FASTIPC_NAME_LEN];
+	struct fastipc_info info;
+	struct fastipc_msg msg;
+	void *buf;
+	int i;
+
+	fipc_name(name, "libtopic");
+	ASSERT_EQ(-EINVAL, fastipc_topic_open(name, FASTIPC_O_SEND, 0, NULL,
+					      0, 1, &pub));
+	ASSERT_EQ(0, fastipc_topic_open(name, FASTIPC_O_SEND | FASTIPC_O_CREAT |
+					FASTIPC_O_EXCL, 0600, NULL,
+					FASTIPC_TOPIC_DROP_OLDEST, 2, &pub));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, fastipc_open(name, FASTIPC_O_RECV, 0, NULL,
+					  &sub[i]));
+	/* Subscribes and may publish: its window is writable. */
+	ASSERT_EQ(0, fastipc_topic_open(name, FASTIPC_O_RDWR, 0, NULL, 0, 0,
+					&both));
+	ASSERT_EQ(0, fastipc_info(sub[0], &info));
+	ASSERT_EQ(FASTIPC_O_TOPIC, info.handle_flags & FASTIPC_O_TOPIC);
+	ASSERT_EQ(FASTIPC_TOPIC_DROP_OLDEST, info.topic_flags);
+	ASSERT_EQ(2, info.history);
+	ASSERT_EQ(3, info.subscribers);
+
+	ASSERT_EQ(0, fastipc_msg_alloc(pub, BIG, 0, &buf));
+	fipc_fill(buf, BIG, 5);
+	ASSERT_EQ(0, fastipc_buf_send(pub, buf, BIG, 0, 0, -1));
+	/* Receive-only subscribers map it, read-only. */
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, fastipc_recv_msg(sub[i], &msg, FASTIPC_NONBLOCK,
+					      -1));
+		ASSERT_EQ(FASTIPC_MSG_PAGES | FASTIPC_MSG_MAPPED, msg.flags);
+		ASSERT_EQ(-1, fipc_check(msg.data, BIG, 5));
+		ASSERT_EQ(0, fastipc_msg_release(sub[i], &msg));
+	}
+	/* The one with a writable window gets a copy. */
+	ASSERT_EQ(0, fastipc_recv_msg(both, &msg, FASTIPC_NONBLOCK, -1));
+	ASSERT_EQ(FASTIPC_MSG_PAGES, msg.flags);
+	ASSERT_EQ(-1, fipc_check(msg.data, BIG, 5));
+	ASSERT_EQ(0, fastipc_msg_release(both, &msg));
+	/* Small ones through the copy calls. */
+	ASSERT_EQ(0, fastipc_send(pub, "hello", 5, 0, 0));
+	for (i = 0; i < 2; i++) {
+		char got[8];
+
+		ASSERT_EQ(5, fastipc_recv(sub[i], got, sizeof(got), NULL, 0));
+		ASSERT_EQ(0, memcmp(got, "hello", 5));
+	}
+	ASSERT_EQ(0, fastipc_info(both, &info));
+	ASSERT_EQ(1, info.sub_backlog);
+	ASSERT_EQ(0, info.sub_drops);
+	ASSERT_EQ(1, info.sub_received);
+	fastipc_close(both);
+	for (i = 0; i < 2; i++)
+		fastipc_close(sub[i]);
+	fastipc_close(pub);
+	fastipc_unlink(name);
+}
+
+/*
+ * A program built before struct fastipc_info grew calls the old version
+ * of fastipc_info: it must write no byte past the old size.
+ */
+TEST(info_keeps_to_the_size_an_older_program_knows)
+{
+	int (*old)(struct fastipc_chan *, struct fastipc_info *);
+	char name[FASTIPC_NAME_LEN];
+	struct fastipc_chan *ch;
+	unsigned char buf[sizeof(struct fastipc_info) + 16];
+	void *so;
+	size_t i;
+
+	so = dlopen("build/lib/libfastipc.so.0", RTLD_NOW | RTLD_LOCAL);
+	if (!so)
+		SKIP(return, "no build/lib/libfastipc.so.0: %s", dlerror());
+	old = (int (*)(struct fastipc_chan *, struct fastipc_info *))
+		dlvsym(so, "fastipc_info", "FASTIPC_0.1");
+	ASSERT_NE(NULL, old);
+	ASSERT_NE(NULL, dlvsym(so, "fastipc_info", "FASTIPC_0.8"));
+	fipc_name(name, "libinfo");
+	/* Opened through the shared library: its handles are its own. */
+	{
+		int (*op)(const char *, unsigned int, unsigned int,
+			  const struct fastipc_attr *, struct fastipc_chan **);
+		int (*cl)(struct fastipc_chan *);
+
+		op = (int (*)(const char *, unsigned int, unsigned int,
+			      const struct fastipc_attr *,
+			      struct fastipc_chan **))dlsym(so, "fastipc_open");
+		cl = (int (*)(struct fastipc_chan *))dlsym(so, "fastipc_close");
+		ASSERT_NE(NULL, op);
+		ASSERT_EQ(0, op(name, FASTIPC_O_RDWR | FASTIPC_O_CREAT, 0600,
+				NULL, &ch));
+		memset(buf, 0xa5, sizeof(buf));
+		ASSERT_EQ(0, old(ch, (struct fastipc_info *)buf));
+		for (i = FASTIPC_INFO_SIZE_VER0; i < sizeof(buf); i++)
+			ASSERT_EQ(0xa5, buf[i]) TH_LOG("byte %zu written", i);
+		ASSERT_EQ(0, memcmp(buf, name, strlen(name)));
+		cl(ch);
+	}
+	fastipc_unlink(name);
+	dlclose(so);
 }
 
 FIPC_TEST_MAIN

@@ -32,8 +32,9 @@ $(O)/selftests/%_test: selftests/%_test.c $(SELFTEST_HDRS) \
 
 # libfastipc, linked statically; its read(2) and ioctl(2) calls counted
 # (--wrap).
+# It also dlopen()s the shared library to call an older symbol version.
 $(O)/selftests/lib_test: selftests/lib_test.c $(SELFTEST_HDRS) lib/fastipc.h \
-		$(LIB_A) $(KSFT_DIR)/kselftest_harness.h | $(O)/selftests
+		$(LIB_A) $(LIB_SO) $(KSFT_DIR)/kselftest_harness.h | $(O)/selftests
 	$(CC) $(FASTIPC_CPPFLAGS) $(USER_CFLAGS) -isystem $(KSFT_DIR) -o $@ $< \
 		-Wl,--wrap=read,--wrap=ioctl $(FASTIPC_LIBS)
 
