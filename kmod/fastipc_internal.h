@@ -14,12 +14,13 @@
  *                   set (page path).  Owned by the queue, then by the one
  *                   receiver that took it.
  *  fastipc_pages    a set of order-0 pages; owned by exactly one of: a
- *                   message, a window buffer, or the code moving it.
+ *                   message, a window buffer, or the code moving it;
+ *                   a topic's is shared: refcounted, read-only.
  *                   Holds one reference per page; mappings and pins
  *                   may hold others (pages.c).
  *
  * Lock order (outermost first):
- *   fastipc_handle.bind_lock
+ *   fastipc_handle.bind_lock, or fastipc_sub.lock (topic.c; never both)
  *   mmap_lock of the opener's mm
  *   fastipc_window.lock
  *   i_mmap_rwsem of the handle's address_space (inside unmap_mapping_range)
@@ -31,6 +32,9 @@
  *   the pools' list_lru lock (pool.c; the shrinker, which holds it, only
  *                             trylocks a pool)
  *   fastipc_held.reqs's xa_lock (call.c; taken alone)
+ *
+ *  fastipc_sub      a topic's subscriber (topic.c): one per receiving
+ *                   handle of a topic, from bind to release.
  *
  *  fastipc_req      the caller's side of a request (call.c): referenced by
  *                   the caller until its call returns and by whoever has

@@ -113,3 +113,16 @@ example() {
 	[[ $status -eq 1 ]]
 	[[ $output == "echo-client: No such file or directory" ]]
 }
+
+@test "topics.md's three subscribers each get every frame, mapped read-only" {
+	command -v cc >/dev/null || skip "no compiler"
+	[[ -e /dev/fastipc ]] || skip "the fastipc module is not loaded"
+	example topic-frames topics.md
+	run "$BATS_TEST_TMPDIR/topic-frames"
+	[[ $status -eq 0 ]]
+	[[ $output == "$(sed -n '/^It prints, once per subscriber:/,/^## /p' \
+		"$REPO/Documentation/topics.md" | sed -n '/^subscriber /p')" ]]
+	# It unlinked the topic: nothing is left behind.
+	run "$FASTIPC" show frames
+	[[ $status -ne 0 ]]
+}
