@@ -1170,8 +1170,9 @@ __poll_t fastipc_chan_poll(struct fastipc_channel *ch, struct file *file,
 		return EPOLLERR | EPOLLHUP;
 	if ((access & FASTIPC_O_RECV) && READ_ONCE(ch->nr_queued))
 		mask |= EPOLLIN | EPOLLRDNORM;
-	if ((access & FASTIPC_O_SEND) && fastipc_chan_room(ch, want) &&
-	    list_empty_careful(&ch->tx_waiters))
+	if ((access & FASTIPC_O_SEND) && list_empty_careful(&ch->tx_waiters) &&
+	    (fastipc_chan_room(ch, want) ||
+	     (ch->topic && fastipc_topic_may_publish(ch, want))))
 		mask |= EPOLLOUT | EPOLLWRNORM;
 	/* Hints, as the rest: the counts change under ch->lock. */
 	if (hup && (access & FASTIPC_O_RECV) && READ_ONCE(ch->had_senders) &&

@@ -537,6 +537,7 @@ void fastipc_topic_publish(struct fastipc_channel *ch, struct fastipc_msg *msg,
 			   struct list_head *doomed);
 bool fastipc_topic_make_room(struct fastipc_channel *ch, size_t len,
 			     struct list_head *doomed);
+bool fastipc_topic_may_publish(struct fastipc_channel *ch, size_t len);
 void fastipc_topic_free(struct fastipc_channel *ch, struct list_head *doomed);
 void fastipc_topic_msg_put(struct fastipc_msg *msg);
 struct fastipc_sub *fastipc_topic_subscribe(struct fastipc_channel *ch);

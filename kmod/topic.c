@@ -171,6 +171,37 @@ bool fastipc_topic_make_room(struct fastipc_channel *ch, size_t len,
 	return fastipc_chan_room(ch, len);
 }
 
+/*
+ * Would a publish of @len bytes find room, once fastipc_topic_make_room()
+ * made it?  For poll: EPOLLOUT says what a send would do.
+ */
+bool fastipc_topic_may_publish(struct fastipc_channel *ch, size_t len)
+{
+	const struct fastipc_msg *msg;
+	u64 msgs, bytes;
+	bool room;
+
+	spin_lock(&ch->lock);
+	msgs = ch->nr_msgs;
+	bytes = ch->nr_bytes;
+	if (ch->topic_flags & FASTIPC_TOPIC_DROP_OLDEST) {
+		/* Everything in the log may go; reservations may not. */
+		msgs -= ch->nr_queued;
+		bytes -= ch->queued_bytes;
+	} else {
+		list_for_each_entry(msg, &ch->log, log_node) {
+			if (msg->pending)
+				continue;
+			msgs--;
+			bytes -= msg->len;
+		}
+	}
+	room = msgs < ch->attr.max_msgs &&
+	       bytes + max_t(size_t, len, 1) <= ch->attr.max_bytes;
+	spin_unlock(&ch->lock);
+	return room;
+}
+
 void fastipc_topic_msg_put(struct fastipc_msg *msg)
 {
 	if (refcount_dec_and_test(&msg->refs))

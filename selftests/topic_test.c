@@ -648,6 +648,7 @@ TEST_F(topic, drop_oldest_never_blocks_and_counts_each_subscribers_drops)
 	struct fastipc_attr attr = { .max_msgs = 4 };
 	int pub, fast, slow, late;
 	struct fastipc_info info;
+	struct pollfd pfd;
 	uint32_t i;
 
 	pub = topic_create(self->name, FASTIPC_TOPIC_DROP_OLDEST, 0, &attr);
@@ -659,6 +660,10 @@ TEST_F(topic, drop_oldest_never_blocks_and_counts_each_subscribers_drops)
 		ASSERT_EQ(0, pub_n(pub, i, 0, FASTIPC_NONBLOCK));
 		ASSERT_EQ(i, sub_n(fast, FASTIPC_NONBLOCK));
 	}
+	/* Full, and still writable: a publish would drop, not wait. */
+	pfd = (struct pollfd){ .fd = pub, .events = POLLOUT };
+	ASSERT_EQ(4, adv_info(pub).queued_msgs);
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
 	/* A subscriber that joined late lost nothing it was there for. */
 	ASSERT_LE(0, late = topic_sub(self->name, NULL));
 	for (i = 10; i < 12; i++)
@@ -684,6 +689,7 @@ TEST_F(topic, drop_oldest_never_blocks_and_counts_each_subscribers_drops)
 TEST_F(topic, history_serves_late_subscribers)
 {
 	struct fastipc_attr attr = { .max_msgs = 8 };
+	struct pollfd pfd;
 	int pub, a, b, fd;
 	uint32_t i;
 
@@ -728,6 +734,28 @@ TEST_F(topic, history_serves_late_subscribers)
 	}
 	topic_close(a);
 	topic_close(b);
+	topic_close(pub);
+
+	/* A topic full of history alone is writable, and poll says so. */
+	fipc_unlink(self->name);
+	attr.max_msgs = 2;
+	pub = topic_create(self->name, 0, 2, &attr);
+	ASSERT_LE(0, pub);
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pub_n(pub, i, 0, FASTIPC_NONBLOCK));
+	EXPECT_EQ(2, adv_info(pub).queued_msgs);
+	pfd = (struct pollfd){ .fd = pub, .events = POLLOUT };
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
+	ASSERT_EQ(0, pub_n(pub, 2, 0, FASTIPC_NONBLOCK));
+	ASSERT_LE(0, a = topic_sub(self->name, NULL));
+	ASSERT_EQ(1, sub_n(a, FASTIPC_NONBLOCK));
+	ASSERT_EQ(2, sub_n(a, FASTIPC_NONBLOCK));
+	/* Now one is pending for a subscriber: full for real. */
+	ASSERT_EQ(0, pub_n(pub, 3, 0, FASTIPC_NONBLOCK));
+	ASSERT_EQ(0, pub_n(pub, 4, 0, FASTIPC_NONBLOCK));
+	ASSERT_EQ(0, poll(&pfd, 1, 0));
+	ASSERT_EQ(-EAGAIN, pub_n(pub, 5, 0, FASTIPC_NONBLOCK));
+	topic_close(a);
 	topic_close(pub);
 }
 
