@@ -1015,6 +1015,114 @@ TEST_F(fi, recv_map)
 	free(buf);
 }
 
+/* ---- topics ---------------------------------------------------------------------------- */
+
+static int fi_topic_open(const char *name, uint32_t flags)
+{
+	struct fastipc_open op = { .flags = flags | FASTIPC_O_TOPIC,
+				   .mode = 0600 };
+	int fd = fipc_dev(), err;
+
+	if (fd < 0)
+		return fd;
+	fipc_set_name(op.name, name);
+	err = fipc_ioctl(fd, FASTIPC_IOC_OPEN, &op);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/*
+ * Subscribing, publishing and mapping a view, every allocation failed in
+ * turn: a failed subscribe leaves no subscriber, a failed publish
+ * nothing in the topic, a failed map the message this subscriber's next
+ * and the other subscriber's view untouched.
+ */
+TEST_F(fi, topic_subscribe_publish_map)
+{
+	const char *name = fi_name(self, "fitopic");
+	size_t len = 3 * ADV_PAGE + 100, wsz = WIN_PAGES * ADV_PAGE;
+	struct fastipc_recv rv, orv;
+	int n, pub, sub, other, ret;
+	uint8_t *buf = malloc(len);
+	char *pwin, *win, *owin;
+	bool fired;
+
+	ASSERT_NE(NULL, buf);
+	pub = fi_topic_open(name, FASTIPC_O_SEND | FASTIPC_O_CREAT);
+	ASSERT_LE(0, pub);
+	pwin = adv_win(pub, wsz, PROT_READ | PROT_WRITE);
+	ASSERT_NE(NULL, pwin);
+	other = fi_topic_open(name, FASTIPC_O_RECV);
+	ASSERT_LE(0, other);
+	owin = adv_win(other, wsz, PROT_READ);
+	ASSERT_NE(NULL, owin);
+
+	SWEEP(self, n, fired) {
+		ARM(self, n);
+		sub = fi_topic_open(name, FASTIPC_O_RECV);
+		fired = FIRED(self);
+		fi_count(self, fired, sub < 0 ? sub : 0);
+		if (sub < 0) {
+			ASSERT_TRUE(fired && injected_errno(sub))
+				TH_LOG("step %d: subscribe: %s", n, strerror(-sub));
+			ASSERT_EQ(1, adv_info(pub).subscribers);
+			continue;
+		}
+		ASSERT_EQ(2, adv_info(pub).subscribers);
+		close(sub);
+	}
+	SWEEP_DONE(n);
+	sub = fi_topic_open(name, FASTIPC_O_RECV);
+	ASSERT_LE(0, sub);
+	win = adv_win(sub, wsz, PROT_READ);
+	ASSERT_NE(NULL, win);
+
+	SWEEP(self, n, fired) {
+		fipc_fill(buf, len, n);
+		ARM(self, n);
+		ret = fipc_send(pub, buf, len, 0, FASTIPC_SEND_PAGES, -1);
+		fired = FIRED(self);
+		fi_count(self, fired, ret);
+		if (ret) {
+			ASSERT_TRUE(fired && injected_errno(ret))
+				TH_LOG("step %d: publish: %s", n, strerror(-ret));
+			ASSERT_EQ(0, adv_info(pub).queued_msgs);
+			ASSERT_EQ(self->base.pages_held, adv_stats().pages_held);
+			continue;
+		}
+		/* The other subscriber's view, then this one's, armed. */
+		ASSERT_EQ(0, adv_recv_map(other, NULL, 0, &orv));
+		ARM(self, n);
+		ret = adv_recv_map(sub, NULL, 0, &rv);
+		if (FIRED(self) && ret) {
+			ASSERT_TRUE(injected_errno(ret))
+				TH_LOG("step %d: RECV_MAP: %s", n, strerror(-ret));
+			ASSERT_EQ(1, adv_info(sub).sub_backlog);
+			ASSERT_EQ(0, adv_info(sub).window_pages);
+			ASSERT_EQ(0, adv_recv_map(sub, NULL, 0, &rv));
+		}
+		ASSERT_EQ(0, ret == 0 ? 0 : adv_info(sub).sub_backlog);
+		ASSERT_EQ(-1, fipc_check((void *)(uintptr_t)rv.addr, len, n));
+		ASSERT_EQ(-1, fipc_check((void *)(uintptr_t)orv.addr, len, n));
+		ASSERT_EQ(0, adv_info(pub).queued_msgs);
+		ASSERT_EQ(self->base.pages_held + 4, adv_stats().pages_held);
+		ASSERT_EQ(0, adv_buf_free(sub, rv.addr));
+		ASSERT_EQ(0, adv_buf_free(other, orv.addr));
+		ASSERT_EQ(self->base.pages_held, adv_stats().pages_held);
+	}
+	SWEEP_DONE(n);
+	ASSERT_EQ(0, munmap(win, wsz));
+	ASSERT_EQ(0, munmap(owin, wsz));
+	ASSERT_EQ(0, munmap(pwin, wsz));
+	close(sub);
+	close(other);
+	close(pub);
+	free(buf);
+}
+
 /* ---- requests and replies -------------------------------------------------------------- */
 
 /* CALL with @flags: the request and a reply buffer of 64 bytes. */
