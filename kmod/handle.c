@@ -658,6 +658,36 @@ static void fastipc_recv_settle(struct fastipc_handle *h,
 }
 
 /*
+ * Report a message of @len bytes that is to be copied: EMSGSIZE if the
+ * buffer is too small (its length reported all the same), EFAULT if the
+ * report faults.
+ */
+static int fastipc_rx_report_copy(const struct fastipc_rx_out *out,
+				  struct fastipc_recv *rv, size_t len)
+{
+	bool fits = rv->len >= len;
+
+	rv->len = len;
+	if (fastipc_rx_report(out, rv))
+		return -EFAULT;
+	return fits ? 0 : -EMSGSIZE;
+}
+
+/* What a receive @rv says of @msg, whatever becomes of it. */
+static void fastipc_rx_describe(const struct fastipc_msg *msg,
+				struct fastipc_recv *rv)
+{
+	rv->prio = msg->prio;
+	rv->addr = 0;
+	rv->token = 0;
+	rv->msg_flags = msg->pages ? FASTIPC_MSG_PAGES : 0;
+	/* Asked for: written (zeros if unknown); else left as it was. */
+	if ((rv->flags & FASTIPC_RECV_SENDER) &&
+	    fastipc_msg_sender(msg, &rv->sender))
+		rv->msg_flags |= FASTIPC_MSG_SENDER;
+}
+
+/*
  * Map a topic's page message, the same pages its other subscribers map,
  * into the subscriber's window: only a read-only one (EACCES), so that no
  * subscriber can change what the others read.  As for a queue, the
@@ -717,14 +747,8 @@ static int fastipc_topic_do_recv(struct file *file, struct fastipc_handle *h,
 		return PTR_ERR(msg);
 
 	len = msg->len;
-	rv->prio = msg->prio;
-	rv->addr = 0;
-	rv->token = 0;
+	fastipc_rx_describe(msg, rv);
 	rv->nr_fds = 0;
-	rv->msg_flags = msg->pages ? FASTIPC_MSG_PAGES : 0;
-	if ((rv->flags & FASTIPC_RECV_SENDER) &&
-	    fastipc_msg_sender(msg, &rv->sender))
-		rv->msg_flags |= FASTIPC_MSG_SENDER;
 	if (msg->pages && (rv->flags & FASTIPC_RECV_MAP)) {
 		rv->len = len;
 		mapped = fastipc_topic_map(h, msg, rv, out);
@@ -733,18 +757,9 @@ static int fastipc_topic_do_recv(struct file *file, struct fastipc_handle *h,
 		return err;
 	}
 	/* The result first: a fault reporting it leaves the message. */
-	if (rv->len < len) {
-		err = -EMSGSIZE;
-		rv->len = len;
-		if (fastipc_rx_report(out, rv))
-			err = -EFAULT;
-	} else {
-		rv->len = len;
-		err = fastipc_rx_report(out, rv);
-		if (!err)
-			err = fastipc_msg_copy_out(u64_to_user_ptr(rv->buf),
-						   len, msg);
-	}
+	err = fastipc_rx_report_copy(out, rv, len);
+	if (!err)
+		err = fastipc_msg_copy_out(u64_to_user_ptr(rv->buf), len, msg);
 	fastipc_topic_done(ch, h->sub, msg, err, err ? 0 : len, 0);
 	return err;
 }
@@ -775,14 +790,7 @@ static int fastipc_do_recv(struct file *file, struct fastipc_handle *h,
 		return PTR_ERR(msg);
 
 	len = msg->len;
-	rv->prio = msg->prio;
-	rv->addr = 0;
-	rv->token = 0;
-	rv->msg_flags = msg->pages ? FASTIPC_MSG_PAGES : 0;
-	/* Asked for: written (zeros if unknown); else left as it was. */
-	if ((rv->flags & FASTIPC_RECV_SENDER) &&
-	    fastipc_msg_sender(msg, &rv->sender))
-		rv->msg_flags |= FASTIPC_MSG_SENDER;
+	fastipc_rx_describe(msg, rv);
 	err = fastipc_recv_fds(msg, rv);
 	if (err) {
 		rv->len = len;
@@ -813,15 +821,7 @@ static int fastipc_do_recv(struct file *file, struct fastipc_handle *h,
 	 * the message queued without the receiver having seen a byte of
 	 * it (then a fault copying it puts it back too).
 	 */
-	if (rv->len < len) {
-		err = -EMSGSIZE;
-		rv->len = len;
-		if (fastipc_rx_report(out, rv))
-			err = -EFAULT;
-		goto err_unhold;
-	}
-	rv->len = len;
-	err = fastipc_rx_report(out, rv);
+	err = fastipc_rx_report_copy(out, rv, len);
 	if (!err)
 		err = fastipc_msg_copy_out(u64_to_user_ptr(rv->buf), len, msg);
 	if (!err)

@@ -934,6 +934,18 @@ static void endless_publisher(const char *name, int ready)
 	}
 }
 
+/* Child @i of the kill test: 0 publishes, the others subscribe. */
+static pid_t spawn(const char *name, int i, int ready)
+{
+	pid_t pid = fork();
+
+	if (pid == 0 && i)
+		hoarding_subscriber(name, ready);
+	if (pid == 0)
+		endless_publisher(name, ready);
+	return pid;
+}
+
 TEST_F_TIMEOUT(topic, killed_publishers_and_subscribers_leave_nothing, 120)
 {
 	struct fastipc_attr attr = { .max_msgs = 16 };
@@ -950,13 +962,8 @@ TEST_F_TIMEOUT(topic, killed_publishers_and_subscribers_leave_nothing, 120)
 	ASSERT_EQ(0, pipe(ready));
 	/* One publisher, three subscribers; one of them killed each round. */
 	for (i = 0; i < 4; i++) {
-		kids[i] = fork();
+		kids[i] = spawn(self->name, i, ready[1]);
 		ASSERT_LE(0, kids[i]);
-		if (!kids[i]) {
-			if (i)
-				hoarding_subscriber(self->name, ready[1]);
-			endless_publisher(self->name, ready[1]);
-		}
 		ASSERT_EQ(1, read(ready[0], &c, 1));
 	}
 	while (fipc_now_ns() < end) {
@@ -964,13 +971,8 @@ TEST_F_TIMEOUT(topic, killed_publishers_and_subscribers_leave_nothing, 120)
 		k = adv_rand(&seed) % 4;
 		kill(kids[k], SIGKILL);
 		ASSERT_EQ(128 + SIGKILL, fipc_wait_child(kids[k]));
-		kids[k] = fork();
+		kids[k] = spawn(self->name, k, ready[1]);
 		ASSERT_LE(0, kids[k]);
-		if (!kids[k]) {
-			if (k)
-				hoarding_subscriber(self->name, ready[1]);
-			endless_publisher(self->name, ready[1]);
-		}
 		ASSERT_EQ(1, read(ready[0], &c, 1));
 		rounds++;
 	}
