@@ -306,7 +306,7 @@ TEST_F(hup, handles_are_files)
 TEST_F(hup, open_flag_checks)
 {
 	ASSERT_EQ(-EINVAL, fipc_open(self->name, FASTIPC_O_HUP, 0, NULL));
-	ASSERT_EQ(-EINVAL, fipc_open(self->name, RX_HUP | 0x40, 0, NULL));
+	ASSERT_EQ(-EINVAL, fipc_open(self->name, RX_HUP | 0x80, 0, NULL));
 }
 
 FIPC_TEST_MAIN
