@@ -41,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/time.h>
 #include <sys/types.h>
 
 #define KiB		(1UL << 10)
@@ -336,6 +337,21 @@ void futex_wake(_Atomic uint32_t *addr, int n);
 int64_t procs_cpu_ns(const pid_t *pid, uint32_t n);
 bool futex_barrier(_Atomic uint32_t *ready, uint32_t n,
 		   _Atomic uint32_t *abort);
+
+/* A cell's child processes, reaped by reap(). */
+struct kid {
+	pid_t pid;
+	bool done;
+	int status;
+};
+struct rusage;
+/*
+ * Wait for @n children (SIGCHLD blocked by the caller), summing their
+ * CPU time into @sum; after @deadline, or 2 s after one failed, kill the
+ * rest.  True if it had to kill them at the deadline.
+ */
+bool reap(struct kid *k, int n, int64_t deadline, struct rusage *sum);
+double tv_us(const struct timeval *tv);
 
 /* ------------------------------------------------------------------ */
 /* The shared-memory ring (shm.c), also cma.c's descriptor queue       */
