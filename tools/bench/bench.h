@@ -614,6 +614,7 @@ struct floors {
 	double memcpy_ns[MAX_SIZES * 2];	/* one copy of the message */
 	double pc_ns[MAX_SIZES * 2];		/* produce + consume */
 	double map_ns[MAX_SIZES * 2];		/* map + unmap its pages */
+	double consume_ns[MAX_SIZES * 2];	/* reading it (payload_check) */
 	bool measured;
 };
 

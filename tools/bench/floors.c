@@ -14,10 +14,14 @@
  *   produce+consume   the fairness work alone: writing every byte of a
  *                     message (payload_fill) and reading every byte back
  *                     (payload_check), in one process
+ *   consume           reading every byte back (payload_check) alone:
+ *                     what each extra subscriber of a fan-out must do
  *   map+unmap         mapping the message's pages, already allocated (a
  *                     populated memfd), writable into a process
  *                     (mmap MAP_SHARED|MAP_POPULATE) and unmapping them:
- *                     the page-table work a page move cannot avoid
+ *                     the page-table work a page move cannot avoid, and
+ *                     what mapping the same pages into one more
+ *                     subscriber costs (the fan-out's map floor)
  *
  * Each is timed in several windows of at least win_ns, run back to back
  * in a process pinned to the receiver's CPU; the median is kept.  The
@@ -103,6 +107,17 @@ static void op_pc(void *ctx, uint64_t i)
 
 	payload_fill(c->a, c->size, i);
 	if (!payload_check(c->a, c->size, &seq) || seq != i)
+		abort();
+}
+
+/* @a holds message 0 (size_floors() writes it). */
+static void op_consume(void *ctx, uint64_t i)
+{
+	struct buf_ctx *c = ctx;
+	uint64_t seq;
+
+	(void)i;
+	if (!payload_check(c->a, c->size, &seq) || seq != 0)
 		abort();
 }
 
@@ -258,6 +273,8 @@ static void size_floors(struct run *r, int k)
 	memset(c.b, 2, size);
 	f->memcpy_ns[k] = time_op(op_memcpy, &c, batch, o->win_ns, o->reps);
 	f->pc_ns[k] = time_op(op_pc, &c, batch, o->win_ns, o->reps);
+	payload_fill(c.a, size, 0);
+	f->consume_ns[k] = time_op(op_consume, &c, batch, o->win_ns, o->reps);
 
 	c.map_len = (size + page - 1) / page * page;
 	c.fd = memfd_create("fastipc-bench-floor", MFD_CLOEXEC);

@@ -478,16 +478,20 @@ static void table_floors(const struct run *r, FILE *f)
 	fprintf(f, "futex ping-pong, same CPU   %8s round trip (p99 %s)\n",
 		fmt_us(fl->futex_rt_us[PL_SAME], a, sizeof(a)),
 		fmt_us(fl->futex_rt_p99_us[PL_SAME], b, sizeof(b)));
-	fprintf(f, "%-9s %14s %12s %18s %16s\n", "size", "memcpy",
-		"memcpy GB/s", "produce+consume", "map+unmap");
-	for (int i = 0; i < fl->nsizes; i++)
-		fprintf(f, "%-9s %14s %12.2f %18s %16s\n",
+	fprintf(f, "%-9s %14s %12s %18s %14s %16s\n", "size", "memcpy",
+		"memcpy GB/s", "produce+consume", "consume", "map+unmap");
+	for (int i = 0; i < fl->nsizes; i++) {
+		char d[24];
+
+		fprintf(f, "%-9s %14s %12.2f %18s %14s %16s\n",
 			fmt_size(fl->sizes[i], sz, sizeof(sz)),
 			fmt_us(fl->memcpy_ns[i] / 1e3, a, sizeof(a)),
 			fl->memcpy_ns[i] > 0 ?
 			(double)fl->sizes[i] / fl->memcpy_ns[i] : 0,
 			fmt_us(fl->pc_ns[i] / 1e3, b, sizeof(b)),
+			fmt_us(fl->consume_ns[i] / 1e3, d, sizeof(d)),
 			fmt_us(fl->map_ns[i] / 1e3, c, sizeof(c)));
+	}
 	{
 		char why[256];
 		int ok = memcpy_check(r, why, sizeof(why));
@@ -797,6 +801,8 @@ int report_csv(const struct run *r, const char *dir)
 				fl->pc_ns[i]);
 			fprintf(f, "map_unmap,%zu,%.1f,\n", fl->sizes[i],
 				fl->map_ns[i]);
+			fprintf(f, "consume,%zu,%.1f,\n", fl->sizes[i],
+				fl->consume_ns[i]);
 		}
 	}
 	return fclose(f) ? -errno : 0;
@@ -1122,6 +1128,8 @@ int report_json(const struct run *r, FILE *f)
 			jnum(f, fl->pc_ns[i]);
 			fprintf(f, ",\"map_unmap_ns\":");
 			jnum(f, fl->map_ns[i]);
+			fprintf(f, ",\"consume_ns\":");
+			jnum(f, fl->consume_ns[i]);
 			fputc('}', f);
 		}
 		{
