@@ -126,6 +126,9 @@ void rxpoll_woke(struct rxpoll *p);
 /* struct mech flags */
 #define MECH_FASTIPC	(1U << 0)	/* a fastipc mode */
 #define MECH_CEILING	(1U << 1)	/* no isolation: a ceiling, not a rival */
+#define MECH_BCAST	(1U << 2)	/* fan-out: one link, every subscriber
+					 * receives on it (else one link per
+					 * subscriber) */
 
 /*
  * One message link: @nsenders sender processes, one receiver process, all
@@ -146,6 +149,10 @@ struct link {
 	 * slots than depth + 1 (all senders together); 0: no more. */
 	unsigned int slots;
 	bool round_trip;	/* one message in flight: request or reply */
+	/* A broadcast link (MECH_BCAST): its receivers, and which of them
+	 * this process is after attach(ROLE_RX). */
+	unsigned int nsubs;
+	unsigned int sub;
 	struct rxpoll poll;	/* the receiver's (rx_recv) */
 	int role;		/* after attach: ROLE_RX or the sender index */
 	char why[WHY_LEN];	/* n/a reason or error detail */
@@ -185,6 +192,10 @@ extern const struct mech mech_unix_stream, mech_unix_seqpacket, mech_tcp;
 extern const struct mech mech_shm_copy, mech_shm_inplace;
 extern const struct mech mech_cma;
 extern const struct mech mech_fastipc_copy, mech_fastipc_zc, mech_fastipc_auto;
+/* The fan-out workload's own: one ring per subscriber, the broadcast ring
+ * (the ceiling), fastipc's topic (where the header has topics). */
+extern const struct mech mech_shm_ring, mech_shm_bcast;
+extern const struct mech mech_fastipc_topic;	/* if FASTIPC_O_TOPIC */
 
 /* ------------------------------------------------------------------ */
 /* The call workload's mechanisms (call.c)                             */
@@ -683,6 +694,13 @@ struct run {
 void run_cell(struct run *r, struct cell *c);
 /* call.c */
 void run_call_cell(struct run *r, struct cell *c);
+/* fanout.c: c->nsenders is the number of subscribers */
+void run_fanout_cell(struct run *r, struct cell *c);
+const struct cell *find_fanout_cell(const struct run *r,
+				    const struct mech *m, size_t size,
+				    unsigned int nsubs);
+/* Whether this build has fastipc's topics (the header's FASTIPC_O_TOPIC). */
+extern const bool fanout_has_topic;
 const struct cell *find_call_cell(const struct run *r, enum polling po,
 				  const struct mech *m, size_t size,
 				  unsigned int nclients);
