@@ -21,6 +21,9 @@
  *   callfipc.c callstream.c binder.c
  *               its mechanisms: fastipc call/reply, pipes, Unix stream
  *               sockets and POSIX mq as request/reply pairs, and Binder
+ *   fanout.c    the fan-out workload: one publisher, several subscribers,
+ *               every message to every subscriber
+ *   shmbcast.c  its ceiling: one shared-memory broadcast ring
  *   floors.c    the machine's floors: null syscall, futex hand-off,
  *               memcpy, produce+consume, map+unmap
  *   calibrate.c the copy/zero-copy crossover and the module's threshold
@@ -275,6 +278,8 @@ bool binder_probe(char *why, size_t len);
 
 /* Every mechanism in report order; NULL-terminated. */
 extern const struct mech *const all_mechs[];
+/* The fan-out workload's, in report order; NULL-terminated. */
+extern const struct mech *const all_fanmechs[];
 
 /* Set a link's why: returns @err, for "return link_fail(l, -errno, ...)". */
 int link_fail(struct link *l, int err, const char *fmt, ...)
@@ -456,7 +461,8 @@ const char *fmt_us(double us, char *buf, size_t len);		/* "76.2 us" */
 /* Options and the plan (main.c)                                       */
 /* ------------------------------------------------------------------ */
 
-enum workload { WL_THROUGHPUT, WL_LATENCY, WL_FANIN, WL_CALL, NR_WL };
+enum workload { WL_THROUGHPUT, WL_LATENCY, WL_FANIN, WL_CALL, WL_FANOUT,
+		NR_WL };
 enum placement { PL_SEPARATE, PL_SAME, NR_PL };
 /*
  * Round trips run twice, like for like: with polling (every receiver by
@@ -504,6 +510,12 @@ struct opts {
 	unsigned int call_clients;
 	const struct mech *call_mechs[16];
 	int ncall_mechs;
+	size_t fan_sizes[MAX_SIZES];	/* fan-out */
+	int nfan;
+	unsigned int fan_subs[4];	/* subscriber counts, ascending */
+	int nfan_subs;
+	const struct mech *fan_mechs[16];
+	int nfan_mechs;
 
 	/* Measurement windows. */
 	int64_t warm_ns;		/* warm-up before the first window */

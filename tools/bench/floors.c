@@ -371,6 +371,8 @@ void measure_floors(struct run *r)
 		add_size(f, o->fanin_sizes[i]);
 	for (int i = 0; i < o->nsame_tput; i++)
 		add_size(f, o->same_tput_sizes[i]);
+	for (int i = 0; i < o->nfan; i++)
+		add_size(f, o->fan_sizes[i]);
 
 	sched_getaffinity(0, sizeof(saved), &saved);
 	pin_to_cpu(o->cpu_a);

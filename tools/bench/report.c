@@ -270,6 +270,96 @@ static void report_call(const struct run *r, FILE *f)
 	table_call(r, f, o->call4_sizes, o->ncall4, k, 2, PO_ON, t);
 }
 
+/*
+ * The fan-out workload: per size and mechanism, the time per message
+ * delivered to every subscriber at each subscriber count, and what each
+ * subscriber beyond the first adds, in time and in CPU time (every
+ * process, over the measured windows).
+ */
+static void report_fanout(const struct run *r, FILE *f)
+{
+	const struct opts *o = &r->opts;
+	struct notes *nt;
+	unsigned int lo, hi;
+
+	if (!o->nfan || !o->nfan_mechs || !o->nfan_subs)
+		return;
+	nt = calloc(1, sizeof(*nt));
+	if (!nt)
+		return;
+	lo = o->fan_subs[0];
+	hi = o->fan_subs[o->nfan_subs - 1];
+	fprintf(f, "\nFANOUT: one publisher (senders' CPU) writes every "
+		   "message once, every subscriber (receiver's CPU) reads and "
+		   "checks every byte of every message.%s\n",
+		fanout_has_topic ? "" : " fastipc-topic: n/a (fastipc topics "
+		"not supported by this build's header)");
+	for (int m = 0; m < o->nfan_mechs; m++)
+		fprintf(f, "  %-14s %s\n", o->fan_mechs[m]->name,
+			o->fan_mechs[m]->desc);
+	fprintf(f, "\n== Fan-out: time per message delivered to every "
+		   "subscriber, us; each extra subscriber (%u to %u): time, "
+		   "CPU time ==\n", lo, hi);
+	fprintf(f, "%-9s %-14s", "size", "mechanism");
+	for (int n = 0; n < o->nfan_subs; n++) {
+		char h[16];
+
+		snprintf(h, sizeof(h), "%u sub%s", o->fan_subs[n],
+			 o->fan_subs[n] > 1 ? "s" : "");
+		fprintf(f, "%11s", h);
+	}
+	fprintf(f, "%12s%12s\n", "extra", "extra CPU");
+	for (int i = 0; i < o->nfan; i++)
+		for (int m = 0; m < o->nfan_mechs; m++) {
+			const struct mech *mech = o->fan_mechs[m];
+			const struct cell *c1, *cn;
+			char sz[16], v[32];
+
+			fprintf(f, "%-9s %-14s", fmt_size(o->fan_sizes[i], sz,
+							  sizeof(sz)),
+				mech->name);
+			for (int n = 0; n < o->nfan_subs; n++) {
+				const struct cell *c;
+
+				c = find_fanout_cell(r, mech, o->fan_sizes[i],
+						     o->fan_subs[n]);
+				if (!c)
+					snprintf(v, sizeof(v), "-");
+				else if (c->status != CELL_OK)
+					mark(c, nt, v, sizeof(v));
+				else
+					num(1e6 / c->mps, v, sizeof(v));
+				if (c && c->status == CELL_OK &&
+				    c->spread > NOISY) {
+					strcat(v, "*");
+					nt->noisy = true;
+				}
+				fprintf(f, "%11s", v);
+			}
+			c1 = find_fanout_cell(r, mech, o->fan_sizes[i], lo);
+			cn = find_fanout_cell(r, mech, o->fan_sizes[i], hi);
+			if (hi > lo && c1 && cn && c1->status == CELL_OK &&
+			    cn->status == CELL_OK) {
+				fprintf(f, "%12s", num((1e6 / cn->mps -
+							1e6 / c1->mps) /
+						       (hi - lo), v,
+						       sizeof(v)));
+				if (c1->win_cpu_n && cn->win_cpu_n)
+					fprintf(f, "%12s",
+						num((cell_window_cpu_us(cn) -
+						     cell_window_cpu_us(c1)) /
+						    (hi - lo), v, sizeof(v)));
+				else
+					fprintf(f, "%12s", "-");
+			} else {
+				fprintf(f, "%12s%12s", "-", "-");
+			}
+			fputc('\n', f);
+		}
+	print_notes(f, nt);
+	free(nt);
+}
+
 enum tput_unit { U_MBPS, U_KMPS };
 
 static void table_tput(const struct run *r, FILE *f, enum workload wl,
@@ -676,6 +766,7 @@ void report_tables(const struct run *r, FILE *f)
 	}
 
 	report_call(r, f);
+	report_fanout(r, f);
 
 	goals_judge(r, g);
 	fprintf(f, "\n== Goals (Documentation/benchmarks.md) ==\n");
@@ -892,6 +983,8 @@ static void json_cell(FILE *f, const struct run *r, int i)
 		fprintf(f, ",\"window_syscalls\":");
 		jnum(f, c->win_syscalls);
 	}
+	if (c->wl == WL_FANOUT)
+		fprintf(f, ",\"subscribers\":%u", c->nsenders);
 	if (c->status == CELL_OK && !cell_is_rt(c)) {
 		fprintf(f, ",\"msgs_per_s\":");
 		jnum(f, c->mps);
