@@ -769,7 +769,7 @@ struct goal {
 	unsigned int rounds_met;	/* rounds in which it held */
 	char detail[2048];
 };
-#define NR_GOALS	8
+#define NR_GOALS	10
 void goals_judge(const struct run *r, struct goal g[NR_GOALS]);
 /* Ratio of a fastipc mode to the best rival (not fastipc, not ceiling). */
 double ratio_to_best(const struct run *r, enum workload wl,
