@@ -1142,6 +1142,12 @@ int report_json(const struct run *r, FILE *f)
 	fprintf(f, ",\"call_clients\":%u,\"call_clients_sizes\":",
 		o->call_clients);
 	json_sizes(f, o->call4_sizes, o->ncall4);
+	fprintf(f, ",\"fanout_sizes\":");
+	json_sizes(f, o->fan_sizes, o->nfan);
+	fprintf(f, ",\"fanout_subscribers\":[");
+	for (int i = 0; i < o->nfan_subs; i++)
+		fprintf(f, "%s%u", i ? "," : "", o->fan_subs[i]);
+	fputc(']', f);
 	fputc('}', f);
 
 	jkey(f, &first, "mechanisms");
@@ -1178,6 +1184,29 @@ int report_json(const struct run *r, FILE *f)
 			"false");
 	}
 	fputc(']', f);
+	/* The fan-out workload's, and whether topics were built in. */
+	jkey(f, &first, "fanout_mechanisms");
+	fputc('[', f);
+	for (int i = 0; i < o->nfan_mechs; i++) {
+		const struct mech *m = o->fan_mechs[i];
+
+		fprintf(f, "%s{\"name\":", i ? "," : "");
+		js(f, m->name);
+		fprintf(f, ",\"family\":");
+		js(f, m->family);
+		fprintf(f, ",\"description\":");
+		js(f, m->desc);
+		fprintf(f, ",\"poll\":");
+		js(f, m->poll_how);
+		fprintf(f, ",\"fastipc\":%s,\"ceiling\":%s,"
+			   "\"broadcast\":%s}",
+			m->flags & MECH_FASTIPC ? "true" : "false",
+			m->flags & MECH_CEILING ? "true" : "false",
+			m->flags & MECH_BCAST ? "true" : "false");
+	}
+	fprintf(f, "]");
+	jkey(f, &first, "fanout_topic");
+	fprintf(f, "%s", fanout_has_topic ? "true" : "false");
 	jkey(f, &first, "binder");
 	fprintf(f, "{\"available\":%s,\"how\":", r->binder_ok ? "true" :
 		"false");
