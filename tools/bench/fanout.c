@@ -447,6 +447,8 @@ void run_fanout_cell(struct run *r, struct cell *c)
 			 strerror(-err));
 		goto out_links;
 	}
+	/* What each queue holds and cycles through (one, broadcast). */
+	c->depth = x.links[0].depth;
 	c->buffers = link_buffers(&x.links[0]);
 	x.ctl = bench_shared(sizeof(*x.ctl));
 	if (!x.ctl) {
