@@ -214,6 +214,9 @@ u32 fastipc_chan_kill(struct fastipc_channel *ch)
 	fastipc_chan_retry_senders(ch);
 	for (p = 0; p < FASTIPC_NR_PRIO; p++)
 		list_splice_init(&ch->queue[p], &doomed);
+	/* A topic's messages may be in receives still: they hold them. */
+	list_for_each_entry_safe(msg, tmp, &ch->log, log_node)
+		list_del_init(&msg->log_node);
 	WRITE_ONCE(ch->prio_mask, 0);
 	drops = ch->nr_queued;
 	ch->drops += drops;
@@ -225,7 +228,10 @@ u32 fastipc_chan_kill(struct fastipc_channel *ch)
 	/* Up to max_msgs_limit messages, each maybe a page set: yield. */
 	list_for_each_entry_safe(msg, tmp, &doomed, node) {
 		bytes += msg->len;
-		fastipc_msg_free(msg);
+		if (ch->topic)
+			fastipc_topic_msg_put(msg);
+		else
+			fastipc_msg_free(msg);
 		cond_resched();
 	}
 	fastipc_count(&fastipc_counters.bytes_queued, -(s64)bytes);
@@ -239,7 +245,7 @@ u32 fastipc_chan_kill(struct fastipc_channel *ch)
  * or max_bytes bytes) takes nothing, not even an empty message.  Caller
  * holds ch->lock, or reads a hint for a wait or poll condition.
  */
-static bool fastipc_chan_room(const struct fastipc_channel *ch, size_t len)
+bool fastipc_chan_room(const struct fastipc_channel *ch, size_t len)
 {
 	return READ_ONCE(ch->nr_msgs) < READ_ONCE(ch->attr.max_msgs) &&
 	       READ_ONCE(ch->nr_bytes) + max_t(size_t, len, 1) <=
@@ -357,7 +363,7 @@ static bool fastipc_chan_receivers_gone(const struct fastipc_channel *ch)
 }
 
 /* No handle that may send is left (one was).  Under ch->lock. */
-static bool fastipc_chan_senders_gone(const struct fastipc_channel *ch)
+bool fastipc_chan_senders_gone(const struct fastipc_channel *ch)
 {
 	return ch->had_senders && !ch->nr_senders;
 }
@@ -369,7 +375,7 @@ static bool fastipc_chan_senders_gone(const struct fastipc_channel *ch)
  * ch->lock.
  */
 static int fastipc_chan_try_reserve(struct fastipc_channel *ch, size_t len,
-				    unsigned int how)
+				    unsigned int how, struct list_head *doomed)
 {
 	lockdep_assert_held(&ch->lock);
 	if (ch->dead)
@@ -383,14 +389,18 @@ static int fastipc_chan_try_reserve(struct fastipc_channel *ch, size_t len,
 	 * arrives meanwhile does not overtake them, however small its
 	 * message, or a big one could wait for ever.
 	 */
-	if (!list_empty(&ch->tx_waiters) || !fastipc_chan_room(ch, len))
+	if (!list_empty(&ch->tx_waiters))
+		return -EAGAIN;
+	/* A topic may make room: messages only its history keeps, ... */
+	if (!fastipc_chan_room(ch, len) &&
+	    !(ch->topic && fastipc_topic_make_room(ch, len, doomed)))
 		return -EAGAIN;
 	fastipc_chan_take_room(ch, len);
 	return 0;
 }
 
 /* Room freed: give it to the senders waiting for it.  Under ch->lock. */
-static void fastipc_chan_release_room(struct fastipc_channel *ch, size_t len)
+void fastipc_chan_release_room(struct fastipc_channel *ch, size_t len)
 {
 	WRITE_ONCE(ch->nr_msgs, ch->nr_msgs - 1);
 	WRITE_ONCE(ch->nr_bytes, ch->nr_bytes - len);
@@ -399,7 +409,7 @@ static void fastipc_chan_release_room(struct fastipc_channel *ch, size_t len)
 }
 
 /* Room was freed: wake the EPOLLOUT pollers (senders get it granted). */
-static void fastipc_wake_senders(struct fastipc_channel *ch)
+void fastipc_wake_senders(struct fastipc_channel *ch)
 {
 	if (wq_has_sleeper(&ch->send_wq))
 		wake_up_interruptible_poll(&ch->send_wq,
@@ -524,7 +534,8 @@ static struct task_struct *fastipc_chan_handoff(struct fastipc_channel *ch,
  */
 static bool __fastipc_chan_enqueue(struct fastipc_channel *ch,
 				   struct fastipc_msg *msg, bool head,
-				   size_t copied, struct task_struct **woken)
+				   size_t copied, struct task_struct **woken,
+				   struct list_head *doomed)
 {
 	lockdep_assert_held(&ch->lock);
 	if (head) {
@@ -538,6 +549,11 @@ static bool __fastipc_chan_enqueue(struct fastipc_channel *ch,
 			ch->page_bytes += msg->len;
 		}
 	}
+	if (ch->topic) {
+		*woken = NULL;
+		fastipc_topic_publish(ch, msg, doomed);
+		goto check_full;
+	}
 	*woken = fastipc_chan_handoff(ch, msg);
 	if (*woken)
 		return false;
@@ -550,6 +566,7 @@ static bool __fastipc_chan_enqueue(struct fastipc_channel *ch,
 	if (msg->req)
 		ch->nr_queued_reqs++;
 	ch->queued_bytes += msg->len;
+check_full:
 	/* Full: tell monitors once, until it has drained to half. */
 	if (head || ch->full_reported || fastipc_chan_room(ch, 0))
 		return false;
@@ -590,11 +607,13 @@ static void fastipc_chan_queue_unlock(struct fastipc_channel *ch,
 {
 	size_t len = msg->len;	/* msg may be taken and freed after unlock */
 	struct task_struct *woken;
+	LIST_HEAD(doomed);
 	bool full;
 
-	full = __fastipc_chan_enqueue(ch, msg, head, copied, &woken);
+	full = __fastipc_chan_enqueue(ch, msg, head, copied, &woken, &doomed);
 	spin_unlock(&ch->lock);
 	fastipc_chan_enqueued(ch, len, copied, full, woken);
+	fastipc_topic_free(ch, &doomed);
 }
 
 /*
@@ -632,13 +651,15 @@ static int fastipc_chan_admit(struct fastipc_channel *ch, size_t len,
 		.len = len,
 		.hup = how & FASTIPC_ADMIT_HUP,
 	};
+	LIST_HEAD(doomed);	/* a topic's messages dropped for room */
 	int ret;
 
 	for (;;) {
 		spin_lock(&ch->lock);
-		ret = fastipc_chan_try_reserve(ch, len, how);
+		ret = fastipc_chan_try_reserve(ch, len, how, &doomed);
 		if (!ret && msg) {
 			fastipc_chan_queue_unlock(ch, msg, false, copied);
+			fastipc_topic_free(ch, &doomed);
 			return 0;
 		}
 		if (ret == -EAGAIN && !nonblock) {
@@ -646,6 +667,7 @@ static int fastipc_chan_admit(struct fastipc_channel *ch, size_t len,
 			list_add_tail(&w.node, &ch->tx_waiters);
 		}
 		spin_unlock(&ch->lock);
+		fastipc_topic_free(ch, &doomed);
 		if (ret != -EAGAIN || nonblock)
 			break;
 		ret = fastipc_wait_grant(ch, &w, deadline);
@@ -1183,5 +1205,8 @@ void fastipc_chan_fill_info(struct fastipc_channel *ch,
 	info->page_msgs = ch->page_msgs;
 	info->copied_bytes = ch->copied_bytes;
 	info->mapped_pages = ch->mapped_pages;
+	info->topic_flags = ch->topic_flags;
+	info->history = ch->history;
+	info->subscribers = ch->nr_subs;
 	spin_unlock(&ch->lock);
 }

@@ -49,6 +49,7 @@
 #include <linux/percpu_counter.h>
 #include <linux/sizes.h>
 #include <linux/poll.h>
+#include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
@@ -164,6 +165,11 @@ void fastipc_pool_give(struct fastipc_pool *pool, bool recycle,
 
 /* A set of order-0 pages holding one message or one buffer (pages.c). */
 struct fastipc_pages {
+	/*
+	 * One, but for a topic's message: its own and one per window that
+	 * maps it read-only (topic.c); the last put frees the pages.
+	 */
+	refcount_t refs;
 	unsigned long nr;
 	struct fastipc_user *user;	/* charged for them */
 	/*
@@ -186,6 +192,8 @@ struct fastipc_pages *fastipc_pages_alloc(unsigned long nr,
 					  enum fastipc_fill fill,
 					  struct fastipc_pool *pool);
 void fastipc_pages_free(struct fastipc_pages *pg);
+struct fastipc_pages *fastipc_pages_get(struct fastipc_pages *pg);
+bool fastipc_pages_shared(const struct fastipc_pages *pg);
 void fastipc_pages_set_origin(struct fastipc_pages *pg,
 			      struct fastipc_pool *pool);
 void fastipc_pages_trim(struct fastipc_pages *pg, size_t len);
@@ -233,6 +241,15 @@ struct fastipc_msg {
 	kuid_t sender_uid;
 	kgid_t sender_gid;
 	struct fastipc_files *files;	/* descriptors it carries, or NULL */
+	/*
+	 * On a topic (topic.c), under the channel's lock: its place in the
+	 * log, its number, how many subscribers have yet to receive it;
+	 * and its references (the log's, one per receive delivering it).
+	 */
+	struct list_head log_node;	/* empty once out of the log */
+	u64 seq;
+	u32 pending;
+	refcount_t refs;
 	u8 data[];
 };
 
@@ -329,6 +346,21 @@ struct fastipc_channel {
 
 	wait_queue_head_t recv_wq;	/* EPOLLIN pollers */
 	wait_queue_head_t send_wq;	/* EPOLLOUT pollers */
+
+	/*
+	 * A topic (topic.c): set at creation, then constant.  Its messages
+	 * sit on queue[] by priority as a queue's do, and on @log in the
+	 * order they were published; they leave when every subscriber has
+	 * received them and they are older than the last @history, or to
+	 * make room.  Under lock: log, subs, nr_subs, next_seq.
+	 */
+	bool topic;
+	u32 topic_flags;		/* FASTIPC_TOPIC_* */
+	u32 history;
+	struct list_head log;		/* struct fastipc_msg.log_node */
+	struct list_head subs;		/* struct fastipc_sub.node */
+	u32 nr_subs;
+	u64 next_seq;			/* the next message's number */
 };
 
 struct fastipc_channel *fastipc_chan_open(struct fastipc_ns *ns,
@@ -472,6 +504,57 @@ __poll_t fastipc_chan_poll(struct fastipc_channel *ch, struct file *file,
 			   size_t want);
 void fastipc_chan_fill_info(struct fastipc_channel *ch,
 			    struct fastipc_info *info);
+bool fastipc_chan_room(const struct fastipc_channel *ch, size_t len);
+void fastipc_chan_release_room(struct fastipc_channel *ch, size_t len);
+void fastipc_wake_senders(struct fastipc_channel *ch);
+bool fastipc_chan_senders_gone(const struct fastipc_channel *ch);
+
+/* Topics (topic.c): one subscriber, a receiving handle of a topic. */
+struct fastipc_sub {
+	struct mutex lock;		/* one receive at a time */
+	struct pid *pid;		/* who subscribed, for netlink */
+	/* Under the channel's lock: */
+	struct list_head node;		/* on ch->subs */
+	/* Every message of priority p before next[p]: received or lost. */
+	u64 next[FASTIPC_NR_PRIO];
+	struct fastipc_msg *taking;	/* the one a receive is delivering */
+	u64 drops, received;
+};
+
+struct fastipc_sub_stats {
+	pid_t pid;
+	u64 backlog, drops, received;
+};
+
+int fastipc_topic_check_open(const struct fastipc_open *arg, bool create);
+void fastipc_topic_init(struct fastipc_channel *ch,
+			const struct fastipc_open *arg);
+void fastipc_topic_publish(struct fastipc_channel *ch, struct fastipc_msg *msg,
+			   struct list_head *doomed);
+bool fastipc_topic_make_room(struct fastipc_channel *ch, size_t len,
+			     struct list_head *doomed);
+void fastipc_topic_free(struct fastipc_channel *ch, struct list_head *doomed);
+void fastipc_topic_msg_put(struct fastipc_msg *msg);
+struct fastipc_sub *fastipc_topic_subscribe(struct fastipc_channel *ch);
+void fastipc_topic_unsubscribe(struct fastipc_channel *ch,
+			       struct fastipc_sub *sub);
+struct fastipc_msg *fastipc_topic_take(struct fastipc_channel *ch,
+				       struct fastipc_sub *sub,
+				       const struct fastipc_wait *wait,
+				       enum fastipc_take how, u64 copy_max);
+void fastipc_topic_done(struct fastipc_channel *ch, struct fastipc_sub *sub,
+			struct fastipc_msg *msg, int err, size_t copied,
+			unsigned long mapped);
+__poll_t fastipc_topic_poll(struct fastipc_channel *ch,
+			    struct fastipc_sub *sub, struct file *file,
+			    poll_table *wait, bool hup);
+void fastipc_topic_sub_stats(struct fastipc_channel *ch,
+			     struct fastipc_sub *sub,
+			     struct fastipc_sub_stats *st);
+int fastipc_topic_for_each_sub(struct fastipc_channel *ch,
+			       int (*fn)(void *arg,
+					 const struct fastipc_sub_stats *st),
+			       void *arg);
 
 /*
  * The zero-copy window of a handle: one shared mapping of the device in
@@ -518,6 +601,8 @@ struct fastipc_handle {
 	struct fastipc_window win;
 	/* Pages @mm's process wrote (pool.c); set at bind, like @mm. */
 	struct fastipc_pool *pool;
+	/* A receiving handle of a topic: its place in it; set at bind. */
+	struct fastipc_sub *sub;
 };
 
 /*
@@ -539,7 +624,7 @@ int fastipc_window_free(struct fastipc_handle *h, u64 addr);
 struct fastipc_pages *fastipc_window_take(struct fastipc_handle *h, u64 addr,
 					  size_t len, unsigned long *copied);
 int fastipc_window_claim_for(struct fastipc_handle *h, unsigned long nr,
-			     struct fastipc_claim *claim);
+			     bool rdonly, struct fastipc_claim *claim);
 void fastipc_window_unclaim(struct fastipc_handle *h,
 			    const struct fastipc_claim *claim);
 int fastipc_window_place(struct fastipc_handle *h, struct fastipc_pages *pg,

@@ -63,6 +63,8 @@ static int fastipc_release(struct inode *inode, struct file *file)
 	/* Buffers still in the window go to the pool, which goes last. */
 	fastipc_window_destroy(&h->win);
 	if (ch) {
+		if (h->sub)
+			fastipc_topic_unsubscribe(ch, h->sub);
 		fastipc_chan_handle_gone(ch, h->access);
 		fastipc_pool_close(h->pool);
 		atomic_dec(&ch->nr_handles);
@@ -197,9 +199,19 @@ static int fastipc_ioc_open(struct fastipc_handle *h, unsigned int cmd,
 		goto err_pool;
 	}
 	op.id = ch->id;
+	op.topic_flags = ch->topic_flags;
+	op.history = ch->history;
 	err = fastipc_arg_out(arg, &op, sizeof(op), cmd);
 	if (err)
 		goto err_put;
+	/* Every receiving handle of a topic is a subscriber. */
+	if (ch->topic && (access & FASTIPC_O_RECV)) {
+		h->sub = fastipc_topic_subscribe(ch);
+		if (!h->sub) {
+			err = -ENOMEM;
+			goto err_put;
+		}
+	}
 	h->pool = pool;
 	h->access = access;
 	h->read_plain = op.flags & FASTIPC_O_READ_PLAIN;
@@ -452,6 +464,9 @@ static int fastipc_send_msg(struct file *file, struct fastipc_handle *h,
 		return -EBADF;
 	if (sd->len > FASTIPC_MSG_SIZE_LIMIT)
 		return -EMSGSIZE;
+	/* One file in many processes: not what descriptor passing means. */
+	if (ch->topic && sd->nr_fds)
+		return -EOPNOTSUPP;
 	files = fastipc_files_get(sd->fds, sd->nr_fds);
 	if (IS_ERR(files))
 		return PTR_ERR(files);
@@ -577,7 +592,7 @@ static int fastipc_recv_map(struct fastipc_handle *h, struct fastipc_msg *msg,
 	struct fastipc_claim claim;
 	bool exposed;
 
-	*err = fastipc_window_claim_for(h, msg->pages->nr, &claim);
+	*err = fastipc_window_claim_for(h, msg->pages->nr, false, &claim);
 	if (*err) {
 		/* ENOSPC, ENXIO: the caller can receive it another way. */
 		if ((*err == -ENOSPC || *err == -ENXIO) &&
@@ -643,6 +658,98 @@ static void fastipc_recv_settle(struct fastipc_handle *h,
 }
 
 /*
+ * Map a topic's page message, the same pages its other subscribers map,
+ * into the subscriber's window: only a read-only one (EACCES), so that no
+ * subscriber can change what the others read.  As for a queue, the
+ * receiver learns the address before anything is mapped; since nobody
+ * can write the pages, a failure after that leaves the message for the
+ * next receive.  Returns the pages mapped, or an error.
+ */
+static long fastipc_topic_map(struct fastipc_handle *h,
+			      struct fastipc_msg *msg, struct fastipc_recv *rv,
+			      const struct fastipc_rx_out *out)
+{
+	struct fastipc_claim claim;
+	struct fastipc_pages *pg;
+	bool exposed;
+	int err;
+
+	err = fastipc_window_claim_for(h, msg->pages->nr, true, &claim);
+	if (err) {
+		/* ENOSPC, ENXIO, EACCES: it can be received by copy. */
+		if (fastipc_rx_report(out, rv))
+			err = -EFAULT;
+		return err;
+	}
+	rv->addr = claim.addr;
+	rv->msg_flags |= FASTIPC_MSG_MAPPED;
+	if (fastipc_rx_report(out, rv)) {
+		fastipc_window_unclaim(h, &claim);
+		return -EFAULT;
+	}
+	pg = fastipc_pages_get(msg->pages);
+	err = fastipc_window_place(h, pg, &claim, &exposed);
+	if (err) {
+		fastipc_pages_free(pg);
+		return err;
+	}
+	return pg->nr;
+}
+
+/*
+ * A receive on a topic's subscriber handle: the subscriber's next
+ * message, copied or mapped; on any failure it stays the next.
+ */
+static int fastipc_topic_do_recv(struct file *file, struct fastipc_handle *h,
+				 struct fastipc_channel *ch,
+				 struct fastipc_recv *rv,
+				 const struct fastipc_rx_out *out)
+{
+	struct fastipc_msg *msg;
+	struct fastipc_wait wait;
+	long mapped;
+	size_t len;
+	int err;
+
+	fastipc_wait_init(&wait, file, h, rv->flags, rv->timeout_ns);
+	msg = fastipc_topic_take(ch, h->sub, &wait, FASTIPC_TAKE_COPY, 0);
+	if (IS_ERR(msg))
+		return PTR_ERR(msg);
+
+	len = msg->len;
+	rv->prio = msg->prio;
+	rv->addr = 0;
+	rv->token = 0;
+	rv->nr_fds = 0;
+	rv->msg_flags = msg->pages ? FASTIPC_MSG_PAGES : 0;
+	if ((rv->flags & FASTIPC_RECV_SENDER) &&
+	    fastipc_msg_sender(msg, &rv->sender))
+		rv->msg_flags |= FASTIPC_MSG_SENDER;
+	if (msg->pages && (rv->flags & FASTIPC_RECV_MAP)) {
+		rv->len = len;
+		mapped = fastipc_topic_map(h, msg, rv, out);
+		err = mapped < 0 ? mapped : 0;
+		fastipc_topic_done(ch, h->sub, msg, err, 0, err ? 0 : mapped);
+		return err;
+	}
+	/* The result first: a fault reporting it leaves the message. */
+	if (rv->len < len) {
+		err = -EMSGSIZE;
+		rv->len = len;
+		if (fastipc_rx_report(out, rv))
+			err = -EFAULT;
+	} else {
+		rv->len = len;
+		err = fastipc_rx_report(out, rv);
+		if (!err)
+			err = fastipc_msg_copy_out(u64_to_user_ptr(rv->buf),
+						   len, msg);
+	}
+	fastipc_topic_done(ch, h->sub, msg, err, err ? 0 : len, 0);
+	return err;
+}
+
+/*
  * FASTIPC_IOC_RECV, and the receive of FASTIPC_IOC_REPLY_RECV, on the
  * checked arguments @rv; the result goes to @out.
  */
@@ -658,6 +765,8 @@ static int fastipc_do_recv(struct file *file, struct fastipc_handle *h,
 	bool done;
 	int err;
 
+	if (h->sub)
+		return fastipc_topic_do_recv(file, h, ch, rv, out);
 	fastipc_wait_init(&wait, file, h, rv->flags, rv->timeout_ns);
 	msg = fastipc_chan_take(ch, &wait,
 				rv->flags & FASTIPC_RECV_MAP ? FASTIPC_TAKE_MAP :
@@ -922,7 +1031,7 @@ static int fastipc_call_deliver(struct fastipc_handle *h,
 		cl->reply_flags |= FASTIPC_MSG_FDS;
 	if (reply->pages && (cl->flags & FASTIPC_CALL_MAP)) {
 		nr = reply->pages->nr;
-		err = fastipc_window_claim_for(h, nr, &claim);
+		err = fastipc_window_claim_for(h, nr, false, &claim);
 		if (!err) {
 			cl->reply_addr = claim.addr;
 			cl->reply_flags |= FASTIPC_MSG_MAPPED;
@@ -1307,13 +1416,22 @@ static int fastipc_ioc_info(struct fastipc_handle *h,
 		strscpy(info.name, ch->name, sizeof(info.name));
 	info.handle_flags = h->access |
 			    (h->read_plain ? FASTIPC_O_READ_PLAIN : 0) |
-			    (h->hup ? FASTIPC_O_HUP : 0);
+			    (h->hup ? FASTIPC_O_HUP : 0) |
+			    (ch->topic ? FASTIPC_O_TOPIC : 0);
 	info.busy_poll_us = READ_ONCE(h->busy_poll.usecs);
 	info.busy_poll_flags = READ_ONCE(h->busy_poll.flags);
 	info.busy_poll_window_ns = READ_ONCE(h->busy_poll.window_ns);
 	info.busy_polls = atomic64_read(&h->busy_poll.polls);
 	info.busy_poll_hits = atomic64_read(&h->busy_poll.hits);
 	fastipc_chan_fill_info(ch, &info);
+	if (h->sub) {
+		struct fastipc_sub_stats st;
+
+		fastipc_topic_sub_stats(ch, h->sub, &st);
+		info.sub_backlog = st.backlog;
+		info.sub_drops = st.drops;
+		info.sub_received = st.received;
+	}
 	mutex_lock(&h->win.lock);
 	info.window_size = (u64)h->win.nr_pages << PAGE_SHIFT;
 	info.window_pages = h->win.pages_mapped;
@@ -1394,6 +1512,7 @@ static int fastipc_ioc_features(unsigned int cmd, unsigned long arg)
 		.call_flags = FASTIPC_CALL_ALL,
 		.reply_flags = FASTIPC_REPLY_ALL,
 		.fds_max = FASTIPC_FDS_MAX,
+		.topic_flags = FASTIPC_TOPIC_ALL,
 	};
 	unsigned int i;
 
@@ -1480,6 +1599,10 @@ static long fastipc_ioctl(struct file *file, unsigned int cmd,
 		return fastipc_ioc_info(h, ch, cmd, arg);
 	if (fastipc_cmd_is(cmd, FASTIPC_IOC_SET_ATTR))
 		return fastipc_ioc_set_attr(ch, cmd, arg);
+	/* A topic's messages are not requests, nor taken in batches. */
+	if (ch->topic && (fastipc_cmd_is(cmd, FASTIPC_IOC_RECV_VEC) ||
+			  fastipc_cmd_is(cmd, FASTIPC_IOC_CALL)))
+		return -EOPNOTSUPP;
 	if (fastipc_cmd_is(cmd, FASTIPC_IOC_RECV_VEC))
 		return fastipc_ioc_recv_vec(file, h, ch, cmd, arg);
 	if (fastipc_cmd_is(cmd, FASTIPC_IOC_SET_BUSY_POLL))
@@ -1525,6 +1648,26 @@ static ssize_t fastipc_write(struct file *file, const char __user *buf,
 	return err ? err : len;
 }
 
+/* read(2) on a topic's subscriber handle: fastipc_read() for a topic. */
+static ssize_t fastipc_topic_read(struct fastipc_channel *ch,
+				  struct fastipc_handle *h,
+				  const struct fastipc_wait *wait,
+				  char __user *buf, size_t size)
+{
+	struct fastipc_msg *msg;
+	size_t len;
+	int err;
+
+	msg = fastipc_topic_take(ch, h->sub, wait, h->read_plain ?
+				 FASTIPC_TAKE_PLAIN : FASTIPC_TAKE_COPY, size);
+	if (IS_ERR(msg))
+		return PTR_ERR(msg);
+	len = msg->len;
+	err = fastipc_msg_copy_out(buf, size, msg);
+	fastipc_topic_done(ch, h->sub, msg, err, err ? 0 : len, 0);
+	return err ? err : len;
+}
+
 /*
  * read(2) takes the first message of the highest priority and copies it
  * into @buf, whichever path it travelled, as RECV without flags and
@@ -1548,6 +1691,8 @@ static ssize_t fastipc_read(struct file *file, char __user *buf, size_t size,
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
 	fastipc_wait_init(&wait, file, h, 0, FASTIPC_TIMEOUT_NONE);
+	if (h->sub)
+		return fastipc_topic_read(ch, h, &wait, buf, size);
 	msg = fastipc_chan_take(ch, &wait, h->read_plain ?
 				FASTIPC_TAKE_PLAIN : FASTIPC_TAKE_COPY, size,
 				&done);
@@ -1579,6 +1724,11 @@ static __poll_t fastipc_poll(struct file *file, poll_table *wait)
 
 	if (!ch)
 		return 0;
+	if (h->sub)
+		return fastipc_topic_poll(ch, h->sub, file, wait, h->hup) |
+		       fastipc_chan_poll(ch, file, wait,
+					 h->access & ~FASTIPC_O_RECV, h->hup,
+					 READ_ONCE(h->tx_want));
 	return fastipc_chan_poll(ch, file, wait, h->access, h->hup,
 				 READ_ONCE(h->tx_want));
 }

@@ -60,7 +60,7 @@ static struct fastipc_channel *fastipc_ns_lookup(struct fastipc_ns *ns,
 }
 
 static struct fastipc_channel *fastipc_chan_new(struct fastipc_ns *ns,
-						const char *name, umode_t mode,
+						const struct fastipc_open *arg,
 						const struct fastipc_attr *attr)
 {
 	struct fastipc_channel *ch;
@@ -70,12 +70,12 @@ static struct fastipc_channel *fastipc_chan_new(struct fastipc_ns *ns,
 	if (!ch)
 		return NULL;
 	kref_init(&ch->ref);
-	strscpy(ch->name, name, sizeof(ch->name));
+	strscpy(ch->name, arg->name, sizeof(ch->name));
 	ch->uid = current_euid();
 	ch->cuid = ch->uid;
 	ch->gid = current_egid();
 	ch->cgid = ch->gid;
-	ch->mode = mode & 0777;
+	ch->mode = arg->mode & 0777;
 	ch->user_ns = get_user_ns(ns->net->user_ns);
 	ch->ctime = ktime_get_real_ns();
 	spin_lock_init(&ch->lock);
@@ -86,6 +86,7 @@ static struct fastipc_channel *fastipc_chan_new(struct fastipc_ns *ns,
 	INIT_LIST_HEAD(&ch->tx_waiters);
 	init_waitqueue_head(&ch->recv_wq);
 	init_waitqueue_head(&ch->send_wq);
+	fastipc_topic_init(ch, arg);
 	return ch;
 }
 
@@ -141,11 +142,17 @@ struct fastipc_channel *fastipc_chan_open(struct fastipc_ns *ns,
 	err = fastipc_name_check(arg->name);
 	if (err)
 		return ERR_PTR(err);
+	err = fastipc_topic_check_open(arg, arg->flags & FASTIPC_O_CREAT);
+	if (err)
+		return ERR_PTR(err);
 	if (arg->flags & FASTIPC_O_CREAT) {
 		err = fastipc_chan_check_attr(&attr, true);
 		if (err)
 			return ERR_PTR(err);
-		fresh = fastipc_chan_new(ns, arg->name, arg->mode, &attr);
+		/* A history longer than the topic can hold is a mistake. */
+		if (arg->history > attr.max_msgs)
+			return ERR_PTR(-EINVAL);
+		fresh = fastipc_chan_new(ns, arg, &attr);
 		if (!fresh)
 			return ERR_PTR(-ENOMEM);
 	} else if (memchr_inv(&arg->attr, 0, sizeof(arg->attr))) {
@@ -162,6 +169,9 @@ struct fastipc_channel *fastipc_chan_open(struct fastipc_ns *ns,
 			goto err_unlock;
 		err = fastipc_chan_permission(ch, arg->flags);
 		if (err)
+			goto err_unlock;
+		err = -EPROTOTYPE;
+		if ((arg->flags & FASTIPC_O_TOPIC) && !ch->topic)
 			goto err_unlock;
 		kref_get(&ch->ref);
 	} else {

@@ -89,6 +89,7 @@ struct fastipc_pages *fastipc_pages_alloc(unsigned long nr,
 	}
 	fastipc_pool_charge_end(memcg);
 	atomic_long_add(nr - reused, &fastipc_counters.pages_held);
+	refcount_set(&pg->refs, 1);
 	pg->nr = nr;
 	pg->user = user;
 	pg->origin = fastipc_pool_get(pool);
@@ -112,13 +113,26 @@ err_reused:
  */
 void fastipc_pages_free(struct fastipc_pages *pg)
 {
-	if (!pg)
+	if (!pg || !refcount_dec_and_test(&pg->refs))
 		return;
 	/* Uncharged first, so that the pool's user has room for them. */
 	fastipc_quota_release_pages(pg->user, pg->nr);
 	fastipc_pool_give(pg->origin, true, pg->pages, pg->nr);
 	fastipc_pool_put(pg->origin);
 	kvfree(pg);
+}
+
+/* Another holder of @pg (a topic's subscriber window): free puts it. */
+struct fastipc_pages *fastipc_pages_get(struct fastipc_pages *pg)
+{
+	refcount_inc(&pg->refs);
+	return pg;
+}
+
+/* Does anyone but the caller hold @pg? */
+bool fastipc_pages_shared(const struct fastipc_pages *pg)
+{
+	return refcount_read(&pg->refs) > 1;
 }
 
 /*

@@ -420,7 +420,7 @@ static int fastipc_pte_noop(pte_t *pte, unsigned long addr, void *data)
  * the message can go back to its queue (fastipc_window_unclaim()).
  */
 int fastipc_window_claim_for(struct fastipc_handle *h, unsigned long nr,
-			     struct fastipc_claim *claim)
+			     bool rdonly, struct fastipc_claim *claim)
 {
 	unsigned long pgoff;
 	int err;
@@ -428,7 +428,11 @@ int fastipc_window_claim_for(struct fastipc_handle *h, unsigned long nr,
 	err = fastipc_window_lock(h);
 	if (err)
 		return err;
-	err = fastipc_window_claim(&h->win, nr, &pgoff);
+	/* @rdonly: pages others map too; the claim's gen keeps the window. */
+	if (rdonly && h->win.start && h->win.writable)
+		err = -EACCES;
+	else
+		err = fastipc_window_claim(&h->win, nr, &pgoff);
 	if (err)
 		goto out;
 	claim->pgoff = pgoff;
@@ -562,6 +566,11 @@ struct fastipc_pages *fastipc_window_take(struct fastipc_handle *h, u64 addr,
 	if (!wb || !len || len > (u64)wb->pg->nr << PAGE_SHIFT) {
 		mutex_unlock(&win->lock);
 		return ERR_PTR(-EINVAL);
+	}
+	/* A topic's message that others read too cannot move. */
+	if (fastipc_pages_shared(wb->pg)) {
+		mutex_unlock(&win->lock);
+		return ERR_PTR(-EACCES);
 	}
 	wb = fastipc_window_remove(h, addr);
 	mutex_unlock(&win->lock);

@@ -89,9 +89,10 @@ bool fipc_has_ioctl(const struct fastipc_chan *ch, unsigned long cmd)
 	return ch->features.ioctls & (1ULL << _IOC_NR(cmd));
 }
 
-FASTIPC_EXPORT
-int fastipc_open(const char *name, unsigned int flags, unsigned int mode,
-		 const struct fastipc_attr *attr, struct fastipc_chan **chp)
+/* fastipc_open(), and fastipc_topic_open() with its topic's settings. */
+static int open_chan(const char *name, unsigned int flags, unsigned int mode,
+		     const struct fastipc_attr *attr, unsigned int topic_flags,
+		     unsigned int history, struct fastipc_chan **chp)
 {
 	struct fastipc_open op;
 	struct fastipc_chan *ch;
@@ -113,6 +114,8 @@ int fastipc_open(const char *name, unsigned int flags, unsigned int mode,
 	op.mode = mode;
 	if (attr)
 		op.attr = *attr;
+	op.topic_flags = topic_flags;
+	op.history = history;
 
 	ch = calloc(1, sizeof(*ch));
 	if (!ch)
@@ -124,7 +127,8 @@ int fastipc_open(const char *name, unsigned int flags, unsigned int mode,
 	}
 	/* The probe works on an unbound file: flags are checked before. */
 	probe_features(fd, &ch->features);
-	if (flags & ~ch->features.open_flags & FASTIPC_O_HUP)
+	if (flags & ~ch->features.open_flags &
+	    (FASTIPC_O_HUP | FASTIPC_O_TOPIC))
 		ret = -EOPNOTSUPP;
 	else
 		ret = fipc_ioctl(fd, FASTIPC_IOC_OPEN, &op);
@@ -149,6 +153,25 @@ int fastipc_open(const char *name, unsigned int flags, unsigned int mode,
 
 	*chp = ch;
 	return 0;
+}
+
+FASTIPC_EXPORT
+int fastipc_open(const char *name, unsigned int flags, unsigned int mode,
+		 const struct fastipc_attr *attr, struct fastipc_chan **chp)
+{
+	return open_chan(name, flags, mode, attr, 0, 0, chp);
+}
+
+FASTIPC_EXPORT
+int fastipc_topic_open(const char *name, unsigned int flags,
+		       unsigned int mode, const struct fastipc_attr *attr,
+		       unsigned int topic_flags, unsigned int history,
+		       struct fastipc_chan **chp)
+{
+	if (!(flags & FASTIPC_O_CREAT) && (topic_flags || history))
+		return -EINVAL;
+	return open_chan(name, flags | FASTIPC_O_TOPIC, mode, attr,
+			 topic_flags, history, chp);
 }
 
 FASTIPC_EXPORT

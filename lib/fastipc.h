@@ -65,7 +65,7 @@ extern "C" {
 #endif
 
 #define FASTIPC_LIB_VERSION_MAJOR	0
-#define FASTIPC_LIB_VERSION_MINOR	7
+#define FASTIPC_LIB_VERSION_MINOR	8
 
 /* The window fastipc_window_map() maps when given size 0, and the lazy one. */
 #define FASTIPC_WINDOW_DEFAULT_SIZE	(256UL << 20)
@@ -138,6 +138,44 @@ struct fastipc_msg {
  */
 int fastipc_open(const char *name, unsigned int flags, unsigned int mode,
 		 const struct fastipc_attr *attr, struct fastipc_chan **chp);
+
+/**
+ * fastipc_topic_open() - open a handle on a topic, creating it if asked
+ * @name:        topic name, as for fastipc_open()
+ * @flags:       as for fastipc_open(); FASTIPC_O_TOPIC is implied.  A
+ *               handle with FASTIPC_O_RECV is a subscriber: it receives
+ *               every message published from the time it was opened (and
+ *               the topic's history), in order, at its own pace.
+ * @mode:        permission bits of a new topic
+ * @attr:        limits of a new topic, or NULL for the defaults
+ * @topic_flags: a new topic's policy: 0 (a publisher waits for room, as
+ *               on a queue) or FASTIPC_TOPIC_DROP_OLDEST (the oldest
+ *               messages make room; each subscriber that had not received
+ *               one counts a drop, fastipc_info()'s sub_drops); 0 unless
+ *               creating
+ * @history:     how many of its last messages a new topic keeps for
+ *               subscribers that come later, 0 to the topic's max_msgs;
+ *               0 unless creating
+ * @chp:         out: the new handle
+ *
+ * Publish with the send calls (fastipc_send(), or zero-copy with
+ * fastipc_msg_alloc() and fastipc_buf_send()); subscribe with a
+ * receive-only handle and receive with fastipc_recv_msg(): a message
+ * that travelled in pages is then mapped read-only into the handle's
+ * window, the same pages every subscriber maps, with no copy; release it
+ * with fastipc_msg_release().  A handle that may also send has a writable
+ * window, so its subscriber receives copies.  Documentation/topics.md
+ * has the long form and an example.
+ *
+ * Return: 0.  Errors: those of fastipc_open(), -EPROTOTYPE (the channel
+ * exists and is a queue), -EINVAL (@topic_flags or @history when not
+ * creating, an unknown policy, @history over max_msgs), -EOPNOTSUPP (a
+ * module without topics).
+ */
+int fastipc_topic_open(const char *name, unsigned int flags,
+		       unsigned int mode, const struct fastipc_attr *attr,
+		       unsigned int topic_flags, unsigned int history,
+		       struct fastipc_chan **chp);
 
 /**
  * fastipc_close() - close a handle

@@ -233,6 +233,7 @@ int fipc_recv_msg_as(struct fastipc_chan *ch, struct fastipc_msg *msg,
 		case -ENOSPC:	/* no room in the window */
 		case -ENXIO:	/* no window after all */
 		case -EPERM:	/* not the opener process */
+		case -EACCES:	/* a topic's pages, a writable window */
 			ret = fipc_recv_heap(ch, kflags & ~FASTIPC_RECV_MAP,
 					     deadline, r, &buf, true);
 			break;

@@ -223,16 +223,20 @@ TEST_F(chan, open_bad_flags)
 			TH_LOG("flags %#x on an existing channel", bad[i]);
 	}
 
-	/* Each reserved word, and the attr padding. */
-	for (i = 0; i < 4; i++) {
+	/* Each reserved word, the attr padding, a queue's topic fields. */
+	for (i = 0; i < 5; i++) {
 		memset(&op, 0, sizeof(op));
 		strcpy(op.name, n);
 		op.flags = FASTIPC_O_RDWR | FASTIPC_O_CREAT;
 		op.mode = 0600;
-		if (i < 3)
+		if (i < 2)
 			op.__reserved[i] = 1ULL << (i * 20);
-		else
+		else if (i == 2)
 			op.attr.__pad = 1;
+		else if (i == 3)
+			op.topic_flags = FASTIPC_TOPIC_DROP_OLDEST;
+		else
+			op.history = 1;
 		ASSERT_EQ(-EINVAL, fipc_ioctl(fd, FASTIPC_IOC_OPEN, &op))
 			TH_LOG("reserved field %u", i);
 	}
@@ -1329,7 +1333,14 @@ TEST_F(chan, info_fields)
 	ASSERT_EQ(0, info.busy_poll_window_ns);
 	ASSERT_EQ(0, info.busy_polls);
 	ASSERT_EQ(0, info.busy_poll_hits);
-	ASSERT_EQ(0, info.__reserved);
+	/* A queue: no topic fields. */
+	ASSERT_EQ(0, info.topic_flags);
+	ASSERT_EQ(0, info.history);
+	ASSERT_EQ(0, info.subscribers);
+	ASSERT_EQ(0, info.__pad);
+	ASSERT_EQ(0, info.sub_backlog);
+	ASSERT_EQ(0, info.sub_drops);
+	ASSERT_EQ(0, info.sub_received);
 
 	ASSERT_EQ(0, fipc_info(rfd, &info));
 	ASSERT_EQ(FASTIPC_O_RECV, info.handle_flags);

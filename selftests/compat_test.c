@@ -51,7 +51,9 @@ TEST(probe_names_every_command_and_flag)
 	ASSERT_EQ(FASTIPC_CALL_ALL, ft.call_flags);
 	ASSERT_EQ(FASTIPC_REPLY_ALL, ft.reply_flags);
 	ASSERT_EQ(FASTIPC_FDS_MAX, ft.fds_max);
-	for (i = 0; i < 3; i++)
+	ASSERT_EQ(FASTIPC_TOPIC_ALL, ft.topic_flags);
+	ASSERT_EQ(0, ft.__pad);
+	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, ft.__reserved[i]);
 
 	/* The same on a bound handle. */
@@ -65,7 +67,7 @@ TEST(probe_names_every_command_and_flag)
 	memset(&next, 0xa5, sizeof(next));
 	ASSERT_EQ(0, fipc_ioctl(fd, FEATURES_NEXT, &next));
 	ASSERT_EQ(ALL_IOCTLS, next.ft.ioctls);
-	ASSERT_EQ(0, next.ft.__reserved[2]);
+	ASSERT_EQ(0, next.ft.__reserved[1]);
 	ASSERT_EQ(0xa5a5a5a5a5a5a5a5ULL, next.more);
 
 	/* Shorter than the first version, wrong direction, bad pointer. */

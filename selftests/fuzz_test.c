@@ -279,7 +279,7 @@ static void op_open(struct fzt *t, int s)
 			op.attr.zc_threshold = rnd_len(t);
 		}
 		if (chance(t, 30))
-			op.__reserved[rnd(t, 3)] = 1;
+			op.__reserved[rnd(t, 2)] = 1;
 		err = fipc_ioctl(fd, FASTIPC_IOC_OPEN, chance(t, 30) ? (void *)(uintptr_t)
 				 rnd_dst(t) : &op);
 		check_errno(0, err);

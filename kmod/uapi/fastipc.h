@@ -64,9 +64,30 @@ struct fastipc_attr {
  * handle waits as for a message queue, whoever is left.
  */
 #define FASTIPC_O_HUP		0x00000020U
+/*
+ * A topic (Documentation/uapi.md, "Topics"): every message goes to every
+ * receiving handle (subscriber) bound when it was published, each
+ * receiving it in order at its own pace; a page message is mapped, the
+ * same pages, read-only into each subscriber's window.  With
+ * FASTIPC_O_CREAT a new channel is a topic with the policy and history
+ * in topic_flags and history; opening an existing channel with it fails
+ * with EPROTOTYPE if that channel is a queue.  Without it a handle takes
+ * the channel as it is; FASTIPC_IOC_INFO says which.
+ */
+#define FASTIPC_O_TOPIC		0x00000040U
 #define FASTIPC_O_ALL		(FASTIPC_O_RDWR | FASTIPC_O_CREAT | \
 				 FASTIPC_O_EXCL | FASTIPC_O_READ_PLAIN | \
-				 FASTIPC_O_HUP)
+				 FASTIPC_O_HUP | FASTIPC_O_TOPIC)
+
+/*
+ * fastipc_open.topic_flags: what a full topic does with a publish.
+ * Without a flag the publisher waits for room (or fails with EAGAIN when
+ * non-blocking), as on a queue.  With FASTIPC_TOPIC_DROP_OLDEST it never
+ * waits: the oldest messages make room, and each subscriber that had not
+ * received one counts a drop (fastipc_info.sub_drops).
+ */
+#define FASTIPC_TOPIC_DROP_OLDEST	0x00000001U
+#define FASTIPC_TOPIC_ALL		FASTIPC_TOPIC_DROP_OLDEST
 
 /*
  * FASTIPC_IOC_OPEN: bind this file to a channel.  One file is one handle on
@@ -78,7 +99,15 @@ struct fastipc_open {
 	__u32 mode;		/* permission bits of a new channel (0777) */
 	struct fastipc_attr attr;	/* in: limits of a new channel; out: in force */
 	__u64 id;		/* out: channel id, unique while loaded */
-	__u64 __reserved[3];
+	/*
+	 * With FASTIPC_O_TOPIC | FASTIPC_O_CREAT, in: a new topic's policy
+	 * (FASTIPC_TOPIC_*) and how many of its last messages it keeps for
+	 * subscribers that come later (0 .. attr.max_msgs); else zero.
+	 * Out: the topic's, zero for a queue.
+	 */
+	__u32 topic_flags;
+	__u32 history;
+	__u64 __reserved[2];
 };
 
 #define FASTIPC_OPEN_SIZE_VER0	136
@@ -266,7 +295,8 @@ struct fastipc_info {
 	__u32 uid;		/* owner, in the caller's user namespace */
 	__u32 gid;
 	__u32 mode;
-	__u32 handle_flags;	/* this handle's FASTIPC_O_RDWR, _READ_PLAIN, _HUP */
+	__u32 handle_flags;	/* this handle's FASTIPC_O_RDWR, _READ_PLAIN, _HUP; */
+				/* FASTIPC_O_TOPIC: the channel is a topic */
 	struct fastipc_attr attr;
 	__u64 queued_msgs;
 	__u64 queued_bytes;
@@ -285,10 +315,18 @@ struct fastipc_info {
 	__u32 busy_poll_window_ns; /* adaptive: the length it polls now */
 	__u64 busy_polls;	/* this handle's receives that busy-polled */
 	__u64 busy_poll_hits;	/* of those, the ones a message ended */
-	__u64 __reserved;
+	__u32 topic_flags;	/* a topic's FASTIPC_TOPIC_*; 0 for a queue */
+	__u32 history;		/* a topic's history length */
+	/* Topics (handle_flags has FASTIPC_O_TOPIC); zero for a queue. */
+	__u32 subscribers;	/* receiving handles bound to the topic */
+	__u32 __pad;
+	__u64 sub_backlog;	/* this subscriber's messages not yet received */
+	__u64 sub_drops;	/* messages dropped before it received them */
+	__u64 sub_received;	/* messages it received */
 };
 
 #define FASTIPC_INFO_SIZE_VER0	248
+#define FASTIPC_INFO_SIZE_VER1	280	/* subscribers, sub_* */
 
 /*
  * FASTIPC_IOC_CALL: send a request and wait for its reply, in one call.
@@ -451,7 +489,10 @@ struct fastipc_features {
 	__u32 call_flags;	/* FASTIPC_CALL_*, FASTIPC_SEND_* (0.6) */
 	__u32 reply_flags;	/* FASTIPC_SEND_* a reply takes (0.6) */
 	__u32 fds_max;		/* descriptors a message carries (0.7), or 0 */
-	__u64 __reserved[3];
+	__u32 topic_flags;	/* FASTIPC_TOPIC_* (0.8); FASTIPC_O_TOPIC in */
+				/* open_flags says topics are supported */
+	__u32 __pad;
+	__u64 __reserved[2];
 };
 
 #define FASTIPC_FEATURES_SIZE_VER0	64
