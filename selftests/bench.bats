@@ -11,7 +11,9 @@
 # warm-up over every buffer, CPU time per round trip, the CPU's copy
 # flags, claims over rounds; the call workload: every mechanism, Binder
 # included, 1 and 4 clients, system calls per round trip, and Binder
-# polling when fastipc's receivers poll.  Never its timings.  Also: n/a for a size a
+# polling when fastipc's receivers poll; the fan-out workload: every
+# mechanism at every size and subscriber count, every message checked
+# by every subscriber, its goals printed.  Never its timings.  Also: n/a for a size a
 # mechanism cannot carry, usage errors, and --calibrate setting the
 # module's zc_threshold.  Run as root with the module loaded
 # (selftests/run.sh); BENCH=<path> tests another benchmark binary,
@@ -28,6 +30,11 @@ QUICK_LAT=(64 65536)
 CALL_MECHS=(fastipc-call fastipc-call-zc binder pipe unix-stream posix-mq)
 QUICK_CALL=(64 65536)
 QUICK_CALL4=(64)
+# The fan-out workload's (fastipc-topic where the build has topics) and
+# what --quick runs of it.
+FAN_MECHS=(pipe unix-stream posix-mq shm-ring shm-bcast)
+QUICK_FAN=(4096 1048576)
+QUICK_FAN_SUBS=(1 4 8)
 ZC_PARAM=/sys/module/fastipc/parameters/zc_threshold
 
 setup_file() {
@@ -163,7 +170,7 @@ for row in csv.reader(open(sys.argv[1])):
 	done
 	# the fastipc modes have ratios to the best other mechanism
 	[[ $(jq '[.ratios[] | select(.ratio != null)] | length' "$j") -gt 0 ]]
-	[[ $(jq '.goals | length' "$j") == 8 ]]
+	[[ $(jq '.goals | length' "$j") == 10 ]]
 	[[ -z $(jq -r '.goals[] | select(.verdict != "met" and .verdict != "not met" and .verdict != "not judged") | .name' "$j") ]]
 }
 
@@ -460,6 +467,59 @@ for row in csv.reader(open(sys.argv[1])):
 	[[ $(jq -r '[.results[] | select(.mechanism == "pipe") | .status] | unique | join(",")' "$j") == "ok" ]]
 	# the goals against Binder are not judged, and say why
 	[[ $(jq -r '.goals[] | select(.name == "call: small") | .verdict' "$j") == "not judged" ]]
+}
+
+@test "fanout: every mechanism, size and subscriber count; every subscriber checked every message" {
+	local j=$OUT/results.json f=$BATS_FILE_TMPDIR/stdout m s n st
+	local -a mechs=("${FAN_MECHS[@]}")
+	[[ $(jq -r '.fanout_topic' "$j") == true ]] && mechs+=(fastipc-topic)
+	[[ $(jq -r '.options.fanout_subscribers | join(",")' "$j") == \
+		"$(IFS=,; echo "${QUICK_FAN_SUBS[*]}")" ]]
+	for m in "${mechs[@]}"; do
+		jq -e --arg m "$m" '.fanout_mechanisms[] | select(.name == $m and (.poll | length) > 0)' \
+			"$j" >/dev/null || { echo "fan-out mechanism not described: $m"; false; }
+		for s in "${QUICK_FAN[@]}"; do
+			for n in "${QUICK_FAN_SUBS[@]}"; do
+				st=$(jq -r --arg m "$m" --argjson s "$s" --argjson n "$n" \
+					'.results[] | select(.workload == "fanout" and .mechanism == $m and .size == $s and .subscribers == $n) | .status' "$j")
+				[[ $st == ok || $st == n/a ]] ||
+					{ echo "fanout $m $s x$n: '$st'"; false; }
+			done
+		done
+	done
+	# the rings, the pipe and (built with topics, on this tree's module)
+	# the topic carry every quick cell
+	[[ -z $(jq -r '.results[] | select(.workload == "fanout" and
+		(.mechanism == "pipe" or .mechanism == "shm-ring" or
+		 .mechanism == "shm-bcast" or .mechanism == "fastipc-topic") and
+		.status != "ok") | "\(.mechanism) \(.size) x\(.subscribers): \(.reason)"' "$j") ]]
+	# a measured cell: every message verified (a message counts once,
+	# when every subscriber found it whole and in order), a rate, CPU
+	# time per message over the windows, and each buffer used twice
+	[[ -z $(jq -r '.results[] | select(.workload == "fanout" and .status == "ok")
+		| select(.messages <= 0 or .verified != .messages or .checksums_ok != true
+			or .msgs_per_s <= 0 or .window_cpu_us_per_msg <= 0
+			or .buffers < .depth + 1 or .warmup < 2 * .buffers)
+		| "\(.mechanism) \(.size) x\(.subscribers)"' "$j") ]]
+	# the broadcast mechanisms say so
+	[[ $(jq -r '.fanout_mechanisms[] | select(.broadcast) | .name' "$j" | sort | paste -sd,) == \
+		$( [[ $(jq -r '.fanout_topic' "$j") == true ]] && echo fastipc-topic,shm-bcast || echo shm-bcast) ]]
+	# the table, and both goals, met or not or n/a
+	grep -q '== Fan-out: time per message delivered to every subscriber' "$f"
+	for m in "${mechs[@]}"; do
+		grep -qE "^4 KiB +$m " "$f" || { echo "no fan-out row: $m"; false; }
+	done
+	grep -qE '^(MET|NOT MET|NOT JUDGED) +fan-out: throughput$' "$f"
+	grep -qE '^(MET|NOT MET|NOT JUDGED) +fan-out: per subscriber$' "$f"
+	grep -q '^## Fan-out' "$OUT/report.md"
+	[[ $(jq -r '[.goals[] | select(.name | startswith("fan-out"))] | length' "$j") == 2 ]]
+	if [[ $(jq -r '.fanout_topic' "$j") != true ]]; then
+		[[ -z $(jq -r '.goals[] | select((.name | startswith("fan-out")) and
+			(.verdict != "not judged" or .detail != "n/a (fastipc topics not supported)")) | .name' "$j") ]]
+	fi
+	# the floors it is judged against: consume and map+unmap per size
+	[[ -z $(jq -r '.floors.sizes[] | select(.size == 1048576 and (.consume_ns <= 0 or .map_unmap_ns <= 0)) | .size' "$j") ]]
+	grep -q '^consume,1048576,' "$OUT/floors.csv"
 }
 
 @test "usage errors exit 2" {

@@ -21,6 +21,9 @@
  *   callfipc.c callstream.c binder.c
  *               its mechanisms: fastipc call/reply, pipes, Unix stream
  *               sockets and POSIX mq as request/reply pairs, and Binder
+ *   fanout.c    the fan-out workload: one publisher, several subscribers,
+ *               every message to every subscriber
+ *   shmbcast.c  its ceiling: one shared-memory broadcast ring
  *   floors.c    the machine's floors: null syscall, futex hand-off,
  *               memcpy, produce+consume, map+unmap
  *   calibrate.c the copy/zero-copy crossover and the module's threshold
@@ -41,6 +44,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/time.h>
 #include <sys/types.h>
 
 #define KiB		(1UL << 10)
@@ -125,6 +129,9 @@ void rxpoll_woke(struct rxpoll *p);
 /* struct mech flags */
 #define MECH_FASTIPC	(1U << 0)	/* a fastipc mode */
 #define MECH_CEILING	(1U << 1)	/* no isolation: a ceiling, not a rival */
+#define MECH_BCAST	(1U << 2)	/* fan-out: one link, every subscriber
+					 * receives on it (else one link per
+					 * subscriber) */
 
 /*
  * One message link: @nsenders sender processes, one receiver process, all
@@ -145,6 +152,10 @@ struct link {
 	 * slots than depth + 1 (all senders together); 0: no more. */
 	unsigned int slots;
 	bool round_trip;	/* one message in flight: request or reply */
+	/* A broadcast link (MECH_BCAST): its receivers, and which of them
+	 * this process is after attach(ROLE_RX). */
+	unsigned int nsubs;
+	unsigned int sub;
 	struct rxpoll poll;	/* the receiver's (rx_recv) */
 	int role;		/* after attach: ROLE_RX or the sender index */
 	char why[WHY_LEN];	/* n/a reason or error detail */
@@ -184,6 +195,10 @@ extern const struct mech mech_unix_stream, mech_unix_seqpacket, mech_tcp;
 extern const struct mech mech_shm_copy, mech_shm_inplace;
 extern const struct mech mech_cma;
 extern const struct mech mech_fastipc_copy, mech_fastipc_zc, mech_fastipc_auto;
+/* The fan-out workload's own: one ring per subscriber, the broadcast ring
+ * (the ceiling), fastipc's topic (where the header has topics). */
+extern const struct mech mech_shm_ring, mech_shm_bcast;
+extern const struct mech mech_fastipc_topic;	/* if FASTIPC_O_TOPIC */
 
 /* ------------------------------------------------------------------ */
 /* The call workload's mechanisms (call.c)                             */
@@ -263,6 +278,8 @@ bool binder_probe(char *why, size_t len);
 
 /* Every mechanism in report order; NULL-terminated. */
 extern const struct mech *const all_mechs[];
+/* The fan-out workload's, in report order; NULL-terminated. */
+extern const struct mech *const all_fanmechs[];
 
 /* Set a link's why: returns @err, for "return link_fail(l, -errno, ...)". */
 int link_fail(struct link *l, int err, const char *fmt, ...)
@@ -336,6 +353,21 @@ void futex_wake(_Atomic uint32_t *addr, int n);
 int64_t procs_cpu_ns(const pid_t *pid, uint32_t n);
 bool futex_barrier(_Atomic uint32_t *ready, uint32_t n,
 		   _Atomic uint32_t *abort);
+
+/* A cell's child processes, reaped by reap(). */
+struct kid {
+	pid_t pid;
+	bool done;
+	int status;
+};
+struct rusage;
+/*
+ * Wait for @n children (SIGCHLD blocked by the caller), summing their
+ * CPU time into @sum; after @deadline, or 2 s after one failed, kill the
+ * rest.  True if it had to kill them at the deadline.
+ */
+bool reap(struct kid *k, int n, int64_t deadline, struct rusage *sum);
+double tv_us(const struct timeval *tv);
 
 /* ------------------------------------------------------------------ */
 /* The shared-memory ring (shm.c), also cma.c's descriptor queue       */
@@ -429,7 +461,8 @@ const char *fmt_us(double us, char *buf, size_t len);		/* "76.2 us" */
 /* Options and the plan (main.c)                                       */
 /* ------------------------------------------------------------------ */
 
-enum workload { WL_THROUGHPUT, WL_LATENCY, WL_FANIN, WL_CALL, NR_WL };
+enum workload { WL_THROUGHPUT, WL_LATENCY, WL_FANIN, WL_CALL, WL_FANOUT,
+		NR_WL };
 enum placement { PL_SEPARATE, PL_SAME, NR_PL };
 /*
  * Round trips run twice, like for like: with polling (every receiver by
@@ -477,6 +510,12 @@ struct opts {
 	unsigned int call_clients;
 	const struct mech *call_mechs[16];
 	int ncall_mechs;
+	size_t fan_sizes[MAX_SIZES];	/* fan-out */
+	int nfan;
+	unsigned int fan_subs[4];	/* subscriber counts, ascending */
+	int nfan_subs;
+	const struct mech *fan_mechs[16];
+	int nfan_mechs;
 
 	/* Measurement windows. */
 	int64_t warm_ns;		/* warm-up before the first window */
@@ -598,6 +637,7 @@ struct floors {
 	double memcpy_ns[MAX_SIZES * 2];	/* one copy of the message */
 	double pc_ns[MAX_SIZES * 2];		/* produce + consume */
 	double map_ns[MAX_SIZES * 2];		/* map + unmap its pages */
+	double consume_ns[MAX_SIZES * 2];	/* reading it (payload_check) */
 	bool measured;
 };
 
@@ -666,6 +706,13 @@ struct run {
 void run_cell(struct run *r, struct cell *c);
 /* call.c */
 void run_call_cell(struct run *r, struct cell *c);
+/* fanout.c: c->nsenders is the number of subscribers */
+void run_fanout_cell(struct run *r, struct cell *c);
+const struct cell *find_fanout_cell(const struct run *r,
+				    const struct mech *m, size_t size,
+				    unsigned int nsubs);
+/* Whether this build has fastipc's topics (the header's FASTIPC_O_TOPIC). */
+extern const bool fanout_has_topic;
 const struct cell *find_call_cell(const struct run *r, enum polling po,
 				  const struct mech *m, size_t size,
 				  unsigned int nclients);
@@ -722,7 +769,7 @@ struct goal {
 	unsigned int rounds_met;	/* rounds in which it held */
 	char detail[2048];
 };
-#define NR_GOALS	8
+#define NR_GOALS	10
 void goals_judge(const struct run *r, struct goal g[NR_GOALS]);
 /* Ratio of a fastipc mode to the best rival (not fastipc, not ceiling). */
 double ratio_to_best(const struct run *r, enum workload wl,

@@ -449,11 +449,6 @@ const struct cell *find_call_cell(const struct run *r, enum polling po,
 	return NULL;
 }
 
-static double tv_us(const struct timeval *tv)
-{
-	return (double)tv->tv_sec * 1e6 + (double)tv->tv_usec;
-}
-
 void run_call_cell(struct run *r, struct cell *c)
 {
 	const struct opts *o = &r->opts;

@@ -549,69 +549,6 @@ static void link_destroy(struct link *l)
 	l->priv = NULL;
 }
 
-struct kid {
-	pid_t pid;
-	bool done;
-	int status;
-};
-
-/* Wait for the children, at most until @deadline; kill them after it. */
-static bool reap(struct kid *k, int n, int64_t deadline, struct rusage *sum)
-{
-	sigset_t set;
-	bool timed_out = false;
-	int left = n;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	while (left) {
-		struct timespec ts = { 0, 100 * NSEC_PER_MSEC };
-		int64_t now;
-
-		for (int i = 0; i < n; i++) {
-			struct rusage ru;
-
-			if (k[i].done)
-				continue;
-			if (wait4(k[i].pid, &k[i].status, WNOHANG, &ru) !=
-			    k[i].pid)
-				continue;
-			k[i].done = true;
-			left--;
-			sum->ru_utime.tv_sec += ru.ru_utime.tv_sec;
-			sum->ru_utime.tv_usec += ru.ru_utime.tv_usec;
-			sum->ru_stime.tv_sec += ru.ru_stime.tv_sec;
-			sum->ru_stime.tv_usec += ru.ru_stime.tv_usec;
-			/* One child failed: the others get 2 s to finish. */
-			if (!WIFEXITED(k[i].status) ||
-			    WEXITSTATUS(k[i].status)) {
-				int64_t grace = now_ns() + 2 * NSEC_PER_SEC;
-
-				if (grace < deadline)
-					deadline = grace;
-			}
-		}
-		if (!left)
-			break;
-		now = now_ns();
-		if (now >= deadline) {
-			timed_out = true;
-			for (int i = 0; i < n; i++)
-				if (!k[i].done)
-					kill(k[i].pid, SIGKILL);
-			deadline = INT64_MAX;
-			continue;
-		}
-		sigtimedwait(&set, NULL, &ts);
-	}
-	return timed_out;
-}
-
-static double tv_us(const struct timeval *tv)
-{
-	return (double)tv->tv_sec * 1e6 + (double)tv->tv_usec;
-}
-
 /* How long a cell should take, for the progress line and the timeout. */
 int64_t cell_estimate(const struct opts *o, const struct cell *c)
 {

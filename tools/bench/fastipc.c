@@ -28,6 +28,16 @@
  *               in pages, at or above zc_threshold) with
  *               fastipc_recv_msg(), as it does every message after one
  *               that came in pages, until one comes copied.
+ * fastipc-topic the fan-out workload's (fanout.c), where the header has
+ *               topics (FASTIPC_O_TOPIC, libfastipc 0.8): the parent
+ *               creates a topic with fastipc_topic_open() (a full topic
+ *               blocks the publisher, no history); the publisher sends as
+ *               fastipc-auto does, once per message; every subscriber
+ *               opens a receive-only handle before the first message and
+ *               takes each message with fastipc_recv_msg() (a page message
+ *               is the same pages mapped read-only into every
+ *               subscriber's window; below zc_threshold a copy),
+ *               fastipc_msg_release().
  *
  * Every receiving handle polls by the cell's rule (poll.c), as every
  * other mechanism's receiver does in user space: adaptive
@@ -57,7 +67,7 @@
 #include "fastipc.h"
 #include "bench.h"
 
-enum fipc_mode { FM_COPY, FM_ZC, FM_AUTO };
+enum fipc_mode { FM_COPY, FM_ZC, FM_AUTO, FM_TOPIC };
 
 /* calibrate.c: a zc_threshold for the run's channels (0: the module's). */
 unsigned long bench_zc_threshold;
@@ -110,6 +120,16 @@ static int fipc_create(struct link *l, enum fipc_mode mode)
 
 	snprintf(fp->name, sizeof(fp->name), "fastipc-bench.%d.%u",
 		 (int)getpid(), seq++);
+#ifdef FASTIPC_O_TOPIC
+	if (mode == FM_TOPIC) {
+		/* 0: a full topic blocks the publisher; no history. */
+		err = fastipc_topic_open(fp->name, FASTIPC_O_SEND |
+					 FASTIPC_O_CREAT | FASTIPC_O_EXCL,
+					 0600, &attr, 0, 0, &fp->owner);
+		if (err == -EOPNOTSUPP)
+			return link_na(l, "the module has no topics");
+	} else
+#endif
 	err = fastipc_open(fp->name, FASTIPC_O_SEND | FASTIPC_O_CREAT |
 			   FASTIPC_O_EXCL, 0600, &attr, &fp->owner);
 	if (err == -ENODEV)
@@ -181,7 +201,8 @@ static int fipc_attach(struct link *l, int role)
 		if (!fp->buf)
 			return link_fail(l, -ENOMEM, "buffer");
 	}
-	if (role == ROLE_RX && fp->mode != FM_ZC && !l->round_trip &&
+	if (role == ROLE_RX && (fp->mode == FM_COPY || fp->mode == FM_AUTO) &&
+	    !l->round_trip &&
 	    l->size < FIPC_VEC_BELOW) {
 		size_t n = FIPC_VEC_BYTES / (l->size ? l->size : 1);
 
@@ -238,6 +259,7 @@ static int fipc_tx_buf(struct link *l, void **buf)
 					FASTIPC_ALLOC_NOZERO, buf);
 		return err ? link_fail(l, err, "fastipc_msg_alloc(WINDOW)") : 0;
 	case FM_AUTO:
+	case FM_TOPIC:
 		err = fastipc_msg_alloc(fp->ch, l->size, FASTIPC_ALLOC_NOZERO,
 					buf);
 		return err ? link_fail(l, err, "fastipc_msg_alloc") : 0;
@@ -363,3 +385,34 @@ const struct mech mech_fastipc_auto = FIPC_MECH("fastipc-auto",
 	"fastipc_msg_alloc(NOZERO) (heap below zc_threshold, window above) + "
 	"fastipc_buf_send() / fastipc_recv_vec() for streams below 64 KiB, "
 	"else fastipc_recv_msg()", auto_create);
+
+/* Topics: only where the header has them (libfastipc 0.8). */
+#ifdef FASTIPC_O_TOPIC
+static int topic_create(struct link *l)
+{
+	return fipc_create(l, FM_TOPIC);
+}
+
+const bool fanout_has_topic = true;
+const struct mech mech_fastipc_topic = {
+	.name = "fastipc-topic",
+	.family = "fastipc",
+	.desc = "fastipc_topic_open() (blocks when full); the publisher "
+		"sends once: fastipc_msg_alloc(NOZERO) + fastipc_buf_send(); "
+		"each subscriber fastipc_recv_msg(): the same pages mapped "
+		"read-only into every subscriber (a copy below zc_threshold)",
+	.poll_how = FIPC_POLL_HOW,
+	.flags = MECH_FASTIPC | MECH_BCAST,
+	.priv_size = sizeof(struct fipc_priv),
+	.create = topic_create,
+	.attach = fipc_attach,
+	.tx_buf = fipc_tx_buf,
+	.tx_send = fipc_tx_send,
+	.rx_recv = fipc_rx_recv,
+	.rx_done = fipc_rx_done,
+	.detach = fipc_detach,
+	.destroy = fipc_destroy,
+};
+#else
+const bool fanout_has_topic = false;
+#endif

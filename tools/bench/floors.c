@@ -14,10 +14,14 @@
  *   produce+consume   the fairness work alone: writing every byte of a
  *                     message (payload_fill) and reading every byte back
  *                     (payload_check), in one process
+ *   consume           reading every byte back (payload_check) alone:
+ *                     what each extra subscriber of a fan-out must do
  *   map+unmap         mapping the message's pages, already allocated (a
  *                     populated memfd), writable into a process
  *                     (mmap MAP_SHARED|MAP_POPULATE) and unmapping them:
- *                     the page-table work a page move cannot avoid
+ *                     the page-table work a page move cannot avoid, and
+ *                     what mapping the same pages into one more
+ *                     subscriber costs (the fan-out's map floor)
  *
  * Each is timed in several windows of at least win_ns, run back to back
  * in a process pinned to the receiver's CPU; the median is kept.  The
@@ -103,6 +107,17 @@ static void op_pc(void *ctx, uint64_t i)
 
 	payload_fill(c->a, c->size, i);
 	if (!payload_check(c->a, c->size, &seq) || seq != i)
+		abort();
+}
+
+/* @a holds message 0 (size_floors() writes it). */
+static void op_consume(void *ctx, uint64_t i)
+{
+	struct buf_ctx *c = ctx;
+	uint64_t seq;
+
+	(void)i;
+	if (!payload_check(c->a, c->size, &seq) || seq != 0)
 		abort();
 }
 
@@ -258,6 +273,8 @@ static void size_floors(struct run *r, int k)
 	memset(c.b, 2, size);
 	f->memcpy_ns[k] = time_op(op_memcpy, &c, batch, o->win_ns, o->reps);
 	f->pc_ns[k] = time_op(op_pc, &c, batch, o->win_ns, o->reps);
+	payload_fill(c.a, size, 0);
+	f->consume_ns[k] = time_op(op_consume, &c, batch, o->win_ns, o->reps);
 
 	c.map_len = (size + page - 1) / page * page;
 	c.fd = memfd_create("fastipc-bench-floor", MFD_CLOEXEC);
@@ -354,6 +371,8 @@ void measure_floors(struct run *r)
 		add_size(f, o->fanin_sizes[i]);
 	for (int i = 0; i < o->nsame_tput; i++)
 		add_size(f, o->same_tput_sizes[i]);
+	for (int i = 0; i < o->nfan; i++)
+		add_size(f, o->fan_sizes[i]);
 
 	sched_getaffinity(0, sizeof(saved), &saved);
 	pin_to_cpu(o->cpu_a);

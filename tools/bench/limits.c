@@ -145,16 +145,23 @@ static void raise_rlimit(struct run *r, const char *what, int resource)
 	snprintf(c->note, sizeof(c->note), "not raised: %s", strerror(errno));
 }
 
+static bool mech_in(const struct mech *const *mechs, int n, const char *fam,
+		    const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(mechs[i]->family, fam) == 0 &&
+		    (!name || strcmp(mechs[i]->name, name) == 0))
+			return true;
+	return false;
+}
+
+/* A family (or one of its mechanisms) in the plan, the fan-out's too. */
 static bool family_used(const struct run *r, const char *fam, const char *name)
 {
-	for (int i = 0; i < r->opts.nmechs; i++) {
-		const struct mech *m = r->opts.mechs[i];
+	const struct opts *o = &r->opts;
 
-		if (strcmp(m->family, fam) == 0 &&
-		    (!name || strcmp(m->name, name) == 0))
-			return true;
-	}
-	return false;
+	return mech_in(o->mechs, o->nmechs, fam, name) ||
+	       (o->nfan && mech_in(o->fan_mechs, o->nfan_mechs, fam, name));
 }
 
 static void consider(size_t size, size_t *max_size, size_t *max_bytes,
@@ -214,6 +221,9 @@ void limits_raise(struct run *r)
 			 &max_depth);
 	for (int i = 0; i < o->nfanin; i++)
 		consider(o->fanin_sizes[i], &max_size, &max_bytes, &max_pb,
+			 &max_depth);
+	for (int i = 0; i < o->nfan; i++)
+		consider(o->fan_sizes[i], &max_size, &max_bytes, &max_pb,
 			 &max_depth);
 	if (r->opts.calibrate)
 		consider(4 * MiB, &max_size, &max_bytes, &max_pb, &max_depth);

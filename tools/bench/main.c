@@ -20,6 +20,7 @@ const char *const wl_names[NR_WL] = {
 	[WL_LATENCY] = "latency",
 	[WL_FANIN] = "fanin",
 	[WL_CALL] = "call",
+	[WL_FANOUT] = "fanout",
 };
 
 const char *const pl_names[NR_PL] = {
@@ -42,6 +43,16 @@ const struct mech *const all_mechs[] = {
 	NULL
 };
 
+/* The fan-out workload's: a queue per subscriber, then broadcast. */
+const struct mech *const all_fanmechs[] = {
+	&mech_pipe, &mech_unix_stream, &mech_posix_mq, &mech_shm_ring,
+	&mech_shm_bcast,
+#ifdef FASTIPC_O_TOPIC
+	&mech_fastipc_topic,
+#endif
+	NULL
+};
+
 #define SZ(...)	{ __VA_ARGS__ }
 
 #define SLOW_CELL_S	8.0	/* seconds: a slower cell runs in one round */
@@ -54,6 +65,9 @@ static const size_t same_tput_default[] = SZ(64, 64 * KiB, MiB);
 static const size_t same_lat_default[] = SZ(64);
 static const size_t call_default[] = SZ(64, 4 * KiB, 64 * KiB, MiB);
 static const size_t call4_default[] = SZ(64, 4 * KiB, 64 * KiB);
+static const size_t fan_default[] = SZ(64, 4 * KiB, 64 * KiB, MiB,
+	8 * MiB, 64 * MiB);
+static const unsigned int fan_subs_default[] = SZ(1, 2, 4, 8);
 
 static const size_t tput_quick[] = SZ(64, 4 * KiB, 64 * KiB, MiB);
 static const size_t lat_quick[] = SZ(64, 64 * KiB);
@@ -61,6 +75,8 @@ static const size_t fanin_quick[] = SZ(64);
 static const size_t same_quick[] = SZ(64);
 static const size_t call_quick[] = SZ(64, 64 * KiB);
 static const size_t call4_quick[] = SZ(64);
+static const size_t fan_quick[] = SZ(4 * KiB, MiB);
+static const unsigned int fan_subs_quick[] = SZ(1, 4, 8);
 
 static const size_t fanin_full[] = SZ(64, 4 * KiB, 64 * KiB, MiB);
 
@@ -85,6 +101,8 @@ static void set_mode(struct opts *o, const char *mode)
 		SET_SIZES(o->same_lat_sizes, o->nsame_lat, same_quick);
 		SET_SIZES(o->call_sizes, o->ncall, call_quick);
 		SET_SIZES(o->call4_sizes, o->ncall4, call4_quick);
+		SET_SIZES(o->fan_sizes, o->nfan, fan_quick);
+		SET_SIZES(o->fan_subs, o->nfan_subs, fan_subs_quick);
 		o->warm_ns = 10 * NSEC_PER_MSEC;
 		o->win_ns = 20 * NSEC_PER_MSEC;
 		o->reps = 2;
@@ -102,6 +120,8 @@ static void set_mode(struct opts *o, const char *mode)
 	SET_SIZES(o->same_lat_sizes, o->nsame_lat, same_lat_default);
 	SET_SIZES(o->call_sizes, o->ncall, call_default);
 	SET_SIZES(o->call4_sizes, o->ncall4, call4_default);
+	SET_SIZES(o->fan_sizes, o->nfan, fan_default);
+	SET_SIZES(o->fan_subs, o->nfan_subs, fan_subs_default);
 	o->warm_ns = 50 * NSEC_PER_MSEC;
 	o->win_ns = 100 * NSEC_PER_MSEC;
 	o->reps = 3;
@@ -130,12 +150,13 @@ static bool parse_mechs(const struct cli_cmd *cmd, struct opts *o,
 {
 	char *list = strdup(arg), *save = NULL, *tok;
 	bool pick[32] = { false }, cpick[16] = { false };
+	bool fpick[16] = { false };
 
 	if (!list)
 		return false;
 	for (tok = strtok_r(list, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		bool found = false, cfound = false;
+		bool found = false, cfound = false, ffound = false;
 
 		/* The call workload's: by name or family. */
 		for (int i = 0; all_callmechs[i]; i++) {
@@ -146,6 +167,18 @@ static bool parse_mechs(const struct cli_cmd *cmd, struct opts *o,
 			    strcmp(tok, m->family) == 0) {
 				cpick[i] = true;
 				cfound = true;
+			}
+		}
+
+		/* The fan-out workload's: by name or family. */
+		for (int i = 0; all_fanmechs[i]; i++) {
+			const struct mech *m = all_fanmechs[i];
+
+			if (strcmp(tok, "all") == 0 ||
+			    strcmp(tok, m->name) == 0 ||
+			    strcmp(tok, m->family) == 0) {
+				fpick[i] = true;
+				ffound = true;
 			}
 		}
 
@@ -163,7 +196,7 @@ static bool parse_mechs(const struct cli_cmd *cmd, struct opts *o,
 		}
 		for (int i = 0; all_mechs[i] && !found; i++)
 			found = pick[i] && strcmp(tok, all_mechs[i]->family) == 0;
-		if (!found && !cfound) {
+		if (!found && !cfound && !ffound) {
 			cli_usage(cmd, "--mechanisms: unknown mechanism '%s' "
 				  "(see --help)", tok);
 			free(list);
@@ -179,6 +212,10 @@ static bool parse_mechs(const struct cli_cmd *cmd, struct opts *o,
 	for (int i = 0; all_callmechs[i]; i++)
 		if (cpick[i])
 			o->call_mechs[o->ncall_mechs++] = all_callmechs[i]->mech;
+	o->nfan_mechs = 0;
+	for (int i = 0; all_fanmechs[i]; i++)
+		if (fpick[i])
+			o->fan_mechs[o->nfan_mechs++] = all_fanmechs[i];
 	return true;
 }
 
@@ -223,6 +260,8 @@ static bool parse_sizes(const struct cli_cmd *cmd, struct opts *o,
 	memcpy(o->same_lat_sizes, o->tput_sizes, sizeof(o->tput_sizes));
 	memcpy(o->call_sizes, o->tput_sizes, sizeof(o->tput_sizes));
 	memcpy(o->call4_sizes, o->tput_sizes, sizeof(o->tput_sizes));
+	memcpy(o->fan_sizes, o->tput_sizes, sizeof(o->tput_sizes));
+	o->nfan = o->ntput;
 	o->nlat = o->nfanin = o->nsame_tput = o->nsame_lat = o->ntput;
 	o->ncall = o->ncall4 = o->ntput;
 	return true;
@@ -233,7 +272,7 @@ static bool parse_workloads(const struct cli_cmd *cmd, struct opts *o,
 {
 	char *list = strdup(arg), *save = NULL, *tok;
 	bool tput = false, lat = false, fanin = false, same = false;
-	bool floors = false, call = false;
+	bool floors = false, call = false, fanout = false;
 
 	if (!list)
 		return false;
@@ -251,12 +290,15 @@ static bool parse_workloads(const struct cli_cmd *cmd, struct opts *o,
 			floors = true;
 		} else if (strcmp(tok, "call") == 0) {
 			call = true;
+		} else if (strcmp(tok, "fanout") == 0) {
+			fanout = true;
 		} else if (strcmp(tok, "all") == 0) {
-			tput = lat = fanin = same = floors = call = true;
+			tput = lat = fanin = same = floors = call = fanout =
+				true;
 		} else if (strcmp(tok, "none") != 0) {
 			cli_usage(cmd, "--workloads: unknown workload '%s' "
 				  "(throughput, latency, fanin, same-cpu, "
-				  "call, floors, all, none)", tok);
+				  "call, fanout, floors, all, none)", tok);
 			free(list);
 			return false;
 		}
@@ -272,6 +314,8 @@ static bool parse_workloads(const struct cli_cmd *cmd, struct opts *o,
 		o->nsame_tput = o->nsame_lat = 0;
 	if (!call)
 		o->ncall = o->ncall4 = 0;
+	if (!fanout)
+		o->nfan = 0;
 	/* Same-CPU alone: its own sizes, not only those also run apart. */
 	o->do_floors = floors;
 	return true;
@@ -390,6 +434,36 @@ static void plan_call(struct run *r, const size_t *sizes, int n,
 }
 
 /*
+ * The fan-out workload's cells: per size, every mechanism at every
+ * subscriber count, so that a mechanism's counts run close together.
+ */
+static void plan_fanout(struct run *r)
+{
+	const struct opts *o = &r->opts;
+	static const struct poll_rule none = { POLL_OFF, 0 };
+
+	for (int i = 0; i < o->nfan; i++)
+		for (int m = 0; m < o->nfan_mechs; m++)
+			for (int n = 0; n < o->nfan_subs; n++) {
+				struct cell *c;
+
+				if (r->ncells >= MAX_CELLS)
+					return;
+				c = &r->cells[r->ncells++];
+				memset(c, 0, sizeof(*c));
+				c->wl = WL_FANOUT;
+				c->pl = PL_SEPARATE;
+				c->po = r->poll.mode == POLL_OFF ? PO_OFF :
+					PO_ON;
+				c->mech = o->fan_mechs[m];
+				c->size = o->fan_sizes[i];
+				c->nsenders = o->fan_subs[n];
+				c->depth = bench_depth(c->size);
+				c->poll = c->po == PO_ON ? r->poll : none;
+			}
+}
+
+/*
  * Fold round @t into cell @c, for the tables.  A shared host only ever
  * slows a measurement down, so the better round's medians are kept; the
  * windows of every round are kept too, and the spread is over all of
@@ -455,6 +529,15 @@ static void merge_round(struct cell *c, const struct cell *t)
 	c->spread = spread(all, n);
 }
 
+/* " x4" for 4 subscribers, on the progress line. */
+static const char *fanout_label(unsigned int n)
+{
+	static char buf[16];
+
+	snprintf(buf, sizeof(buf), " x%u", n);
+	return buf;
+}
+
 static int run_plan(struct run *r)
 {
 	const struct opts *o = &r->opts;
@@ -468,6 +551,7 @@ static int run_plan(struct run *r)
 	plan_add(r, WL_LATENCY, PL_SAME, o->same_lat_sizes, o->nsame_lat);
 	plan_call(r, o->call_sizes, o->ncall, 1);
 	plan_call(r, o->call4_sizes, o->ncall4, o->call_clients);
+	plan_fanout(r);
 	ncells = r->ncells;
 	plan = malloc((size_t)(ncells ? ncells : 1) * sizeof(*plan));
 	if (!plan)
@@ -513,13 +597,16 @@ static int run_plan(struct run *r)
 				 ncells, wl_names[c->wl],
 				 c->pl == PL_SAME ? " same-CPU" : "",
 				 c->wl == WL_CALL && c->nsenders > 1 ?
-				 " x4" : "",
+				 " x4" : c->wl == WL_FANOUT ?
+				 fanout_label(c->nsenders) : "",
 				 !cell_is_rt(c) ? "" : c->po == PO_ON ?
 				 " polling" : " no-polling",
 				 fmt_size(c->size, sz, sizeof(sz)),
 				 c->mech->name);
 			if (c->wl == WL_CALL)
 				run_call_cell(r, &t);
+			else if (c->wl == WL_FANOUT)
+				run_fanout_cell(r, &t);
 			else
 				run_cell(r, &t);
 			t.rounds = 1;
@@ -839,13 +926,18 @@ const struct cli_cmd cmd_bench = {
 	"                         fastipc-auto; families (where no name is\n"
 	"                         the same) mq sock shm fastipc; the call\n"
 	"                         workload's: fastipc-call fastipc-call-zc\n"
-	"                         binder pipe unix-stream posix-mq\n"
+	"                         binder pipe unix-stream posix-mq; the\n"
+	"                         fan-out's: pipe unix-stream posix-mq\n"
+	"                         shm-ring shm-bcast fastipc-topic\n"
 	"  -s, --sizes LIST       message sizes for every workload (4K, 1M...)\n"
 	"  -w, --workloads LIST   throughput latency fanin same-cpu call\n"
-	"                         floors, all (default) or none (call:\n"
+	"                         fanout floors, all (default) or none (call:\n"
 	"                         clients call a server and wait for the\n"
 	"                         reply: fastipc call/reply, Binder, pipe,\n"
-	"                         unix-stream, posix-mq; 1 and 4 clients)\n"
+	"                         unix-stream, posix-mq; 1 and 4 clients;\n"
+	"                         fanout: one publisher, 1, 2, 4 and 8\n"
+	"                         subscribers: pipe unix-stream posix-mq\n"
+	"                         shm-ring shm-bcast fastipc-topic)\n"
 	"  -n, --senders N        fan-in senders (default 4)\n"
 	"  -r, --reps N           windows (repetitions) per measurement and round\n"
 	"  -p, --rounds N         run the whole plan N times, one round after\n"

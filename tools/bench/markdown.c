@@ -330,6 +330,79 @@ static void md_calls(const struct run *r, FILE *f)
 	md_call(r, f, o->call4_sizes, o->ncall4, k, 2, PO_ON, t);
 }
 
+/*
+ * The fan-out workload: per size and mechanism, the time per message
+ * delivered to every subscriber at each subscriber count, and what each
+ * subscriber beyond the first adds (time, CPU time).
+ */
+static void md_fanout(const struct run *r, FILE *f)
+{
+	const struct opts *o = &r->opts;
+	unsigned int lo, hi;
+	char sz[16];
+
+	if (!o->nfan || !o->nfan_mechs || !o->nfan_subs)
+		return;
+	lo = o->fan_subs[0];
+	hi = o->fan_subs[o->nfan_subs - 1];
+	fprintf(f, "\n## Fan-out\n\nOne publisher writes every message "
+		   "once; every subscriber reads and checks every byte of "
+		   "every message. A message counts when the slowest "
+		   "subscriber has checked it.%s\n\n"
+		   "| name | how it is used | how its receivers poll |\n"
+		   "|---|---|---|\n", fanout_has_topic ? "" :
+		   " fastipc-topic: **n/a** (fastipc topics not supported by "
+		   "this build's header).");
+	for (int i = 0; i < o->nfan_mechs; i++)
+		fprintf(f, "| %s | %s | %s |\n", o->fan_mechs[i]->name,
+			o->fan_mechs[i]->desc, o->fan_mechs[i]->poll_how);
+	fprintf(f, "\n### Time per message delivered to every subscriber, "
+		   "microseconds; each extra subscriber (%u to %u): time, CPU "
+		   "time\n\n| size | mechanism |", lo, hi);
+	for (int n = 0; n < o->nfan_subs; n++)
+		fprintf(f, " %u |", o->fan_subs[n]);
+	fprintf(f, " extra | extra CPU |\n|---|---|");
+	for (int n = 0; n < o->nfan_subs + 2; n++)
+		fprintf(f, "---:|");
+	fputc('\n', f);
+	for (int i = 0; i < o->nfan; i++)
+		for (int m = 0; m < o->nfan_mechs; m++) {
+			const struct mech *mech = o->fan_mechs[m];
+			const struct cell *c1, *cn;
+			bool fipc = mech->flags & MECH_FASTIPC;
+
+			fprintf(f, "| %s | %s%s%s |", fmt_size(o->fan_sizes[i],
+							   sz, sizeof(sz)),
+				fipc ? "**" : "", mech->name, fipc ? "**" : "");
+			for (int n = 0; n < o->nfan_subs; n++) {
+				const struct cell *c;
+
+				c = find_fanout_cell(r, mech, o->fan_sizes[i],
+						     o->fan_subs[n]);
+				if (!c)
+					fprintf(f, " - |");
+				else if (c->status != CELL_OK)
+					fprintf(f, " %s |", c->status ==
+						CELL_NA ? "n/a" : "ERR");
+				else
+					fprintf(f, " %.1f%s |", 1e6 / c->mps,
+						c->spread > 0.25 ? " ~" : "");
+			}
+			c1 = find_fanout_cell(r, mech, o->fan_sizes[i], lo);
+			cn = find_fanout_cell(r, mech, o->fan_sizes[i], hi);
+			if (hi > lo && c1 && cn && c1->status == CELL_OK &&
+			    cn->status == CELL_OK && c1->win_cpu_n &&
+			    cn->win_cpu_n)
+				fprintf(f, " %.1f | %.1f |\n",
+					(1e6 / cn->mps - 1e6 / c1->mps) /
+					(hi - lo), (cell_window_cpu_us(cn) -
+						    cell_window_cpu_us(c1)) /
+					(hi - lo));
+			else
+				fprintf(f, " - | - |\n");
+		}
+}
+
 int report_markdown(const struct run *r, const char *path, bool charts)
 {
 	const struct opts *o = &r->opts;
@@ -499,24 +572,26 @@ int report_markdown(const struct run *r, const char *path, bool charts)
 		   "/ no polling");
 
 	md_calls(r, f);
+	md_fanout(r, f);
 
 	if (fl->measured) {
 		fprintf(f, "\n## Floors\n\n- null system call: %.3f us\n"
 			   "- futex ping-pong round trip: %.1f us on two CPUs "
 			   "(p99 %.1f), %.1f us on one\n\n"
-			   "| size | memcpy | produce + consume | map + unmap |\n"
-			   "|---|---:|---:|---:|\n",
+			   "| size | memcpy | produce + consume | consume | "
+			   "map + unmap |\n|---|---:|---:|---:|---:|\n",
 			fl->null_syscall_ns / 1e3, fl->futex_rt_us[PL_SEPARATE],
 			fl->futex_rt_p99_us[PL_SEPARATE],
 			fl->futex_rt_us[PL_SAME]);
 		for (int i = 0; i < fl->nsizes; i++)
 			fprintf(f, "| %s | %.2f us (%.2f GB/s) | %.2f us | "
-				   "%.2f us |\n",
+				   "%.2f us | %.2f us |\n",
 				fmt_size(fl->sizes[i], sz, sizeof(sz)),
 				fl->memcpy_ns[i] / 1e3,
 				fl->memcpy_ns[i] > 0 ?
 				(double)fl->sizes[i] / fl->memcpy_ns[i] : 0,
-				fl->pc_ns[i] / 1e3, fl->map_ns[i] / 1e3);
+				fl->pc_ns[i] / 1e3, fl->consume_ns[i] / 1e3,
+				fl->map_ns[i] / 1e3);
 		{
 			char why[256];
 			int ok = memcpy_check(r, why, sizeof(why));

@@ -270,6 +270,96 @@ static void report_call(const struct run *r, FILE *f)
 	table_call(r, f, o->call4_sizes, o->ncall4, k, 2, PO_ON, t);
 }
 
+/*
+ * The fan-out workload: per size and mechanism, the time per message
+ * delivered to every subscriber at each subscriber count, and what each
+ * subscriber beyond the first adds, in time and in CPU time (every
+ * process, over the measured windows).
+ */
+static void report_fanout(const struct run *r, FILE *f)
+{
+	const struct opts *o = &r->opts;
+	struct notes *nt;
+	unsigned int lo, hi;
+
+	if (!o->nfan || !o->nfan_mechs || !o->nfan_subs)
+		return;
+	nt = calloc(1, sizeof(*nt));
+	if (!nt)
+		return;
+	lo = o->fan_subs[0];
+	hi = o->fan_subs[o->nfan_subs - 1];
+	fprintf(f, "\nFANOUT: one publisher (senders' CPU) writes every "
+		   "message once, every subscriber (receiver's CPU) reads and "
+		   "checks every byte of every message.%s\n",
+		fanout_has_topic ? "" : " fastipc-topic: n/a (fastipc topics "
+		"not supported by this build's header)");
+	for (int m = 0; m < o->nfan_mechs; m++)
+		fprintf(f, "  %-14s %s\n", o->fan_mechs[m]->name,
+			o->fan_mechs[m]->desc);
+	fprintf(f, "\n== Fan-out: time per message delivered to every "
+		   "subscriber, us; each extra subscriber (%u to %u): time, "
+		   "CPU time ==\n", lo, hi);
+	fprintf(f, "%-9s %-14s", "size", "mechanism");
+	for (int n = 0; n < o->nfan_subs; n++) {
+		char h[16];
+
+		snprintf(h, sizeof(h), "%u sub%s", o->fan_subs[n],
+			 o->fan_subs[n] > 1 ? "s" : "");
+		fprintf(f, "%11s", h);
+	}
+	fprintf(f, "%12s%12s\n", "extra", "extra CPU");
+	for (int i = 0; i < o->nfan; i++)
+		for (int m = 0; m < o->nfan_mechs; m++) {
+			const struct mech *mech = o->fan_mechs[m];
+			const struct cell *c1, *cn;
+			char sz[16], v[32];
+
+			fprintf(f, "%-9s %-14s", fmt_size(o->fan_sizes[i], sz,
+							  sizeof(sz)),
+				mech->name);
+			for (int n = 0; n < o->nfan_subs; n++) {
+				const struct cell *c;
+
+				c = find_fanout_cell(r, mech, o->fan_sizes[i],
+						     o->fan_subs[n]);
+				if (!c)
+					snprintf(v, sizeof(v), "-");
+				else if (c->status != CELL_OK)
+					mark(c, nt, v, sizeof(v));
+				else
+					num(1e6 / c->mps, v, sizeof(v));
+				if (c && c->status == CELL_OK &&
+				    c->spread > NOISY) {
+					strcat(v, "*");
+					nt->noisy = true;
+				}
+				fprintf(f, "%11s", v);
+			}
+			c1 = find_fanout_cell(r, mech, o->fan_sizes[i], lo);
+			cn = find_fanout_cell(r, mech, o->fan_sizes[i], hi);
+			if (hi > lo && c1 && cn && c1->status == CELL_OK &&
+			    cn->status == CELL_OK) {
+				fprintf(f, "%12s", num((1e6 / cn->mps -
+							1e6 / c1->mps) /
+						       (hi - lo), v,
+						       sizeof(v)));
+				if (c1->win_cpu_n && cn->win_cpu_n)
+					fprintf(f, "%12s",
+						num((cell_window_cpu_us(cn) -
+						     cell_window_cpu_us(c1)) /
+						    (hi - lo), v, sizeof(v)));
+				else
+					fprintf(f, "%12s", "-");
+			} else {
+				fprintf(f, "%12s%12s", "-", "-");
+			}
+			fputc('\n', f);
+		}
+	print_notes(f, nt);
+	free(nt);
+}
+
 enum tput_unit { U_MBPS, U_KMPS };
 
 static void table_tput(const struct run *r, FILE *f, enum workload wl,
@@ -478,16 +568,20 @@ static void table_floors(const struct run *r, FILE *f)
 	fprintf(f, "futex ping-pong, same CPU   %8s round trip (p99 %s)\n",
 		fmt_us(fl->futex_rt_us[PL_SAME], a, sizeof(a)),
 		fmt_us(fl->futex_rt_p99_us[PL_SAME], b, sizeof(b)));
-	fprintf(f, "%-9s %14s %12s %18s %16s\n", "size", "memcpy",
-		"memcpy GB/s", "produce+consume", "map+unmap");
-	for (int i = 0; i < fl->nsizes; i++)
-		fprintf(f, "%-9s %14s %12.2f %18s %16s\n",
+	fprintf(f, "%-9s %14s %12s %18s %14s %16s\n", "size", "memcpy",
+		"memcpy GB/s", "produce+consume", "consume", "map+unmap");
+	for (int i = 0; i < fl->nsizes; i++) {
+		char d[24];
+
+		fprintf(f, "%-9s %14s %12.2f %18s %14s %16s\n",
 			fmt_size(fl->sizes[i], sz, sizeof(sz)),
 			fmt_us(fl->memcpy_ns[i] / 1e3, a, sizeof(a)),
 			fl->memcpy_ns[i] > 0 ?
 			(double)fl->sizes[i] / fl->memcpy_ns[i] : 0,
 			fmt_us(fl->pc_ns[i] / 1e3, b, sizeof(b)),
+			fmt_us(fl->consume_ns[i] / 1e3, d, sizeof(d)),
 			fmt_us(fl->map_ns[i] / 1e3, c, sizeof(c)));
+	}
 	{
 		char why[256];
 		int ok = memcpy_check(r, why, sizeof(why));
@@ -672,6 +766,7 @@ void report_tables(const struct run *r, FILE *f)
 	}
 
 	report_call(r, f);
+	report_fanout(r, f);
 
 	goals_judge(r, g);
 	fprintf(f, "\n== Goals (Documentation/benchmarks.md) ==\n");
@@ -797,6 +892,8 @@ int report_csv(const struct run *r, const char *dir)
 				fl->pc_ns[i]);
 			fprintf(f, "map_unmap,%zu,%.1f,\n", fl->sizes[i],
 				fl->map_ns[i]);
+			fprintf(f, "consume,%zu,%.1f,\n", fl->sizes[i],
+				fl->consume_ns[i]);
 		}
 	}
 	return fclose(f) ? -errno : 0;
@@ -886,6 +983,8 @@ static void json_cell(FILE *f, const struct run *r, int i)
 		fprintf(f, ",\"window_syscalls\":");
 		jnum(f, c->win_syscalls);
 	}
+	if (c->wl == WL_FANOUT)
+		fprintf(f, ",\"subscribers\":%u", c->nsenders);
 	if (c->status == CELL_OK && !cell_is_rt(c)) {
 		fprintf(f, ",\"msgs_per_s\":");
 		jnum(f, c->mps);
@@ -1043,6 +1142,12 @@ int report_json(const struct run *r, FILE *f)
 	fprintf(f, ",\"call_clients\":%u,\"call_clients_sizes\":",
 		o->call_clients);
 	json_sizes(f, o->call4_sizes, o->ncall4);
+	fprintf(f, ",\"fanout_sizes\":");
+	json_sizes(f, o->fan_sizes, o->nfan);
+	fprintf(f, ",\"fanout_subscribers\":[");
+	for (int i = 0; i < o->nfan_subs; i++)
+		fprintf(f, "%s%u", i ? "," : "", o->fan_subs[i]);
+	fputc(']', f);
 	fputc('}', f);
 
 	jkey(f, &first, "mechanisms");
@@ -1079,6 +1184,29 @@ int report_json(const struct run *r, FILE *f)
 			"false");
 	}
 	fputc(']', f);
+	/* The fan-out workload's, and whether topics were built in. */
+	jkey(f, &first, "fanout_mechanisms");
+	fputc('[', f);
+	for (int i = 0; i < o->nfan_mechs; i++) {
+		const struct mech *m = o->fan_mechs[i];
+
+		fprintf(f, "%s{\"name\":", i ? "," : "");
+		js(f, m->name);
+		fprintf(f, ",\"family\":");
+		js(f, m->family);
+		fprintf(f, ",\"description\":");
+		js(f, m->desc);
+		fprintf(f, ",\"poll\":");
+		js(f, m->poll_how);
+		fprintf(f, ",\"fastipc\":%s,\"ceiling\":%s,"
+			   "\"broadcast\":%s}",
+			m->flags & MECH_FASTIPC ? "true" : "false",
+			m->flags & MECH_CEILING ? "true" : "false",
+			m->flags & MECH_BCAST ? "true" : "false");
+	}
+	fprintf(f, "]");
+	jkey(f, &first, "fanout_topic");
+	fprintf(f, "%s", fanout_has_topic ? "true" : "false");
 	jkey(f, &first, "binder");
 	fprintf(f, "{\"available\":%s,\"how\":", r->binder_ok ? "true" :
 		"false");
@@ -1122,6 +1250,8 @@ int report_json(const struct run *r, FILE *f)
 			jnum(f, fl->pc_ns[i]);
 			fprintf(f, ",\"map_unmap_ns\":");
 			jnum(f, fl->map_ns[i]);
+			fprintf(f, ",\"consume_ns\":");
+			jnum(f, fl->consume_ns[i]);
 			fputc('}', f);
 		}
 		{

@@ -26,6 +26,8 @@
  *              receiver reads it in place.  No copy, but no isolation
  *              either: both processes can write the segment at any time.
  *              The ceiling, not a competitor.
+ * shm-ring     shm-copy under the fan-out workload's name: a ring per
+ *              subscriber, the publisher copies each message into each.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -382,6 +384,24 @@ const struct mech mech_shm_inplace = {
 	.flags = MECH_CEILING,
 	.priv_size = sizeof(struct shm_priv),
 	.create = shm_inplace_create,
+	.attach = shm_attach,
+	.tx_buf = shm_tx_buf,
+	.tx_send = shm_tx_send,
+	.rx_recv = shm_rx_recv,
+	.rx_done = shm_rx_done,
+	.destroy = shm_destroy,
+};
+
+/* The fan-out workload's (fanout.c): one such ring per subscriber. */
+const struct mech mech_shm_ring = {
+	.name = "shm-ring",
+	.family = "shm",
+	.desc = "a memfd ring per subscriber (shm-copy's), the message "
+		"copied into a slot of each, read in place: one copy per "
+		"subscriber",
+	.poll_how = POLL_HOW_RING,
+	.priv_size = sizeof(struct shm_priv),
+	.create = shm_copy_create,
 	.attach = shm_attach,
 	.tx_buf = shm_tx_buf,
 	.tx_send = shm_tx_send,

@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fastipc bench: what the mechanisms share: memory, full reads and
- * writes, the fan-in fd set, the queue depth, error reporting.
+ * writes, the fan-in fd set, the queue depth, error reporting, futexes
+ * and reaping a cell's children.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <linux/futex.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -367,4 +371,61 @@ bool futex_barrier(_Atomic uint32_t *ready, uint32_t n,
 void futex_wake(_Atomic uint32_t *addr, int n)
 {
 	syscall(SYS_futex, addr, FUTEX_WAKE, n, NULL, NULL, 0);
+}
+
+/* The children of a cell (bench.h). */
+bool reap(struct kid *k, int n, int64_t deadline, struct rusage *sum)
+{
+	sigset_t set;
+	bool timed_out = false;
+	int left = n;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	while (left) {
+		struct timespec ts = { 0, 100 * NSEC_PER_MSEC };
+		int64_t now;
+
+		for (int i = 0; i < n; i++) {
+			struct rusage ru;
+
+			if (k[i].done)
+				continue;
+			if (wait4(k[i].pid, &k[i].status, WNOHANG, &ru) !=
+			    k[i].pid)
+				continue;
+			k[i].done = true;
+			left--;
+			sum->ru_utime.tv_sec += ru.ru_utime.tv_sec;
+			sum->ru_utime.tv_usec += ru.ru_utime.tv_usec;
+			sum->ru_stime.tv_sec += ru.ru_stime.tv_sec;
+			sum->ru_stime.tv_usec += ru.ru_stime.tv_usec;
+			/* One child failed: the others get 2 s to finish. */
+			if (!WIFEXITED(k[i].status) ||
+			    WEXITSTATUS(k[i].status)) {
+				int64_t grace = now_ns() + 2 * NSEC_PER_SEC;
+
+				if (grace < deadline)
+					deadline = grace;
+			}
+		}
+		if (!left)
+			break;
+		now = now_ns();
+		if (now >= deadline) {
+			timed_out = true;
+			for (int i = 0; i < n; i++)
+				if (!k[i].done)
+					kill(k[i].pid, SIGKILL);
+			deadline = INT64_MAX;
+			continue;
+		}
+		sigtimedwait(&set, NULL, &ts);
+	}
+	return timed_out;
+}
+
+double tv_us(const struct timeval *tv)
+{
+	return (double)tv->tv_sec * 1e6 + (double)tv->tv_usec;
 }
