@@ -365,6 +365,8 @@ struct fastipc_channel {
 	struct list_head subs;		/* struct fastipc_sub.node */
 	u32 nr_subs;
 	u64 next_seq;			/* the next message's number */
+	/* Its low bits, also read with READ_ONCE(): what a busy poll watches. */
+	int pub_gen;
 };
 
 struct fastipc_channel *fastipc_chan_open(struct fastipc_ns *ns,

@@ -111,6 +111,7 @@ void fastipc_topic_publish(struct fastipc_channel *ch, struct fastipc_msg *msg,
 
 	lockdep_assert_held(&ch->lock);
 	msg->seq = ch->next_seq++;
+	WRITE_ONCE(ch->pub_gen, (int)ch->next_seq);
 	msg->pending = ch->nr_subs;
 	refcount_set(&msg->refs, 1);
 	list_add_tail(&msg->node, &ch->queue[msg->prio]);
@@ -318,10 +319,19 @@ struct fastipc_msg *fastipc_topic_take(struct fastipc_channel *ch,
 				       enum fastipc_take how, u64 copy_max)
 {
 	ktime_t deadline = fastipc_deadline(wait->timeout_ns);
+	struct fastipc_poll *poll = wait->nonblock ? NULL : wait->poll;
 	struct fastipc_msg *msg;
+	u64 span = 0, since = 0;
 	DEFINE_WAIT(wq);
-	int err;
+	bool learn;
+	int err, quiet;
 
+	/* A subscriber busy-polls by its handle's rule, as a queue's receiver. */
+	if (poll) {
+		span = fastipc_poll_begin(poll, &learn);
+		if (learn)
+			since = ktime_get_ns();
+	}
 	for (;;) {
 		/* Held while delivering, not while waiting for a message. */
 		if (mutex_lock_interruptible(&sub->lock)) {
@@ -332,6 +342,7 @@ struct fastipc_msg *fastipc_topic_take(struct fastipc_channel *ch,
 		spin_lock(&ch->lock);
 		err = ch->dead ? -EIDRM : 0;
 		msg = err ? NULL : fastipc_topic_next(ch, sub);
+		quiet = ch->pub_gen;
 		if (msg && fastipc_topic_refuses(how, msg, copy_max)) {
 			err = -EMSGSIZE;
 		} else if (msg) {
@@ -348,6 +359,13 @@ struct fastipc_msg *fastipc_topic_take(struct fastipc_channel *ch,
 			break;
 		if (wait->nonblock) {
 			err = -EAGAIN;
+		} else if (span) {
+			/* Once, before the first sleep: for the next publish. */
+			__set_current_state(TASK_RUNNING);
+			fastipc_busy_poll_word(&ch->pub_gen, quiet, poll, span,
+					       deadline);
+			span = 0;
+			continue;
 		} else if (signal_pending(current)) {
 			err = -EINTR;
 		} else if (!fastipc_sleep_until(deadline)) {
@@ -358,6 +376,8 @@ struct fastipc_msg *fastipc_topic_take(struct fastipc_channel *ch,
 			break;
 	}
 	finish_wait(&ch->recv_wq, &wq);
+	if (since)
+		fastipc_poll_learn(poll, ktime_get_ns() - since, !err);
 	if (err)
 		return ERR_PTR(err);
 	return msg;

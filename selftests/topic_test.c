@@ -842,6 +842,31 @@ TEST_F(topic, read_write_timeouts_and_hangup)
 	topic_close(sub);
 }
 
+TEST_F(topic, subscribers_busy_poll_by_their_handles_rule)
+{
+	uint64_t len = 8;
+	int pub, sub;
+	char buf[8];
+
+	pub = topic_create(self->name, 0, 0, NULL);
+	ASSERT_LE(0, pub);
+	ASSERT_LE(0, sub = topic_sub(self->name, NULL));
+	ASSERT_EQ(0, fipc_busy_poll(sub, 200));
+	/* Non-blocking: never polls.  Blocking on nothing: polls once. */
+	ASSERT_EQ(-EAGAIN, sub_n(sub, FASTIPC_NONBLOCK));
+	EXPECT_EQ(0, adv_info(sub).busy_polls);
+	ASSERT_EQ(-ETIMEDOUT, fipc_recv(sub, buf, &len, NULL, 0,
+					200 * FIPC_MS));
+	EXPECT_EQ(1, adv_info(sub).busy_polls);
+	EXPECT_EQ(0, adv_info(sub).busy_poll_hits);
+	/* A message there: taken without polling. */
+	ASSERT_EQ(0, pub_n(pub, 1, 0, 0));
+	ASSERT_EQ(1, sub_n(sub, 0));
+	EXPECT_EQ(1, adv_info(sub).busy_polls);
+	topic_close(sub);
+	topic_close(pub);
+}
+
 TEST_F(topic, what_a_topic_refuses)
 {
 	struct fastipc_call cl = { .reply_len = 0, .timeout_ns = -1 };
