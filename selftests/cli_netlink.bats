@@ -744,14 +744,15 @@ near() {
 # ------------------------------------------------------------------
 # topics
 
-# subscribe VAR CHANNEL [N]: a subscriber of topic CHANNEL that received N
-# messages (fipc_util subscribe), in the background; its pid in VAR, its
+# subscribe VAR CHANNEL [N [COUNT]]: a subscriber of topic CHANNEL that
+# received N messages (fipc_util subscribe), and COUNT - 1 more that
+# received none, in one process in the background; its pid in VAR, its
 # output in $TMP/sub.PID (SIGUSR1 adds its own view of its counters).
 subscribe() {
 	local out=$TMP/sub.$RANDOM.$NCH
 	NCH=$((NCH + 1))
 	[[ -x $UTIL ]] || skip "no $UTIL (make selftests)"
-	bg "$UTIL" subscribe "$2" "${3:-0}" >"$out"
+	bg "$UTIL" subscribe "$2" "${3:-0}" "${4:-1}" >"$out"
 	waitfor 30 lines_in "$out" 1 || { echo "subscriber not ready" >&2; return 1; }
 	read -r _ "$1" <"$out"
 	[[ ${!1} == "$BG" ]]
@@ -901,6 +902,23 @@ subscribers() {
 	waitfor 30 subscribers "$t" 1
 	jq -e --argjson b "$b" '.subscriber_list == [{"pid": $b, "backlog": 0,
 		"drops": 0, "received": 3}]' < <("$FASTIPC" show -j "$t")
+}
+
+@test "topics: ls and show list hundreds of subscribers, all of them" {
+	local t a
+	mkch t --topic
+	"$FASTIPC" send "$t" before	# nobody hears it
+	subscribe a "$t" 0 500
+	"$FASTIPC" send "$t" one two
+	# Some 24 KiB of subscribers: more than libnl reads by default,
+	# which a dump message is sized by for a libnl reader.
+	jq -e --argjson a "$a" '.subscribers == 500 and
+		(.subscriber_list | length) == 500 and
+		all(.subscriber_list[]; . == {"pid": $a, "backlog": 2,
+		    "drops": 0, "received": 0})' < <("$FASTIPC" show -j "$t")
+	jq -e --arg n "$t" '.[] | select(.name == $n) |
+		(.subscriber_list | length) == 500' < <("$FASTIPC" ls -j)
+	[[ $("$FASTIPC" show "$t" | grep -c "^subscriber_list: *pid=$a backlog=2 drops=0 received=0$") -eq 500 ]]
 }
 
 @test "topics: subscriber pids are those of the reader's pid namespace" {

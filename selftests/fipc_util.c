@@ -16,13 +16,15 @@
  *                             prints "ready", then waits to be killed
  *   fipc_util cycle N         N create/send/receive/unlink/close cycles,
  *                             in varied orders
- *   fipc_util subscribe NAME [N]
+ *   fipc_util subscribe NAME [N [COUNT]]
  *                             subscribe to topic NAME (a receive-only
  *                             handle), receive N messages (0 by default;
  *                             they must be there already: the history),
- *                             print "ready PID", then wait: on SIGUSR1
- *                             print its own view, "backlog B drops D
- *                             received R" (FASTIPC_IOC_INFO); SIGTERM ends it
+ *                             and open COUNT - 1 more subscribers that
+ *                             receive nothing; print "ready PID", then
+ *                             wait: on SIGUSR1 print the first one's own
+ *                             view, "backlog B drops D received R"
+ *                             (FASTIPC_IOC_INFO); SIGTERM ends it
  *
  * Exit status: 0 on success, 1 for "no" (exists), 2 on errors.
  */
@@ -200,7 +202,7 @@ static int cmd_hold(const char *name)
 	return 0;
 }
 
-static int cmd_subscribe(const char *name, long n)
+static int cmd_subscribe(const char *name, long n, long count)
 {
 	int fd = open_chan(name, FASTIPC_O_RECV | FASTIPC_O_TOPIC, NULL);
 	struct fastipc_info info;
@@ -212,6 +214,13 @@ static int cmd_subscribe(const char *name, long n)
 		die(name, -fd);
 	for (i = 0; i < n; i++)
 		recv_msg(fd);
+	for (i = 1; i < count; i++) {
+		int more = open_chan(name, FASTIPC_O_RECV | FASTIPC_O_TOPIC,
+				     NULL);
+
+		if (more < 0)
+			die(name, -more);
+	}
 	/* Signals are taken one at a time, by sigwait() below. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
@@ -283,7 +292,7 @@ static int cmd_cycle(long n)
 static void usage(void)
 {
 	fprintf(stderr, "usage: %s stats [FIELD] | create NAME [N] | exists NAME | "
-		"unlink NAME | hold NAME | cycle N | subscribe NAME [N]\n",
+		"unlink NAME | hold NAME | cycle N | subscribe NAME [N [COUNT]]\n",
 		prog);
 	exit(2);
 }
@@ -307,8 +316,9 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "hold") && argc == 3)
 		return cmd_hold(argv[2]);
-	if (!strcmp(cmd, "subscribe") && (argc == 3 || argc == 4))
-		return cmd_subscribe(argv[2], argc == 4 ? atol(argv[3]) : 0);
+	if (!strcmp(cmd, "subscribe") && argc >= 3 && argc <= 5)
+		return cmd_subscribe(argv[2], argc >= 4 ? atol(argv[3]) : 0,
+				     argc == 5 ? atol(argv[4]) : 1);
 	if (!strcmp(cmd, "cycle") && argc == 3)
 		return cmd_cycle(atol(argv[2]));
 	usage();

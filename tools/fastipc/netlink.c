@@ -134,6 +134,13 @@ static struct nl_sock *sock_new(void)
 		nl_socket_free(sk);
 		return NULL;
 	}
+	/*
+	 * Read into 32 KiB at first, growing it for a larger message (peek):
+	 * the kernel sizes each message of a dump by the reader's buffer,
+	 * and a topic's subscribers must fit one (libnl's default is a page).
+	 */
+	nl_socket_set_msg_buf_size(sk, 32768);
+	nl_socket_enable_msg_peek(sk);
 	/* Best effort: older kernels simply send no message. */
 	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one,
 		   sizeof(one));
