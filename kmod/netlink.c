@@ -92,12 +92,13 @@ static int fastipc_nl_fill_channel(struct sk_buff *skb,
 				   struct user_namespace *user_ns)
 {
 	struct fastipc_attr attr;
+	u32 queued, subs;
 	u64 c[12];
-	u32 queued;
 
 	spin_lock(&ch->lock);
 	attr = ch->attr;
 	queued = ch->nr_queued;
+	subs = ch->nr_subs;
 	c[0] = ch->queued_bytes;
 	c[1] = ch->sent_msgs;
 	c[2] = ch->sent_bytes;
@@ -146,25 +147,95 @@ static int fastipc_nl_fill_channel(struct sk_buff *skb,
 	    fastipc_nl_put_u64(skb, FASTIPC_A_CH_TIMEOUTS, c[10]) ||
 	    fastipc_nl_put_u64(skb, FASTIPC_A_CH_ERRORS, c[11]))
 		return -EMSGSIZE;
+	/* A topic's policy and history are set at creation, then constant. */
+	if (ch->topic &&
+	    (nla_put_flag(skb, FASTIPC_A_CH_TOPIC) ||
+	     nla_put_u32(skb, FASTIPC_A_CH_TOPIC_FLAGS, ch->topic_flags) ||
+	     nla_put_u32(skb, FASTIPC_A_CH_HISTORY, ch->history) ||
+	     nla_put_u32(skb, FASTIPC_A_CH_SUBSCRIBERS, subs)))
+		return -EMSGSIZE;
 	return 0;
+}
+
+/* Room for one FASTIPC_A_CH_SUB in a message, at most. */
+#define FASTIPC_NL_SUB_SIZE	(nla_total_size(0) + nla_total_size(4) + \
+				 3 * nla_total_size_64bit(8))
+/* The most subscribers a CHANNEL_GET reply is sized for. */
+#define FASTIPC_NL_SUBS_MAX	4096
+
+struct fastipc_nl_subs {
+	struct sk_buff *skb;
+	bool partial;		/* a full @skb ends the list, no error */
+};
+
+/* One subscriber, a FASTIPC_A_CH_SUB nest; fastipc_topic_for_each_sub(). */
+static int fastipc_nl_fill_sub(void *arg, const struct fastipc_sub_stats *st)
+{
+	struct fastipc_nl_subs *s = arg;
+	struct sk_buff *skb = s->skb;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, FASTIPC_A_CH_SUB);
+	if (!nest)
+		goto full;
+	if (nla_put_u32(skb, FASTIPC_A_SUB_PID, st->pid) ||
+	    nla_put_u64_64bit(skb, FASTIPC_A_SUB_BACKLOG, st->backlog,
+			      FASTIPC_A_SUB_PAD) ||
+	    nla_put_u64_64bit(skb, FASTIPC_A_SUB_DROPS, st->drops,
+			      FASTIPC_A_SUB_PAD) ||
+	    nla_put_u64_64bit(skb, FASTIPC_A_SUB_RECEIVED, st->received,
+			      FASTIPC_A_SUB_PAD)) {
+		nla_nest_cancel(skb, nest);
+		goto full;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+full:
+	/* Partial: stop the walk (a positive value), keep what is in. */
+	return s->partial ? 1 : -EMSGSIZE;
+}
+
+/*
+ * A topic's subscribers, one FASTIPC_A_CH_SUB each, with their pids in
+ * the caller's pid namespace: -EMSGSIZE when @skb is full, unless
+ * @partial, which lists those that fit.  Nothing for a queue.
+ */
+static int fastipc_nl_fill_subs(struct sk_buff *skb,
+				struct fastipc_channel *ch, bool partial)
+{
+	struct fastipc_nl_subs s = { .skb = skb, .partial = partial };
+	int err;
+
+	if (!ch->topic)
+		return 0;
+	err = fastipc_topic_for_each_sub(ch, fastipc_nl_fill_sub, &s);
+	return err < 0 ? err : 0;
 }
 
 /*
  * Start a reply or event carrying one channel, for readers in @user_ns;
- * NULL when out of memory.
+ * with @subs (a reply), a topic's subscribers too, as many as the
+ * message was sized for.  NULL when out of memory.
  */
 static struct sk_buff *fastipc_nl_channel_msg(struct fastipc_channel *ch,
 					      struct user_namespace *user_ns,
-					      u32 portid, u32 seq, u8 cmd)
+					      u32 portid, u32 seq, u8 cmd,
+					      bool subs)
 {
+	size_t size = NLMSG_GOODSIZE;
 	struct sk_buff *skb;
 	void *hdr;
 
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	/* Room for those subscribed now and a few more that may come. */
+	if (subs && ch->topic)
+		size += min_t(u32, READ_ONCE(ch->nr_subs) + 8,
+			      FASTIPC_NL_SUBS_MAX) * FASTIPC_NL_SUB_SIZE;
+	skb = genlmsg_new(size, GFP_KERNEL);
 	if (!skb)
 		return NULL;
 	hdr = genlmsg_put(skb, portid, seq, &fastipc_genl_family, 0, cmd);
-	if (!hdr || fastipc_nl_fill_channel(skb, ch, user_ns)) {
+	if (!hdr || fastipc_nl_fill_channel(skb, ch, user_ns) ||
+	    (subs && fastipc_nl_fill_subs(skb, ch, true))) {
 		nlmsg_free(skb);
 		return NULL;
 	}
@@ -185,7 +256,8 @@ void fastipc_nl_notify(struct fastipc_channel *ch, struct net *net, u8 cmd)
 	if (!genl_has_listeners(&fastipc_genl_family, net,
 				FASTIPC_NL_GROUP_EVENTS))
 		return;
-	skb = fastipc_nl_channel_msg(ch, net->user_ns, 0, 0, cmd);
+	/* No subscribers: their pids would be the causing task's view. */
+	skb = fastipc_nl_channel_msg(ch, net->user_ns, 0, 0, cmd, false);
 	if (skb)
 		genlmsg_multicast_netns(&fastipc_genl_family, net, skb, 0,
 					FASTIPC_NL_GROUP_EVENTS, GFP_KERNEL);
@@ -258,11 +330,36 @@ static int fastipc_nl_channel_get(struct sk_buff *skb, struct genl_info *info)
 	/* Ids as the requesting socket's opener sees them. */
 	reply = fastipc_nl_channel_msg(ch, sk_user_ns(NETLINK_CB(skb).sk),
 				       info->snd_portid, info->snd_seq,
-				       FASTIPC_CMD_CHANNEL_GET);
+				       FASTIPC_CMD_CHANNEL_GET, true);
 	fastipc_chan_put(ch);
 	if (!reply)
 		return -ENOMEM;
 	return genlmsg_reply(reply, info);
+}
+
+/* One channel of the dump, a topic's subscribers as in a reply. */
+static int fastipc_nl_dump_one(struct sk_buff *skb,
+			       struct netlink_callback *cb,
+			       struct fastipc_channel *ch, bool partial)
+{
+	void *hdr;
+	int err;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &fastipc_genl_family, NLM_F_MULTI,
+			  FASTIPC_CMD_CHANNEL_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	err = fastipc_nl_fill_channel(skb, ch,
+				      sk_user_ns(NETLINK_CB(cb->skb).sk));
+	if (!err)
+		err = fastipc_nl_fill_subs(skb, ch, partial);
+	if (err) {
+		genlmsg_cancel(skb, hdr);
+		return err;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
 }
 
 /* cb->args[0]: the next channel id to dump. */
@@ -276,22 +373,15 @@ static int fastipc_nl_channel_dump(struct sk_buff *skb,
 
 	mutex_lock(&ns->lock);
 	xa_for_each_start(&ns->ids, id, ch, cb->args[0]) {
-		void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-					cb->nlh->nlmsg_seq,
-					&fastipc_genl_family, NLM_F_MULTI,
-					FASTIPC_CMD_CHANNEL_GET);
-
-		if (!hdr) {
-			err = -EMSGSIZE;
+		err = fastipc_nl_dump_one(skb, cb, ch, false);
+		/*
+		 * A topic with more subscribers than a whole message holds:
+		 * those that fit (CH_SUBSCRIBERS still counts them all).
+		 */
+		if (err == -EMSGSIZE && !skb->len)
+			err = fastipc_nl_dump_one(skb, cb, ch, true);
+		if (err)
 			break;
-		}
-		if (fastipc_nl_fill_channel(skb, ch,
-					    sk_user_ns(NETLINK_CB(cb->skb).sk))) {
-			genlmsg_cancel(skb, hdr);
-			err = -EMSGSIZE;
-			break;
-		}
-		genlmsg_end(skb, hdr);
 		cb->args[0] = id + 1;
 	}
 	mutex_unlock(&ns->lock);

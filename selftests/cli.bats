@@ -185,6 +185,12 @@ commands() {
 		"create $ch.x --mode 999"
 		"create $ch.x --max-msgs lots"
 		"create $ch.x --max-bytes 12Q"
+		"create $ch.x --history 3"
+		"create $ch.x --drop-oldest"
+		"create $ch.x --topic --history many"
+		"create $ch.x --topic --history -1"
+		"create $ch.x --topic --history 4294967296"
+		"create $ch.x --topic --history"
 		"info"
 		"info $ch extra"
 		"unlink"
@@ -432,6 +438,11 @@ completes() {
 	[[ $(completes fastipc rec ch -n 5 --z) == --zero-copy ]]
 	[[ $(completes fastipc mon -) == *--timestamp* ]]
 	[[ $(completes fastipc create x --max-m | paste -sd' ') == "--max-msg-size --max-msgs" ]]
+	[[ $(completes fastipc create x --to) == --topic ]]
+	[[ $(completes fastipc create x --topic --d) == --drop-oldest ]]
+	[[ $(completes fastipc create x --h | paste -sd' ') == "--help --history" ]]
+	# --history takes a number: nothing to offer for it.
+	[[ -z $(completes fastipc create x --history "") ]]
 	[[ $(completes fastipc bench --pol) == --polling ]]
 	[[ $(completes fastipc bench -m fastipc- | paste -sd' ') == "fastipc-auto fastipc-copy fastipc-zc" ]]
 	# Every long option the completion offers, the command takes.

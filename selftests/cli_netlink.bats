@@ -20,13 +20,16 @@ NL_COMMANDS=(ls show set rm config monitor stats)
 CH_KEYS="name id uid gid mode ctime ctime_ns max_msgs max_bytes max_msg_size\
  zc_threshold queued_msgs queued_bytes handles wait_senders wait_receivers\
  sent_msgs sent_bytes recv_msgs recv_bytes page_msgs page_bytes copied_bytes\
- mapped_pages drops timeouts errors"
+ mapped_pages drops timeouts errors topic"
+# A topic's keys after those; events have all but subscriber_list.
+TOPIC_KEYS="policy history subscribers subscriber_list"
 CFG_KEYS="max_msg_size default_max_msgs max_msgs_limit default_max_bytes\
  max_bytes_limit zc_threshold max_window max_channels max_user_channels\
  user_pages_floor pool_max user_queue_floor busy_poll_us"
 
 setup() {
 	FASTIPC=${FASTIPC:-$BATS_TEST_DIRNAME/../build/tools/fastipc}
+	UTIL=$BATS_TEST_DIRNAME/../build/selftests/fipc_util
 	[[ -x $FASTIPC ]] || skip "no $FASTIPC (make tools)"
 	if [[ ! -e /dev/fastipc && $BATS_TEST_DESCRIPTION != "without the module"* ]]; then
 		skip "no /dev/fastipc (load fastipc.ko)"
@@ -34,6 +37,7 @@ setup() {
 	CHANNELS=()
 	NCH=0
 	PIDS=()
+	KILL_FIRST=()
 	NETNS=()
 	SAVED_CONFIG=
 	TMP=$BATS_TEST_TMPDIR
@@ -41,6 +45,9 @@ setup() {
 
 teardown() {
 	local p c
+	for p in "${KILL_FIRST[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
 	for p in "${PIDS[@]}"; do
 		kill "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
@@ -733,6 +740,235 @@ near() {
 
 # ------------------------------------------------------------------
 # without the module
+
+# ------------------------------------------------------------------
+# topics
+
+# subscribe VAR CHANNEL [N [COUNT]]: a subscriber of topic CHANNEL that
+# received N messages (fipc_util subscribe), and COUNT - 1 more that
+# received none, in one process in the background; its pid in VAR, its
+# output in $TMP/sub.PID (SIGUSR1 adds its own view of its counters).
+subscribe() {
+	local out=$TMP/sub.$RANDOM.$NCH
+	NCH=$((NCH + 1))
+	[[ -x $UTIL ]] || skip "no $UTIL (make selftests)"
+	bg "$UTIL" subscribe "$2" "${3:-0}" "${4:-1}" >"$out"
+	waitfor 30 lines_in "$out" 1 || { echo "subscriber not ready" >&2; return 1; }
+	read -r _ "$1" <"$out"
+	[[ ${!1} == "$BG" ]]
+	mv "$out" "$TMP/sub.$BG"
+}
+
+# subscribers CHANNEL N: does CHANNEL have N subscribers?
+subscribers() {
+	[[ $(sh1 "$1" subscribers) == "$2" ]]
+}
+
+@test "topics: create --topic, its policy and history in show and ls" {
+	local q t d json
+	mkch q
+	mkch t --topic
+	mkch d --topic --drop-oldest --history 3 --max-msgs 8
+	# A queue says it is none, and has no topic keys.
+	[[ $(sh1 "$q" topic) == false ]]
+	[[ $(sh1 "$q" policy) == null ]]
+	json=$("$FASTIPC" show "$t" --json)
+	[[ $(jq -r 'keys_unsorted | join(" ")' <<<"$json") == "$CH_KEYS $TOPIC_KEYS" ]]
+	jq -e '.topic == true and .policy == "wait" and .history == 0 and
+		.subscribers == 0 and .subscriber_list == []' <<<"$json"
+	jq -e '.topic and .policy == "drop-oldest" and .history == 3 and
+		.max_msgs == 8 and .subscribers == 0' < <("$FASTIPC" show -j "$d")
+	# Text: the same keys; no subscriber_list line without subscribers.
+	run --separate-stderr "$FASTIPC" show "$d"
+	[[ $status -eq 0 && -z $stderr ]]
+	grep -qE '^topic: +true$' <<<"$output"
+	grep -qE '^policy: +drop-oldest$' <<<"$output"
+	grep -qE '^history: +3$' <<<"$output"
+	grep -qE '^subscribers: +0$' <<<"$output"
+	! grep -q '^subscriber_list:' <<<"$output"
+	grep -qE '^topic: +false$' < <("$FASTIPC" show "$q")
+	# ls --json: the same keys, from the dump.
+	jq -e --arg d "$d" --arg q "$q" '(.[] | select(.name == $d) |
+		.policy == "drop-oldest" and .history == 3 and
+		.subscriber_list == []) and
+		(.[] | select(.name == $q) | .topic == false and
+		 has("policy") == false)' < <("$FASTIPC" ls --json)
+	# An existing topic is fine (its settings stay, a warning says so
+	# when some were given); an existing queue is not a topic.
+	run --separate-stderr "$FASTIPC" create "$t" --topic
+	[[ $status -eq 0 && -z $stderr ]]
+	run --separate-stderr "$FASTIPC" create "$d" --topic --history 1
+	[[ $status -eq 0 && $stderr == *"'$d'"*unchanged* ]]
+	[[ $(sh1 "$d" history) == 3 ]]
+	run --separate-stderr "$FASTIPC" create "$q" --topic
+	[[ $status -eq 1 && $stderr == "fastipc: create '$q': the channel exists and is a queue, not a topic [EPROTOTYPE]" ]]
+	[[ $(sh1 "$q" topic) == false ]]
+	run --separate-stderr "$FASTIPC" create "$t" --topic --excl
+	[[ $status -eq 1 && $stderr == "fastipc: create '$t': the channel exists [EEXIST]" ]]
+}
+
+@test "topics: create's refusals: --history without --topic, bad numbers, over max_msgs" {
+	local t
+	newch t
+	run --separate-stderr "$FASTIPC" create "$t" --history 2
+	[[ $status -eq 2 && -z $output ]]
+	[[ $stderr == "fastipc create: --history is for a topic (add --topic)"* ]]
+	run --separate-stderr "$FASTIPC" create "$t" --drop-oldest
+	[[ $status -eq 2 && $stderr == "fastipc create: --drop-oldest is for a topic (add --topic)"* ]]
+	for n in x -1 1.5 4294967296; do
+		run --separate-stderr "$FASTIPC" create "$t" --topic --history "$n"
+		[[ $status -eq 2 && $stderr == *Usage:* ]] || { echo "--history $n: $status $stderr"; false; }
+	done
+	# The module refuses a history longer than the topic.
+	run --separate-stderr "$FASTIPC" create "$t" --topic --max-msgs 4 --history 5
+	[[ $status -eq 1 && $stderr == "fastipc: create '$t': a limit is outside the module's range, or --history is more than the topic's max_msgs [EINVAL]" ]]
+	# None of them made the channel.
+	run "$FASTIPC" show "$t"
+	[[ $status -eq 1 ]]
+	"$FASTIPC" create "$t" --topic --max-msgs 4 --history 4
+	[[ $(sh1 "$t" history) == 4 ]]
+}
+
+@test "topics: show lists each subscriber, pid, backlog, drops, received, as it sees itself" {
+	local t a json
+	mkch t --topic --drop-oldest --max-msgs 2
+	subscribe a "$t"
+	[[ $(sh1 "$t" subscribers) == 1 ]]
+	jq -e --argjson a "$a" '.subscriber_list == [{"pid": $a, "backlog": 0,
+		"drops": 0, "received": 0}]' < <("$FASTIPC" show -j "$t")
+	# Two fit: the third publish drops m1, which a had not received.
+	"$FASTIPC" send "$t" m1 m2 m3
+	json=$("$FASTIPC" show "$t" --json)
+	jq -e --argjson a "$a" '.subscribers == 1 and .subscriber_list ==
+		[{"pid": $a, "backlog": 2, "drops": 1, "received": 0}]' <<<"$json"
+	# The subscriber's own view (FASTIPC_IOC_INFO) is the same.
+	kill -USR1 "$a"
+	waitfor 30 lines_in "$TMP/sub.$a" 2
+	[[ $(sed -n 2p "$TMP/sub.$a") == "backlog 2 drops 1 received 0" ]]
+	# The text form: one line per subscriber.
+	run "$FASTIPC" show "$t"
+	grep -qxE "subscriber_list: +pid=$a backlog=2 drops=1 received=0" <<<"$output"
+	[[ $(grep -c '^subscriber_list:' <<<"$output") -eq 1 ]]
+
+	# fastipc recv is a subscriber: it gets what is published once it
+	# has subscribed, while a, which receives nothing, loses m2 and m3.
+	bg "$FASTIPC" recv "$t" -n 2 >"$TMP/recv" 2>"$TMP/recverr"
+	local r=$BG
+	waitfor 30 subscribers "$t" 2
+	jq -e --argjson r "$r" '.subscriber_list[1] == {"pid": $r, "backlog": 0,
+		"drops": 0, "received": 0}' < <("$FASTIPC" show -j "$t")
+	"$FASTIPC" send "$t" m4 m5
+	local rc=0
+	finish "$r" 30 || rc=$?
+	[[ $rc -eq 0 ]] || { cat "$TMP/recverr"; false; }
+	[[ $(cat "$TMP/recv") == $'m4\nm5' ]]
+	jq -e --argjson a "$a" '.subscribers == 1 and .subscriber_list ==
+		[{"pid": $a, "backlog": 2, "drops": 3, "received": 0}]' < <("$FASTIPC" show -j "$t")
+	kill -USR1 "$a"
+	waitfor 30 lines_in "$TMP/sub.$a" 3
+	[[ $(sed -n 3p "$TMP/sub.$a") == "backlog 2 drops 3 received 0" ]]
+}
+
+@test "topics: subscribers in the order they came, history and received; ls lists them too" {
+	local t a b json
+	mkch t --topic --history 3
+	"$FASTIPC" send "$t" a b c d	# nobody subscribed: the history keeps b c d
+	subscribe a "$t" 1		# took b
+	subscribe b "$t" 3		# took b c d
+	json=$("$FASTIPC" show "$t" --json)
+	jq -e --argjson a "$a" --argjson b "$b" '.subscribers == 2 and
+		.policy == "wait" and .history == 3 and .subscriber_list == [
+		{"pid": $a, "backlog": 2, "drops": 0, "received": 1},
+		{"pid": $b, "backlog": 0, "drops": 0, "received": 3}]' <<<"$json"
+	# The dump lists them alike.
+	[[ $("$FASTIPC" ls --json | jq -c --arg n "$t" '.[] | select(.name == $n) | .subscriber_list') == \
+	   "$(jq -c .subscriber_list <<<"$json")" ]]
+	# Text: one line each, in the same order.
+	run "$FASTIPC" show "$t"
+	[[ $(grep '^subscriber_list:' <<<"$output" | sed -E 's/^subscriber_list: +//') == \
+	   "pid=$a backlog=2 drops=0 received=1"$'\n'"pid=$b backlog=0 drops=0 received=3" ]]
+	# -p: the list indented as jq indents it.
+	run "$FASTIPC" -p show "$t"
+	[[ $(jq -c . <<<"$output") == "$(jq -c . <<<"$json")" ]]
+	grep -qxF '  "subscriber_list": [' <<<"$output"
+	grep -qxF '    {' <<<"$output"
+	grep -qxF "      \"pid\": $a," <<<"$output"
+	grep -qxF '      "received": 3' <<<"$output"
+	grep -qxF '    },' <<<"$output"
+	[[ ${lines[-2]} == "  ]" && ${lines[-1]} == "}" ]]
+	# A subscriber that closes leaves the list.
+	kill "$a"
+	wait "$a" 2>/dev/null || true
+	waitfor 30 subscribers "$t" 1
+	jq -e --argjson b "$b" '.subscriber_list == [{"pid": $b, "backlog": 0,
+		"drops": 0, "received": 3}]' < <("$FASTIPC" show -j "$t")
+}
+
+@test "topics: ls and show list hundreds of subscribers, all of them" {
+	local t a
+	mkch t --topic
+	"$FASTIPC" send "$t" before	# nobody hears it
+	subscribe a "$t" 0 500
+	"$FASTIPC" send "$t" one two
+	# Some 24 KiB of subscribers: more than libnl reads by default,
+	# which a dump message is sized by for a libnl reader.
+	jq -e --argjson a "$a" '.subscribers == 500 and
+		(.subscriber_list | length) == 500 and
+		all(.subscriber_list[]; . == {"pid": $a, "backlog": 2,
+		    "drops": 0, "received": 0})' < <("$FASTIPC" show -j "$t")
+	jq -e --arg n "$t" '.[] | select(.name == $n) |
+		(.subscriber_list | length) == 500' < <("$FASTIPC" ls -j)
+	[[ $("$FASTIPC" show "$t" | grep -c "^subscriber_list: *pid=$a backlog=2 drops=0 received=0$") -eq 500 ]]
+}
+
+@test "topics: subscriber pids are those of the reader's pid namespace" {
+	local t a inner
+	command -v unshare >/dev/null || skip "no unshare"
+	unshare --pid --fork true 2>/dev/null || skip "no pid namespaces"
+	mkch t --topic
+	subscribe a "$t"
+	# From a new pid namespace the subscriber is not visible: pid 0.
+	[[ $(unshare --pid --fork "$FASTIPC" show -j "$t" | jq -c '[.subscriber_list[].pid]') == "[0]" ]]
+	# A subscriber inside one is pid 1 there, its own pid here.
+	bg unshare --pid --fork "$UTIL" subscribe "$t" >"$TMP/inner"
+	waitfor 30 lines_in "$TMP/inner" 1
+	[[ $(cat "$TMP/inner") == "ready 1" ]]
+	waitfor 30 subscribers "$t" 2
+	inner=$("$FASTIPC" show -j "$t" | jq '.subscriber_list[1].pid')
+	# unshare may hold off signals while its child lives: the child
+	# is ended first, by the test or by the teardown.
+	KILL_FIRST+=("$inner")
+	[[ $inner != 1 && $inner != 0 && $inner != "$a" && $inner != "$BG" ]]
+	[[ $(tr '\0' ' ' </proc/"$inner"/cmdline) == "$UTIL subscribe $t " ]]
+	[[ $(cut -d' ' -f4 </proc/"$inner"/stat) == "$BG" ]]
+}
+
+@test "topics: monitor sees a topic created, filled and deleted as a queue" {
+	local t
+	newch t
+	bg "$FASTIPC" monitor -j -n 3 "$t" >"$TMP/ev" 2>"$TMP/err"
+	listening "$BG"
+	"$FASTIPC" create "$t" --topic --drop-oldest --history 2 --max-msgs 2
+	"$FASTIPC" send "$t" a b	# the history keeps both: full
+	"$FASTIPC" rm "$t"
+	local rc=0
+	finish "$BG" 30 || rc=$?
+	[[ $rc -eq 0 ]] || { cat "$TMP/err"; false; }
+	[[ $(jq -r .event "$TMP/ev" | tr '\n' ' ') == "new full del " ]]
+	# Events carry the topic's keys, but not its subscribers.
+	[[ $(jq -r 'keys_unsorted | join(" ")' <(head -n1 "$TMP/ev")) == \
+	   "event $CH_KEYS ${TOPIC_KEYS% subscriber_list}" ]]
+	jq -se '.[0].topic and .[0].policy == "drop-oldest" and
+		.[0].history == 2 and .[0].subscribers == 0 and
+		.[1].queued_msgs == 2' "$TMP/ev"
+	# Text: the new line says it is a topic.
+	newch t
+	bg "$FASTIPC" monitor -n 1 "$t" >"$TMP/ev2" 2>"$TMP/err"
+	listening "$BG"
+	"$FASTIPC" create "$t" --topic --history 1
+	finish "$BG" 30
+	grep -qE "^new $t id=[0-9]+ uid=0 gid=0 mode=0600 topic policy=wait history=1 max_msgs=" "$TMP/ev2"
+}
 
 @test "without the module: one clear line, exit 1" {
 	[[ -d /sys/module/fastipc ]] && skip "the module is loaded"

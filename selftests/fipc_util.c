@@ -16,10 +16,20 @@
  *                             prints "ready", then waits to be killed
  *   fipc_util cycle N         N create/send/receive/unlink/close cycles,
  *                             in varied orders
+ *   fipc_util subscribe NAME [N [COUNT]]
+ *                             subscribe to topic NAME (a receive-only
+ *                             handle), receive N messages (0 by default;
+ *                             they must be there already: the history),
+ *                             and open COUNT - 1 more subscribers that
+ *                             receive nothing; print "ready PID", then
+ *                             wait: on SIGUSR1 print the first one's own
+ *                             view, "backlog B drops D received R"
+ *                             (FASTIPC_IOC_INFO); SIGTERM ends it
  *
  * Exit status: 0 on success, 1 for "no" (exists), 2 on errors.
  */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -192,6 +202,46 @@ static int cmd_hold(const char *name)
 	return 0;
 }
 
+static int cmd_subscribe(const char *name, long n, long count)
+{
+	int fd = open_chan(name, FASTIPC_O_RECV | FASTIPC_O_TOPIC, NULL);
+	struct fastipc_info info;
+	sigset_t set;
+	long i;
+	int sig;
+
+	if (fd < 0)
+		die(name, -fd);
+	for (i = 0; i < n; i++)
+		recv_msg(fd);
+	for (i = 1; i < count; i++) {
+		int more = open_chan(name, FASTIPC_O_RECV | FASTIPC_O_TOPIC,
+				     NULL);
+
+		if (more < 0)
+			die(name, -more);
+	}
+	/* Signals are taken one at a time, by sigwait() below. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	printf("ready %d\n", (int)getpid());
+	fflush(stdout);
+	while (!sigwait(&set, &sig) && sig == SIGUSR1) {
+		memset(&info, 0, sizeof(info));
+		if (ioctl(fd, FASTIPC_IOC_INFO, &info) < 0)
+			die("info", errno);
+		printf("backlog %llu drops %llu received %llu\n",
+		       (unsigned long long)info.sub_backlog,
+		       (unsigned long long)info.sub_drops,
+		       (unsigned long long)info.sub_received);
+		fflush(stdout);
+	}
+	close(fd);
+	return 0;
+}
+
 static int cmd_cycle(long n)
 {
 	char name[FASTIPC_NAME_LEN];
@@ -242,7 +292,8 @@ static int cmd_cycle(long n)
 static void usage(void)
 {
 	fprintf(stderr, "usage: %s stats [FIELD] | create NAME [N] | exists NAME | "
-		"unlink NAME | hold NAME | cycle N\n", prog);
+		"unlink NAME | hold NAME | cycle N | subscribe NAME [N [COUNT]]\n",
+		prog);
 	exit(2);
 }
 
@@ -265,6 +316,9 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "hold") && argc == 3)
 		return cmd_hold(argv[2]);
+	if (!strcmp(cmd, "subscribe") && argc >= 3 && argc <= 5)
+		return cmd_subscribe(argv[2], argc >= 4 ? atol(argv[3]) : 0,
+				     argc == 5 ? atol(argv[4]) : 1);
 	if (!strcmp(cmd, "cycle") && argc == 3)
 		return cmd_cycle(atol(argv[2]));
 	usage();

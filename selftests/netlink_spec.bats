@@ -67,6 +67,10 @@ print(len(s["attribute-sets"][0]["attributes"]), len(s["operations"]["list"]))' 
 		[version]='s["version"] = 2|family version'
 		[group]='s["mcast-groups"]["list"][0]["name"] = "notify"|multicast groups'
 		[badref]='ops["stats-get"]["do"]["reply"]["attributes"].append("st-bogus")|unknown attribute st-bogus'
+		[subtype]='s["attribute-sets"][1]["attributes"][3]["type"] = "u32"|nest ch-sub: FASTIPC_A_SUB_BACKLOG is put as u64, the spec says u32'
+		[subswap]='a = s["attribute-sets"][1]["attributes"]; a[2], a[3] = a[3], a[2]|FASTIPC_A_SUB_PID: 3 in the spec, 2 in the header'
+		[subevent]='ops["event-queue-full"]["event"]["attributes"].append("ch-sub")|event event-queue-full: the spec lists FASTIPC_A_CH_SUB, the kernel does not put it'
+		[subreply]='ops["channel-get"]["do"]["reply"]["attributes"].remove("ch-sub")|the kernel puts FASTIPC_A_CH_SUB, the spec does not list it'
 	)
 	for name in "${!cases[@]}"; do
 		mutate "$name" "${cases[$name]%%|*}"

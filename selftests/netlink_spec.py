@@ -3,11 +3,12 @@
 """Check Documentation/netlink/specs/fastipc.yaml against the code.
 
 Against kmod/uapi/fastipc.h: every command and attribute, by name and by
-number (enum fastipc_genl_cmd, enum fastipc_genl_attr), the family name,
-version and multicast group.  Against kmod/netlink.c: the policy (which
-attributes a request may carry, their types and range checks), the
-operations (do, dump, admin-perm) and the attributes each reply and event
-puts, with their types.  Every mismatch is printed; the exit status is 1
+number (enum fastipc_genl_cmd, enum fastipc_genl_attr, and the enum of
+each nested attribute set: its enum-name), the family name, version and
+multicast group.  Against kmod/netlink.c: the policy (which attributes a
+request may carry, their types and range checks), the operations (do,
+dump, admin-perm) and the attributes each reply, event and nest puts,
+with their types.  Every mismatch is printed; the exit status is 1
 if there was one, 0 otherwise.
 
 Used by selftests/netlink_spec.bats; --spec, --header and --kernel point
@@ -139,13 +140,15 @@ PUT_TYPES = {
     "nla_put_u64_64bit": "u64",
     "fastipc_nl_put_u64": "u64",
     "nla_put_string": "string",
+    "nla_put_flag": "flag",
+    "nla_nest_start": "nest",
 }
 
 
 def puts_of(body):
-    """{attribute: type} of the nla_put*() calls in a function body."""
+    """{attribute: type} of the nla_put*() and nla_nest_start() calls in a function body."""
     out = {}
-    for fn, attr in re.findall(r"\b(nla_put_\w+|fastipc_nl_put_u64)\s*\(\s*\w+\s*,\s*(FASTIPC_A_\w+)", body):
+    for fn, attr in re.findall(r"\b(nla_put_\w+|nla_nest_start|fastipc_nl_put_u64)\s*\(\s*\w+\s*,\s*(FASTIPC_A_\w+)", body):
         out[attr] = PUT_TYPES.get(fn, fn)
     return out
 
@@ -233,11 +236,24 @@ def main():
     if spec.get("protocol") != "genetlink-legacy":
         err("spec: protocol is %r, not genetlink-legacy" % spec.get("protocol"))
     sets = {s["name"]: s for s in spec.get("attribute-sets", [])}
-    if list(sets) != ["fastipc"]:
-        err("spec: expected one attribute set 'fastipc', found %s" % list(sets))
+    if list(sets)[:1] != ["fastipc"]:
+        err("spec: expected the attribute set 'fastipc' first, found %s" % list(sets))
     aset = sets.get("fastipc", {"attributes": [], "name-prefix": ""})
     attr_prefix = aset.get("name-prefix", "fastipc-")
     by_name = {a["name"]: a for a in aset["attributes"]}
+    # The other sets are nests' contents: each named by a nest attribute.
+    nested = {}
+    for a in aset["attributes"]:
+        if a.get("type") == "nest":
+            if a.get("nested-attributes") not in sets or a.get("nested-attributes") == "fastipc":
+                err("spec: nest %s names no nested attribute set" % a["name"])
+            else:
+                nested[a["name"]] = sets[a["nested-attributes"]]
+        elif "nested-attributes" in a:
+            err("spec: %s has nested-attributes but is no nest" % a["name"])
+    for name in sets:
+        if name != "fastipc" and name not in [n["name"] for n in nested.values()]:
+            err("spec: attribute set %s is nested in no attribute" % name)
     ops = spec.get("operations", {})
     op_prefix = ops.get("name-prefix", "fastipc-")
     groups = [g["name"] for g in spec.get("mcast-groups", {}).get("list", [])]
@@ -259,6 +275,13 @@ def main():
     # ---- spec against the uapi header ----
     compare_enum("attribute", spec_enum(aset["attributes"], attr_prefix, "attribute"),
                  header_enum(header, "fastipc_genl_attr"))
+    for nset in {n["name"]: n for n in nested.values()}.values():
+        if "enum-name" not in nset:
+            err("spec: attribute set %s has no enum-name" % nset["name"])
+            continue
+        compare_enum("attribute", spec_enum(nset["attributes"], nset.get("name-prefix", ""),
+                                            "attribute of %s" % nset["name"]),
+                     header_enum(header, c_name("", nset["enum-name"]).lower()))
     compare_enum("command", spec_enum(ops.get("list", []), op_prefix, "operation"),
                  header_enum(header, "fastipc_genl_cmd"))
     if header_define(header, "FASTIPC_GENL_NAME") != spec.get("name"):
@@ -322,10 +345,38 @@ def main():
         if cname not in {c_name(op_prefix, o["name"]) for o in ops.get("list", [])}:
             err("ops: %s is in the kernel but not in the spec" % cname)
 
-    # What the replies and events carry.
+    # What the replies, events and nests carry.  A nest's contents are
+    # put by the function named for it; those are checked against its set.
+    nest_fill = {"ch-sub": "fastipc_nl_fill_sub"}
+    nest_puts = {}
+    for name, nset in nested.items():
+        if name not in nest_fill:
+            err("spec: the checker knows no function that fills nest %s" % name)
+            continue
+        prefix = nset.get("name-prefix", "")
+        inner = {c_name(prefix, a["name"]): a.get("type") for a in nset["attributes"]
+                 if a.get("type") not in ("unused", "pad")}
+        puts = puts_of(function_body(code, nest_fill[name]))
+        nest_puts[name] = puts
+        for cname in sorted(set(inner) | {p for p in puts if p.startswith(c_name(prefix, ""))}):
+            if cname not in inner:
+                if cname != c_name(prefix, "pad"):
+                    err("nest %s: the kernel puts %s, the spec does not list it" % (name, cname))
+            elif cname not in puts:
+                err("nest %s: the spec lists %s, the kernel does not put it" % (name, cname))
+            elif puts[cname] != inner[cname]:
+                err("nest %s: %s is put as %s, the spec says %s" % (name, cname, puts[cname], inner[cname]))
+        if not by_name[name].get("multi-attr"):
+            err("spec: nest %s is not multi-attr (the kernel puts one per entry)" % name)
+    inner_names = set()
+    for nset in nested.values():
+        inner_names |= {c_name(nset.get("name-prefix", ""), a["name"]) for a in nset["attributes"]}
+
     def check_puts(where, body, attrs):
         puts = puts_of(body)
         puts.pop("FASTIPC_A_PAD", None)
+        for k in inner_names:
+            puts.pop(k, None)
         want = {c_name(attr_prefix, a): by_name[a].get("type") for a in attrs if a in by_name}
         for cname in sorted(set(puts) | set(want)):
             if cname not in want:
@@ -336,13 +387,13 @@ def main():
                 err("%s: %s is put as %s, the spec says %s" % (where, cname, puts[cname], want[cname]))
 
     replies = {
-        "channel-get": "fastipc_nl_fill_channel",
-        "stats-get": "fastipc_nl_stats_get",
-        "config-get": "fastipc_nl_config_get",
+        "channel-get": ["fastipc_nl_fill_channel", "fastipc_nl_fill_sub"],
+        "stats-get": ["fastipc_nl_stats_get"],
+        "config-get": ["fastipc_nl_config_get"],
     }
     for op in ops.get("list", []):
         if op["name"] in replies:
-            body = function_body(code, replies[op["name"]])
+            body = "\n".join(function_body(code, fn) for fn in replies[op["name"]])
             check_puts("reply of %s" % op["name"], body, op_attrs(op, "do", "reply"))
             if "dump" in op and op_attrs(op, "dump", "reply") != op_attrs(op, "do", "reply"):
                 err("spec: %s dump and do replies differ (the kernel fills both alike)" % op["name"])

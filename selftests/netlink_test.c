@@ -7,8 +7,8 @@
  * their flags, the "events" group), every command, the extended ack
  * messages, permissions for another user, policy checks on malformed
  * requests, a dump of thousands of channels over many messages, the
- * events in order, network namespace scoping, and EIDRM on handles of a
- * deleted channel.  Documentation/netlink.md is the contract.
+ * events in order, network namespace scoping, EIDRM on handles of a
+ * deleted channel, and a topic's subscribers (each a nest).  Documentation/netlink.md is the contract.
  *
  * Runs as root in the test VM; the tests that change credentials or
  * namespaces skip when they cannot.
@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
@@ -1308,6 +1309,276 @@ TEST_F_TIMEOUT(nl, dump_spans_many_messages, 300)
 	EXPECT_LT(10, self->g.batches) TH_LOG("%u batches", self->g.batches);
 	TH_LOG("%u channels in %u datagrams", d.total, self->g.batches);
 	free(d.seen);
+}
+
+/* ---- topics ------------------------------------------------------------- */
+
+#define SUBS_MAX	1024
+
+struct nlsub {
+	uint32_t pid;
+	uint64_t backlog, drops, received;
+};
+
+/* A topic as a reply or the dump reports it, with its subscribers. */
+struct nltopic {
+	const char *name;	/* the channel to take */
+	const char *also;	/* another one the dump must show */
+	struct nlch ch;
+	unsigned int times;	/* messages of @name */
+	bool also_found;
+	unsigned int bad;	/* a subscriber nest not as documented */
+	unsigned int nsubs;
+	struct nlsub subs[SUBS_MAX];
+};
+
+static void topic_reply(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nltopic *t = arg;
+	const struct nlattr *a;
+	struct nlch ch;
+	size_t len;
+
+	parse_ch(nlh, &ch);
+	if (t->also && !strcmp(ch.name, t->also))
+		t->also_found = true;
+	if (strcmp(ch.name, t->name))
+		return;
+	t->ch = ch;
+	t->times++;
+	t->nsubs = 0;
+	a = (const struct nlattr *)((const char *)NLMSG_DATA(nlh) + GENL_HDRLEN);
+	len = nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+	while (len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= len) {
+		size_t step = NLA_ALIGN(a->nla_len);
+
+		if ((a->nla_type & NLA_TYPE_MASK) == FASTIPC_A_CH_SUB) {
+			const struct nlattr *tb[FASTIPC_A_SUB_MAX + 1];
+			int i;
+
+			parse_attrs(nla_payload(a), nla_plen(a), tb,
+				    FASTIPC_A_SUB_MAX);
+			for (i = FASTIPC_A_SUB_PID; i <= FASTIPC_A_SUB_MAX; i++)
+				if (!tb[i] || nla_plen(tb[i]) !=
+				    (i == FASTIPC_A_SUB_PID ? 4 : 8))
+					t->bad++;
+			if (!(a->nla_type & NLA_F_NESTED))
+				t->bad++;
+			if (t->nsubs < SUBS_MAX && tb[FASTIPC_A_SUB_RECEIVED]) {
+				struct nlsub *sub = &t->subs[t->nsubs++];
+
+				sub->pid = (uint32_t)nla_uint(tb[FASTIPC_A_SUB_PID]);
+				sub->backlog = nla_uint(tb[FASTIPC_A_SUB_BACKLOG]);
+				sub->drops = nla_uint(tb[FASTIPC_A_SUB_DROPS]);
+				sub->received = nla_uint(tb[FASTIPC_A_SUB_RECEIVED]);
+			}
+		}
+		len -= step < len ? step : len;
+		a = (const struct nlattr *)((const char *)a + step);
+	}
+}
+
+/* CHANNEL_GET of @t->name, or the dump (@dump), into @t. */
+static int nl_topic(struct gnl *g, struct nltopic *t, bool dump)
+{
+	struct req r;
+
+	freq(g, &r, FASTIPC_CMD_CHANNEL_GET, dump ? NLM_F_DUMP : 0);
+	if (!dump)
+		req_str(&r, FASTIPC_A_CH_NAME, t->name);
+	t->times = 0;
+	t->also_found = false;
+	t->bad = 0;
+	return gnl_do(g, &r, topic_reply, t);
+}
+
+/* Open @name as a topic handle: 0 <= fd, or -errno. */
+static int topic_fd(const char *name, uint32_t flags, uint32_t topic_flags,
+		    uint32_t history, struct fastipc_attr *attr)
+{
+	struct fastipc_open op = {
+		.flags = flags | FASTIPC_O_TOPIC, .mode = 0600,
+		.topic_flags = topic_flags, .history = history,
+	};
+	int fd = fipc_dev(), err;
+
+	if (fd < 0)
+		return fd;
+	fipc_set_name(op.name, name);
+	if (attr)
+		op.attr = *attr;
+	err = fipc_ioctl(fd, FASTIPC_IOC_OPEN, &op);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+#define TOPIC_ATTRS	((1ULL << FASTIPC_A_CH_TOPIC) | \
+			 (1ULL << FASTIPC_A_CH_TOPIC_FLAGS) | \
+			 (1ULL << FASTIPC_A_CH_HISTORY) | \
+			 (1ULL << FASTIPC_A_CH_SUBSCRIBERS))
+
+TEST_F(nl, topic_reports_subscribers)
+{
+	struct fastipc_attr attr = { .max_msgs = 4 };
+	const char *name = fresh(self, "topic"), *q = fresh(self, "tq");
+	const char *full = fresh(self, "tfull");
+	struct nltopic *t = calloc(1, sizeof(*t));
+	struct fastipc_info info;
+	char out[64];
+	uint64_t len;
+	struct nlch ch, ev;
+	struct gnl mon;
+	int pub, sub[2], fd, i, dump;
+
+	ASSERT_NE(NULL, t);
+	pub = topic_fd(name, FASTIPC_O_SEND | FASTIPC_O_CREAT | FASTIPC_O_EXCL,
+		       FASTIPC_TOPIC_DROP_OLDEST, 2, &attr);
+	if (pub == -EINVAL)
+		SKIP(return, "a module without topics");
+	ASSERT_LE(0, pub);
+	self->fds[self->nfds++] = pub;
+	for (i = 0; i < 2; i++) {
+		sub[i] = topic_fd(name, FASTIPC_O_RECV, 0, 0, NULL);
+		ASSERT_LE(0, sub[i]);
+		self->fds[self->nfds++] = sub[i];
+	}
+	/* Five into room for four: the first is dropped for both. */
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(0, fipc_send(pub, "m", 1, 0, 0, -1));
+	len = sizeof(out);
+	ASSERT_EQ(0, fipc_recv(sub[0], out, &len, NULL, 0, -1));
+
+	/* CHANNEL_GET, then the dump: the same topic, the same list. */
+	t->name = name;
+	for (dump = 0; dump < 2; dump++) {
+		ASSERT_EQ(0, nl_topic(&self->g, t, dump)) TH_LOG("dump %d", dump);
+		ASSERT_EQ(1, t->times);
+		EXPECT_EQ(0, t->bad);
+		EXPECT_EQ(TOPIC_ATTRS | (1ULL << FASTIPC_A_CH_SUB),
+			  t->ch.present & (TOPIC_ATTRS | (1ULL << FASTIPC_A_CH_SUB)));
+		EXPECT_EQ(0, t->ch.v[FASTIPC_A_CH_TOPIC]);	/* a flag */
+		EXPECT_EQ(FASTIPC_TOPIC_DROP_OLDEST,
+			  t->ch.v[FASTIPC_A_CH_TOPIC_FLAGS]);
+		EXPECT_EQ(2, t->ch.v[FASTIPC_A_CH_HISTORY]);
+		EXPECT_EQ(2, t->ch.v[FASTIPC_A_CH_SUBSCRIBERS]);
+		EXPECT_EQ(4, t->ch.v[FASTIPC_A_CH_MAX_MSGS]);
+		ASSERT_EQ(2, t->nsubs);
+		/* In the order they subscribed, as each sees itself. */
+		EXPECT_EQ(3, t->subs[0].backlog);
+		EXPECT_EQ(1, t->subs[0].drops);
+		EXPECT_EQ(1, t->subs[0].received);
+		EXPECT_EQ(4, t->subs[1].backlog);
+		EXPECT_EQ(1, t->subs[1].drops);
+		EXPECT_EQ(0, t->subs[1].received);
+		for (i = 0; i < 2; i++) {
+			ASSERT_EQ(0, fipc_info(sub[i], &info));
+			EXPECT_EQ((uint32_t)getpid(), t->subs[i].pid);
+			EXPECT_EQ(info.sub_backlog, t->subs[i].backlog);
+			EXPECT_EQ(info.sub_drops, t->subs[i].drops);
+			EXPECT_EQ(info.sub_received, t->subs[i].received);
+		}
+	}
+
+	/* A queue has none of the topic's attributes. */
+	fd = mk(self, q, NULL, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, nl_get(&self->g, q, 0, &ch));
+	EXPECT_EQ(0, ch.present & (TOPIC_ATTRS | (1ULL << FASTIPC_A_CH_SUB)));
+
+	/* Events carry the topic's attributes, not its subscribers. */
+	ASSERT_EQ(0, gnl_open(&mon));
+	ASSERT_EQ(0, gnl_join_events(&mon));
+	attr.max_msgs = 2;
+	fd = topic_fd(full, FASTIPC_O_SEND | FASTIPC_O_CREAT | FASTIPC_O_EXCL,
+		      0, 0, &attr);
+	ASSERT_LE(0, fd);
+	self->fds[self->nfds++] = fd;
+	i = topic_fd(full, FASTIPC_O_RECV, 0, 0, NULL);
+	ASSERT_LE(0, i);
+	self->fds[self->nfds++] = i;
+	ASSERT_EQ(0, fipc_send(fd, "a", 1, 0, 0, -1));
+	ASSERT_EQ(0, fipc_send(fd, "b", 1, 0, 0, -1));		/* FULL */
+	ASSERT_EQ(0, event_of(&mon, full, &ev));
+	EXPECT_EQ(FASTIPC_CMD_EVENT_CHANNEL_NEW, ev.cmd);
+	EXPECT_EQ(TOPIC_ATTRS, ev.present & (TOPIC_ATTRS | (1ULL << FASTIPC_A_CH_SUB)));
+	EXPECT_EQ(0, ev.v[FASTIPC_A_CH_TOPIC_FLAGS]);
+	EXPECT_EQ(0, ev.v[FASTIPC_A_CH_SUBSCRIBERS]);
+	ASSERT_EQ(0, event_of(&mon, full, &ev));
+	EXPECT_EQ(FASTIPC_CMD_EVENT_QUEUE_FULL, ev.cmd);
+	EXPECT_EQ(TOPIC_ATTRS, ev.present & (TOPIC_ATTRS | (1ULL << FASTIPC_A_CH_SUB)));
+	EXPECT_EQ(1, ev.v[FASTIPC_A_CH_SUBSCRIBERS]);
+	EXPECT_EQ(2, ev.v[FASTIPC_A_CH_QUEUED_MSGS]);
+	gnl_close(&mon);
+	free(t);
+}
+
+/*
+ * A reply is sized for every subscriber; a dumped topic whose list does
+ * not fit a whole message (the reader's 32 KiB) lists those that fit,
+ * and the dump goes on.
+ */
+TEST_F_TIMEOUT(nl, topic_many_subscribers, 120)
+{
+	const char *name = fresh(self, "tmany"), *after = fresh(self, "tafter");
+	struct nltopic *t = calloc(1, sizeof(*t));
+	struct rlimit rl = { 2048, 2048 };
+	int *subs = calloc(800, sizeof(int));
+	int pub, fd, i, n = 0;
+
+	ASSERT_NE(NULL, t);
+	ASSERT_NE(NULL, subs);
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		SKIP(return, "cannot raise RLIMIT_NOFILE");
+	pub = topic_fd(name, FASTIPC_O_SEND | FASTIPC_O_CREAT | FASTIPC_O_EXCL,
+		       0, 0, NULL);
+	if (pub == -EINVAL)
+		SKIP(return, "a module without topics");
+	ASSERT_LE(0, pub);
+	self->fds[self->nfds++] = pub;
+	fd = mk(self, after, NULL, 0600);	/* a higher id: dumped later */
+	ASSERT_LE(0, fd);
+
+	/* 500: some 24 KiB, more than a page, less than the reader's buffer. */
+	for (; n < 500; n++) {
+		subs[n] = topic_fd(name, FASTIPC_O_RECV, 0, 0, NULL);
+		ASSERT_LE(0, subs[n]) TH_LOG("subscriber %d", n);
+	}
+	ASSERT_EQ(0, fipc_send(pub, "x", 1, 0, 0, -1));
+	t->name = name;
+	t->also = after;
+	ASSERT_EQ(0, nl_topic(&self->g, t, false));
+	EXPECT_EQ(500, t->ch.v[FASTIPC_A_CH_SUBSCRIBERS]);
+	EXPECT_EQ(500, t->nsubs);
+	EXPECT_EQ(0, t->bad);
+	for (i = 0; i < (int)t->nsubs; i++)
+		if (t->subs[i].backlog != 1 || t->subs[i].pid != (uint32_t)getpid())
+			break;
+	EXPECT_EQ((int)t->nsubs, i);
+	ASSERT_EQ(0, nl_topic(&self->g, t, true));
+	EXPECT_EQ(1, t->times);
+	EXPECT_EQ(500, t->nsubs);
+	EXPECT_TRUE(t->also_found);
+
+	/* 800: some 38 KiB, more than a dump's message holds. */
+	for (; n < 800; n++) {
+		subs[n] = topic_fd(name, FASTIPC_O_RECV, 0, 0, NULL);
+		ASSERT_LE(0, subs[n]) TH_LOG("subscriber %d", n);
+	}
+	ASSERT_EQ(0, nl_topic(&self->g, t, true));
+	EXPECT_EQ(1, t->times);
+	EXPECT_EQ(0, t->bad);
+	EXPECT_EQ(800, t->ch.v[FASTIPC_A_CH_SUBSCRIBERS]);
+	EXPECT_LT(500, t->nsubs);
+	EXPECT_GT(800, t->nsubs);
+	EXPECT_TRUE(t->also_found);
+	TH_LOG("a dumped topic of 800 subscribers lists %u", t->nsubs);
+	for (i = 0; i < n; i++)
+		close(subs[i]);
+	free(subs);
+	free(t);
 }
 
 /* ---- events -------------------------------------------------------------- */

@@ -523,7 +523,8 @@ struct fastipc_features {
 /*
  * The generic netlink control family (Documentation/netlink.md and
  * Documentation/netlink/specs/fastipc.yaml).  Attributes are flat, in one
- * attribute space; numbers never change, new ones are added at the end.
+ * attribute space, but for a topic's subscribers, each a nest of its own
+ * (FASTIPC_A_SUB_*); numbers never change, new ones are added at the end.
  */
 #define FASTIPC_GENL_NAME		"fastipc"
 #define FASTIPC_GENL_VERSION		1
@@ -600,9 +601,29 @@ enum fastipc_genl_attr {
 	FASTIPC_A_CFG_USER_QUEUE_FLOOR,	/* u64 */
 	FASTIPC_A_CFG_BUSY_POLL_US,	/* u32, new handles' adaptive ceiling */
 	FASTIPC_A_ST_SCOPE,		/* u32, FASTIPC_STATS_NETNS or 0 */
+	/* a topic's, absent from a queue's messages */
+	FASTIPC_A_CH_TOPIC,		/* flag: the channel is a topic */
+	FASTIPC_A_CH_TOPIC_FLAGS,	/* u32, FASTIPC_TOPIC_* */
+	FASTIPC_A_CH_HISTORY,		/* u32, messages kept for latecomers */
+	FASTIPC_A_CH_SUBSCRIBERS,	/* u32, receiving handles bound */
+	FASTIPC_A_CH_SUB,		/* nest, FASTIPC_A_SUB_*: one per */
+					/* subscriber (GET and dump only) */
 
 	__FASTIPC_A_MAX,
 	FASTIPC_A_MAX = __FASTIPC_A_MAX - 1
+};
+
+/* Inside each FASTIPC_A_CH_SUB: one subscriber of a topic. */
+enum fastipc_genl_sub_attr {
+	FASTIPC_A_SUB_UNSPEC,
+	FASTIPC_A_SUB_PAD,
+	FASTIPC_A_SUB_PID,		/* u32, in the reader's pid namespace */
+	FASTIPC_A_SUB_BACKLOG,		/* u64, messages not yet received */
+	FASTIPC_A_SUB_DROPS,		/* u64, dropped before it received them */
+	FASTIPC_A_SUB_RECEIVED,		/* u64, messages it received */
+
+	__FASTIPC_A_SUB_MAX,
+	FASTIPC_A_SUB_MAX = __FASTIPC_A_SUB_MAX - 1
 };
 
 #endif /* _UAPI_LINUX_FASTIPC_H */

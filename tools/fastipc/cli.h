@@ -115,6 +115,7 @@ void out_begin(struct out *o, FILE *f, bool json);
 void out_str(struct out *o, const char *key, const char *val);
 void out_u64(struct out *o, const char *key, uint64_t val);
 void out_mode(struct out *o, const char *key, unsigned int mode);
+void out_bool(struct out *o, const char *key, bool val);
 void out_end(struct out *o);
 
 /* A JSON array of records: each is begun by out_list_item() and ended by
@@ -122,5 +123,11 @@ void out_end(struct out *o);
 void out_list_begin(struct out *list, FILE *f);
 void out_list_item(struct out *list, struct out *o);
 void out_list_end(struct out *list);
+
+/* JSON only: a key whose value is an array of records, each begun by
+ * out_list_item(list, ...) and ended by out_end(); out_array_end(list)
+ * ends the array, and the record goes on. */
+void out_array_begin(struct out *o, const char *key, struct out *list);
+void out_array_end(struct out *list);
 
 #endif /* FASTIPC_CLI_H */

@@ -18,7 +18,34 @@ enum {
 	OPT_MAX_BYTES,
 	OPT_MAX_MSG_SIZE,
 	OPT_THRESHOLD,
+	OPT_TOPIC,
+	OPT_DROP_OLDEST,
+	OPT_HISTORY,
 };
+
+/*
+ * create --topic NAME when NAME exists: a topic is what was asked for,
+ * and is fine (its settings unchanged); a queue is not.  EXIT_OK, or
+ * EXIT_FAIL after saying why.
+ */
+static int create_exists_topic(const char *name)
+{
+	struct fastipc_chan *ch;
+	int ret;
+
+	/* Any access will do: write (no subscription), or else read. */
+	ret = fastipc_topic_open(name, FASTIPC_O_SEND, 0, NULL, 0, 0, &ch);
+	if (ret == -EACCES)
+		ret = fastipc_topic_open(name, FASTIPC_O_RECV, 0, NULL, 0, 0,
+					 &ch);
+	if (ret == -EPROTOTYPE)
+		return cli_failf("create", name, ret, "the channel exists "
+				 "and is a queue, not a topic");
+	if (ret == 0)
+		fastipc_close(ch);
+	/* Gone meanwhile, or no access to tell: as for a queue. */
+	return EXIT_OK;
+}
 
 static int create_run(const struct cli_cmd *cmd, int argc, char **argv)
 {
@@ -29,13 +56,17 @@ static int create_run(const struct cli_cmd *cmd, int argc, char **argv)
 		{ "max-msg-size", required_argument, NULL, OPT_MAX_MSG_SIZE },
 		{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 		{ "excl", no_argument, NULL, 'x' },
+		{ "topic", no_argument, NULL, OPT_TOPIC },
+		{ "drop-oldest", no_argument, NULL, OPT_DROP_OLDEST },
+		{ "history", required_argument, NULL, OPT_HISTORY },
 		CLI_OPT_HELP,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct fastipc_attr attr = { 0 };
-	unsigned int mode = 0600, flags;
+	unsigned int mode = 0600, flags, topic_flags = 0, history = 0;
 	struct fastipc_chan *ch;
-	bool excl = false, given = false;
+	bool excl = false, given = false, topic = false;
+	const char *topic_opt = NULL;
 	const char *name;
 	uint64_t v;
 	int c, ret;
@@ -78,12 +109,31 @@ static int create_run(const struct cli_cmd *cmd, int argc, char **argv)
 		case 'x':
 			excl = true;
 			break;
+		case OPT_TOPIC:
+			topic = true;
+			break;
+		case OPT_DROP_OLDEST:
+			topic_flags |= FASTIPC_TOPIC_DROP_OLDEST;
+			topic_opt = "--drop-oldest";
+			given = true;
+			break;
+		case OPT_HISTORY:
+			if (!cli_parse_u64(cmd, "--history", optarg,
+					   UINT32_MAX, &v))
+				return EXIT_USAGE;
+			history = (unsigned int)v;
+			topic_opt = "--history";
+			given = true;
+			break;
 		case 'h':
 			return cli_help(cmd);
 		default:
 			return EXIT_USAGE;
 		}
 	}
+	if (topic_opt && !topic)
+		return cli_usage(cmd, "%s is for a topic (add --topic)",
+				 topic_opt);
 	if (optind >= argc)
 		return cli_usage(cmd, "missing channel name");
 	if (optind + 1 < argc)
@@ -103,14 +153,27 @@ static int create_run(const struct cli_cmd *cmd, int argc, char **argv)
 	if (!(flags & FASTIPC_O_RDWR))
 		flags |= FASTIPC_O_RECV;
 
-	ret = fastipc_open(name, flags, mode, &attr, &ch);
+	if (topic)
+		ret = fastipc_topic_open(name, flags, mode, &attr, topic_flags,
+					 history, &ch);
+	else
+		ret = fastipc_open(name, flags, mode, &attr, &ch);
 	if (ret == -EEXIST && !excl) {
+		if (topic && create_exists_topic(name))
+			return EXIT_FAIL;
 		if (given)
 			fprintf(stderr, "fastipc: create '%s': the channel "
 					"exists; its mode and limits are "
 					"unchanged\n", name);
 		return EXIT_OK;
 	}
+	if (ret == -EINVAL && topic && history)
+		return cli_failf("create", name, ret, "a limit is outside the "
+				 "module's range, or --history is more than "
+				 "the topic's max_msgs");
+	if (ret == -EOPNOTSUPP && topic)
+		return cli_failf("create", name, ret, "the fastipc module has "
+				 "no topics (older than 0.8)");
 	if (ret)
 		return cli_fail("create", name, ret);
 	fastipc_close(ch);
@@ -120,7 +183,8 @@ static int create_run(const struct cli_cmd *cmd, int argc, char **argv)
 const struct cli_cmd cmd_create = {
 	.name = "create",
 	.synopsis = "NAME [--mode MODE] [--max-msgs N] [--max-bytes SIZE] "
-		    "[--max-msg-size SIZE] [--threshold SIZE] [--excl]",
+		    "[--max-msg-size SIZE] [--threshold SIZE] [--excl] "
+		    "[--topic [--drop-oldest] [--history N]]",
 	.summary = "create a channel",
 	.help =
 	"Creates channel NAME.  If it exists already, succeeds and changes\n"
@@ -134,6 +198,17 @@ const struct cli_cmd cmd_create = {
 	"      --threshold SIZE     messages of this size or more travel in\n"
 	"                           pages (zero-copy receive possible)\n"
 	"  -x, --excl               fail if the channel exists\n"
+	"      --topic              a topic: every message goes to every\n"
+	"                           subscriber (each receiving handle, as\n"
+	"                           'fastipc recv' opens); if NAME exists it\n"
+	"                           must be a topic\n"
+	"      --drop-oldest        a full topic drops its oldest message\n"
+	"                           (a drop for each subscriber that had not\n"
+	"                           received it) instead of making the\n"
+	"                           sender wait\n"
+	"      --history N          keep the last N messages for subscribers\n"
+	"                           that come later (0, the default, to\n"
+	"                           max_msgs)\n"
 	"  -h, --help               this help\n",
 	.run = create_run,
 };

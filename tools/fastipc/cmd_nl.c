@@ -100,6 +100,60 @@ static void fmt_time(char *buf, size_t size, uint64_t ns)
 		 tm.tm_min, tm.tm_sec, (unsigned int)(ns % 1000000000ULL));
 }
 
+/* A topic's policy: "wait" or "drop-oldest" (flags unknown here: hex). */
+static void fmt_policy(char *buf, size_t size, uint32_t flags)
+{
+	if (flags == 0)
+		snprintf(buf, size, "wait");
+	else if (flags == FASTIPC_TOPIC_DROP_OLDEST)
+		snprintf(buf, size, "drop-oldest");
+	else
+		snprintf(buf, size, "%#x", flags);
+}
+
+/*
+ * A topic's keys, after the channel's: its policy, history, subscriber
+ * count and, from a reply (not an event), the subscribers: in JSON an
+ * array of objects, in text one "subscriber_list:" line each.
+ */
+static void out_topic(struct out *o, const struct fipc_nl_channel *ch)
+{
+	char policy[16];
+	struct out list, item;
+
+	fmt_policy(policy, sizeof(policy), ch->topic.flags);
+	out_str(o, "policy", policy);
+	out_u64(o, "history", ch->topic.history);
+	out_u64(o, "subscribers", ch->topic.subscribers);
+	if (!ch->topic.listed)
+		return;
+	if (!o->json) {
+		for (uint32_t i = 0; i < ch->topic.nsubs; i++) {
+			const struct fipc_nl_sub *sub = &ch->topic.subs[i];
+			char line[128];
+
+			snprintf(line, sizeof(line), "pid=%u backlog=%" PRIu64
+				 " drops=%" PRIu64 " received=%" PRIu64,
+				 sub->pid, sub->backlog, sub->drops,
+				 sub->received);
+			out_str(o, "subscriber_list", line);
+		}
+		return;
+	}
+	out_array_begin(o, "subscriber_list", &list);
+	for (uint32_t i = 0; i < ch->topic.nsubs; i++) {
+		const struct fipc_nl_sub *sub = &ch->topic.subs[i];
+
+		out_list_item(&list, &item);
+		out_u64(&item, "pid", sub->pid);
+		out_u64(&item, "backlog", sub->backlog);
+		out_u64(&item, "drops", sub->drops);
+		out_u64(&item, "received", sub->received);
+		out_end(&item);
+	}
+	out_array_end(&list);
+}
+
 /* Every field of a channel, in the documented key order. */
 static void out_channel(struct out *o, const struct fipc_nl_channel *ch,
 			bool human)
@@ -134,6 +188,9 @@ static void out_channel(struct out *o, const struct fipc_nl_channel *ch,
 	out_u64(o, "drops", ch->counters.drops);
 	out_u64(o, "timeouts", ch->counters.timeouts);
 	out_u64(o, "errors", ch->counters.errors);
+	out_bool(o, "topic", ch->topic.is_topic);
+	if (ch->topic.is_topic)
+		out_topic(o, ch);
 }
 
 /* The options of the read commands: -j, -s, -h; false: return *status. */
@@ -197,6 +254,7 @@ static void key_norm(char *dst, size_t size, const char *src)
 struct chan_list {
 	struct fipc_nl_channel *v;
 	size_t n, cap;
+	bool nomem;
 };
 
 static int list_add(const struct fipc_nl_channel *ch, void *arg)
@@ -207,12 +265,18 @@ static int list_add(const struct fipc_nl_channel *ch, void *arg)
 		size_t cap = l->cap ? 2 * l->cap : 64;
 		void *v = realloc(l->v, cap * sizeof(*l->v));
 
-		if (!v)
+		if (!v) {
+			l->nomem = true;
 			return -1;
+		}
 		l->v = v;
 		l->cap = cap;
 	}
-	l->v[l->n++] = *ch;
+	if (fipc_nl_channel_copy(&l->v[l->n], ch)) {
+		l->nomem = true;
+		return -1;
+	}
+	l->n++;
 	return 0;
 }
 
@@ -296,7 +360,7 @@ static int ls_run(const struct cli_cmd *cmd, int argc, char **argv)
 	if (cli_nl_open("ls", &nl))
 		return EXIT_FAIL;
 	err = fipc_nl_channel_dump(nl, list_add, &l);
-	if (!err && l.n && !l.v)
+	if (!err && l.nomem)
 		err = -ENOMEM;
 	if (err) {
 		status = cli_nl_fail(nl, "ls", NULL, err);
@@ -338,6 +402,8 @@ static int ls_run(const struct cli_cmd *cmd, int argc, char **argv)
 		ls_print((const char (*)[CELL])cell, width);
 	}
 out:
+	for (size_t i = 0; i < l.n; i++)
+		fipc_nl_channel_free(&l.v[i]);
 	free(l.v);
 	fipc_nl_close(nl);
 	return status;
@@ -390,6 +456,7 @@ static int show_run(const struct cli_cmd *cmd, int argc, char **argv)
 		out_begin(&o, stdout, json);
 		out_channel(&o, &ch, human);
 		out_end(&o);
+		fipc_nl_channel_free(&ch);
 	}
 	fipc_nl_close(nl);
 	return status;
@@ -402,6 +469,10 @@ const struct cli_cmd cmd_show = {
 	.help =
 	"Prints the channel's identity, limits, state and counters, one\n"
 	"\"key: value\" per line, or one JSON object with the same keys.\n"
+	"A topic adds its policy (wait or drop-oldest), history and\n"
+	"subscribers, and a subscriber_list: each subscriber's pid, backlog\n"
+	"(messages not yet received), drops and received; in text one\n"
+	"\"subscriber_list: pid=P backlog=B drops=D received=R\" line each.\n"
 	"Unlike 'info' it opens no handle, so it needs no permission on the\n"
 	"channel and does not count itself in handles.\n"
 	"\n"
@@ -539,8 +610,10 @@ static int rm_run(const struct cli_cmd *cmd, int argc, char **argv)
 
 		/* Its id, so that a channel re-created meanwhile is safe. */
 		err = fipc_nl_channel_get(nl, argv[i], 0, &ch);
-		if (!err)
+		if (!err) {
+			fipc_nl_channel_free(&ch);
 			err = fipc_nl_channel_del(nl, argv[i], ch.id, &drops);
+		}
 		if (err == -ENOENT && force)
 			continue;
 		if (err) {
@@ -755,6 +828,14 @@ static int monitor_event(enum fipc_nl_event_type type,
 		case FIPC_EV_CHANNEL_NEW:
 			printf(" uid=%u gid=%u mode=%04o", ch->uid, ch->gid,
 			       ch->mode & 07777);
+			if (ch->topic.is_topic) {
+				char policy[16];
+
+				fmt_policy(policy, sizeof(policy),
+					   ch->topic.flags);
+				printf(" topic policy=%s history=%u", policy,
+				       ch->topic.history);
+			}
 			/* fall through */
 		case FIPC_EV_CHANNEL_CHANGE:
 			printf(" max_msgs=%u", ch->limits.max_msgs);

@@ -134,6 +134,13 @@ static struct nl_sock *sock_new(void)
 		nl_socket_free(sk);
 		return NULL;
 	}
+	/*
+	 * Read into 32 KiB at first, growing it for a larger message (peek):
+	 * the kernel sizes each message of a dump by the reader's buffer,
+	 * and a topic's subscribers must fit one (libnl's default is a page).
+	 */
+	nl_socket_set_msg_buf_size(sk, 32768);
+	nl_socket_enable_msg_peek(sk);
 	/* Best effort: older kernels simply send no message. */
 	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one,
 		   sizeof(one));
@@ -185,7 +192,8 @@ const char *fipc_nl_errmsg(const struct fipc_nl *nl)
 
 struct request {
 	struct fipc_nl *nl;
-	int (*parse)(struct nlattr **tb, void *arg);	/* per reply */
+	/* per reply: 0 to go on, > 0 to stop, < 0 an errno (stops) */
+	int (*parse)(struct nlmsghdr *nlh, struct nlattr **tb, void *arg);
 	void *arg;
 	int err;		/* errno of the ack, <= 0 */
 	bool done;
@@ -196,12 +204,16 @@ static int valid_handler(struct nl_msg *msg, void *arg)
 {
 	struct request *rq = arg;
 	struct nlattr *tb[FASTIPC_A_MAX + 1];
+	int err;
 
 	if (!rq->parse || rq->stopped)
 		return NL_SKIP;
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, FASTIPC_A_MAX, NULL))
 		return NL_SKIP;
-	if (rq->parse(tb, rq->arg)) {
+	err = rq->parse(nlmsg_hdr(msg), tb, rq->arg);
+	if (err) {
+		if (err < 0)
+			rq->err = err;
 		rq->stopped = true;
 		rq->done = true;
 		return NL_STOP;
@@ -283,7 +295,8 @@ static struct nl_msg *msg_new(struct fipc_nl *nl, uint8_t cmd, int flags)
 
 /* Send @msg (consumed) and read until its ack, error or dump end. */
 static int transact(struct fipc_nl *nl, struct nl_msg *msg,
-		    int (*parse)(struct nlattr **, void *), void *arg)
+		    int (*parse)(struct nlmsghdr *, struct nlattr **, void *),
+		    void *arg)
 {
 	struct request rq = { .nl = nl, .parse = parse, .arg = arg };
 	struct nl_cb *cb;
@@ -349,7 +362,70 @@ static void get_str(struct nlattr **tb, int type, char *buf, size_t size)
 		 (int)strnlen(s, (size_t)nla_len(tb[type])), s);
 }
 
-static void parse_channel(struct nlattr **tb, struct fipc_nl_channel *ch)
+void fipc_nl_channel_free(struct fipc_nl_channel *ch)
+{
+	free(ch->topic.subs);
+	ch->topic.subs = NULL;
+	ch->topic.nsubs = 0;
+}
+
+int fipc_nl_channel_copy(struct fipc_nl_channel *dst,
+			 const struct fipc_nl_channel *src)
+{
+	*dst = *src;
+	if (!src->topic.nsubs)
+		return 0;
+	dst->topic.subs = calloc(src->topic.nsubs, sizeof(*src->topic.subs));
+	if (!dst->topic.subs) {
+		dst->topic.nsubs = 0;
+		return -ENOMEM;
+	}
+	memcpy(dst->topic.subs, src->topic.subs,
+	       src->topic.nsubs * sizeof(*src->topic.subs));
+	return 0;
+}
+
+/*
+ * A topic's subscribers: the FASTIPC_A_CH_SUB nests of @nlh, one per
+ * subscriber (genlmsg_parse() keeps only the last of a repeated type).
+ * -ENOMEM, else 0.
+ */
+static int parse_subs(struct nlmsghdr *nlh, struct fipc_nl_channel *ch)
+{
+	struct nlattr *a, *head = genlmsg_attrdata(nlmsg_data(nlh), 0);
+	int len = genlmsg_attrlen(nlmsg_data(nlh), 0), rem;
+	uint32_t n = 0;
+
+	ch->topic.listed = true;
+	nla_for_each_attr(a, head, len, rem)
+		n += nla_type(a) == FASTIPC_A_CH_SUB;
+	if (!n)
+		return 0;
+	ch->topic.subs = calloc(n, sizeof(*ch->topic.subs));
+	if (!ch->topic.subs)
+		return -ENOMEM;
+	nla_for_each_attr(a, head, len, rem) {
+		struct nlattr *tb[FASTIPC_A_SUB_MAX + 1];
+		struct fipc_nl_sub *sub;
+
+		if (nla_type(a) != FASTIPC_A_CH_SUB ||
+		    nla_parse_nested(tb, FASTIPC_A_SUB_MAX, a, NULL))
+			continue;
+		sub = &ch->topic.subs[ch->topic.nsubs++];
+		sub->pid = get_u32(tb, FASTIPC_A_SUB_PID);
+		sub->backlog = get_u64(tb, FASTIPC_A_SUB_BACKLOG);
+		sub->drops = get_u64(tb, FASTIPC_A_SUB_DROPS);
+		sub->received = get_u64(tb, FASTIPC_A_SUB_RECEIVED);
+	}
+	return 0;
+}
+
+/*
+ * @nlh's channel into @ch; with @subs (a reply or the dump), a topic's
+ * subscribers too.  -ENOMEM, else 0.
+ */
+static int parse_channel(struct nlmsghdr *nlh, struct nlattr **tb,
+			 struct fipc_nl_channel *ch, bool subs)
 {
 	memset(ch, 0, sizeof(*ch));
 	get_str(tb, FASTIPC_A_CH_NAME, ch->name, sizeof(ch->name));
@@ -378,22 +454,29 @@ static void parse_channel(struct nlattr **tb, struct fipc_nl_channel *ch)
 	ch->counters.drops = get_u64(tb, FASTIPC_A_CH_DROPS);
 	ch->counters.timeouts = get_u64(tb, FASTIPC_A_CH_TIMEOUTS);
 	ch->counters.errors = get_u64(tb, FASTIPC_A_CH_ERRORS);
+	ch->topic.is_topic = tb[FASTIPC_A_CH_TOPIC] != NULL;
+	if (!ch->topic.is_topic)
+		return 0;
+	ch->topic.flags = get_u32(tb, FASTIPC_A_CH_TOPIC_FLAGS);
+	ch->topic.history = get_u32(tb, FASTIPC_A_CH_HISTORY);
+	ch->topic.subscribers = get_u32(tb, FASTIPC_A_CH_SUBSCRIBERS);
+	return subs ? parse_subs(nlh, ch) : 0;
 }
 
 /* ------------------------------------------------------------------ */
 /* Channels                                                            */
 /* ------------------------------------------------------------------ */
 
-static int channel_one(struct nlattr **tb, void *arg)
+static int channel_one(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
-	parse_channel(tb, arg);
-	return 0;
+	return parse_channel(nlh, tb, arg, true);
 }
 
 int fipc_nl_channel_get(struct fipc_nl *nl, const char *name, uint64_t id,
 			struct fipc_nl_channel *ch)
 {
 	struct nl_msg *msg = msg_new(nl, FASTIPC_CMD_CHANNEL_GET, 0);
+	int err;
 
 	if (!msg)
 		return -ENOMEM;
@@ -403,7 +486,10 @@ int fipc_nl_channel_get(struct fipc_nl *nl, const char *name, uint64_t id,
 		return -EMSGSIZE;
 	}
 	memset(ch, 0, sizeof(*ch));
-	return transact(nl, msg, channel_one, ch);
+	err = transact(nl, msg, channel_one, ch);
+	if (err)
+		fipc_nl_channel_free(ch);
+	return err;
 }
 
 struct dump_ctx {
@@ -411,13 +497,18 @@ struct dump_ctx {
 	void *arg;
 };
 
-static int channel_dump_one(struct nlattr **tb, void *arg)
+static int channel_dump_one(struct nlmsghdr *nlh, struct nlattr **tb,
+			    void *arg)
 {
 	struct dump_ctx *d = arg;
 	struct fipc_nl_channel ch;
+	int ret;
 
-	parse_channel(tb, &ch);
-	return d->cb(&ch, d->arg);
+	ret = parse_channel(nlh, tb, &ch, true);
+	if (!ret)
+		ret = d->cb(&ch, d->arg) ? 1 : 0;
+	fipc_nl_channel_free(&ch);
+	return ret;
 }
 
 int fipc_nl_channel_dump(struct fipc_nl *nl, fipc_nl_channel_cb cb,
@@ -559,10 +650,11 @@ out:
 /* Module-wide                                                         */
 /* ------------------------------------------------------------------ */
 
-static int stats_one(struct nlattr **tb, void *arg)
+static int stats_one(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
 	struct fipc_nl_stats *st = arg;
 
+	(void)nlh;
 	get_str(tb, FASTIPC_A_ST_VERSION, st->version, sizeof(st->version));
 	st->pages_held = get_u64(tb, FASTIPC_A_ST_PAGES_HELD);
 	st->bytes_queued = get_u64(tb, FASTIPC_A_ST_BYTES_QUEUED);
@@ -585,10 +677,11 @@ int fipc_nl_stats_get(struct fipc_nl *nl, struct fipc_nl_stats *st)
 	return transact(nl, msg, stats_one, st);
 }
 
-static int config_one(struct nlattr **tb, void *arg)
+static int config_one(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
 	struct fipc_nl_config *cfg = arg;
 
+	(void)nlh;
 	for (int k = 0; k < FIPC_CFG_NKEYS; k++) {
 		if (!tb[cfg_attr[k]])
 			continue;
@@ -667,7 +760,8 @@ static int monitor_handler(struct nl_msg *msg, void *arg)
 	}
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, FASTIPC_A_MAX, NULL))
 		return NL_OK;
-	parse_channel(tb, &ch);
+	/* Events list no subscribers. */
+	parse_channel(nlmsg_hdr(msg), tb, &ch, false);
 	if (m->cb(type, &ch, m->arg)) {
 		m->stop = true;
 		return NL_STOP;

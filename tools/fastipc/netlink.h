@@ -22,7 +22,20 @@
 
 struct fipc_nl;
 
-/* One channel, as CHANNEL_GET, the dump and the events report it. */
+/* One subscriber of a topic, as CHANNEL_GET and the dump list them. */
+struct fipc_nl_sub {
+	uint32_t pid;		/* in our pid namespace; 0: not visible */
+	uint64_t backlog;	/* messages it has not received yet */
+	uint64_t drops;		/* dropped before it received them */
+	uint64_t received;
+};
+
+/*
+ * One channel, as CHANNEL_GET, the dump and the events report it.  A
+ * topic's subscriber list is allocated (fipc_nl_channel_free()); the
+ * callbacks of the dump and of monitor get a channel they must copy
+ * with fipc_nl_channel_copy() to keep it.
+ */
 struct fipc_nl_channel {
 	char name[FASTIPC_NAME_LEN];
 	uint64_t id;
@@ -49,7 +62,24 @@ struct fipc_nl_channel {
 		uint64_t mapped_pages;
 		uint64_t drops, timeouts, errors;
 	} counters;
+	struct {
+		bool is_topic;
+		uint32_t flags;		/* FASTIPC_TOPIC_* */
+		uint32_t history;
+		uint32_t subscribers;
+		/* The message listed them (a reply, not an event); a list
+		 * shorter than subscribers is one that changed meanwhile,
+		 * or a dumped topic too large for one message. */
+		bool listed;
+		uint32_t nsubs;
+		struct fipc_nl_sub *subs;
+	} topic;
 };
+
+void fipc_nl_channel_free(struct fipc_nl_channel *ch);
+/* A deep copy of @src into @dst; -ENOMEM. */
+int fipc_nl_channel_copy(struct fipc_nl_channel *dst,
+			 const struct fipc_nl_channel *src);
 
 /* Module-wide counters (STATS_GET). */
 struct fipc_nl_stats {
@@ -133,7 +163,8 @@ void fipc_nl_close(struct fipc_nl *nl);
 /* The extack message of the last failed request, or NULL. */
 const char *fipc_nl_errmsg(const struct fipc_nl *nl);
 
-/* CHANNEL_GET by name (id 0: any) or by id (name NULL). */
+/* CHANNEL_GET by name (id 0: any) or by id (name NULL); on success
+ * @ch is the caller's to fipc_nl_channel_free(). */
 int fipc_nl_channel_get(struct fipc_nl *nl, const char *name, uint64_t id,
 			struct fipc_nl_channel *ch);
 /* Every channel of the caller's network namespace, in id order. */

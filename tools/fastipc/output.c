@@ -2,7 +2,8 @@
 /*
  * fastipc(8): printing one record of fields, as aligned "key: value"
  * lines or as one JSON object on one line (-j), indented over several
- * lines with -p; and a list of records as a JSON array (ls).  Keys are
+ * lines with -p; and a list of records as a JSON array (ls), also as the
+ * value of a key (a topic's subscribers).  Keys are
  * the same in text and JSON and are part of the interface: add, never
  * rename.
  */
@@ -158,6 +159,31 @@ void out_u64(struct out *o, const char *k, uint64_t val)
 {
 	key(o, k);
 	fprintf(o->f, o->json ? "%" PRIu64 : "%" PRIu64 "\n", val);
+}
+
+/* true or false: JSON's, and the same words in text (as jq prints them). */
+void out_bool(struct out *o, const char *k, bool val)
+{
+	key(o, k);
+	fprintf(o->f, o->json ? "%s" : "%s\n", val ? "true" : "false");
+}
+
+void out_array_begin(struct out *o, const char *k, struct out *list)
+{
+	key(o, k);
+	fputc('[', o->f);
+	list->f = o->f;
+	list->json = true;
+	list->pretty = o->pretty;
+	list->fields = 0;
+	list->depth = o->depth + 1;
+}
+
+void out_array_end(struct out *list)
+{
+	if (list->pretty && list->fields)
+		newline(list, list->depth);
+	fputc(']', list->f);
 }
 
 /* A permission mode: "0640" in both forms (a JSON string, so that it
