@@ -11,6 +11,7 @@
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/slab.h>
 #include <linux/user_namespace.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
@@ -163,21 +164,15 @@ static int fastipc_nl_fill_channel(struct sk_buff *skb,
 /* The most subscribers a CHANNEL_GET reply is sized for. */
 #define FASTIPC_NL_SUBS_MAX	4096
 
-struct fastipc_nl_subs {
-	struct sk_buff *skb;
-	bool partial;		/* a full @skb ends the list, no error */
-};
-
-/* One subscriber, a FASTIPC_A_CH_SUB nest; fastipc_topic_for_each_sub(). */
-static int fastipc_nl_fill_sub(void *arg, const struct fastipc_sub_stats *st)
+/* One subscriber, a FASTIPC_A_CH_SUB nest: -EMSGSIZE if @skb is full. */
+static int fastipc_nl_fill_sub(struct sk_buff *skb,
+			       const struct fastipc_sub_stats *st)
 {
-	struct fastipc_nl_subs *s = arg;
-	struct sk_buff *skb = s->skb;
 	struct nlattr *nest;
 
 	nest = nla_nest_start(skb, FASTIPC_A_CH_SUB);
 	if (!nest)
-		goto full;
+		return -EMSGSIZE;
 	if (nla_put_u32(skb, FASTIPC_A_SUB_PID, st->pid) ||
 	    nla_put_u64_64bit(skb, FASTIPC_A_SUB_BACKLOG, st->backlog,
 			      FASTIPC_A_SUB_PAD) ||
@@ -186,13 +181,10 @@ static int fastipc_nl_fill_sub(void *arg, const struct fastipc_sub_stats *st)
 	    nla_put_u64_64bit(skb, FASTIPC_A_SUB_RECEIVED, st->received,
 			      FASTIPC_A_SUB_PAD)) {
 		nla_nest_cancel(skb, nest);
-		goto full;
+		return -EMSGSIZE;
 	}
 	nla_nest_end(skb, nest);
 	return 0;
-full:
-	/* Partial: stop the walk (a positive value), keep what is in. */
-	return s->partial ? 1 : -EMSGSIZE;
 }
 
 /*
@@ -203,13 +195,20 @@ full:
 static int fastipc_nl_fill_subs(struct sk_buff *skb,
 				struct fastipc_channel *ch, bool partial)
 {
-	struct fastipc_nl_subs s = { .skb = skb, .partial = partial };
-	int err;
+	struct fastipc_sub_stats *st;
+	int err = 0;
+	u32 i, n;
 
 	if (!ch->topic)
 		return 0;
-	err = fastipc_topic_for_each_sub(ch, fastipc_nl_fill_sub, &s);
-	return err < 0 ? err : 0;
+	st = fastipc_topic_subs(ch, &n);
+	if (!st)
+		return -ENOMEM;
+	for (i = 0; i < n && !err; i++)
+		err = fastipc_nl_fill_sub(skb, &st[i]);
+	kvfree(st);
+	/* Partial: a full message ends the list, keeping what is in. */
+	return err == -EMSGSIZE && partial ? 0 : err;
 }
 
 /*
