@@ -444,7 +444,7 @@ completes() {
 	# --history takes a number: nothing to offer for it.
 	[[ -z $(completes fastipc create x --history "") ]]
 	[[ $(completes fastipc bench --pol) == --polling ]]
-	[[ $(completes fastipc bench -m fastipc- | paste -sd' ') == "fastipc-auto fastipc-copy fastipc-zc" ]]
+	[[ $(completes fastipc bench -m fastipc- | paste -sd' ') == "fastipc-auto fastipc-copy fastipc-topic fastipc-zc" ]]
 	# Every long option the completion offers, the command takes.
 	local c o
 	for c in create unlink info send recv stats ls show set rm config monitor; do
