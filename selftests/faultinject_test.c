@@ -1019,19 +1019,7 @@ TEST_F(fi, recv_map)
 
 static int fi_topic_open(const char *name, uint32_t flags)
 {
-	struct fastipc_open op = { .flags = flags | FASTIPC_O_TOPIC,
-				   .mode = 0600 };
-	int fd = fipc_dev(), err;
-
-	if (fd < 0)
-		return fd;
-	fipc_set_name(op.name, name);
-	err = fipc_ioctl(fd, FASTIPC_IOC_OPEN, &op);
-	if (err) {
-		close(fd);
-		return err;
-	}
-	return fd;
+	return fipc_open_ex(name, flags | FASTIPC_O_TOPIC, 0600, 0, 0, NULL);
 }
 
 /*

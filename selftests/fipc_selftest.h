@@ -103,6 +103,36 @@ static inline int fipc_open(const char *name, uint32_t flags, uint32_t mode,
 	return fd;
 }
 
+/*
+ * FASTIPC_IOC_OPEN with every field a caller may set, topics' included:
+ * a handle fd, or -errno.  @attr (may be NULL) is not written back.
+ */
+static inline int fipc_open_ex(const char *name, uint32_t flags,
+			       uint32_t mode, uint32_t topic_flags,
+			       uint32_t history,
+			       const struct fastipc_attr *attr)
+{
+	struct fastipc_open op = {
+		.flags = flags,
+		.mode = mode,
+		.topic_flags = topic_flags,
+		.history = history,
+	};
+	int fd = fipc_dev(), err;
+
+	if (fd < 0)
+		return fd;
+	fipc_set_name(op.name, name);
+	if (attr)
+		op.attr = *attr;
+	err = fipc_ioctl(fd, FASTIPC_IOC_OPEN, &op);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 /* Create a fresh channel (CREAT|EXCL, RDWR, 0600) with limits @attr. */
 static inline int fipc_create(const char *name, struct fastipc_attr *attr)
 {

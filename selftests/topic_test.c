@@ -27,25 +27,7 @@
 static int topic_open(const char *name, uint32_t flags, uint32_t topic_flags,
 		      uint32_t history, struct fastipc_attr *attr)
 {
-	struct fastipc_open op = {
-		.flags = flags,
-		.mode = 0600,
-		.topic_flags = topic_flags,
-		.history = history,
-	};
-	int fd = fipc_dev(), err;
-
-	if (fd < 0)
-		return fd;
-	fipc_set_name(op.name, name);
-	if (attr)
-		op.attr = *attr;
-	err = fipc_ioctl(fd, FASTIPC_IOC_OPEN, &op);
-	if (err) {
-		close(fd);
-		return err;
-	}
-	return fd;
+	return fipc_open_ex(name, flags, 0600, topic_flags, history, attr);
 }
 
 /* A new topic's publisher handle. */
