@@ -353,6 +353,8 @@ void futex_wake(_Atomic uint32_t *addr, int n);
 int64_t procs_cpu_ns(const pid_t *pid, uint32_t n);
 bool futex_barrier(_Atomic uint32_t *ready, uint32_t n,
 		   _Atomic uint32_t *abort);
+pid_t fork_child(_Atomic uint32_t *ready, uint32_t n, _Atomic uint32_t *abort,
+		 char *why, size_t why_len);
 
 /* A cell's child processes, reaped by reap(). */
 struct kid {

@@ -513,16 +513,12 @@ void run_call_cell(struct run *r, struct cell *c)
 	fflush(NULL);
 	for (unsigned int i = 0; i < x.ctl->nchildren; i++) {
 		int role = i == 0 ? ROLE_RX : (int)i - 1;
-		pid_t pid = fork();
+		pid_t pid = fork_child(&x.ctl->ready, x.ctl->nchildren,
+				       &x.ctl->abort, c->why,
+				       sizeof(c->why));
 
-		if (pid < 0) {
-			snprintf(c->why, sizeof(c->why), "fork: %s",
-				 strerror(errno));
-			atomic_store(&x.ctl->abort, 1);
-			atomic_store(&x.ctl->ready, x.ctl->nchildren);
-			futex_wake(&x.ctl->ready, INT32_MAX);
+		if (pid < 0)
 			break;
-		}
 		if (pid == 0)
 			_exit(child_main(&x, role, i == 0 ? o->cpu_a :
 					 o->cpu_b));

@@ -638,16 +638,10 @@ void run_cell(struct run *r, struct cell *c)
 			idx = (int)i - 1;
 			cpu = cpu_tx;
 		}
-		pid = fork();
-		if (pid < 0) {
-			snprintf(c->why, sizeof(c->why), "fork: %s",
-				 strerror(errno));
-			atomic_store(&x.ctl->abort, 1);
-			/* Let the ones already there through the barrier. */
-			atomic_store(&x.ctl->ready, x.ctl->nchildren);
-			futex_wake(&x.ctl->ready, INT32_MAX);
+		pid = fork_child(&x.ctl->ready, x.ctl->nchildren,
+				 &x.ctl->abort, c->why, sizeof(c->why));
+		if (pid < 0)
 			break;
-		}
 		if (pid == 0) {
 			sigprocmask(SIG_SETMASK, &old, NULL);
 			_exit(child_main(&x, kind, idx, cpu));

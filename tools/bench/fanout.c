@@ -469,16 +469,12 @@ void run_fanout_cell(struct run *r, struct cell *c)
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	for (unsigned int i = 0; i < x.ctl->nchildren; i++) {
-		pid_t pid = fork();
+		pid_t pid = fork_child(&x.ctl->ready, x.ctl->nchildren,
+				       &x.ctl->abort, c->why,
+				       sizeof(c->why));
 
-		if (pid < 0) {
-			snprintf(c->why, sizeof(c->why), "fork: %s",
-				 strerror(errno));
-			atomic_store(&x.ctl->abort, 1);
-			atomic_store(&x.ctl->ready, x.ctl->nchildren);
-			futex_wake(&x.ctl->ready, INT32_MAX);
+		if (pid < 0)
 			break;
-		}
 		if (pid == 0) {
 			sigprocmask(SIG_SETMASK, &old, NULL);
 			_exit(child_main(&x, (int)i, i == PUB ? o->cpu_b :

@@ -351,6 +351,25 @@ int64_t procs_cpu_ns(const pid_t *pid, uint32_t n)
 }
 
 /*
+ * fork() one of a cell's @n processes.  If it fails, say why, stop the
+ * cell (*@abort) and let those already started through the barrier
+ * (futex_barrier()), which they would wait at for ever: -1.
+ */
+pid_t fork_child(_Atomic uint32_t *ready, uint32_t n, _Atomic uint32_t *abort,
+		 char *why, size_t why_len)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		snprintf(why, why_len, "fork: %s", strerror(errno));
+		atomic_store(abort, 1);
+		atomic_store(ready, n);
+		futex_wake(ready, INT32_MAX);
+	}
+	return pid;
+}
+
+/*
  * Each of @n processes arrives here once; the last one releases the
  * others.  False if one of them failed meanwhile (*@abort set).
  */
